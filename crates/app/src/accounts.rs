@@ -1,0 +1,454 @@
+//! Accounts: first-run setup, sign-in with rate limiting, sessions, API tokens, invitations,
+//! personal settings.
+
+use serde_json::json;
+use tutti_domain::{Action, DisplayName, Email, InputError, Locale, Password, TimeZone};
+use tutti_store::audit::{self, NewAuditEntry};
+use tutti_store::auth::{self, ApiToken};
+use tutti_store::users::{self, NewUser, User};
+use tutti_store::{now_ms, workspaces, Db, StoreError};
+
+use crate::error::not_found;
+use crate::secrets::{hash_password, hash_secret, new_secret, verify_password};
+use crate::{Actor, App, AppError, CurrentUser};
+
+/// A session just opened: the secrets go into cookies, only their hashes are stored.
+#[derive(Debug, Clone)]
+pub struct IssuedSession {
+    /// The session cookie's value.
+    pub token: String,
+    /// The CSRF token forms must carry.
+    pub csrf: String,
+    /// The signed-in person.
+    pub user: CurrentUser,
+    /// Expiry, ms since the epoch.
+    pub expires_at: i64,
+}
+
+/// An API token just created; the secret is shown once and never again.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    /// The stored token, without secret.
+    pub token: ApiToken,
+    /// The bearer secret.
+    pub secret: String,
+}
+
+/// Writes an audit entry inside the caller's transaction.
+pub(crate) async fn record(
+    db: &mut Db,
+    actor: &Actor,
+    workspace_id: Option<i64>,
+    action: &str,
+    target: &str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> Result<(), AppError> {
+    audit::append(
+        db,
+        &NewAuditEntry {
+            actor_user_id: actor.user_id(),
+            actor: actor.label(),
+            workspace_id,
+            action,
+            target,
+            before,
+            after,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Maps a uniqueness conflict on users to a field error.
+pub(crate) fn email_taken(email: &Email) -> impl FnOnce(StoreError) -> AppError + '_ {
+    move |err| match err {
+        StoreError::Conflict { .. } => AppError::Conflict(InputError::new(
+            "email",
+            "email_taken",
+            format!("an account already uses {email}"),
+        )),
+        other => other.into(),
+    }
+}
+
+impl App {
+    /// Whether the instance has no account yet (first run).
+    pub async fn setup_needed(&self) -> Result<bool, AppError> {
+        Ok(users::count(&mut *self.store.conn().await?).await? == 0)
+    }
+
+    /// On first run, issues a one-time setup secret; `None` once an account exists.
+    pub async fn issue_setup_token(&self) -> Result<Option<String>, AppError> {
+        let mut tx = self.store.begin().await?;
+        if users::count(&mut tx).await? > 0 {
+            return Ok(None);
+        }
+        let secret = new_secret("");
+        auth::insert_setup_token(&mut tx, &hash_secret(&secret)).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(Some(secret))
+    }
+
+    /// Whether a setup secret is valid (known, unused, and no account exists yet).
+    pub async fn setup_token_valid(&self, secret: &str) -> Result<bool, AppError> {
+        let mut db = self.store.conn().await?;
+        Ok(users::count(&mut db).await? == 0
+            && auth::setup_token_valid(&mut db, &hash_secret(secret)).await?)
+    }
+
+    /// Creates the first administrator with a setup secret.
+    pub async fn complete_setup(
+        &self,
+        secret: &str,
+        email: &str,
+        name: &str,
+        password: &str,
+    ) -> Result<CurrentUser, AppError> {
+        let email = Email::parse(email, "email")?;
+        let name = DisplayName::parse(name, "name")?;
+        let password = Password::parse(password, "password")?;
+        let hash = hash_password(password.expose().to_owned()).await?;
+        let mut tx = self.store.begin().await?;
+        let refused = || {
+            AppError::Invalid(InputError::new("token", "setup_token_invalid", "this setup link is invalid or was already used; run tutti serve again on an empty database for a new one"))
+        };
+        if users::count(&mut tx).await? > 0 {
+            return Err(refused());
+        }
+        auth::use_setup_token(&mut tx, &hash_secret(secret)).await.map_err(|_| refused())?;
+        let user = users::insert(
+            &mut tx,
+            &NewUser {
+                email: email.as_str(),
+                name: name.as_str(),
+                password_hash: Some(&hash),
+                is_admin: true,
+                timezone: "Europe/Paris",
+            },
+        )
+        .await
+        .map_err(email_taken(&email))?;
+        workspaces::default_organisation(&mut tx, "Tutti").await?;
+        let actor = Actor::User(user.clone().into());
+        record(
+            &mut tx,
+            &actor,
+            None,
+            "instance.setup",
+            email.as_str(),
+            None,
+            Some(json!({"email": user.email, "admin": true})),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(user.into())
+    }
+
+    /// Signs in with e-mail and password from `client` (an address), refusing after too many
+    /// failures for that e-mail or that client within the window.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        client: &str,
+    ) -> Result<IssuedSession, AppError> {
+        let email_key = format!("email:{}", email.trim().to_lowercase());
+        let client_key = format!("client:{client}");
+        let now = now_ms();
+        let since = now - self.config.failure_window_ms;
+        {
+            let mut db = self.store.conn().await?;
+            for (key, max) in [
+                (&email_key, self.config.max_failures_per_email),
+                (&client_key, self.config.max_failures_per_client),
+            ] {
+                let (n, oldest) = auth::login_failures_since(&mut db, key, since).await?;
+                if n >= max {
+                    let until = oldest.unwrap_or(now) + self.config.failure_window_ms;
+                    return Err(AppError::RateLimited(((until - now).max(1000) / 1000) as u64));
+                }
+            }
+        }
+        let user = match Email::parse(email, "email") {
+            Ok(e) => match users::by_email(&mut *self.store.conn().await?, e.as_str()).await {
+                Ok(u) => Some(u),
+                Err(StoreError::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            },
+            Err(_) => None,
+        };
+        let hash = match &user {
+            Some(u) => users::password_hash(&mut *self.store.conn().await?, u.id).await?,
+            None => None,
+        };
+        let ok = verify_password(password.to_owned(), hash).await;
+        let mut tx = self.store.begin().await?;
+        let Some(user) = user.filter(|_| ok) else {
+            auth::record_login_failure(&mut tx, &email_key).await?;
+            auth::record_login_failure(&mut tx, &client_key).await?;
+            tx.commit().await.map_err(StoreError::from)?;
+            return Err(AppError::Unauthenticated("wrong e-mail or password"));
+        };
+        auth::clear_login_failures(&mut tx, &email_key).await?;
+        let issued = open_session(&mut tx, user, self.config.session_ttl_ms).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(issued)
+    }
+
+    /// The person behind a session cookie, with the session's CSRF token.
+    pub async fn session_user(&self, token: &str) -> Result<Option<(CurrentUser, String)>, AppError> {
+        let mut db = self.store.conn().await?;
+        let session = match auth::session(&mut db, &hash_secret(token), now_ms()).await {
+            Ok(s) => s,
+            Err(StoreError::NotFound) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let user = users::by_id(&mut db, session.user_id).await?;
+        Ok(Some((user.into(), session.csrf_token)))
+    }
+
+    /// Ends a session.
+    pub async fn sign_out(&self, token: &str) -> Result<(), AppError> {
+        let mut tx = self.store.begin().await?;
+        auth::delete_session(&mut tx, &hash_secret(token)).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    /// The person behind an API token.
+    pub async fn token_user(&self, secret: &str) -> Result<Option<CurrentUser>, AppError> {
+        let hash = hash_secret(secret);
+        let user_id = match auth::token_owner(&mut *self.store.conn().await?, &hash).await {
+            Ok(Some((id, stale))) => {
+                if stale {
+                    let mut tx = self.store.begin().await?;
+                    auth::touch_token(&mut tx, &hash).await?;
+                    tx.commit().await.map_err(StoreError::from)?;
+                }
+                id
+            }
+            Ok(None) | Err(StoreError::NotFound) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(Some(users::by_id(&mut *self.store.conn().await?, user_id).await?.into()))
+    }
+
+    /// Creates an account. Without a password the account waits for an invitation.
+    pub async fn add_user(
+        &self,
+        actor: &Actor,
+        email: &str,
+        name: &str,
+        password: &str,
+        admin: bool,
+    ) -> Result<User, AppError> {
+        actor.require(Action::ManageUsers)?;
+        let email = Email::parse(email, "email")?;
+        let name = DisplayName::parse(name, "name")?;
+        let password = Password::parse(password, "password")?;
+        let hash = hash_password(password.expose().to_owned()).await?;
+        let mut tx = self.store.begin().await?;
+        let user = users::insert(
+            &mut tx,
+            &NewUser {
+                email: email.as_str(),
+                name: name.as_str(),
+                password_hash: Some(&hash),
+                is_admin: admin,
+                timezone: "Europe/Paris",
+            },
+        )
+        .await
+        .map_err(email_taken(&email))?;
+        record(
+            &mut tx,
+            actor,
+            None,
+            "user.add",
+            email.as_str(),
+            None,
+            Some(json!({"email": user.email, "name": user.name, "admin": admin})),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(user)
+    }
+
+    /// Every account of the instance.
+    pub async fn list_users(&self, actor: &Actor) -> Result<Vec<User>, AppError> {
+        actor.require(Action::ManageUsers)?;
+        Ok(users::list(&mut *self.store.conn().await?).await?)
+    }
+
+    /// The account with this e-mail (for the CLI's `--as`).
+    pub async fn user_by_email(&self, email: &str) -> Result<CurrentUser, AppError> {
+        let email = Email::parse(email, "email")?;
+        Ok(users::by_email(&mut *self.store.conn().await?, email.as_str())
+            .await
+            .map_err(not_found("user"))?
+            .into())
+    }
+
+    /// Creates an API token for the account `email`. People create tokens for themselves;
+    /// instance administrators and the operator for anyone.
+    pub async fn create_token(&self, actor: &Actor, email: &str, name: &str) -> Result<NewToken, AppError> {
+        let email = Email::parse(email, "email")?;
+        let name = if name.trim().is_empty() {
+            "API token".to_owned()
+        } else {
+            DisplayName::parse(name, "name")?.as_str().to_owned()
+        };
+        let mut tx = self.store.begin().await?;
+        let owner = users::by_email(&mut tx, email.as_str()).await.map_err(not_found("user"))?;
+        if actor.user_id() != Some(owner.id) {
+            actor.require(Action::ManageUsers)?;
+        }
+        let secret = new_secret("tutti_");
+        let token =
+            auth::insert_token(&mut tx, owner.id, &name, &hash_secret(&secret), &secret[..12]).await?;
+        record(
+            &mut tx,
+            actor,
+            None,
+            "token.create",
+            email.as_str(),
+            None,
+            Some(json!({"name": name, "prefix": token.prefix})),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(NewToken { token, secret })
+    }
+
+    /// A person's API tokens.
+    pub async fn list_tokens(&self, user: &CurrentUser) -> Result<Vec<ApiToken>, AppError> {
+        Ok(auth::tokens_of(&mut *self.store.conn().await?, user.id).await?)
+    }
+
+    /// Revokes one of a person's own tokens.
+    pub async fn revoke_token(&self, user: &CurrentUser, id: i64) -> Result<(), AppError> {
+        let mut tx = self.store.begin().await?;
+        auth::revoke_token(&mut tx, user.id, id).await.map_err(not_found("token"))?;
+        record(
+            &mut tx,
+            &Actor::User(user.clone()),
+            None,
+            "token.revoke",
+            &user.email,
+            None,
+            Some(json!({"id": id})),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    /// Who an invitation is for, if it is still valid.
+    pub async fn invitation(&self, secret: &str) -> Result<CurrentUser, AppError> {
+        let mut db = self.store.conn().await?;
+        let uid = auth::invitation_user(&mut db, &hash_secret(secret), now_ms())
+            .await
+            .map_err(not_found("invitation"))?;
+        Ok(users::by_id(&mut db, uid).await?.into())
+    }
+
+    /// Accepts an invitation: sets name and password, and signs in.
+    pub async fn accept_invitation(
+        &self,
+        secret: &str,
+        name: &str,
+        password: &str,
+    ) -> Result<IssuedSession, AppError> {
+        let name = DisplayName::parse(name, "name")?;
+        let password = Password::parse(password, "password")?;
+        let hash = hash_password(password.expose().to_owned()).await?;
+        let mut tx = self.store.begin().await?;
+        let token_hash = hash_secret(secret);
+        let uid =
+            auth::invitation_user(&mut tx, &token_hash, now_ms()).await.map_err(not_found("invitation"))?;
+        auth::use_invitation(&mut tx, &token_hash).await.map_err(not_found("invitation"))?;
+        let user = users::by_id(&mut tx, uid).await?;
+        users::set_password(&mut tx, uid, &hash).await?;
+        users::set_profile(&mut tx, uid, name.as_str(), user.locale.as_deref(), &user.timezone).await?;
+        let user = users::by_id(&mut tx, uid).await?;
+        record(
+            &mut tx,
+            &Actor::User(user.clone().into()),
+            None,
+            "invitation.accept",
+            &user.email,
+            None,
+            Some(json!({"name": user.name})),
+        )
+        .await?;
+        let issued = open_session(&mut tx, user, self.config.session_ttl_ms).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(issued)
+    }
+
+    /// Updates a person's name, language (`""` follows the browser) and time zone.
+    pub async fn update_preferences(
+        &self,
+        user: &CurrentUser,
+        name: &str,
+        locale: &str,
+        timezone: &str,
+    ) -> Result<CurrentUser, AppError> {
+        let name = DisplayName::parse(name, "name")?;
+        let locale = if locale.trim().is_empty() { None } else { Some(Locale::parse(locale, "locale")?) };
+        let tz = TimeZone::parse(timezone, "timezone")?;
+        let mut tx = self.store.begin().await?;
+        users::set_profile(&mut tx, user.id, name.as_str(), locale.map(|l| l.as_str()), tz.name()).await?;
+        let after =
+            json!({"name": name.as_str(), "locale": locale.map(|l| l.as_str()), "timezone": tz.name()});
+        let before = json!({"name": user.name, "locale": user.locale, "timezone": user.timezone});
+        record(
+            &mut tx,
+            &Actor::User(user.clone()),
+            None,
+            "user.preferences",
+            &user.email,
+            Some(before),
+            Some(after),
+        )
+        .await?;
+        let updated = users::by_id(&mut tx, user.id).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(updated.into())
+    }
+
+    /// Changes a person's password after checking the current one; ends their other sessions.
+    pub async fn change_password(
+        &self,
+        user: &CurrentUser,
+        current: &str,
+        new: &str,
+        session_token: &str,
+    ) -> Result<(), AppError> {
+        let new = Password::parse(new, "new_password")?;
+        let stored = users::password_hash(&mut *self.store.conn().await?, user.id).await?;
+        if !verify_password(current.to_owned(), stored).await {
+            return Err(AppError::Invalid(InputError::new(
+                "current_password",
+                "password_wrong",
+                "the current password is wrong",
+            )));
+        }
+        let hash = hash_password(new.expose().to_owned()).await?;
+        let mut tx = self.store.begin().await?;
+        users::set_password(&mut tx, user.id, &hash).await?;
+        auth::delete_other_sessions(&mut tx, user.id, &hash_secret(session_token)).await?;
+        record(&mut tx, &Actor::User(user.clone()), None, "user.password", &user.email, None, None).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+}
+
+async fn open_session(db: &mut Db, user: User, ttl_ms: i64) -> Result<IssuedSession, AppError> {
+    let token = new_secret("");
+    let csrf = new_secret("");
+    let expires_at = now_ms() + ttl_ms;
+    auth::insert_session(db, &hash_secret(&token), user.id, &csrf, expires_at).await?;
+    Ok(IssuedSession { token, csrf, user: user.into(), expires_at })
+}

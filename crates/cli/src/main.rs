@@ -1,0 +1,139 @@
+//! The `tutti` binary: parses the command line, opens the database, and hands over to the
+//! server, the worker or an admin command.
+//!
+//! **Architecture Invariant:** only this crate chooses the storage backend (from the URL) and
+//! installs the tracing subscriber.
+
+mod commands;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Tutti — the social media team platform: publishing, inbox, listening, community.
+#[derive(Debug, Parser)]
+#[command(name = "tutti", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Directory of Tutti's data (the SQLite database lives here).
+    #[arg(long, global = true, env = "TUTTI_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB. Defaults to SQLite in the data directory.
+    #[arg(long, global = true, env = "TUTTI_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Log format.
+    #[arg(long, global = true, env = "TUTTI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
+    log_format: LogFormat,
+    /// Act as this user: the command is then checked against their roles, as on the web.
+    /// Without it, commands act as the operator who has direct access to the database.
+    #[arg(long = "as", global = true, env = "TUTTI_AS", value_name = "EMAIL")]
+    act_as: Option<String>,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web server and the background worker.
+    Serve(serve::ServeArgs),
+    /// Run only the background worker (for setups with several processes on PostgreSQL).
+    Worker,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(commands::UserCommand),
+    /// Manage brand workspaces.
+    #[command(subcommand)]
+    Workspace(commands::WorkspaceCommand),
+    /// Manage the members of a workspace.
+    #[command(subcommand)]
+    Member(commands::MemberCommand),
+    /// Manage personal API tokens.
+    #[command(subcommand)]
+    Token(commands::TokenCommand),
+    /// Write a consistent copy of the SQLite database to FILE, while Tutti runs.
+    Backup {
+        /// Where to write the copy (must not exist).
+        file: PathBuf,
+    },
+    /// Replace the SQLite database with a backup (stop the server first).
+    Restore {
+        /// The backup to restore.
+        file: PathBuf,
+    },
+    /// Fill a demo instance with French and English brand workspaces and their teams.
+    Demo,
+}
+
+impl Global {
+    /// The database URL: the one given, or SQLite in the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", tutti_store::sqlite_path(&self.data_dir).display()),
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("TUTTI_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Human => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.global.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let global = &cli.global;
+    match cli.command {
+        Command::Serve(args) => serve::serve(global, args).await,
+        Command::Worker => serve::worker(global).await,
+        Command::Migrate => commands::migrate(global).await,
+        Command::User(c) => commands::user(global, c).await,
+        Command::Workspace(c) => commands::workspace(global, c).await,
+        Command::Member(c) => commands::member(global, c).await,
+        Command::Token(c) => commands::token(global, c).await,
+        Command::Backup { file } => commands::backup(global, &file).await,
+        Command::Restore { file } => commands::restore(global, &file).await,
+        Command::Demo => commands::demo(global).await,
+    }
+}

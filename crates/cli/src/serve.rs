@@ -1,0 +1,131 @@
+//! `tutti serve` and `tutti worker`: the long-running processes.
+
+use std::fs::File;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use tokio::sync::watch;
+use tutti_app::{App, AppConfig};
+use tutti_store::Store;
+use tutti_web::{AppState, WebConfig};
+use tutti_worker::{default_worker_name, Worker};
+
+use crate::Global;
+
+/// Options of `tutti serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "TUTTI_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Do not run the background worker in this process (run `tutti worker` separately).
+    #[arg(long)]
+    no_worker: bool,
+    /// Send cookies without the Secure flag, for plain HTTP on a host other than localhost.
+    #[arg(long, env = "TUTTI_INSECURE_COOKIES")]
+    insecure_cookies: bool,
+}
+
+/// Opens and migrates the database, with a message that says which database failed and why.
+pub async fn open(global: &Global) -> anyhow::Result<Store> {
+    let url = global.database_url();
+    Ok(Store::open(&url).await?)
+}
+
+/// The lock that says "a Tutti process uses this SQLite database", so that `restore` refuses
+/// to replace it underneath a running server.
+pub fn sqlite_lock(global: &Global, exclusive: bool) -> anyhow::Result<Option<File>> {
+    if !global.database_url().starts_with("sqlite:") {
+        return Ok(None);
+    }
+    let path = lock_path(global);
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+    let locked = if exclusive { file.try_lock() } else { file.try_lock_shared() };
+    match locked {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) if exclusive => {
+            anyhow::bail!("a Tutti process is using {}; stop it first", global.database_url())
+        }
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+}
+
+/// Where the lock file of the SQLite database lives.
+pub fn lock_path(global: &Global) -> PathBuf {
+    let url = global.database_url();
+    let db = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    PathBuf::from(format!("{}.lock", db.split('?').next().unwrap_or(db)))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Runs the web server (and, unless told otherwise, the worker) until interrupted.
+pub async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
+    let store = open(global).await?;
+    let _lock = sqlite_lock(global, false)?;
+    let app = App::new(store.clone(), AppConfig::default());
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    // Browsers treat localhost as a secure origin, so Secure cookies work there over HTTP.
+    let host = if addr.ip().is_loopback() { format!("localhost:{}", addr.port()) } else { addr.to_string() };
+    println!("Tutti is listening on http://{addr} (database: {})", store.location());
+    if let Some(secret) = app.issue_setup_token().await? {
+        println!("First run: create the administrator at http://{host}/setup?token={secret}");
+    }
+    tracing::info!(%addr, database = store.location(), "server started");
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let worker = (!args.no_worker)
+        .then(|| tokio::spawn(Worker::new(store.clone(), default_worker_name()).run(stop_rx)));
+    let state = AppState::new(app, WebConfig { secure_cookies: !args.insecure_cookies });
+    tutti_web::serve(listener, state, shutdown_signal()).await.context("the web server stopped")?;
+    let _ = stop_tx.send(true);
+    if let Some(w) = worker {
+        let _ = w.await;
+    }
+    store.close().await;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+/// Runs only the worker until interrupted.
+pub async fn worker(global: &Global) -> anyhow::Result<()> {
+    let store = open(global).await?;
+    let _lock = sqlite_lock(global, false)?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let name = default_worker_name();
+    println!("Tutti worker {name} started (database: {})", store.location());
+    let handle = tokio::spawn(Worker::new(store.clone(), name).run(stop_rx));
+    shutdown_signal().await;
+    let _ = stop_tx.send(true);
+    let _ = handle.await;
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,12 @@
+//! Tutti's domain core: who may do what, and the validated values every other crate trusts.
+//!
+//! This crate does no I/O. Everything here is a pure function of its input, so that the
+//! permission policy and the input rules can be read, and tested, in one place.
+
+pub mod input;
+pub mod policy;
+pub mod role;
+
+pub use input::{DisplayName, Email, InputError, Locale, Password, Slug, TimeZone, WorkspaceName};
+pub use policy::{Action, Scope};
+pub use role::Role;

@@ -1,0 +1,112 @@
+//! The permission policy: the one table that says which role may do what.
+//!
+//! Every route of the web server and every command of the CLI names an [`Action`]; the check
+//! itself is [`Action::allowed_for`]. Nothing else in Tutti decides who may do what.
+
+use crate::Role;
+
+/// Where an action applies: to the whole instance, or to one workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Instance-wide actions are reserved to instance administrators.
+    Instance,
+    /// Workspace actions depend on the caller's role in that workspace.
+    Workspace,
+}
+
+/// Something a caller may ask Tutti to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Create a brand workspace.
+    CreateWorkspace,
+    /// Create user accounts and list every account of the instance.
+    ManageUsers,
+    /// Open a workspace and its areas (calendar, inbox, listening, community, analytics).
+    ViewWorkspace,
+    /// List the members of a workspace.
+    ViewMembers,
+    /// Invite members, change their role, remove them.
+    ManageTeam,
+    /// Grant or withdraw the `admin` role, or change an admin's membership.
+    ManageAdmins,
+    /// Read the workspace's audit log.
+    ViewAudit,
+    /// Rename the workspace, change its time zone.
+    ManageWorkspace,
+}
+
+impl Action {
+    /// Every action, for exhaustive tests and documentation.
+    pub const ALL: [Action; 8] = [
+        Action::CreateWorkspace,
+        Action::ManageUsers,
+        Action::ViewWorkspace,
+        Action::ViewMembers,
+        Action::ManageTeam,
+        Action::ManageAdmins,
+        Action::ViewAudit,
+        Action::ManageWorkspace,
+    ];
+
+    /// Whether the action is instance-wide or bound to a workspace.
+    pub fn scope(self) -> Scope {
+        match self {
+            Action::CreateWorkspace | Action::ManageUsers => Scope::Instance,
+            _ => Scope::Workspace,
+        }
+    }
+
+    /// Whether a member with `role` may perform this workspace action.
+    ///
+    /// Instance actions are never granted by a workspace role: only the instance-admin flag of
+    /// an account grants them, and that flag also grants every workspace action.
+    pub fn allowed_for(self, role: Role) -> bool {
+        use Role::*;
+        match self {
+            Action::CreateWorkspace | Action::ManageUsers => false,
+            Action::ViewWorkspace | Action::ViewMembers => true,
+            // The SMM leads the team: they invite and re-assign people, but only an admin can
+            // hand out the keys of the workspace itself.
+            Action::ManageTeam => matches!(role, Admin | Smm),
+            Action::ManageAdmins => matches!(role, Admin),
+            Action::ViewAudit => matches!(role, Admin | Smm),
+            Action::ManageWorkspace => matches!(role, Admin),
+        }
+    }
+
+    /// A short English description used in "permission denied" messages and logs.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::CreateWorkspace => "create workspaces",
+            Action::ManageUsers => "manage user accounts",
+            Action::ViewWorkspace => "open this workspace",
+            Action::ViewMembers => "list the members of this workspace",
+            Action::ManageTeam => "manage the team of this workspace",
+            Action::ManageAdmins => "grant or change the admin role",
+            Action::ViewAudit => "read the audit log of this workspace",
+            Action::ManageWorkspace => "change the settings of this workspace",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contributors_and_cms_cannot_manage_the_team() {
+        for role in [Role::Cm, Role::Contributor, Role::Analyst, Role::Product] {
+            assert!(!Action::ManageTeam.allowed_for(role), "{role}");
+            assert!(!Action::ViewAudit.allowed_for(role), "{role}");
+        }
+    }
+
+    #[test]
+    fn no_workspace_role_grants_an_instance_action() {
+        for action in Action::ALL.into_iter().filter(|a| a.scope() == Scope::Instance) {
+            for role in Role::ALL {
+                assert!(!action.allowed_for(role), "{action:?} {role}");
+            }
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! Secrets that let someone in: sessions, API tokens, invitations, the first-run setup token,
+//! and the record of failed sign-ins used for rate limiting.
+//!
+//! Only SHA-256 hashes of the secrets are stored; the secrets themselves are shown once.
+
+use sqlx::Row;
+
+use crate::users::affected;
+use crate::{Db, Result};
+
+/// A signed-in browser session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The account.
+    pub user_id: i64,
+    /// The token that state-changing forms of this session must carry.
+    pub csrf_token: String,
+    /// Expiry, ms since the epoch.
+    pub expires_at: i64,
+}
+
+/// Stores a new session.
+pub async fn insert_session(
+    db: &mut Db,
+    token_hash: &str,
+    user_id: i64,
+    csrf: &str,
+    expires_at: i64,
+) -> Result<()> {
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(csrf)
+        .bind(crate::now_ms())
+        .bind(expires_at)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The live (unexpired) session with this token hash.
+pub async fn session(db: &mut Db, token_hash: &str, now: i64) -> Result<Session> {
+    let row = sqlx::query(
+        "SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_one(db)
+    .await?;
+    Ok(Session {
+        user_id: row.try_get("user_id")?,
+        csrf_token: row.try_get("csrf_token")?,
+        expires_at: row.try_get("expires_at")?,
+    })
+}
+
+/// Ends a session.
+pub async fn delete_session(db: &mut Db, token_hash: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(db).await?;
+    Ok(())
+}
+
+/// Ends every session of a user except one (after a password change).
+pub async fn delete_other_sessions(db: &mut Db, user_id: i64, keep_hash: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user_id)
+        .bind(keep_hash)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Deletes expired sessions and invitations, and sign-in failures older than `failures_before`.
+pub async fn purge_expired(db: &mut Db, now: i64, failures_before: i64) -> Result<u64> {
+    let mut n = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&mut *db)
+        .await?
+        .rows_affected();
+    n += sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        .bind(failures_before)
+        .execute(&mut *db)
+        .await?
+        .rows_affected();
+    n += sqlx::query("DELETE FROM invitations WHERE expires_at <= $1 AND used_at IS NULL")
+        .bind(now)
+        .execute(db)
+        .await?
+        .rows_affected();
+    Ok(n)
+}
+
+/// A personal API token, without its secret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ApiToken {
+    /// Stable identifier.
+    pub id: i64,
+    /// The owner.
+    pub user_id: i64,
+    /// What the owner called it.
+    pub name: String,
+    /// The first characters of the secret, to recognise it.
+    pub prefix: String,
+    /// Creation time.
+    pub created_at: i64,
+    /// Last use, if any.
+    pub last_used_at: Option<i64>,
+    /// Revocation time, if revoked.
+    pub revoked_at: Option<i64>,
+}
+
+fn token(row: &sqlx::any::AnyRow) -> Result<ApiToken> {
+    Ok(ApiToken {
+        id: row.try_get("id")?,
+        user_id: row.try_get("user_id")?,
+        name: row.try_get("name")?,
+        prefix: row.try_get("prefix")?,
+        created_at: row.try_get("created_at")?,
+        last_used_at: row.try_get("last_used_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    })
+}
+
+const TOKEN_COLUMNS: &str = "id, user_id, name, prefix, created_at, last_used_at, revoked_at";
+
+/// Stores a new API token.
+pub async fn insert_token(
+    db: &mut Db,
+    user_id: i64,
+    name: &str,
+    token_hash: &str,
+    prefix: &str,
+) -> Result<ApiToken> {
+    let row = sqlx::query(&format!(
+        "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING {TOKEN_COLUMNS}"
+    ))
+    .bind(user_id)
+    .bind(name)
+    .bind(token_hash)
+    .bind(prefix)
+    .bind(crate::now_ms())
+    .fetch_one(db)
+    .await?;
+    token(&row)
+}
+
+/// The owner of a live token, and whether its last-use time is over a minute old.
+pub async fn token_owner(db: &mut Db, token_hash: &str) -> Result<Option<(i64, bool)>> {
+    let row = sqlx::query(
+        "SELECT user_id, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(token_hash)
+    .fetch_optional(db)
+    .await?;
+    let stale_before = crate::now_ms() - 60_000;
+    row.map(|r| {
+        let last: Option<i64> = r.try_get("last_used_at")?;
+        Ok((r.try_get("user_id")?, last.is_none_or(|t| t < stale_before)))
+    })
+    .transpose()
+}
+
+/// Records that a token was used now. Done at most once a minute per token, so that API
+/// reads stay reads.
+pub async fn touch_token(db: &mut Db, token_hash: &str) -> Result<()> {
+    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+        .bind(crate::now_ms())
+        .bind(token_hash)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// A user's tokens, newest first.
+pub async fn tokens_of(db: &mut Db, user_id: i64) -> Result<Vec<ApiToken>> {
+    let rows =
+        sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY id DESC"))
+            .bind(user_id)
+            .fetch_all(db)
+            .await?;
+    rows.iter().map(token).collect()
+}
+
+/// Revokes one of a user's tokens.
+pub async fn revoke_token(db: &mut Db, user_id: i64, id: i64) -> Result<()> {
+    affected(
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(crate::now_ms())
+        .bind(id)
+        .bind(user_id)
+        .execute(db)
+        .await?,
+    )
+}
+
+/// Stores an invitation for an account that has no password yet.
+pub async fn insert_invitation(
+    db: &mut Db,
+    token_hash: &str,
+    user_id: i64,
+    workspace_id: i64,
+    expires_at: i64,
+) -> Result<()> {
+    sqlx::query("INSERT INTO invitations (token_hash, user_id, workspace_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(workspace_id)
+        .bind(crate::now_ms())
+        .bind(expires_at)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The account an unused, unexpired invitation is for.
+pub async fn invitation_user(db: &mut Db, token_hash: &str, now: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT user_id FROM invitations WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_one(db)
+    .await?)
+}
+
+/// Marks an invitation used; fails with `NotFound` if it was used meanwhile.
+pub async fn use_invitation(db: &mut Db, token_hash: &str) -> Result<()> {
+    affected(
+        sqlx::query("UPDATE invitations SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
+            .bind(crate::now_ms())
+            .bind(token_hash)
+            .execute(db)
+            .await?,
+    )
+}
+
+/// Stores a first-run setup token.
+pub async fn insert_setup_token(db: &mut Db, token_hash: &str) -> Result<()> {
+    sqlx::query("INSERT INTO setup_tokens (token_hash, created_at) VALUES ($1, $2)")
+        .bind(token_hash)
+        .bind(crate::now_ms())
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Consumes a setup token; `NotFound` if it is unknown or used.
+pub async fn use_setup_token(db: &mut Db, token_hash: &str) -> Result<()> {
+    affected(
+        sqlx::query("UPDATE setup_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
+            .bind(crate::now_ms())
+            .bind(token_hash)
+            .execute(db)
+            .await?,
+    )
+}
+
+/// Whether a setup token is known and unused.
+pub async fn setup_token_valid(db: &mut Db, token_hash: &str) -> Result<bool> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM setup_tokens WHERE token_hash = $1 AND used_at IS NULL")
+            .bind(token_hash)
+            .fetch_one(db)
+            .await?;
+    Ok(n > 0)
+}
+
+/// Records a failed sign-in for `subject` (an e-mail or a client address).
+pub async fn record_login_failure(db: &mut Db, subject: &str) -> Result<()> {
+    sqlx::query("INSERT INTO login_failures (subject, at) VALUES ($1, $2)")
+        .bind(subject)
+        .bind(crate::now_ms())
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Failed sign-ins for `subject` since `since`, and the oldest of them.
+pub async fn login_failures_since(db: &mut Db, subject: &str, since: i64) -> Result<(i64, Option<i64>)> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE subject = $1 AND at >= $2",
+    )
+    .bind(subject)
+    .bind(since)
+    .fetch_one(db)
+    .await?;
+    Ok((row.try_get("n")?, row.try_get("oldest")?))
+}
+
+/// Forgets the failures of `subject` after a successful sign-in.
+pub async fn clear_login_failures(db: &mut Db, subject: &str) -> Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE subject = $1").bind(subject).execute(db).await?;
+    Ok(())
+}

@@ -1,0 +1,271 @@
+//! Tutti's storage: one API over SQLite (embedded default) and PostgreSQL.
+//!
+//! **Key design decision.** Both backends sit behind sqlx's `Any` driver and answer the *same*
+//! SQL: we write to the dialect the two share (`$n` placeholders, `RETURNING`,
+//! `ON CONFLICT`, integers for times and flags). Only the migrations are written twice, one
+//! folder per backend, and a conformance test checks that both produce the same columns. Where
+//! the dialects truly differ (row locks for the job queue, online backup), the code branches on
+//! [`Backend`] in this crate and nowhere else.
+//!
+//! Queries are free functions that take a `&mut Db` — a pooled connection from
+//! [`Store::conn`] or a transaction from [`Store::begin`] — so that a use case can put several
+//! writes and its audit entry in one transaction.
+
+pub mod audit;
+pub mod auth;
+pub mod jobs;
+pub mod users;
+pub mod workspaces;
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, ConnectOptions};
+
+/// A connection or a transaction: what every query function takes.
+pub type Db = sqlx::AnyConnection;
+/// A write transaction; commit it or it rolls back when dropped.
+pub type Tx = sqlx::Transaction<'static, Any>;
+/// A pooled connection for reads.
+pub type Conn = sqlx::pool::PoolConnection<Any>;
+
+/// Which database engine a [`Store`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite: one file, nothing to install.
+    Sqlite,
+    /// PostgreSQL, for teams that run several servers and workers.
+    Postgres,
+}
+
+/// What can go wrong in storage, split by what the caller does about it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule refused the write; `constraint` names the rule or column.
+    #[error("conflict on {constraint}")]
+    Conflict {
+        /// The database's name for the violated constraint, or its message.
+        constraint: String,
+    },
+    /// The database could not be opened or migrated; the message says which and why.
+    #[error("{0}")]
+    Open(String),
+    /// Anything else from the driver.
+    #[error(transparent)]
+    Other(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict {
+                constraint: db.constraint().map(str::to_owned).unwrap_or_else(|| db.message().to_owned()),
+            },
+            other => StoreError::Other(other),
+        }
+    }
+}
+
+/// Shorthand for storage results.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The database: a pool for reads and a pool for writes.
+///
+/// On SQLite the write pool has a single connection and opens transactions with
+/// `BEGIN IMMEDIATE`, so writers queue instead of failing with "database is locked"; reads go
+/// through the WAL concurrently. On PostgreSQL both pools are the same.
+#[derive(Clone)]
+pub struct Store {
+    reads: AnyPool,
+    writes: AnyPool,
+    backend: Backend,
+    location: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).field("location", &self.location).finish()
+    }
+}
+
+/// The SQLite file Tutti uses inside a data directory.
+pub fn sqlite_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("tutti.db")
+}
+
+/// Hides the password of a database URL before it is printed.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Store {
+    /// Opens (creating it if needed) and migrates the database at `url`.
+    ///
+    /// `url` is `sqlite://PATH` or `postgres://…`. Errors say which database and why.
+    pub async fn open(url: &str) -> Result<Store> {
+        static DRIVERS: Once = Once::new();
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+
+        let location = redact_url(url);
+        let fail = |why: String| StoreError::Open(format!("cannot open the database {location}: {why}"));
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(fail("the URL must start with sqlite:// or postgres://".into()));
+        };
+
+        let (reads, writes) = match backend {
+            Backend::Sqlite => {
+                let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+                let path = path.split('?').next().unwrap_or(path);
+                if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| fail(format!("cannot create the directory {}: {e}", dir.display())))?;
+                }
+                let opts: AnyConnectOptions = format!("sqlite://{path}?mode=rwc")
+                    .parse::<AnyConnectOptions>()
+                    .map_err(|e| fail(e.to_string()))?
+                    .disable_statement_logging();
+                let pragmas = |pool: AnyPoolOptions| pool.after_connect(sqlite_pragmas);
+                let writes = pragmas(AnyPoolOptions::new().max_connections(1))
+                    .connect_with(opts.clone())
+                    .await
+                    .map_err(|e| fail(e.to_string()))?;
+                let reads = pragmas(AnyPoolOptions::new().max_connections(8).min_connections(1))
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| fail(e.to_string()))?;
+                (reads, writes)
+            }
+            Backend::Postgres => {
+                let opts = url
+                    .parse::<AnyConnectOptions>()
+                    .map_err(|e| fail(e.to_string()))?
+                    .disable_statement_logging();
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| fail(e.to_string()))?;
+                (pool.clone(), pool)
+            }
+        };
+        let store = Store { reads, writes, backend, location };
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&store.writes)
+            .await
+            .map_err(|e| StoreError::Open(format!("cannot migrate the database {}: {e}", store.location)))?;
+        Ok(store)
+    }
+
+    /// Which engine this store runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The database URL with its password hidden.
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    /// A connection for reads.
+    pub async fn conn(&self) -> Result<Conn> {
+        Ok(self.reads.acquire().await?)
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.writes.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writes.begin().await?,
+        })
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.reads).await?;
+        Ok(())
+    }
+
+    /// Connections open and idle, summed over the pools, for the metrics endpoint.
+    pub fn pool_stats(&self) -> (u32, usize) {
+        match self.backend {
+            Backend::Sqlite => {
+                (self.reads.size() + self.writes.size(), self.reads.num_idle() + self.writes.num_idle())
+            }
+            Backend::Postgres => (self.reads.size(), self.reads.num_idle()),
+        }
+    }
+
+    /// Writes a consistent copy of a live SQLite database to `target` (`VACUUM INTO`).
+    pub async fn backup_to(&self, target: &Path) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Open(
+                "backup copies a SQLite database; for PostgreSQL use pg_dump".into(),
+            ));
+        }
+        if target.exists() {
+            return Err(StoreError::Open(format!("{} already exists; choose a new file", target.display())));
+        }
+        let target =
+            target.to_str().ok_or_else(|| StoreError::Open("the backup path must be valid UTF-8".into()))?;
+        sqlx::query("VACUUM INTO $1").bind(target.to_owned()).execute(&self.writes).await?;
+        Ok(())
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.reads.close().await;
+        self.writes.close().await;
+    }
+}
+
+type BoxFuture<'c, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'c>>;
+
+/// Puts every SQLite connection in WAL mode with foreign keys and a generous busy timeout.
+fn sqlite_pragmas<'c>(
+    conn: &'c mut sqlx::AnyConnection,
+    _meta: sqlx::pool::PoolConnectionMetadata,
+) -> BoxFuture<'c, std::result::Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        for pragma in [
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA synchronous = NORMAL",
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA busy_timeout = 10000",
+        ] {
+            sqlx::query(pragma).execute(&mut *conn).await?;
+        }
+        Ok(())
+    })
+}
+
+/// Milliseconds since the Unix epoch: how every time is stored.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

@@ -1,0 +1,77 @@
+//! Tutti's HTTP server: the web UI (askama + htmx), the REST API, health and metrics.
+//!
+//! **Architecture Invariant:** this is the only crate that knows HTTP and HTML. It turns
+//! requests into calls on [`tutti_app::App`] and the results into pages or JSON.
+//!
+//! Every route is registered through [`routes::RouteTable`] with the [`routes::Access`] it
+//! needs; one middleware resolves the caller (session cookie or bearer token), checks CSRF on
+//! state-changing requests, and checks the access against the domain policy before any handler
+//! runs. The table is public so that a test can walk every route with every role.
+
+mod api;
+mod error;
+mod format;
+mod i18n;
+mod metrics;
+mod ops;
+mod pages;
+pub mod routes;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tutti_app::App;
+
+pub use error::WebError;
+pub use routes::{Access, RouteSpec};
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (on by default; browsers accept them on `http://localhost`).
+    pub secure_cookies: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig { secure_cookies: true }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    app: App,
+    config: Arc<WebConfig>,
+    metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    /// Builds the state for a server.
+    pub fn new(app: App, config: WebConfig) -> AppState {
+        AppState { app, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::new()) }
+    }
+}
+
+/// The whole router, with the list of its routes and their access rules.
+pub fn router(state: AppState) -> (axum::Router, Vec<RouteSpec>) {
+    let table = routes::table(state.clone());
+    let (router, specs) = table.finish();
+    let router = router
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        .with_state(state);
+    (router, specs)
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (router, _) = router(state);
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,88 @@
+//! Prometheus metrics: requests and latencies by route, and the database pool.
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
+
+use crate::AppState;
+
+/// The server's metrics, in a registry of its own (several servers can live in one process).
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    pool_size: IntGauge,
+    pool_idle: IntGauge,
+}
+
+impl Metrics {
+    /// Registers every metric.
+    pub fn new() -> Metrics {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new("tutti_http_requests_total", "HTTP requests by route, method and status"),
+            &["route", "method", "status"],
+        )
+        .expect("metric");
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "tutti_http_request_duration_seconds",
+                "Time to answer HTTP requests, by route",
+            )
+            .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5]),
+            &["route", "method"],
+        )
+        .expect("metric");
+        let pool_size =
+            IntGauge::new("tutti_db_pool_connections", "Database connections open").expect("metric");
+        let pool_idle =
+            IntGauge::new("tutti_db_pool_idle_connections", "Database connections idle").expect("metric");
+        for m in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(latency.clone()),
+            Box::new(pool_size.clone()),
+            Box::new(pool_idle.clone()),
+        ] {
+            registry.register(m).expect("register metric");
+        }
+        Metrics { registry, requests, latency, pool_size, pool_idle }
+    }
+
+    /// The text exposition of every metric.
+    pub fn render(&self, pool: (u32, usize)) -> String {
+        self.pool_size.set(pool.0 as i64);
+        self.pool_idle.set(pool.1 as i64);
+        let mut out = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut out).expect("encode metrics");
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+/// Counts and times every request under its route pattern (never its raw path, so that
+/// workspace names and ids do not explode the label set).
+pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = request.method().as_str().to_owned();
+    let start = Instant::now();
+    let response = next.run(request).await;
+    let elapsed = start.elapsed().as_secs_f64();
+    state.metrics.requests.with_label_values(&[&route, &method, response.status().as_str()]).inc();
+    state.metrics.latency.with_label_values(&[&route, &method]).observe(elapsed);
+    response
+}

@@ -1,0 +1,240 @@
+//! The web pages: sign-in and setup, the workspace shell, team, audit log, settings.
+
+mod auth;
+mod settings;
+mod team;
+mod workspace;
+
+use askama::Template;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use tutti_app::{AppError, CurrentUser};
+use tutti_domain::{Action, Role};
+
+use crate::error::WebError;
+use crate::i18n::Tr;
+use crate::routes::{Ctx, RouteTable};
+use crate::AppState;
+
+/// Registers every page route.
+pub fn routes(t: RouteTable) -> RouteTable {
+    let t = auth::routes(t);
+    let t = workspace::routes(t);
+    let t = team::routes(t);
+    settings::routes(t)
+}
+
+/// A workspace in the switcher.
+#[derive(Debug, Clone)]
+pub struct WsLink {
+    /// URL identifier.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// First letter of the name, for the avatar.
+    pub initial: String,
+    /// The reader's role there, translated (empty for an instance admin who is not a member).
+    pub role: String,
+}
+
+/// What the layout shows around every page.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// Translator.
+    pub t: Tr,
+    /// Page title.
+    pub title: String,
+    /// CSRF token for forms and htmx.
+    pub csrf: String,
+    /// The signed-in person.
+    pub user: Option<CurrentUser>,
+    /// Initials for the avatar.
+    pub initials: String,
+    /// Workspaces for the switcher.
+    pub workspaces: Vec<WsLink>,
+    /// The current workspace.
+    pub current: Option<WsLink>,
+    /// Which navigation entry is active.
+    pub nav: &'static str,
+    /// Whether the team entry shows.
+    pub can_team: bool,
+    /// Whether the audit entry shows.
+    pub can_audit: bool,
+    /// Whether the reader may create workspaces.
+    pub can_create: bool,
+}
+
+impl Layout {
+    /// Whether `key` is the active navigation entry (for `aria-current`).
+    pub fn is(&self, key: &str) -> bool {
+        self.nav == key
+    }
+}
+
+/// A role's name in the reader's language.
+pub fn role_label(t: &Tr, role: Role) -> String {
+    t.t(&format!("role-{}", role.as_str()))
+}
+
+pub fn initials(name: &str) -> String {
+    name.split_whitespace().filter_map(|w| w.chars().next()).take(2).flat_map(char::to_uppercase).collect()
+}
+
+/// Builds the layout for a signed-in page.
+pub async fn layout(
+    state: &AppState,
+    ctx: &Ctx,
+    title: String,
+    nav: &'static str,
+) -> Result<Layout, WebError> {
+    let t = ctx.tr();
+    let actor = ctx.actor();
+    let list = state.app.list_workspaces(&actor).await.map_err(|e| page_err(e, ctx))?;
+    let link = |w: &tutti_app::store::workspaces::Workspace, r: Option<Role>| WsLink {
+        slug: w.slug.clone(),
+        name: w.name.clone(),
+        initial: initials(&w.name).chars().next().map(String::from).unwrap_or_default(),
+        role: r.map(|r| role_label(&t, r)).unwrap_or_default(),
+    };
+    let workspaces: Vec<WsLink> = list.iter().map(|(w, r)| link(w, *r)).collect();
+    let current = ctx.access.as_ref().map(|a| link(&a.workspace, a.role));
+    let user = ctx.user.clone();
+    Ok(Layout {
+        t,
+        title,
+        csrf: ctx.csrf.clone(),
+        initials: user.as_ref().map(|u| initials(&u.name)).unwrap_or_default(),
+        can_create: actor.require(Action::CreateWorkspace).is_ok(),
+        user,
+        workspaces,
+        current,
+        nav,
+        can_team: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ManageTeam)),
+        can_audit: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ViewAudit)),
+    })
+}
+
+/// The layout of pages shown before sign-in.
+pub fn bare_layout(ctx: &Ctx, title: String) -> Layout {
+    Layout {
+        t: ctx.tr(),
+        title,
+        csrf: ctx.csrf.clone(),
+        user: None,
+        initials: String::new(),
+        workspaces: Vec::new(),
+        current: None,
+        nav: "",
+        can_team: false,
+        can_audit: false,
+        can_create: false,
+    }
+}
+
+/// Renders a template into a response with `status`.
+pub fn render<T: Template>(status: StatusCode, page: &T) -> Result<Response, WebError> {
+    let html = page.render().map_err(|e| {
+        WebError::new(AppError::Internal(format!("template: {e}")), false, tutti_domain::Locale::En)
+    })?;
+    Ok((status, Html(html)).into_response())
+}
+
+/// A page-flavoured error.
+pub fn page_err(err: AppError, ctx: &Ctx) -> WebError {
+    WebError::new(err, false, ctx.locale)
+}
+
+/// A form error shown beside its field: the field's name and the translated message.
+#[derive(Debug, Clone, Default)]
+pub struct FieldError {
+    /// The field at fault (empty for a form-wide message).
+    pub field: String,
+    /// What to tell the reader.
+    pub message: String,
+}
+
+impl FieldError {
+    /// The message for `field`, if the error is about it.
+    pub fn on(&self, field: &str) -> Option<&str> {
+        (self.field == field).then_some(self.message.as_str())
+    }
+
+    /// Whether the error is about `field`.
+    pub fn is(&self, field: &str) -> bool {
+        self.field == field
+    }
+}
+
+/// Turns input errors into a message for the form; passes other errors on.
+pub fn form_error(err: AppError, ctx: &Ctx) -> Result<FieldError, WebError> {
+    let t = ctx.tr();
+    match &err {
+        AppError::Invalid(e) | AppError::Conflict(e) => {
+            Ok(FieldError { field: e.field.to_owned(), message: t.error(e.code, &e.message) })
+        }
+        AppError::Forbidden(_) => Ok(FieldError { field: String::new(), message: t.t("error-forbidden") }),
+        _ => Err(page_err(err, ctx)),
+    }
+}
+
+/// The status a form re-rendered with an error answers with.
+pub fn form_status(err: &FieldError) -> StatusCode {
+    if err.field.is_empty() {
+        StatusCode::FORBIDDEN
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+/// A redirect after a successful form (303, so the browser follows with GET).
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// Whether the request came from htmx.
+pub fn is_htmx(headers: &HeaderMap) -> bool {
+    headers.contains_key("hx-request")
+}
+
+/// Only local paths may be redirect targets after sign-in.
+pub fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next
+    } else {
+        "/"
+    }
+}
+
+/// The `Set-Cookie` value that stores a session (or clears it with `None`).
+pub fn session_cookie(state: &AppState, session: Option<(&str, i64)>) -> HeaderValue {
+    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    let value = match session {
+        Some((token, expires_at)) => {
+            let max_age = ((expires_at - tutti_app::store::now_ms()) / 1000).max(0);
+            format!(
+                "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
+                crate::routes::SESSION_COOKIE
+            )
+        }
+        None => {
+            format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", crate::routes::SESSION_COOKIE)
+        }
+    };
+    HeaderValue::from_str(&value).expect("ascii cookie")
+}
+
+/// Adds a session cookie to a response.
+pub fn with_cookie(mut response: Response, cookie: HeaderValue) -> Response {
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    response
+}
+
+/// The origin the browser used (for links to share), from the `Host` header.
+pub fn origin(headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let host: String = host
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']'))
+        .collect();
+    format!("http://{host}")
+}

@@ -1,0 +1,125 @@
+//! The workspace shell: the switcher, creating a workspace, the overview, and the areas to come.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::{Extension, Form};
+use serde::Deserialize;
+use tutti_domain::Action;
+
+use super::{form_error, form_status, layout, page_err, render, see_other, FieldError, Layout};
+use crate::error::WebError;
+use crate::routes::{Access, Ctx, RouteTable};
+use crate::AppState;
+
+/// The areas that later capabilities fill, in navigation order.
+pub const AREAS: [&str; 5] = ["calendar", "inbox", "listening", "community", "analytics"];
+
+pub fn routes(t: RouteTable) -> RouteTable {
+    let ws = Access::Workspace(Action::ViewWorkspace);
+    t.get("/", Access::SignedIn, home)
+        .get("/workspaces", Access::SignedIn, switcher)
+        .post("/workspaces", Access::Instance(Action::CreateWorkspace), create)
+        .get("/w/{workspace}", ws, overview)
+        .get("/w/{workspace}/calendar", ws, |s: State<AppState>, c: Extension<Ctx>| area(s, c, "calendar"))
+        .get("/w/{workspace}/inbox", ws, |s: State<AppState>, c: Extension<Ctx>| area(s, c, "inbox"))
+        .get("/w/{workspace}/listening", ws, |s: State<AppState>, c: Extension<Ctx>| area(s, c, "listening"))
+        .get("/w/{workspace}/community", ws, |s: State<AppState>, c: Extension<Ctx>| area(s, c, "community"))
+        .get("/w/{workspace}/analytics", ws, |s: State<AppState>, c: Extension<Ctx>| area(s, c, "analytics"))
+}
+
+async fn home(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> Result<Response, WebError> {
+    let list = state.app.list_workspaces(&ctx.actor()).await.map_err(|e| page_err(e, &ctx))?;
+    match list.iter().find(|(_, role)| role.is_some()) {
+        Some((ws, _)) => Ok(see_other(&format!("/w/{}", ws.slug))),
+        None => Ok(see_other("/workspaces")),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "workspaces.html")]
+struct SwitcherPage {
+    l: Layout,
+    name: String,
+    timezone: String,
+    error: FieldError,
+}
+
+async fn switcher(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Response, WebError> {
+    let l = layout(&state, &ctx, ctx.tr().t("workspaces-title"), "workspaces").await?;
+    let tz = ctx.me().timezone.clone();
+    render(
+        StatusCode::OK,
+        &SwitcherPage { l, name: String::new(), timezone: tz, error: FieldError::default() },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CreateForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    timezone: String,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<CreateForm>,
+) -> Result<Response, WebError> {
+    match state.app.create_workspace(&ctx.actor(), &form.name, &form.timezone).await {
+        Ok(ws) => Ok(see_other(&format!("/w/{}/team", ws.slug))),
+        Err(e) => {
+            let error = form_error(e, &ctx)?;
+            let l = layout(&state, &ctx, ctx.tr().t("workspaces-title"), "workspaces").await?;
+            let page = SwitcherPage { l, name: form.name, timezone: form.timezone, error };
+            render(form_status(&page.error), &page)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    l: Layout,
+    slug: String,
+    members: usize,
+    areas: Vec<(&'static str, String, String)>,
+}
+
+async fn overview(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Response, WebError> {
+    let ws = ctx.ws().workspace.clone();
+    let members = state.app.list_members(&ctx.actor(), &ws.slug).await.map_err(|e| page_err(e, &ctx))?.len();
+    let t = ctx.tr();
+    let areas =
+        AREAS.iter().map(|a| (*a, t.t(&format!("nav-{a}")), t.t(&format!("area-{a}-soon")))).collect();
+    let l = layout(&state, &ctx, ws.name.clone(), "home").await?;
+    render(StatusCode::OK, &OverviewPage { l, slug: ws.slug, members, areas })
+}
+
+#[derive(Template)]
+#[template(path = "area.html")]
+struct AreaPage {
+    l: Layout,
+    heading: String,
+    soon: String,
+}
+
+async fn area(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    area: &'static str,
+) -> Result<Response, WebError> {
+    let t = ctx.tr();
+    let heading = t.t(&format!("nav-{area}"));
+    let soon = t.t(&format!("area-{area}-soon"));
+    let l = layout(&state, &ctx, heading.clone(), area).await?;
+    render(StatusCode::OK, &AreaPage { l, heading, soon })
+}
