@@ -243,7 +243,7 @@ impl App {
         password: &str,
         admin: bool,
     ) -> Result<User, AppError> {
-        actor.require(Action::ManageUsers)?;
+        self.require(actor, Action::ManageUsers).await?;
         let email = Email::parse(email, "email")?;
         let name = DisplayName::parse(name, "name")?;
         let password = Password::parse(password, "password")?;
@@ -277,7 +277,7 @@ impl App {
 
     /// Every account of the instance.
     pub async fn list_users(&self, actor: &Actor) -> Result<Vec<User>, AppError> {
-        actor.require(Action::ManageUsers)?;
+        self.require(actor, Action::ManageUsers).await?;
         Ok(users::list(&mut *self.store.conn().await?).await?)
     }
 
@@ -302,7 +302,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         let owner = users::by_email(&mut tx, email.as_str()).await.map_err(not_found("user"))?;
         if actor.user_id() != Some(owner.id) {
-            actor.require(Action::ManageUsers)?;
+            self.require(actor, Action::ManageUsers).await?;
         }
         let secret = new_secret("tutti_");
         let token =

@@ -110,6 +110,41 @@ impl WorkspaceAccess {
 }
 
 impl App {
+    /// Records a refused attempt in the audit log, so that admins see who tried what.
+    pub async fn record_denied(&self, actor: &Actor, workspace_id: Option<i64>, action: Action) -> Result<(), AppError> {
+        let mut tx = self.store.begin().await?;
+        crate::accounts::record(
+            &mut tx,
+            actor,
+            workspace_id,
+            "access.denied",
+            action.describe(),
+            None,
+            Some(serde_json::json!({"needed": format!("{action:?}")})),
+        )
+        .await?;
+        tx.commit().await.map_err(tutti_store::StoreError::from)?;
+        Ok(())
+    }
+
+    /// Checks an instance-wide action, recording a refusal in the audit log.
+    pub async fn require(&self, actor: &Actor, action: Action) -> Result<(), AppError> {
+        if let Err(denied) = actor.require(action) {
+            self.record_denied(actor, None, action).await?;
+            return Err(denied);
+        }
+        Ok(())
+    }
+
+    /// Checks a workspace action on an access already opened, recording a refusal.
+    pub(crate) async fn require_in(&self, actor: &Actor, access: &WorkspaceAccess, action: Action) -> Result<(), AppError> {
+        if let Err(denied) = access.require(action) {
+            self.record_denied(actor, Some(access.workspace.id), action).await?;
+            return Err(denied);
+        }
+        Ok(())
+    }
+
     /// Opens a workspace for `actor` and checks `action` there.
     ///
     /// A workspace the actor is not a member of is reported as not found, so that its
@@ -134,7 +169,7 @@ impl App {
         if role.is_none() && !access.superuser {
             return Err(AppError::NotFound("workspace"));
         }
-        access.require(action)?;
+        self.require_in(actor, &access, action).await?;
         Ok(access)
     }
 }

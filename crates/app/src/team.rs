@@ -50,7 +50,7 @@ impl App {
         name: &str,
         timezone: &str,
     ) -> Result<Workspace, AppError> {
-        actor.require(Action::CreateWorkspace)?;
+        self.require(actor, Action::CreateWorkspace).await?;
         let name = WorkspaceName::parse(name, "name")?;
         let tz =
             TimeZone::parse(if timezone.trim().is_empty() { "Europe/Paris" } else { timezone }, "timezone")?;
@@ -134,7 +134,7 @@ impl App {
         let email = Email::parse(email, "email")?;
         let role = Role::parse(role, "role")?;
         if role == Role::Admin {
-            access.require(Action::ManageAdmins)?;
+            self.require_in(actor, &access, Action::ManageAdmins).await?;
         }
         let ws = access.workspace;
         let mut tx = self.store.begin().await?;
@@ -192,7 +192,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         let before = find_member(&mut tx, ws.id, user).await?;
         if before.role == Role::Admin || role == Role::Admin {
-            access.require(Action::ManageAdmins)?;
+            self.require_in(actor, &access, Action::ManageAdmins).await?;
         }
         if before.role == Role::Admin
             && role != Role::Admin
@@ -223,7 +223,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         let before = find_member(&mut tx, ws.id, user).await?;
         if before.role == Role::Admin {
-            access.require(Action::ManageAdmins)?;
+            self.require_in(actor, &access, Action::ManageAdmins).await?;
             if workspaces::admin_count(&mut tx, ws.id).await? <= 1 {
                 return Err(last_admin("user"));
             }

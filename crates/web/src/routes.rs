@@ -289,7 +289,7 @@ async fn check(
         Access::Public | Access::SignedIn => {}
         Access::Instance(action) => {
             let actor = Actor::User(user.clone().expect("checked above"));
-            if let Err(e) = actor.require(action) {
+            if let Err(e) = state.app.require(&actor, action).await {
                 return Err(fail(e, locale));
             }
         }

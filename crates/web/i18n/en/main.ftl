@@ -132,6 +132,7 @@ audit-filter-workspace = Workspace changes
 audit-filter-token = API tokens
 audit-filter-user = Accounts
 audit-filter-invitation = Invitations
+audit-filter-access = Refused attempts
 audit-filter-instance = Instance
 audit-action-instance-setup = Set up Tutti
 audit-action-user-add = Created an account
@@ -143,6 +144,7 @@ audit-action-member-role = Changed a role
 audit-action-member-remove = Removed a member
 audit-action-token-create = Created an API token
 audit-action-token-revoke = Revoked an API token
+audit-action-access-denied = Was refused
 audit-action-invitation-accept = Accepted an invitation
 
 settings-title = Settings

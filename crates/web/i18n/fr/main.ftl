@@ -132,6 +132,7 @@ audit-filter-workspace = Espace de travail
 audit-filter-token = Jetons d'API
 audit-filter-user = Comptes
 audit-filter-invitation = Invitations
+audit-filter-access = Tentatives refusées
 audit-filter-instance = Instance
 audit-action-instance-setup = A configuré Tutti
 audit-action-user-add = A créé un compte
@@ -143,6 +144,7 @@ audit-action-member-role = A changé un rôle
 audit-action-member-remove = A retiré un membre
 audit-action-token-create = A créé un jeton d'API
 audit-action-token-revoke = A révoqué un jeton d'API
+audit-action-access-denied = S’est vu refuser
 audit-action-invitation-accept = A accepté une invitation
 
 settings-title = Paramètres

@@ -343,7 +343,7 @@ async fn audit_page(
     if is_htmx(&headers) && headers.get("hx-target").and_then(|v| v.to_str().ok()) == Some("audit-rows") {
         return Ok(Html(rows_html).into_response());
     }
-    let actions = ["", "member.", "workspace.", "token.", "user.", "invitation.", "instance."]
+    let actions = ["", "member.", "workspace.", "access.", "token.", "user.", "invitation.", "instance."]
         .into_iter()
         .map(|a| {
             (a, t.t(&format!("audit-filter-{}", if a.is_empty() { "all" } else { a.trim_end_matches('.') })))
