@@ -259,6 +259,18 @@ async fn check(
         }
     };
 
+    if access != Access::Public && user.is_none() {
+        if api {
+            return Err(fail(
+                AppError::Unauthenticated("sign in or send an API token (Authorization: Bearer …)"),
+                locale,
+            ));
+        }
+        let next = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let target = format!("/login?next={}", form_urlencoded(next));
+        return Err(Redirect::to(&target).into_response());
+    }
+
     let mut request = request;
     let state_changing = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if state_changing && bearer.is_none() {
@@ -270,18 +282,6 @@ async fn check(
         if !ok {
             return Err(WebError::csrf(api, locale).into_response());
         }
-    }
-
-    if access != Access::Public && user.is_none() {
-        if api {
-            return Err(fail(
-                AppError::Unauthenticated("sign in or send an API token (Authorization: Bearer …)"),
-                locale,
-            ));
-        }
-        let next = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        let target = format!("/login?next={}", form_urlencoded(next));
-        return Err(Redirect::to(&target).into_response());
     }
 
     let mut ws_access = None;

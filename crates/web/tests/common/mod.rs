@@ -1,0 +1,166 @@
+//! Test helpers: a real Tutti server on port 0 over a fresh database, a seeded team, and typed
+//! request helpers that carry cookies and CSRF tokens like a browser would.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+
+use reqwest::header::{HeaderMap, COOKIE, SET_COOKIE};
+use reqwest::{Client, Response};
+use tutti_app::{Actor, App, AppConfig};
+use tutti_domain::Role;
+use tutti_test_support::TestDb;
+use tutti_web::{AppState, RouteSpec, WebConfig};
+
+/// A running server.
+pub struct TestApp {
+    pub base: String,
+    pub app: App,
+    pub specs: Vec<RouteSpec>,
+    pub client: Client,
+    pub db: TestDb,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const WS: &str = "acme-studio";
+
+/// Starts Tutti on a free port over `db`.
+pub async fn spawn(db: TestDb) -> TestApp {
+    let store = db.open().await;
+    let app = App::new(store, AppConfig::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().unwrap().port();
+    let state = AppState::new(app.clone(), WebConfig::default());
+    let (_, specs) = tutti_web::router(state.clone());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(tutti_web::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    TestApp { base: format!("http://localhost:{port}"), app, specs, client, db, stop: Some(stop) }
+}
+
+/// The people of the seeded workspace.
+pub struct Seed {
+    /// E-mail and API token per workspace role.
+    pub members: HashMap<Role, (String, String)>,
+    /// An instance administrator who is not a member.
+    pub root: (String, String),
+    /// A signed-up person in no workspace.
+    pub outsider: (String, String),
+    /// The account id of a contributor that routes with `{user}` act on.
+    pub target_id: i64,
+}
+
+/// Creates the workspace `acme-studio` with one member per role, an instance admin, an outsider.
+pub async fn seed(app: &App) -> Seed {
+    let op = Actor::Operator;
+    let root = app.add_user(&op, "root@acme.test", "Root Admin", PASSWORD, true).await.unwrap();
+    let root_actor = Actor::User(root.clone().into());
+    app.create_workspace(&op, "Acme Studio", "Europe/Paris").await.unwrap();
+    let mut members = HashMap::new();
+    for role in Role::ALL {
+        let email = format!("{}@acme.test", role.as_str());
+        app.add_user(&op, &email, &format!("{} Person", role.as_str()), PASSWORD, false).await.unwrap();
+        app.add_member(&op, WS, &email, role.as_str()).await.unwrap();
+        let token = app.create_token(&op, &email, "tests").await.unwrap().secret;
+        members.insert(role, (email, token));
+    }
+    app.add_user(&op, "outsider@acme.test", "Out Sider", PASSWORD, false).await.unwrap();
+    let outsider_token = app.create_token(&op, "outsider@acme.test", "tests").await.unwrap().secret;
+    let root_token = app.create_token(&root_actor, "root@acme.test", "tests").await.unwrap().secret;
+    app.add_user(&op, "target@acme.test", "Tar Get", PASSWORD, false).await.unwrap();
+    let target = app.add_member(&op, WS, "target@acme.test", "contributor").await.unwrap();
+    Seed {
+        members,
+        root: ("root@acme.test".into(), root_token),
+        outsider: ("outsider@acme.test".into(), outsider_token),
+        target_id: target.member.user_id,
+    }
+}
+
+/// A browser-like session: its cookies and the CSRF token of its pages.
+#[derive(Debug, Clone, Default)]
+pub struct Browser {
+    pub cookies: HashMap<String, String>,
+    pub csrf: String,
+}
+
+impl Browser {
+    /// The `Cookie` header.
+    pub fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    /// Keeps the cookies a response sets.
+    pub fn absorb(&mut self, headers: &HeaderMap) {
+        for value in headers.get_all(SET_COOKIE) {
+            let text = value.to_str().unwrap();
+            let pair = text.split(';').next().unwrap();
+            let (k, v) = pair.split_once('=').unwrap();
+            if v.is_empty() {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), v.to_owned());
+            }
+        }
+    }
+}
+
+/// The value of the first `name="csrf"` hidden field of a page.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
+    html[start..start + 64].to_owned()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GET with a browser's cookies.
+    pub async fn get(&self, b: &mut Browser, path: &str) -> Response {
+        let r = self.client.get(self.url(path)).header(COOKIE, b.cookie_header()).send().await.unwrap();
+        b.absorb(r.headers());
+        r
+    }
+
+    /// POST a form with a browser's cookies; the CSRF field is added unless `fields` has one.
+    pub async fn post_form(&self, b: &mut Browser, path: &str, fields: &[(&str, &str)]) -> Response {
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        if !fields.iter().any(|(k, _)| *k == "csrf") {
+            form.push(("csrf", &b.csrf));
+        }
+        let r = self.client.post(self.url(path)).header(COOKIE, b.cookie_header()).form(&form).send().await.unwrap();
+        b.absorb(r.headers());
+        r
+    }
+
+    /// Signs in through the login form and returns the browser with its session.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Browser {
+        let mut b = Browser::default();
+        let page = self.get(&mut b, "/login").await.text().await.unwrap();
+        b.csrf = csrf_of(&page);
+        let r = self.post_form(&mut b, "/login", &[("email", email), ("password", password), ("next", "/")]).await;
+        assert_eq!(r.status(), 303, "sign-in of {email} failed");
+        assert!(b.cookies.contains_key("tutti_session"));
+        let settings = self.get(&mut b, "/settings").await.text().await.unwrap();
+        b.csrf = csrf_of(&settings);
+        b
+    }
+
+    /// A request with a bearer token.
+    pub fn bearer(&self, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path)).bearer_auth(token)
+    }
+}
