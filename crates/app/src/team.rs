@@ -191,8 +191,9 @@ impl App {
         let ws = access.workspace.clone();
         let mut tx = self.store.begin().await?;
         let before = find_member(&mut tx, ws.id, user).await?;
-        if before.role == Role::Admin || role == Role::Admin {
-            self.require_in(actor, &access, Action::ManageAdmins).await?;
+        if (before.role == Role::Admin || role == Role::Admin) && !access.allows(Action::ManageAdmins) {
+            drop(tx);
+            return Err(self.deny(actor, &access, Action::ManageAdmins).await);
         }
         if before.role == Role::Admin
             && role != Role::Admin
@@ -223,7 +224,10 @@ impl App {
         let mut tx = self.store.begin().await?;
         let before = find_member(&mut tx, ws.id, user).await?;
         if before.role == Role::Admin {
-            self.require_in(actor, &access, Action::ManageAdmins).await?;
+            if !access.allows(Action::ManageAdmins) {
+                drop(tx);
+                return Err(self.deny(actor, &access, Action::ManageAdmins).await);
+            }
             if workspaces::admin_count(&mut tx, ws.id).await? <= 1 {
                 return Err(last_admin("user"));
             }
