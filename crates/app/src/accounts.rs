@@ -303,7 +303,11 @@ impl App {
         let owner = users::by_email(&mut tx, email.as_str()).await.map_err(not_found("user"))?;
         if actor.user_id() != Some(owner.id) && actor.require(Action::ManageUsers).is_err() {
             drop(tx);
-            return Err(self.require(actor, Action::ManageUsers).await.err().unwrap_or(AppError::Forbidden(Action::ManageUsers)));
+            return Err(self
+                .require(actor, Action::ManageUsers)
+                .await
+                .err()
+                .unwrap_or(AppError::Forbidden(Action::ManageUsers)));
         }
         let secret = new_secret("tutti_");
         let token =

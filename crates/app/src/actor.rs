@@ -111,7 +111,12 @@ impl WorkspaceAccess {
 
 impl App {
     /// Records a refused attempt in the audit log, so that admins see who tried what.
-    pub async fn record_denied(&self, actor: &Actor, workspace_id: Option<i64>, action: Action) -> Result<(), AppError> {
+    pub async fn record_denied(
+        &self,
+        actor: &Actor,
+        workspace_id: Option<i64>,
+        action: Action,
+    ) -> Result<(), AppError> {
         let mut tx = self.store.begin().await?;
         crate::accounts::record(
             &mut tx,
@@ -137,7 +142,12 @@ impl App {
     }
 
     /// Checks a workspace action on an access already opened, recording a refusal.
-    pub(crate) async fn require_in(&self, actor: &Actor, access: &WorkspaceAccess, action: Action) -> Result<(), AppError> {
+    pub(crate) async fn require_in(
+        &self,
+        actor: &Actor,
+        access: &WorkspaceAccess,
+        action: Action,
+    ) -> Result<(), AppError> {
         if let Err(denied) = access.require(action) {
             self.record_denied(actor, Some(access.workspace.id), action).await?;
             return Err(denied);

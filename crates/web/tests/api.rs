@@ -20,11 +20,16 @@ async fn me_and_workspaces_describe_the_token_owner() {
         let t = spawn(db).await;
         let s = seed(&t.app).await;
         let cm = &s.members[&Role::Cm];
-        let me: Value = t.bearer(Method::GET, "/api/v1/me", &cm.1).send().await.unwrap().json().await.unwrap();
+        let me: Value =
+            t.bearer(Method::GET, "/api/v1/me", &cm.1).send().await.unwrap().json().await.unwrap();
         assert_eq!(me["email"], "cm@acme.test");
         assert_eq!(me["is_admin"], false);
-        let ws: Value = t.bearer(Method::GET, "/api/v1/workspaces", &cm.1).send().await.unwrap().json().await.unwrap();
-        assert_eq!(ws, json!([{"slug": WS, "name": "Acme Studio", "timezone": "Europe/Paris", "role": "cm"}]));
+        let ws: Value =
+            t.bearer(Method::GET, "/api/v1/workspaces", &cm.1).send().await.unwrap().json().await.unwrap();
+        assert_eq!(
+            ws,
+            json!([{"slug": WS, "name": "Acme Studio", "timezone": "Europe/Paris", "role": "cm"}])
+        );
     }
 }
 
@@ -66,7 +71,13 @@ async fn adding_members_validates_every_field_and_changes_nothing_on_error() {
             (r#"{not json"#, 400, "bad_request", None),
         ];
         for (body, status, code, field) in cases {
-            let r = t.bearer(Method::POST, &path, &admin).header("content-type", "application/json").body(body).send().await.unwrap();
+            let r = t
+                .bearer(Method::POST, &path, &admin)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status().as_u16(), status, "{body}");
             let err: Value = r.json().await.unwrap();
             assert_eq!(err["error"]["code"], code, "{body}");
@@ -75,7 +86,12 @@ async fn adding_members_validates_every_field_and_changes_nothing_on_error() {
         }
         assert_eq!(members(&t, &admin).await, before, "failed requests changed nothing");
 
-        let r = t.bearer(Method::POST, &path, &admin).json(&json!({"email": "New.Person@Acme.test", "role": "cm"})).send().await.unwrap();
+        let r = t
+            .bearer(Method::POST, &path, &admin)
+            .json(&json!({"email": "New.Person@Acme.test", "role": "cm"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 201);
         let added: Value = r.json().await.unwrap();
         assert_eq!(added["email"], "new.person@acme.test");
@@ -90,18 +106,37 @@ async fn a_cm_cannot_change_roles_and_an_admin_can_and_both_are_audited() {
         let t = spawn(db).await;
         let s = seed(&t.app).await;
         let path = format!("/api/v1/workspaces/{WS}/members/target@acme.test");
-        let r = t.bearer(Method::PATCH, &path, &s.members[&Role::Cm].1).json(&json!({"role": "analyst"})).send().await.unwrap();
+        let r = t
+            .bearer(Method::PATCH, &path, &s.members[&Role::Cm].1)
+            .json(&json!({"role": "analyst"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 403);
         assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "forbidden");
 
-        let r = t.bearer(Method::PATCH, &path, &s.members[&Role::Admin].1).json(&json!({"role": "analyst"})).send().await.unwrap();
+        let r = t
+            .bearer(Method::PATCH, &path, &s.members[&Role::Admin].1)
+            .json(&json!({"role": "analyst"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
         assert_eq!(r.json::<Value>().await.unwrap()["role"], "analyst");
 
         let log = t.app.audit_log(&tutti_app::Actor::Operator, WS, &Default::default()).await.unwrap();
-        assert!(log.iter().any(|e| e.action == "access.denied" && e.actor == "cm@acme.test"), "the refusal is audited");
-        let change = log.iter().find(|e| e.action == "member.role" && e.actor == "admin@acme.test").expect("the change is audited");
-        assert!(change.before.as_deref().unwrap().contains("contributor") && change.after.as_deref().unwrap().contains("analyst"));
+        assert!(
+            log.iter().any(|e| e.action == "access.denied" && e.actor == "cm@acme.test"),
+            "the refusal is audited"
+        );
+        let change = log
+            .iter()
+            .find(|e| e.action == "member.role" && e.actor == "admin@acme.test")
+            .expect("the change is audited");
+        assert!(
+            change.before.as_deref().unwrap().contains("contributor")
+                && change.after.as_deref().unwrap().contains("analyst")
+        );
     }
 }
 
@@ -112,25 +147,59 @@ async fn only_admins_hand_out_the_admin_role_and_the_last_admin_stays() {
         let s = seed(&t.app).await;
         let smm = &s.members[&Role::Smm].1;
         let admin = &s.members[&Role::Admin].1;
-        let r = t.bearer(Method::PATCH, &format!("/api/v1/workspaces/{WS}/members/target@acme.test"), smm).json(&json!({"role": "admin"})).send().await.unwrap();
+        let r = t
+            .bearer(Method::PATCH, &format!("/api/v1/workspaces/{WS}/members/target@acme.test"), smm)
+            .json(&json!({"role": "admin"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 403, "an SMM manages the team but cannot make admins");
-        let r = t.bearer(Method::PATCH, &format!("/api/v1/workspaces/{WS}/members/target@acme.test"), smm).json(&json!({"role": "cm"})).send().await.unwrap();
+        let r = t
+            .bearer(Method::PATCH, &format!("/api/v1/workspaces/{WS}/members/target@acme.test"), smm)
+            .json(&json!({"role": "cm"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200, "an SMM can re-assign a contributor");
 
-        let r = t.bearer(Method::PATCH, &format!("/api/v1/workspaces/{WS}/members/admin@acme.test"), admin).json(&json!({"role": "cm"})).send().await.unwrap();
+        let r = t
+            .bearer(Method::PATCH, &format!("/api/v1/workspaces/{WS}/members/admin@acme.test"), admin)
+            .json(&json!({"role": "cm"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 409);
         let err: Value = r.json().await.unwrap();
-        assert_eq!((err["error"]["code"].as_str(), err["error"]["field"].as_str()), (Some("last_admin"), Some("role")));
-        let r = t.bearer(Method::DELETE, &format!("/api/v1/workspaces/{WS}/members/admin@acme.test"), admin).send().await.unwrap();
+        assert_eq!(
+            (err["error"]["code"].as_str(), err["error"]["field"].as_str()),
+            (Some("last_admin"), Some("role"))
+        );
+        let r = t
+            .bearer(Method::DELETE, &format!("/api/v1/workspaces/{WS}/members/admin@acme.test"), admin)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 409);
 
-        let r = t.bearer(Method::DELETE, &format!("/api/v1/workspaces/{WS}/members/{}", s.target_id), admin).send().await.unwrap();
+        let r = t
+            .bearer(Method::DELETE, &format!("/api/v1/workspaces/{WS}/members/{}", s.target_id), admin)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 204);
-        let r = t.bearer(Method::DELETE, &format!("/api/v1/workspaces/{WS}/members/{}", s.target_id), admin).send().await.unwrap();
+        let r = t
+            .bearer(Method::DELETE, &format!("/api/v1/workspaces/{WS}/members/{}", s.target_id), admin)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 404);
         let list = members(&t, admin).await;
         assert!(list.as_array().unwrap().iter().all(|m| m["email"] != "target@acme.test"));
-        assert!(list.as_array().unwrap().iter().any(|m| m["email"] == "admin@acme.test" && m["role"] == "admin"));
+        assert!(list
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["email"] == "admin@acme.test" && m["role"] == "admin"));
     }
 }
 
@@ -159,7 +228,10 @@ async fn health_readiness_and_metrics_answer() {
         assert_eq!(ready.status(), 200);
         t.client.get(t.url("/login")).send().await.unwrap();
         let metrics = t.client.get(t.url("/metrics")).send().await.unwrap().text().await.unwrap();
-        assert!(metrics.contains(r#"tutti_http_requests_total{method="GET",route="/healthz",status="200"} 1"#), "{metrics}");
+        assert!(
+            metrics.contains(r#"tutti_http_requests_total{method="GET",route="/healthz",status="200"} 1"#),
+            "{metrics}"
+        );
         assert!(metrics.contains(r#"tutti_http_request_duration_seconds_bucket{method="GET",route="/login""#));
         assert!(metrics.contains("tutti_db_pool_connections "));
     }

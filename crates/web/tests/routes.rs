@@ -77,22 +77,34 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                     req = if path.starts_with("/api/") {
                         req.header(CONTENT_TYPE, "application/json").body("{}")
                     } else if path == "/login" {
-                        req.form(&[("csrf", csrf.as_str()), ("email", "admin@acme.test"), ("password", common::PASSWORD)])
+                        req.form(&[
+                            ("csrf", csrf.as_str()),
+                            ("email", "admin@acme.test"),
+                            ("password", common::PASSWORD),
+                        ])
                     } else {
                         req.form(&[("csrf", csrf.as_str())])
                     };
                 }
                 let r = req.send().await.unwrap();
                 let status = r.status().as_u16();
-                let to_login = r.headers().get(LOCATION).and_then(|l| l.to_str().ok()).is_some_and(|l| l.starts_with("/login?next="));
+                let to_login = r
+                    .headers()
+                    .get(LOCATION)
+                    .and_then(|l| l.to_str().ok())
+                    .is_some_and(|l| l.starts_with("/login?next="));
                 let what = format!("[{label}] {} {} as {caller:?}: {status}", spec.method, spec.path);
                 if allowed(spec.access, *caller) {
                     assert!(status != 401 && status != 403 && !to_login, "{what} should be allowed");
                 } else {
                     match caller {
                         Caller::Anonymous if path.starts_with("/api/") => assert_eq!(status, 401, "{what}"),
-                        Caller::Anonymous => assert!(status == 303 && to_login, "{what} should send to sign-in"),
-                        Caller::Outsider if matches!(spec.access, Access::Workspace(_)) => assert_eq!(status, 404, "{what}"),
+                        Caller::Anonymous => {
+                            assert!(status == 303 && to_login, "{what} should send to sign-in")
+                        }
+                        Caller::Outsider if matches!(spec.access, Access::Workspace(_)) => {
+                            assert_eq!(status, 404, "{what}")
+                        }
                         _ => assert_eq!(status, 403, "{what} should be forbidden"),
                     }
                 }
@@ -105,17 +117,39 @@ async fn every_route_answers_every_role_as_the_policy_says() {
 
 #[test]
 fn only_the_expected_routes_are_public() {
-    let public_ok = ["/healthz", "/readyz", "/metrics", "/static/", "/login", "/setup", "/invite/{token}", "/api/openapi.json"];
+    let public_ok = [
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/static/",
+        "/login",
+        "/setup",
+        "/invite/{token}",
+        "/api/openapi.json",
+    ];
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let t = spawn(tutti_test_support::sqlite()).await;
         for spec in &t.specs {
             if spec.access == Access::Public {
-                assert!(public_ok.iter().any(|p| spec.path.starts_with(p)), "{} {} is public", spec.method, spec.path);
+                assert!(
+                    public_ok.iter().any(|p| spec.path.starts_with(p)),
+                    "{} {} is public",
+                    spec.method,
+                    spec.path
+                );
             }
         }
-        for (method, path) in [("GET", "/api/v1/me"), ("PATCH", "/api/v1/workspaces/{workspace}/members/{user}"), ("GET", "/w/{workspace}/team"), ("GET", "/w/{workspace}/audit")] {
-            assert!(t.specs.iter().any(|s| s.method.as_str() == method && s.path == path), "{method} {path} is registered");
+        for (method, path) in [
+            ("GET", "/api/v1/me"),
+            ("PATCH", "/api/v1/workspaces/{workspace}/members/{user}"),
+            ("GET", "/w/{workspace}/team"),
+            ("GET", "/w/{workspace}/audit"),
+        ] {
+            assert!(
+                t.specs.iter().any(|s| s.method.as_str() == method && s.path == path),
+                "{method} {path} is registered"
+            );
         }
     });
 }

@@ -141,7 +141,14 @@ impl TestApp {
         if !fields.iter().any(|(k, _)| *k == "csrf") {
             form.push(("csrf", &b.csrf));
         }
-        let r = self.client.post(self.url(path)).header(COOKIE, b.cookie_header()).form(&form).send().await.unwrap();
+        let r = self
+            .client
+            .post(self.url(path))
+            .header(COOKIE, b.cookie_header())
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
         b.absorb(r.headers());
         r
     }
@@ -151,7 +158,9 @@ impl TestApp {
         let mut b = Browser::default();
         let page = self.get(&mut b, "/login").await.text().await.unwrap();
         b.csrf = csrf_of(&page);
-        let r = self.post_form(&mut b, "/login", &[("email", email), ("password", password), ("next", "/")]).await;
+        let r = self
+            .post_form(&mut b, "/login", &[("email", email), ("password", password), ("next", "/")])
+            .await;
         assert_eq!(r.status(), 303, "sign-in of {email} failed");
         assert!(b.cookies.contains_key("tutti_session"));
         let settings = self.get(&mut b, "/settings").await.text().await.unwrap();
