@@ -77,7 +77,7 @@ async fn login_submit(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     let t = ctx.tr();
-    let mut retry_after = None;
+    let mut retry_after: Option<u64> = None;
     let (status, error) = match state.app.sign_in(&form.email, &form.password, &ctx.client).await {
         Ok(session) => {
             let cookie = session_cookie(&state, Some((&session.token, session.expires_at)));
