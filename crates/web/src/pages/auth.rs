@@ -84,10 +84,13 @@ async fn login_submit(
             return Ok(with_cookie(see_other(safe_next(&form.next)), cookie));
         }
         Err(AppError::Unauthenticated(_)) => (StatusCode::UNAUTHORIZED, t.t("login-wrong")),
-        Err(AppError::RateLimited(secs)) => (
-            StatusCode::TOO_MANY_REQUESTS,
-            t.t1("login-rate-limited", "minutes", &secs.div_ceil(60).to_string()),
-        ),
+        Err(AppError::RateLimited(secs)) => {
+            retry_after = Some(secs);
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                t.t1("login-rate-limited", "minutes", &secs.div_ceil(60).to_string()),
+            )
+        }
         Err(e) => return Err(page_err(e, &ctx)),
     };
     let page = LoginPage {
@@ -97,7 +100,11 @@ async fn login_submit(
         error: Some(error),
         setup_needed: false,
     };
-    render(status, &page)
+    let mut response = render(status, &page)?;
+    if let Some(secs) = retry_after {
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.into());
+    }
+    Ok(response)
 }
 
 async fn logout(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> Result<Response, WebError> {
