@@ -1,0 +1,266 @@
+//! End to end in a real headless Chromium: first-run setup → sign in → create a workspace →
+//! invite a CM → the CM joins and is refused the team settings. Screenshots of each page, in
+//! English and French, wide and narrow, go to `target/screenshots/`.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+const WIDE: (u32, u32) = (1440, 1000);
+const NARROW: (u32, u32) = (390, 844);
+
+/// A chromedriver process, stopped when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn find(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+/// Starts chromedriver on a free port, waiting for its "started" line (no sleeps).
+fn start_driver() -> Option<Driver> {
+    let driver = find("chromedriver");
+    let browser = find("chromium").or_else(|| find("chromium-browser"));
+    let (Some(driver), Some(_)) = (driver, browser) else {
+        tutti_test_support::peer_missing(
+            "browser tests",
+            "chromium and chromedriver are not installed (Debian: apt-get install chromium chromium-driver)",
+        );
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    loop {
+        match lines.next() {
+            Some(Ok(line)) if line.contains("started successfully") => break,
+            Some(Ok(_)) => continue,
+            _ => panic!("chromedriver exited before it started"),
+        }
+    }
+    // Keep draining its output so that it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    Some(Driver { child, port, _profile: tempfile::tempdir().unwrap() })
+}
+
+async fn open_browser(driver: &Driver) -> Client {
+    let binary = find("chromium").or_else(|| find("chromium-browser")).unwrap();
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": binary,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
+                format!("--user-data-dir={}", driver._profile.path().display()),
+                format!("--window-size={},{}", WIDE.0, WIDE.1), "--lang=en-US", "--hide-scrollbars"
+            ],
+            "prefs": {"intl.accept_languages": "en-US,en"}
+        }
+    });
+    let serde_json::Value::Object(caps) = caps else { unreachable!() };
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("open a Chromium session")
+}
+
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let dir = target.join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn shot(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
+}
+
+async fn fill(c: &Client, css: &str, text: &str) {
+    let field = c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("field {css}"));
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn click(c: &Client, css: &str) {
+    match c.find(Locator::Css(css)).await {
+        Ok(e) => e.click().await.unwrap(),
+        Err(_) => {
+            shot(c, "failure").await;
+            panic!("no element {css} on {}:\n{}", path(c).await, c.source().await.unwrap_or_default());
+        }
+    }
+}
+
+/// Clicks a submit button and waits for the next page to load.
+async fn submit(c: &Client, css: &str) {
+    let old = c.find(Locator::Css("html")).await.unwrap();
+    click(c, css).await;
+    // The old document's root goes stale once the browser has navigated.
+    for _ in 0..200 {
+        if old.tag_name().await.is_err() {
+            break;
+        }
+        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    c.wait().for_element(Locator::Css("body")).await.unwrap();
+}
+
+async fn path(c: &Client) -> String {
+    let url = c.current_url().await.unwrap();
+    format!("{}{}", url.path(), url.query().map(|q| format!("?{q}")).unwrap_or_default())
+}
+
+async fn text(c: &Client) -> String {
+    c.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
+}
+
+#[tokio::test]
+async fn setup_invite_and_role_refusal_in_a_real_browser() {
+    let Some(driver) = start_driver() else { return };
+    for db in tutti_test_support::every_backend().await {
+        let label = db.label();
+        let t = common::spawn(db).await;
+        let c = open_browser(&driver).await;
+        let secret = t.app.issue_setup_token().await.unwrap().unwrap();
+
+        // First run: the setup page creates the administrator and signs them in.
+        c.goto(&t.url(&format!("/setup?token={secret}"))).await.unwrap();
+        shot(&c, &format!("{label}-01-setup")).await;
+        fill(&c, "#name", "Camille Martin").await;
+        fill(&c, "#email", "camille@maison-lumiere.fr").await;
+        fill(&c, "#password", "short").await;
+        submit(&c, "button[type=submit]").await;
+        assert!(
+            text(&c).await.contains("at least 10 characters"),
+            "[{label}] the password error is shown at its field"
+        );
+        shot(&c, &format!("{label}-02-setup-error")).await;
+        fill(&c, "#password", common::PASSWORD).await;
+        submit(&c, "button[type=submit]").await;
+        assert_eq!(path(&c).await, "/workspaces", "[{label}] after setup");
+
+        // Sign out, and sign in again through the login page.
+        click(&c, ".usermenu summary").await;
+        submit(&c, ".usermenu button[type=submit]").await;
+        assert!(path(&c).await.starts_with("/login"));
+        shot(&c, &format!("{label}-03-login")).await;
+        fill(&c, "#email", "camille@maison-lumiere.fr").await;
+        fill(&c, "#password", common::PASSWORD).await;
+        submit(&c, "button[type=submit]").await;
+        assert_eq!(
+            path(&c).await,
+            "/workspaces",
+            "[{label}] an admin without a workspace lands on the switcher"
+        );
+        shot(&c, &format!("{label}-04-workspaces")).await;
+
+        // Create a workspace: its team page opens.
+        fill(&c, "#ws-name", "Maison Lumière").await;
+        fill(&c, "#ws-tz", "Europe/Paris").await;
+        submit(&c, "#ws-name ~ button[type=submit], form[action='/workspaces'] button[type=submit]").await;
+        assert_eq!(path(&c).await, "/w/maison-lumiere/team", "[{label}] after creating the workspace");
+
+        // Invite a CM: the invitation link is shown to share.
+        fill(&c, "#invite-email", "lucas@maison-lumiere.fr").await;
+        c.find(Locator::Css("#invite-role option[value=cm]")).await.unwrap().click().await.unwrap();
+        submit(&c, "form[action='/w/maison-lumiere/team'] button[type=submit]").await;
+        let link = c.find(Locator::Css("#invite-link")).await.unwrap().prop("value").await.unwrap().unwrap();
+        assert!(link.contains("/invite/"), "[{label}] invitation link {link}");
+        assert!(text(&c).await.contains("lucas@maison-lumiere.fr"));
+        shot(&c, &format!("{label}-05-team-invited")).await;
+        c.goto(&t.url("/w/maison-lumiere/audit")).await.unwrap();
+        assert!(text(&c).await.contains("Added a member"));
+        shot(&c, &format!("{label}-06-audit")).await;
+
+        // Sign out; the CM follows the link, joins, and lands in the workspace.
+        click(&c, ".usermenu summary").await;
+        submit(&c, ".usermenu button[type=submit]").await;
+        c.goto(&link).await.unwrap();
+        shot(&c, &format!("{label}-07-invitation")).await;
+        fill(&c, "#name", "Lucas Bernard").await;
+        fill(&c, "#password", common::PASSWORD).await;
+        submit(&c, "button[type=submit]").await;
+        assert_eq!(path(&c).await, "/w/maison-lumiere", "[{label}] the CM lands in the workspace");
+        let home = text(&c).await;
+        assert!(
+            home.contains("Inbox") && home.contains("Calendar") && !home.contains("Audit log"),
+            "[{label}] the CM's navigation"
+        );
+        shot(&c, &format!("{label}-08-cm-overview")).await;
+
+        // Team settings are refused to a CM.
+        c.goto(&t.url("/w/maison-lumiere/team")).await.unwrap();
+        assert!(
+            text(&c).await.contains("have access to this page"),
+            "[{label}] the CM is refused the team page"
+        );
+        shot(&c, &format!("{label}-09-cm-refused")).await;
+
+        if label == "sqlite" {
+            // The same pages in French, wide and narrow, for review.
+            c.goto(&t.url("/settings")).await.unwrap();
+            c.find(Locator::Css("#s-locale option[value=fr]")).await.unwrap().click().await.unwrap();
+            submit(&c, "form[action='/settings'] button[type=submit]").await;
+            assert!(text(&c).await.contains("Vos paramètres ont été enregistrés."));
+            shot(&c, "fr-10-settings").await;
+            for (size, tag) in [(WIDE, "1440"), (NARROW, "390")] {
+                c.set_window_size(size.0, size.1).await.unwrap();
+                for (page, name) in [
+                    ("/w/maison-lumiere", "overview"),
+                    ("/w/maison-lumiere/inbox", "inbox"),
+                    ("/w/maison-lumiere/team", "refused"),
+                ] {
+                    c.goto(&t.url(page)).await.unwrap();
+                    shot(&c, &format!("fr-{tag}-{name}")).await;
+                }
+            }
+            // And the administrator's pages, narrow.
+            c.goto(&t.url("/settings")).await.unwrap();
+            click(&c, ".usermenu summary").await;
+            submit(&c, ".usermenu button[type=submit]").await;
+            shot(&c, "fr-390-login").await;
+            fill(&c, "#email", "camille@maison-lumiere.fr").await;
+            fill(&c, "#password", common::PASSWORD).await;
+            submit(&c, "button[type=submit]").await;
+            for (page, name) in [
+                ("/w/maison-lumiere/team", "team"),
+                ("/w/maison-lumiere/audit", "audit"),
+                ("/settings", "settings"),
+            ] {
+                c.goto(&t.url(page)).await.unwrap();
+                shot(&c, &format!("en-390-{name}")).await;
+            }
+            c.find(Locator::Css("[data-menu-toggle]")).await.unwrap().click().await.unwrap();
+            shot(&c, "en-390-menu-open").await;
+        }
+        c.close().await.unwrap();
+    }
+}
