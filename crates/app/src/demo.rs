@@ -6,8 +6,11 @@ use crate::{Actor, App, AppError};
 /// The password every demo account gets.
 pub const DEMO_PASSWORD: &str = "tutti-demo-2026";
 
-/// The accounts `tutti demo` creates: e-mail, name, and their role in each workspace.
-pub const DEMO_PEOPLE: &[(&str, &str, &[(&str, &str)])] = &[
+/// A demo account: e-mail, name, and its role in each workspace (slug, role).
+pub type DemoPerson = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+
+/// The accounts `tutti demo` creates.
+pub const DEMO_PEOPLE: &[DemoPerson] = &[
     (
         "camille.martin@demo.tutti.test",
         "Camille Martin",
