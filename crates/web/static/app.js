@@ -16,6 +16,11 @@
       var open = document.body.classList.toggle("nav-open");
       toggle.setAttribute("aria-expanded", open ? "true" : "false");
     }
+    // A click outside the slid-in navigation closes it.
+    if (!toggle && document.body.classList.contains("nav-open") && !event.target.closest("#sidebar")) {
+      document.body.classList.remove("nav-open");
+      document.querySelectorAll("[data-menu-toggle]").forEach(function (t) { t.setAttribute("aria-expanded", "false"); });
+    }
     // Close any open dropdown when clicking elsewhere.
     document.querySelectorAll("details.dropdown[open]").forEach(function (d) {
       if (!d.contains(event.target)) { d.removeAttribute("open"); }
