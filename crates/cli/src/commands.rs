@@ -252,6 +252,9 @@ pub async fn restore(global: &Global, file: &Path) -> anyhow::Result<()> {
     let scratch = dir.join(format!(".restore-{}.db", std::process::id()));
     std::fs::copy(file, &scratch).with_context(|| format!("cannot read {}", file.display()))?;
     let checked = async {
+        if !tutti_store::is_tutti_sqlite(&scratch).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+            bail!("it holds no Tutti database");
+        }
         let copy = tutti_store::Store::open(&format!("sqlite://{}", scratch.display())).await?;
         let n = tutti_store::users::count(&mut *copy.conn().await?).await?;
         copy.close().await;

@@ -52,7 +52,13 @@ pub fn sqlite_lock(global: &Global, exclusive: bool) -> anyhow::Result<Option<Fi
         Err(std::fs::TryLockError::WouldBlock) if exclusive => {
             anyhow::bail!("a Tutti process is using {}; stop it first", global.database_url())
         }
-        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        // Only a restore holds the lock exclusively: do not start on a file being replaced.
+        Err(std::fs::TryLockError::WouldBlock) => {
+            anyhow::bail!(
+                "{} is being restored; start Tutti again once the restore is done",
+                global.database_url()
+            )
+        }
         Err(std::fs::TryLockError::Error(e)) => {
             Err(e).with_context(|| format!("cannot lock {}", path.display()))
         }

@@ -102,6 +102,21 @@ pub fn sqlite_path(data_dir: &Path) -> PathBuf {
     data_dir.join("tutti.db")
 }
 
+/// Whether the SQLite file at `path` already holds a Tutti database (its migrations table
+/// exists). Nothing is created or migrated; a file that is not SQLite at all is an error.
+pub async fn is_tutti_sqlite(path: &Path) -> Result<bool> {
+    use sqlx::Connection;
+    let mut conn =
+        sqlx::sqlite::SqliteConnectOptions::new().filename(path).create_if_missing(false).connect().await?;
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+    )
+    .fetch_one(&mut conn)
+    .await?;
+    conn.close().await?;
+    Ok(n > 0)
+}
+
 /// Hides the password of a database URL before it is printed.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -146,6 +161,7 @@ impl Store {
                     .parse::<AnyConnectOptions>()
                     .map_err(|e| fail(e.to_string()))?
                     .disable_statement_logging();
+                probe(&opts, backend).await.map_err(fail)?;
                 let pragmas = |pool: AnyPoolOptions| pool.after_connect(sqlite_pragmas);
                 let writes = pragmas(AnyPoolOptions::new().max_connections(1))
                     .connect_with(opts.clone())
@@ -162,6 +178,7 @@ impl Store {
                     .parse::<AnyConnectOptions>()
                     .map_err(|e| fail(e.to_string()))?
                     .disable_statement_logging();
+                probe(&opts, backend).await.map_err(fail)?;
                 let pool = AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
@@ -245,20 +262,46 @@ impl Store {
     }
 }
 
+/// Opens one connection outside the pools and prepares it as they would. A pool retries a
+/// connection that is refused or fails its setup until its timeout, then reports only that it
+/// timed out; this says why at once (connection refused, not a database, wrong password, …).
+async fn probe(opts: &AnyConnectOptions, backend: Backend) -> std::result::Result<(), String> {
+    use sqlx::Connection;
+    let attempt = async {
+        let mut conn = opts.connect().await?;
+        if backend == Backend::Sqlite {
+            for pragma in SQLITE_PRAGMAS {
+                sqlx::query(pragma).execute(&mut conn).await?;
+            }
+        }
+        conn.close().await
+    };
+    match tokio::time::timeout(PROBE_TIMEOUT, attempt).await {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(_) => Err(format!("no answer within {} s", PROBE_TIMEOUT.as_secs())),
+    }
+}
+
+/// How long opening the first connection may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// WAL mode, foreign keys and a generous busy timeout, on every SQLite connection.
+const SQLITE_PRAGMAS: [&str; 4] = [
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 10000",
+];
+
 type BoxFuture<'c, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'c>>;
 
-/// Puts every SQLite connection in WAL mode with foreign keys and a generous busy timeout.
+/// Puts every SQLite connection of a pool in WAL mode ([`SQLITE_PRAGMAS`]).
 fn sqlite_pragmas<'c>(
     conn: &'c mut sqlx::AnyConnection,
     _meta: sqlx::pool::PoolConnectionMetadata,
 ) -> BoxFuture<'c, std::result::Result<(), sqlx::Error>> {
     Box::pin(async move {
-        for pragma in [
-            "PRAGMA journal_mode = WAL",
-            "PRAGMA synchronous = NORMAL",
-            "PRAGMA foreign_keys = ON",
-            "PRAGMA busy_timeout = 10000",
-        ] {
+        for pragma in SQLITE_PRAGMAS {
             sqlx::query(pragma).execute(&mut *conn).await?;
         }
         Ok(())

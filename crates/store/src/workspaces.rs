@@ -110,12 +110,13 @@ pub async fn slug_taken(db: &mut Db, slug: &str) -> Result<bool> {
 }
 
 /// Whether a workspace already uses this name (case-insensitive).
+///
+/// The names are compared here rather than with SQL `LOWER()`, which folds only ASCII letters
+/// on SQLite (`LUMIÈRE` stays `lumiÈre`) and depends on the collation on PostgreSQL.
 pub async fn name_taken(db: &mut Db, name: &str) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workspaces WHERE LOWER(name) = LOWER($1)")
-        .bind(name)
-        .fetch_one(db)
-        .await?;
-    Ok(n > 0)
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM workspaces").fetch_all(db).await?;
+    let wanted = name.to_lowercase();
+    Ok(names.iter().any(|n| n.to_lowercase() == wanted))
 }
 
 /// The workspace with this slug.
