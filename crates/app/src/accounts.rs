@@ -105,10 +105,7 @@ impl App {
         name: &str,
         password: &str,
     ) -> Result<CurrentUser, AppError> {
-        let email = Email::parse(email, "email")?;
-        let name = DisplayName::parse(name, "name")?;
-        let password = Password::parse(password, "password")?;
-        let hash = hash_password(password.expose().to_owned()).await?;
+        let account = Account::parse(email, name, password).await?;
         let mut tx = self.store.begin().await?;
         let refused = || {
             AppError::Invalid(InputError::new("token", "setup_token_invalid", "this setup link is invalid or was already used; run tutti serve again on an empty database for a new one"))
@@ -117,18 +114,7 @@ impl App {
             return Err(refused());
         }
         auth::use_setup_token(&mut tx, &hash_secret(secret)).await.map_err(|_| refused())?;
-        let user = users::insert(
-            &mut tx,
-            &NewUser {
-                email: email.as_str(),
-                name: name.as_str(),
-                password_hash: Some(&hash),
-                is_admin: true,
-                timezone: "Europe/Paris",
-            },
-        )
-        .await
-        .map_err(email_taken(&email))?;
+        let user = account.insert(&mut tx, true).await?;
         workspaces::default_organisation(&mut tx, "Tutti").await?;
         let actor = Actor::User(user.clone().into());
         record(
@@ -136,7 +122,7 @@ impl App {
             &actor,
             None,
             "instance.setup",
-            email.as_str(),
+            account.email.as_str(),
             None,
             Some(json!({"email": user.email, "admin": true})),
         )
@@ -244,29 +230,15 @@ impl App {
         admin: bool,
     ) -> Result<User, AppError> {
         self.require(actor, Action::ManageUsers).await?;
-        let email = Email::parse(email, "email")?;
-        let name = DisplayName::parse(name, "name")?;
-        let password = Password::parse(password, "password")?;
-        let hash = hash_password(password.expose().to_owned()).await?;
+        let account = Account::parse(email, name, password).await?;
         let mut tx = self.store.begin().await?;
-        let user = users::insert(
-            &mut tx,
-            &NewUser {
-                email: email.as_str(),
-                name: name.as_str(),
-                password_hash: Some(&hash),
-                is_admin: admin,
-                timezone: "Europe/Paris",
-            },
-        )
-        .await
-        .map_err(email_taken(&email))?;
+        let user = account.insert(&mut tx, admin).await?;
         record(
             &mut tx,
             actor,
             None,
             "user.add",
-            email.as_str(),
+            account.email.as_str(),
             None,
             Some(json!({"email": user.email, "name": user.name, "admin": admin})),
         )
@@ -447,6 +419,34 @@ impl App {
         record(&mut tx, &Actor::User(user.clone()), None, "user.password", &user.email, None, None).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
+    }
+}
+
+/// An account's validated inputs, with the password already hashed (outside any transaction).
+struct Account {
+    email: Email,
+    name: DisplayName,
+    hash: String,
+}
+
+impl Account {
+    async fn parse(email: &str, name: &str, password: &str) -> Result<Account, AppError> {
+        let email = Email::parse(email, "email")?;
+        let name = DisplayName::parse(name, "name")?;
+        let password = Password::parse(password, "password")?;
+        let hash = hash_password(password.expose().to_owned()).await?;
+        Ok(Account { email, name, hash })
+    }
+
+    async fn insert(&self, db: &mut Db, is_admin: bool) -> Result<User, AppError> {
+        let new = NewUser {
+            email: self.email.as_str(),
+            name: self.name.as_str(),
+            password_hash: Some(&self.hash),
+            is_admin,
+            timezone: "Europe/Paris",
+        };
+        users::insert(db, &new).await.map_err(email_taken(&self.email))
     }
 }
 
