@@ -53,9 +53,17 @@ impl AppState {
     }
 }
 
+/// Every route of Tutti, each with the access it needs.
+fn table(state: AppState) -> routes::RouteTable {
+    let t = routes::RouteTable::new(state);
+    let t = ops::routes(t);
+    let t = pages::routes(t);
+    api::routes(t).get("/api/openapi.json", Access::Public, api::openapi_json)
+}
+
 /// The whole router, with the list of its routes and their access rules.
 pub fn router(state: AppState) -> (axum::Router, Vec<RouteSpec>) {
-    let table = routes::table(state.clone());
+    let table = table(state.clone());
     let (router, specs) = table.finish();
     let router = router
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))

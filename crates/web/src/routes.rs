@@ -13,7 +13,7 @@ use tutti_domain::{Action, Locale};
 
 use crate::error::WebError;
 use crate::i18n::Tr;
-use crate::{api, ops, pages, AppState};
+use crate::AppState;
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +48,11 @@ pub struct RouteTable {
 }
 
 impl RouteTable {
+    /// An empty table whose guards use `state`.
+    pub fn new(state: AppState) -> RouteTable {
+        RouteTable { router: Router::new(), specs: Vec::new(), state }
+    }
+
     fn add<H, T>(mut self, method: Method, path: &'static str, access: Access, handler: H) -> Self
     where
         H: Handler<T, AppState>,
@@ -104,15 +109,6 @@ impl RouteTable {
     pub fn finish(self) -> (Router<AppState>, Vec<RouteSpec>) {
         (self.router, self.specs)
     }
-}
-
-/// Every route of Tutti.
-pub fn table(state: AppState) -> RouteTable {
-    use Access::*;
-    let t = RouteTable { router: Router::new(), specs: Vec::new(), state };
-    let t = ops::routes(t);
-    let t = pages::routes(t);
-    api::routes(t).get("/api/openapi.json", Public, api::openapi_json)
 }
 
 /// What the guard learned about the caller, for the handler.

@@ -81,6 +81,10 @@ overview-members = { $count ->
     [one] One team member
    *[other] { $count } team members
 }
+overview-your-role = Your role: { $role }
+overview-instance-admin = Instance administrator
+overview-team = Team
+overview-manage-team = Manage the team →
 overview-areas = Areas of the workspace
 
 team-title = Team

@@ -81,6 +81,10 @@ overview-members = { $count ->
     [one] Un membre dans l’équipe
    *[other] { $count } membres dans l’équipe
 }
+overview-your-role = Votre rôle : { $role }
+overview-instance-admin = Administrateur de l’instance
+overview-team = Équipe
+overview-manage-team = Gérer l’équipe →
 overview-areas = Rubriques de l’espace de travail
 
 team-title = Équipe

@@ -89,6 +89,10 @@ struct OverviewPage {
     slug: String,
     members: usize,
     areas: Vec<(&'static str, String, String)>,
+    /// Name, initials and translated role of each member.
+    team: Vec<(String, String, String)>,
+    /// The reader's role, translated.
+    my_role: String,
 }
 
 async fn overview(
@@ -96,12 +100,17 @@ async fn overview(
     Extension(ctx): Extension<Ctx>,
 ) -> Result<Response, WebError> {
     let ws = ctx.ws().workspace.clone();
-    let members = state.app.list_members(&ctx.actor(), &ws.slug).await.map_err(|e| page_err(e, &ctx))?.len();
+    let list = state.app.list_members(&ctx.actor(), &ws.slug).await.map_err(|e| page_err(e, &ctx))?;
     let t = ctx.tr();
+    let members = list.len();
+    let team =
+        list.into_iter().map(|m| (super::initials(&m.name), super::role_label(&t, m.role), m.name)).collect();
+    let my_role =
+        ctx.ws().role.map(|r| super::role_label(&t, r)).unwrap_or_else(|| t.t("overview-instance-admin"));
     let areas =
         AREAS.iter().map(|a| (*a, t.t(&format!("nav-{a}")), t.t(&format!("area-{a}-soon")))).collect();
     let l = layout(&state, &ctx, ws.name.clone(), "home").await?;
-    render(StatusCode::OK, &OverviewPage { l, slug: ws.slug, members, areas })
+    render(StatusCode::OK, &OverviewPage { l, slug: ws.slug, members, areas, team, my_role })
 }
 
 #[derive(Template)]
