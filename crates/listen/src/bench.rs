@@ -1,0 +1,496 @@
+//! A deterministic workload and a timed comparison of the engine, the reference evaluator and a
+//! raw Aho-Corasick scan, so that a command line or a benchmark can measure the engine.
+//!
+//! The queries look like a listening team's: brand and product names (some accented, some
+//! case-sensitive), phrases, wildcards, NEAR, exclusions and field filters, in French and
+//! English. The posts look like a Bluesky firehose: mostly short, a language mix led by
+//! English and French, and a minority mentioning one of the brands, with hashtags, mentions,
+//! links and emojis.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
+
+use crate::engine::Engine;
+use crate::post::{Network, Post};
+use crate::query::{Node, Query};
+use crate::tokens::PostTokens;
+
+/// A small, fast, deterministic generator (SplitMix64): the same seed gives the same workload
+/// on every machine.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// True with probability `percent` / 100.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next_u64() % 100 < percent
+    }
+
+    /// One element of a non-empty slice.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+const SYLLABLES: [&str; 30] = [
+    "ka", "lo", "mi", "ra", "vé", "to", "su", "ne", "zi", "pa", "dor", "lin", "mar", "tek", "vo", "ly", "xa",
+    "qui", "bel", "fon", "ria", "sto", "gra", "pi", "nu", "ol", "ber", "cas", "dé", "fi",
+];
+const SUFFIXES: [&str; 5] = ["", "io", "ly", "ex", "a"];
+
+/// The brand name number `i`: distinct for `i` below 135,000, some with accents.
+pub fn brand(i: usize) -> String {
+    let name = format!(
+        "{}{}{}{}",
+        SYLLABLES[i % 30],
+        SYLLABLES[(i / 30) % 30],
+        SYLLABLES[(i / 900) % 30],
+        SUFFIXES[(i / 27_000) % 5]
+    );
+    let mut chars = name.chars();
+    let first = chars.next().expect("syllables are not empty");
+    first.to_uppercase().chain(chars).collect()
+}
+
+const PRODUCTS: [&str; 20] = [
+    "app",
+    "application",
+    "abonnement",
+    "livraison",
+    "service client",
+    "support",
+    "mise à jour",
+    "update",
+    "forfait",
+    "box",
+    "carte",
+    "commande",
+    "remboursement",
+    "refund",
+    "delivery",
+    "subscription",
+    "batterie",
+    "battery",
+    "écran",
+    "customer service",
+];
+const COMPLAINTS: [&str; 18] = [
+    "complain*",
+    "bug*",
+    "panne",
+    "lent*",
+    "slow",
+    "arnaque",
+    "scam",
+    "déçu*",
+    "disappoint*",
+    "horrible",
+    "broken",
+    "cassé",
+    "rembours*",
+    "annul*",
+    "cancel*",
+    "problème",
+    "problem*",
+    "inadmissible",
+];
+const COMPLAINT_WORDS: [&str; 18] = [
+    "complaint",
+    "bugs",
+    "panne",
+    "lente",
+    "slow",
+    "arnaque",
+    "scam",
+    "déçue",
+    "disappointed",
+    "horrible",
+    "broken",
+    "cassé",
+    "remboursement",
+    "annulé",
+    "cancelled",
+    "probleme",
+    "problems",
+    "inadmissible",
+];
+const PRAISE: [&str; 10] =
+    ["génial", "love", "adore", "super", "merci", "thanks", "great", "bravo", "top", "parfait"];
+const SPAM: [&str; 6] = ["concours", "giveaway", "promo", "gagner", "win", "bitcoin"];
+const FILLER_FR: [&str; 60] = [
+    "le",
+    "la",
+    "les",
+    "de",
+    "des",
+    "un",
+    "une",
+    "et",
+    "est",
+    "pas",
+    "je",
+    "on",
+    "nous",
+    "vous",
+    "ce",
+    "pour",
+    "avec",
+    "sur",
+    "dans",
+    "mais",
+    "plus",
+    "très",
+    "bien",
+    "tout",
+    "aujourd'hui",
+    "demain",
+    "vraiment",
+    "encore",
+    "déjà",
+    "toujours",
+    "fait",
+    "faire",
+    "voir",
+    "comme",
+    "quand",
+    "alors",
+    "c'est",
+    "j'ai",
+    "l'équipe",
+    "qu'il",
+    "d'accord",
+    "école",
+    "travail",
+    "maison",
+    "ville",
+    "semaine",
+    "gens",
+    "nouveau",
+    "musique",
+    "livre",
+    "élection",
+    "réseau",
+    "santé",
+    "été",
+    "vacances",
+    "soleil",
+    "pluie",
+    "météo",
+    "café",
+    "train",
+];
+const FILLER_EN: [&str; 60] = [
+    "the", "a", "is", "are", "was", "to", "of", "and", "in", "on", "for", "with", "this", "that", "it", "my",
+    "your", "just", "really", "so", "very", "today", "tomorrow", "people", "time", "day", "week", "thing",
+    "going", "get", "got", "know", "think", "new", "good", "bad", "work", "home", "city", "weather", "music",
+    "film", "game", "match", "book", "coffee", "team", "news", "love", "art", "don't", "it's", "I'm",
+    "morning", "night", "friends", "photo", "story", "world", "year",
+];
+const TAGS: [&str; 8] =
+    ["#FrenchTech", "#IA", "#AI", "#rugby", "#bluesky", "#photo", "#café", "#BreakingNews"];
+const EMOJIS: [&str; 8] = ["🔥", "😂", "👍🏽", "❤️", "🙏", "😡", "🎉", "👀"];
+
+fn lower(s: &str) -> String {
+    s.to_lowercase()
+}
+
+/// `n` listening queries, the same for the same `seed`. Query `i` is about brands drawn from a
+/// pool of about two thirds of `n`, so that most brands have one or two queries.
+pub fn generate_queries(n: usize, seed: u64) -> Vec<String> {
+    let mut rng = Rng::new(seed);
+    let pool = (n * 2 / 3).max(50);
+    (0..n)
+        .map(|_| {
+            let b = brand(rng.below(pool));
+            let b2 = brand(rng.below(pool));
+            let product = *rng.pick(&PRODUCTS);
+            let c1 = *rng.pick(&COMPLAINTS);
+            let c2 = *rng.pick(&COMPLAINTS);
+            let spam = *rng.pick(&SPAM);
+            let domain = format!("{}.com", lower(&b));
+            match rng.below(100) {
+                0..=11 => format!("({b} OR #{b} OR @{}.bsky.social) AND ({c1} OR {c2})", lower(&b)),
+                12..=21 => format!("\"{b} {product}\" AND NOT ({spam} OR {})", rng.pick(&SPAM)),
+                22..=31 => format!("{b} NEAR/5 ({c1} OR {c2})"),
+                32..=39 => format!("({b} OR {b2}) AND lang:{}", rng.pick(&["fr", "en"])),
+                40..=46 => format!("{{{b}}} AND NOT site:{domain}"),
+                47..=54 => format!("\"{b} {product}\"~3"),
+                55..=64 => format!("{b} AND (\"{product}\" OR \"{}\") AND NOT ({spam})", rng.pick(&PRODUCTS)),
+                65..=70 => format!("#{b} OR links:{domain}"),
+                71..=76 => format!("{b} AND network:{}", rng.pick(&["mastodon", "bluesky", "rss"])),
+                77..=82 => format!("{b}* AND {}", rng.pick(&PRAISE)),
+                83..=88 => format!("({b} OR {b2}) NEAR/3f (\"{product}\" OR {c1})"),
+                89..=94 => format!("{b} AND NOT (lang:de OR {spam})"),
+                95..=98 => lower(&b).replace('é', "e"),
+                // A query with no anchor at all, checked against every post.
+                _ if rng.chance(10) => format!("author:{}.bsky.social AND network:bluesky", lower(&b)),
+                _ => format!("@{}.bsky.social", lower(&b)),
+            }
+        })
+        .collect()
+}
+
+/// The number of words of a post: mostly short, like a firehose (a Bluesky post holds at most
+/// 300 characters, about 50 words).
+fn post_length(rng: &mut Rng) -> usize {
+    match rng.below(100) {
+        0..=39 => 3 + rng.below(8),
+        40..=84 => 10 + rng.below(20),
+        _ => 30 + rng.below(22),
+    }
+}
+
+/// Puts a word at a random place in a post.
+fn put(rng: &mut Rng, words: &mut Vec<String>, word: String) {
+    let at = rng.below(words.len() + 1);
+    words.insert(at, word);
+}
+
+/// Puts one of `choices` at a random place in a post.
+fn put_one_of(rng: &mut Rng, words: &mut Vec<String>, choices: &[&str]) {
+    let word = (*rng.pick(choices)).to_owned();
+    put(rng, words, word);
+}
+
+/// `n` posts, the same for the same `seed`, using brands from the pool of
+/// [`generate_queries`] for `queries` queries.
+pub fn generate_posts(n: usize, queries: usize, seed: u64) -> Vec<Post> {
+    let mut rng = Rng::new(seed);
+    let pool = (queries * 2 / 3).max(50);
+    (0..n)
+        .map(|_| {
+            let (lang, filler): (Option<&str>, &[&str]) = match rng.below(100) {
+                0..=44 => (Some("en"), &FILLER_EN),
+                45..=79 => (Some("fr"), &FILLER_FR),
+                80..=84 => (Some("de"), &FILLER_EN),
+                85..=89 => (Some("fr-CA"), &FILLER_FR),
+                _ => (None, &FILLER_EN),
+            };
+            let len = post_length(&mut rng);
+            let mut words: Vec<String> = (0..len).map(|_| (*rng.pick(filler)).to_owned()).collect();
+            let mut links = Vec::new();
+            let b = brand(rng.below(pool));
+            if rng.chance(20) {
+                let mention = match rng.below(10) {
+                    0..=4 => b.clone(),
+                    5 => lower(&b).replace('é', "e"),
+                    6 => b.to_uppercase(),
+                    7 => format!("#{b}"),
+                    8 => format!("@{}.bsky.social", lower(&b)),
+                    _ => format!("{b}'s"),
+                };
+                put(&mut rng, &mut words, mention);
+                if rng.chance(50) {
+                    put_one_of(&mut rng, &mut words, &COMPLAINT_WORDS);
+                }
+                if rng.chance(40) {
+                    put_one_of(&mut rng, &mut words, &PRODUCTS);
+                }
+                if rng.chance(20) {
+                    links.push(format!("https://www.{}.com/offre", lower(&b)));
+                }
+            }
+            if rng.chance(15) {
+                put_one_of(&mut rng, &mut words, &PRAISE);
+            }
+            if rng.chance(15) {
+                put_one_of(&mut rng, &mut words, &EMOJIS);
+            }
+            if rng.chance(10) {
+                put_one_of(&mut rng, &mut words, &TAGS);
+            }
+            if rng.chance(8) {
+                words.push(format!("https://news.exemple.fr/{}", rng.below(10_000)));
+            }
+            if rng.chance(3) {
+                put_one_of(&mut rng, &mut words, &SPAM);
+            }
+            let network = match rng.below(10) {
+                0..=6 => Network::Bluesky,
+                7..=8 => Network::Mastodon,
+                _ => Network::Rss,
+            };
+            Post {
+                text: words.join(" "),
+                author: format!("user{}.bsky.social", rng.below(100_000)),
+                lang: lang.map(str::to_owned),
+                network,
+                links,
+            }
+        })
+        .collect()
+}
+
+/// What [`run`] measured. Rates are posts per second on one core.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchReport {
+    /// Queries in the engine.
+    pub queries: usize,
+    /// Posts matched.
+    pub posts: usize,
+    /// Parsing every query and building the engine, in milliseconds.
+    pub compile_ms: f64,
+    /// The engine's rate.
+    pub engine_posts_per_s: f64,
+    /// The reference evaluator's rate (each post tokenised once, then every query evaluated),
+    /// measured on a sample of posts.
+    pub reference_posts_per_s: f64,
+    /// One Aho-Corasick pass over each post's text with every literal word of every query:
+    /// the practical ceiling for any engine that reads each post once.
+    pub scan_posts_per_s: f64,
+    /// Matches found by the engine over all the posts.
+    pub matches: u64,
+    /// Whether the engine and the reference evaluator agreed on every post of the sample.
+    pub reference_agrees: bool,
+    /// The engine's own estimate of the heap memory it holds ([`crate::EngineStats`]).
+    pub engine_heap_bytes: usize,
+}
+
+impl BenchReport {
+    /// The report as a JSON object.
+    pub fn to_json(&self) -> String {
+        format!(
+            "{{\"queries\":{},\"posts\":{},\"compile_ms\":{:.1},\"engine_posts_per_s\":{:.0},\
+             \"reference_posts_per_s\":{:.1},\"scan_posts_per_s\":{:.0},\"matches\":{},\"reference_agrees\":{},\
+             \"engine_heap_bytes\":{}}}",
+            self.queries,
+            self.posts,
+            self.compile_ms,
+            self.engine_posts_per_s,
+            self.reference_posts_per_s,
+            self.scan_posts_per_s,
+            self.matches,
+            self.reference_agrees,
+            self.engine_heap_bytes
+        )
+    }
+}
+
+/// The largest sample of posts the reference evaluator is timed on, and the number of
+/// query evaluations that shrinks it for many queries (to 40 posts at 100,000 queries), so
+/// that the slow reference keeps the run short.
+const REFERENCE_SAMPLE: usize = 200;
+const REFERENCE_EVALUATIONS: usize = 4_000_000;
+
+/// Every literal word of a query's terms, folded: what the raw scan looks for.
+fn literal_words(node: &Node, out: &mut Vec<String>) {
+    match node {
+        Node::And(children) | Node::Or(children) => children.iter().for_each(|c| literal_words(c, out)),
+        Node::Not(child) => literal_words(child, out),
+        Node::Near { left, right, .. } => {
+            literal_words(left, out);
+            literal_words(right, out);
+        }
+        Node::Term(term) => out.extend(term.pattern.segments().into_iter().map(|(_, _, s)| s)),
+        Node::Phrase { terms, .. } => {
+            out.extend(terms.iter().flat_map(|t| t.pattern.segments()).map(|(_, _, s)| s))
+        }
+        Node::Field(_) => {}
+    }
+}
+
+fn per_second(items: usize, started: Instant) -> f64 {
+    items as f64 / started.elapsed().as_secs_f64().max(1e-9)
+}
+
+/// How many passes over the corpus the engine and the scan are timed on; the best counts, as
+/// the one least disturbed by whatever else the machine runs.
+const PASSES: usize = 3;
+
+/// The best rate of `PASSES` runs of `pass` over `items` items, after one untimed run that
+/// brings the data into the caches.
+fn best_rate(items: usize, mut pass: impl FnMut()) -> f64 {
+    pass();
+    (0..PASSES)
+        .map(|_| {
+            let started = Instant::now();
+            pass();
+            per_second(items, started)
+        })
+        .fold(0.0, f64::max)
+}
+
+/// Generates `queries` queries and `posts` posts and times the engine, the reference evaluator
+/// (on a sample of 20 to 200 posts) and the raw scan over them. The engine and the scan are each timed
+/// as the best of three passes after a warm-up pass.
+pub fn run(queries: usize, posts: usize) -> BenchReport {
+    let texts = generate_queries(queries, 1);
+    let corpus = generate_posts(posts, queries, 2);
+
+    let started = Instant::now();
+    let parsed: Vec<Query> =
+        texts.iter().map(|t| Query::parse(t).expect("generated queries are valid")).collect();
+    let engine = Engine::with_queries(parsed.iter().cloned().enumerate().map(|(i, q)| (i as u64, q)));
+    let compile_ms = started.elapsed().as_secs_f64() * 1000.0;
+
+    let mut matches = 0u64;
+    let engine_posts_per_s = best_rate(corpus.len(), || {
+        matches = corpus.iter().map(|post| black_box(engine.matches(post)).len() as u64).sum();
+    });
+
+    let sample_size = (REFERENCE_EVALUATIONS / queries.max(1)).clamp(20, REFERENCE_SAMPLE);
+    let sample = &corpus[..corpus.len().min(sample_size)];
+    let started = Instant::now();
+    let mut expected = Vec::with_capacity(sample.len());
+    for post in sample {
+        let tokens = PostTokens::new(post);
+        let ids: Vec<u64> = parsed
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| q.matches_tokens(&tokens))
+            .map(|(i, _)| i as u64)
+            .collect();
+        expected.push(ids);
+    }
+    let reference_posts_per_s = per_second(sample.len(), started);
+    let reference_agrees = sample.iter().zip(&expected).all(|(post, ids)| engine.matches(post) == *ids);
+
+    let mut words: Vec<String> = Vec::new();
+    for query in &parsed {
+        literal_words(query.root(), &mut words);
+    }
+    words.sort_unstable();
+    words.dedup();
+    let kind = if words.len() <= 25_000 { AhoCorasickKind::DFA } else { AhoCorasickKind::ContiguousNFA };
+    let scan = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .kind(Some(kind))
+        .build(&words)
+        .expect("query words are short");
+    let scan_posts_per_s = best_rate(corpus.len(), || {
+        black_box(corpus.iter().map(|post| scan.find_iter(black_box(&post.text)).count()).sum::<usize>());
+    });
+
+    BenchReport {
+        queries,
+        posts,
+        compile_ms,
+        engine_posts_per_s,
+        reference_posts_per_s,
+        scan_posts_per_s,
+        matches,
+        reference_agrees,
+        engine_heap_bytes: engine.stats().approx_heap_bytes,
+    }
+}
