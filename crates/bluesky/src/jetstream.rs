@@ -46,8 +46,8 @@ pub enum JetstreamEvent {
     Post {
         /// The event's Jetstream time, µs since the epoch: the cursor.
         time_us: i64,
-        /// The post.
-        post: BlueskyPost,
+        /// The post (boxed: posts are much larger than the other events).
+        post: Box<BlueskyPost>,
     },
     /// A post was deleted.
     Deleted {
@@ -187,7 +187,7 @@ pub fn parse_event(json: &str) -> Result<JetstreamEvent, EventError> {
             {
                 post.links.push(bounded(uri, 2_000));
             }
-            Ok(JetstreamEvent::Post { time_us, post })
+            Ok(JetstreamEvent::Post { time_us, post: Box::new(post) })
         }
         _ => Ok(JetstreamEvent::Other { time_us }),
     }
