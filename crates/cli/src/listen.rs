@@ -155,7 +155,10 @@ pub async fn listen(
             let poller = tutti_feeds::FeedPoller::default();
             loop {
                 for url in &feeds {
-                    l.poll_feed(&poller, url).await?;
+                    tokio::select! {
+                        polled = l.poll_feed(&poller, url) => { polled?; }
+                        _ = rx.changed() => return Ok(()),
+                    }
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(Duration::from_secs(feed_every)) => {}

@@ -126,14 +126,14 @@ fn nlp_prints_one_json_object_per_line() {
 }
 
 /// Stops a `tutti listen` the way Ctrl-C does, and waits for it.
-fn interrupt(mut child: Child) {
+async fn interrupt(mut child: Child) {
     let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(20) {
         if child.try_wait().unwrap().is_some() {
             return;
         }
-        std::thread::sleep(Duration::from_millis(20));
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let _ = child.kill();
     panic!("tutti listen did not stop on SIGINT");
@@ -149,6 +149,8 @@ async fn mentions(dir: &TempDir, at_least: usize) -> Vec<listening::Mention> {
             all.extend(listening::mentions_of(&mut conn, q.id, 100).await.unwrap());
         }
         if all.len() >= at_least || start.elapsed() > Duration::from_secs(20) {
+            // `close` waits for every borrowed connection to come back.
+            drop(conn);
             store.close().await;
             return all;
         }
@@ -156,7 +158,8 @@ async fn mentions(dir: &TempDir, at_least: usize) -> Vec<listening::Mention> {
     }
 }
 
-#[tokio::test]
+// The local servers must keep answering while the test waits on the child processes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn listen_stores_feed_and_jetstream_mentions_once_across_restarts() {
     let dir = setup();
     for (name, query) in [
@@ -223,7 +226,7 @@ async fn listen_stores_feed_and_jetstream_mentions_once_across_restarts() {
     // Feed: post-1 (Marque). Jetstream: the first post (mention + tag, Marque), the one that
     // thanks @maison-lumiere.example (Marque) and the complaint about the service (Service).
     let found = mentions(&dir, 4).await;
-    interrupt(child);
+    interrupt(child).await;
     let mut ids: Vec<(String, i64)> = found.iter().map(|m| (m.external_id.clone(), m.query_id)).collect();
     ids.sort();
     assert_eq!(ids.len(), 4, "{ids:?}");
@@ -238,7 +241,7 @@ async fn listen_stores_feed_and_jetstream_mentions_once_across_restarts() {
     while cursors.lock().unwrap().len() < 2 && start.elapsed() < Duration::from_secs(20) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    interrupt(child);
+    interrupt(child).await;
     assert_eq!(mentions(&dir, 4).await.len(), 4, "no duplicate after a restart");
     let cursors = cursors.lock().unwrap().clone();
     assert_eq!(cursors.first(), Some(&None));
