@@ -10,6 +10,7 @@ mod accounts;
 mod actor;
 pub mod demo;
 mod error;
+pub mod listening;
 pub mod secrets;
 mod team;
 

@@ -113,7 +113,7 @@ pub enum TokenCommand {
     },
 }
 
-async fn app(global: &Global) -> anyhow::Result<(App, Actor)> {
+pub(crate) async fn app(global: &Global) -> anyhow::Result<(App, Actor)> {
     let store = open(global).await?;
     let app = App::new(store, AppConfig::default());
     let actor = match &global.act_as {

@@ -5,6 +5,7 @@
 //! installs the tracing subscriber.
 
 mod commands;
+mod listen;
 mod serve;
 
 use std::path::PathBuf;
@@ -81,6 +82,52 @@ enum Command {
     },
     /// Fill a demo instance with French and English brand workspaces and their teams.
     Demo,
+    /// Manage and try listening queries.
+    #[command(subcommand)]
+    Query(listen::QueryCommand),
+    /// Enrich texts: one per line on standard input, language, sentiment and toxicity out.
+    Nlp {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        /// With --json, add hashtags, mentions, links and domains.
+        #[arg(long)]
+        entities: bool,
+    },
+    /// Run listening sources in the foreground and store the mentions they match.
+    Listen {
+        /// A Jetstream endpoint (wss://…/subscribe).
+        #[arg(long)]
+        jetstream: Option<String>,
+        /// An RSS or Atom feed to poll (repeat for several).
+        #[arg(long = "feed")]
+        feeds: Vec<String>,
+        /// Seconds between two polls of the feeds.
+        #[arg(long, default_value_t = 300)]
+        feed_every: u64,
+    },
+    /// Measure Tutti's engines.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// The listening engine against the reference evaluator and a raw scan, on one core.
+    Listen {
+        /// How many generated queries.
+        #[arg(long, default_value_t = 10_000)]
+        queries: usize,
+        /// How many generated posts.
+        #[arg(long, default_value_t = 100_000)]
+        posts: usize,
+        /// Threads (the engine runs on one).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1))]
+        threads: u16,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 impl Global {
@@ -135,5 +182,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup { file } => commands::backup(global, &file).await,
         Command::Restore { file } => commands::restore(global, &file).await,
         Command::Demo => commands::demo(global).await,
+        Command::Query(c) => listen::query(global, c).await,
+        Command::Nlp { json, entities } => listen::nlp(json, entities),
+        Command::Listen { jetstream, feeds, feed_every } => {
+            listen::listen(global, jetstream, feeds, feed_every).await
+        }
+        Command::Bench(BenchCommand::Listen { queries, posts, threads: _, json }) => {
+            listen::bench_listen(queries, posts, json)
+        }
     }
 }

@@ -33,11 +33,15 @@ pub enum Action {
     ViewAudit,
     /// Rename the workspace, change its time zone.
     ManageWorkspace,
+    /// Read the workspace's listening queries and their mentions.
+    ViewListening,
+    /// Add, change or remove listening queries.
+    ManageListening,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and documentation.
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 10] = [
         Action::CreateWorkspace,
         Action::ManageUsers,
         Action::ViewWorkspace,
@@ -46,6 +50,8 @@ impl Action {
         Action::ManageAdmins,
         Action::ViewAudit,
         Action::ManageWorkspace,
+        Action::ViewListening,
+        Action::ManageListening,
     ];
 
     /// Whether the action is instance-wide or bound to a workspace.
@@ -71,6 +77,10 @@ impl Action {
             Action::ManageAdmins => matches!(role, Admin),
             Action::ViewAudit => matches!(role, Admin | Smm),
             Action::ManageWorkspace => matches!(role, Admin),
+            // Listening is the community's and the strategy's work; designers preparing
+            // drafts do not need it.
+            Action::ViewListening => !matches!(role, Contributor),
+            Action::ManageListening => matches!(role, Admin | Smm | Cm),
         }
     }
 
@@ -85,6 +95,8 @@ impl Action {
             Action::ManageAdmins => "grant or change the admin role",
             Action::ViewAudit => "read the audit log of this workspace",
             Action::ManageWorkspace => "change the settings of this workspace",
+            Action::ViewListening => "read the listening of this workspace",
+            Action::ManageListening => "change the listening queries of this workspace",
         }
     }
 }

@@ -14,6 +14,7 @@
 pub mod audit;
 pub mod auth;
 pub mod jobs;
+pub mod listening;
 pub mod users;
 pub mod workspaces;
 

@@ -137,3 +137,61 @@ async fn opening_a_url_with_an_unknown_scheme_fails_naming_the_url() {
     assert!(matches!(err, StoreError::Open(_)), "{err:?}");
     assert!(err.to_string().contains(url), "{err}");
 }
+
+#[tokio::test]
+async fn listening_state_round_trips_and_mentions_are_stored_once_per_query() {
+    use tutti_store::listening::{self, Mention};
+    let mut dbs = vec![tutti_test_support::sqlite()];
+    dbs.extend(tutti_test_support::postgres().await);
+    for db in dbs {
+        let store = db.open().await;
+        let mut tx = store.begin().await.unwrap();
+        let org = tutti_store::workspaces::default_organisation(&mut tx, "Tutti").await.unwrap();
+        let ws = tutti_store::workspaces::insert(&mut tx, org, "acme", "Acme", "Europe/Paris").await.unwrap();
+        let q = listening::insert_query(&mut tx, ws.id, "Acme", "acme OR \"acme studio\"", "brand")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        // A failed statement aborts a PostgreSQL transaction: the conflict gets one of its own.
+        let mut tx = store.begin().await.unwrap();
+        assert!(matches!(
+            listening::insert_query(&mut tx, ws.id, "Acme", "x", "brand").await,
+            Err(tutti_store::StoreError::Conflict { .. })
+        ));
+        drop(tx);
+
+        let mut tx = store.begin().await.unwrap();
+        listening::save_progress(&mut tx, "jetstream", "wss://j.example", "100", Some(5), 3).await.unwrap();
+        listening::save_progress(&mut tx, "jetstream", "wss://j.example", "200", Some(7), 2).await.unwrap();
+        listening::save_error(&mut tx, "jetstream", "wss://j.example", "connection reset").await.unwrap();
+        let mention = Mention {
+            query_id: q.id,
+            source: "jetstream".into(),
+            external_id: "at://did:plc:a/app.bsky.feed.post/1".into(),
+            url: None,
+            author: Some("did:plc:a".into()),
+            text: "J'adore acme".into(),
+            lang: Some("fr".into()),
+            sentiment: Some("pos".into()),
+            sentiment_score: Some(0.5),
+            toxicity: Some(0.0),
+            published_at: None,
+        };
+        assert!(listening::insert_mention(&mut tx, &mention).await.unwrap());
+        assert!(
+            !listening::insert_mention(&mut tx, &mention).await.unwrap(),
+            "a mention is stored once per query"
+        );
+        tx.commit().await.unwrap();
+
+        let mut conn = store.conn().await.unwrap();
+        let state = listening::source(&mut conn, "jetstream", "wss://j.example").await.unwrap().unwrap();
+        assert_eq!(
+            (state.cursor.as_deref(), state.lag_ms, state.delivered, state.errors),
+            (Some("200"), Some(7), 5, 1)
+        );
+        assert_eq!(state.last_error.as_deref(), Some("connection reset"));
+        assert_eq!(listening::mentions_of(&mut conn, q.id, 10).await.unwrap(), vec![mention]);
+        assert_eq!(listening::active_queries(&mut conn).await.unwrap(), vec![q]);
+    }
+}

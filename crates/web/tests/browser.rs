@@ -260,6 +260,45 @@ async fn setup_invite_and_role_refusal_in_a_real_browser() {
             }
             c.find(Locator::Css("[data-menu-toggle]")).await.unwrap().click().await.unwrap();
             shot(&c, "en-390-menu-open").await;
+
+            // Listening: a malformed query shows a caret under the column at fault.
+            c.set_window_size(WIDE.0, WIDE.1).await.unwrap();
+            c.goto(&t.url("/w/maison-lumiere/listening")).await.unwrap();
+            fill(&c, "#q-name", "Maison Lumière").await;
+            fill(&c, "#q-query", "\"maison lumière\" OR lampe NEAR/3").await;
+            submit(&c, "form[action='/w/maison-lumiere/listening'] button[type=submit]").await;
+            assert!(c.find(Locator::Css("pre.caret")).await.is_ok(), "the caret points at the error");
+            shot(&c, "en-1440-listening-error").await;
+            fill(&c, "#q-query", "\"maison lumière\" OR (lampe NEAR/3 lumière) OR #luminaire").await;
+            submit(&c, "form[action='/w/maison-lumiere/listening'] button[type=submit]").await;
+            let mentions_path = path(&c).await;
+            let query_id: i64 = mentions_path.rsplit('/').next().unwrap().parse().unwrap();
+            let mut tx = t.app.store().begin().await.unwrap();
+            let samples = [
+                ("did:plc:claire", "Ma lampe Maison Lumière est arrivée cassée, et le service client ne répond pas. Très déçue.", "neg", "fr"),
+                ("did:plc:tom", "Just got the Maison Lumière desk lamp, the warm light is lovely #luminaire", "pos", "en"),
+                ("did:plc:ines", "Quelqu'un connaît la lampe Maison Lumière ? Elle vaut le coup ?", "neu", "fr"),
+            ];
+            for (i, (author, text, sentiment, lang)) in samples.into_iter().enumerate() {
+                let m = tutti_app::store::listening::Mention {
+                    query_id,
+                    source: "jetstream".into(),
+                    external_id: format!("at://{author}/app.bsky.feed.post/{i}"),
+                    url: Some(format!("https://bsky.app/profile/{author}/post/{i}")),
+                    author: Some(author.into()),
+                    text: text.into(),
+                    lang: Some(lang.into()),
+                    sentiment: Some(sentiment.into()),
+                    sentiment_score: Some(0.0),
+                    toxicity: Some(0.0),
+                    published_at: Some(1_795_354_200_000 + i as i64 * 60_000),
+                };
+                tutti_app::store::listening::insert_mention(&mut tx, &m).await.unwrap();
+            }
+            tx.commit().await.unwrap();
+            c.goto(&t.url(&mentions_path)).await.unwrap();
+            assert!(text(&c).await.contains("le service client ne répond pas"));
+            shot(&c, "en-1440-mentions").await;
         }
         c.close().await.unwrap();
     }

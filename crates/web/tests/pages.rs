@@ -348,3 +348,73 @@ async fn the_audit_log_filters_by_action_actor_and_date() {
         assert!(rows.trim_start().starts_with("<tr>") && !rows.contains("<html"));
     }
 }
+
+#[tokio::test]
+async fn listening_queries_show_the_column_at_fault_and_mentions_render_inert() {
+    use tutti_app::store::listening::{self, Mention};
+    for db in tutti_test_support::every_backend().await {
+        let t = spawn(db).await;
+        seed(&t.app).await;
+        let mut cm = t.sign_in("cm@acme.test", PASSWORD).await;
+        let path = format!("/w/{WS}/listening");
+        let r = t
+            .post_form(&mut cm, &path, &[("name", "Marque"), ("query", "acme AND"), ("kind", "brand")])
+            .await;
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains(r#"id="q-query-error""#) && html.contains("col "),
+            "the error names the column"
+        );
+        assert!(
+            html.contains("<pre class=\"caret\">acme AND\n"),
+            "the query is shown with a caret under the column"
+        );
+
+        let r = t
+            .post_form(
+                &mut cm,
+                &path,
+                &[("name", "Marque"), ("query", "acme OR \"acme studio\""), ("kind", "brand")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let mentions_path = r.headers()[LOCATION].to_str().unwrap().to_owned();
+        let query_id: i64 = mentions_path.rsplit('/').next().unwrap().parse().unwrap();
+
+        let mut tx = t.app.store().begin().await.unwrap();
+        for (i, (text, sentiment)) in
+            [("<script>alert(1)</script> acme c'est nul", "neg"), ("J'adore Acme Studio", "pos")]
+                .into_iter()
+                .enumerate()
+        {
+            let m = Mention {
+                query_id,
+                source: "jetstream".into(),
+                external_id: format!("at://did:plc:x/app.bsky.feed.post/{i}"),
+                url: Some(format!("https://bsky.app/profile/did:plc:x/post/{i}")),
+                author: Some("did:plc:x".into()),
+                text: text.into(),
+                lang: Some("fr".into()),
+                sentiment: Some(sentiment.into()),
+                sentiment_score: Some(0.5),
+                toxicity: Some(0.0),
+                published_at: Some(1_795_354_200_000),
+            };
+            listening::insert_mention(&mut tx, &m).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        let page = t.get(&mut cm, &mentions_path).await.text().await.unwrap();
+        assert!(page.contains("J&#39;adore Acme Studio") || page.contains("J'adore Acme Studio"));
+        assert!(!page.contains("<script>alert(1)"), "hostile text is escaped");
+        let negative = t.get(&mut cm, &format!("{mentions_path}?sentiment=neg")).await.text().await.unwrap();
+        assert!(negative.contains("alert(1)") && !negative.contains("adore"));
+
+        // A contributor does not listen; an analyst reads but cannot add.
+        let mut contributor = t.sign_in("contributor@acme.test", PASSWORD).await;
+        assert_eq!(t.get(&mut contributor, &path).await.status(), 403);
+        let mut analyst = t.sign_in("analyst@acme.test", PASSWORD).await;
+        let page = t.get(&mut analyst, &path).await.text().await.unwrap();
+        assert!(page.contains("Marque") && !page.contains(r#"action="/w/acme-studio/listening""#));
+    }
+}

@@ -25,6 +25,8 @@ fn member_may(action: Action, role: Role) -> bool {
         Action::ViewWorkspace | Action::ViewMembers => &[Admin, Smm, Cm, Analyst, Contributor, Product],
         Action::ManageTeam | Action::ViewAudit => &[Admin, Smm],
         Action::ManageAdmins | Action::ManageWorkspace => &[Admin],
+        Action::ViewListening => &[Admin, Smm, Cm, Analyst, Product],
+        Action::ManageListening => &[Admin, Smm, Cm],
         Action::CreateWorkspace | Action::ManageUsers => &[],
     };
     allowed.contains(&role)

@@ -7,6 +7,8 @@
 //! error is stored on the job and the job is retried later, so a bad job cannot crash a worker
 //! or block the queue behind it.
 
+pub mod listener;
+
 use std::time::Duration;
 
 use tokio::sync::watch;

@@ -1,6 +1,7 @@
 //! The web pages: sign-in and setup, the workspace shell, team, audit log, settings.
 
 mod auth;
+mod listening;
 mod settings;
 mod team;
 mod workspace;
@@ -21,6 +22,7 @@ pub fn routes(t: RouteTable) -> RouteTable {
     let t = auth::routes(t);
     let t = workspace::routes(t);
     let t = team::routes(t);
+    let t = listening::routes(t);
     settings::routes(t)
 }
 
@@ -62,6 +64,8 @@ pub struct Layout {
     pub can_audit: bool,
     /// Whether the reader may create workspaces.
     pub can_create: bool,
+    /// Whether the listening entry is live for the reader.
+    pub can_listen: bool,
 }
 
 impl Layout {
@@ -111,6 +115,7 @@ pub async fn layout(
         nav,
         can_team: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ManageTeam)),
         can_audit: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ViewAudit)),
+        can_listen: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ViewListening)),
     })
 }
 
@@ -128,6 +133,7 @@ pub fn bare_layout(ctx: &Ctx, title: String) -> Layout {
         can_team: false,
         can_audit: false,
         can_create: false,
+        can_listen: false,
     }
 }
 

@@ -343,12 +343,19 @@ async fn audit_page(
     if is_htmx(&headers) && headers.get("hx-target").and_then(|v| v.to_str().ok()) == Some("audit-rows") {
         return Ok(Html(rows_html).into_response());
     }
-    let actions = ["", "member.", "workspace.", "access.", "token.", "user.", "invitation.", "instance."]
-        .into_iter()
-        .map(|a| {
-            (a, t.t(&format!("audit-filter-{}", if a.is_empty() { "all" } else { a.trim_end_matches('.') })))
-        })
-        .collect();
+    let actions =
+        ["", "member.", "workspace.", "access.", "listening.", "token.", "user.", "invitation.", "instance."]
+            .into_iter()
+            .map(|a| {
+                (
+                    a,
+                    t.t(&format!(
+                        "audit-filter-{}",
+                        if a.is_empty() { "all" } else { a.trim_end_matches('.') }
+                    )),
+                )
+            })
+            .collect();
     let l = layout(&state, &ctx, t.t("audit-title"), "audit").await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     render(

@@ -24,7 +24,6 @@ pub fn routes(t: RouteTable) -> RouteTable {
         .get("/w/{workspace}", ws, overview)
         .get("/w/{workspace}/calendar", ws, |s: State<AppState>, c: Extension<Ctx>| area(s, c, "calendar"))
         .get("/w/{workspace}/inbox", ws, |s: State<AppState>, c: Extension<Ctx>| area(s, c, "inbox"))
-        .get("/w/{workspace}/listening", ws, |s: State<AppState>, c: Extension<Ctx>| area(s, c, "listening"))
         .get("/w/{workspace}/community", ws, |s: State<AppState>, c: Extension<Ctx>| area(s, c, "community"))
         .get("/w/{workspace}/analytics", ws, |s: State<AppState>, c: Extension<Ctx>| area(s, c, "analytics"))
 }
@@ -88,7 +87,7 @@ struct OverviewPage {
     l: Layout,
     slug: String,
     members: usize,
-    areas: Vec<(&'static str, String, String)>,
+    areas: Vec<(&'static str, String, String, bool)>,
     /// Name, initials and translated role of each member.
     team: Vec<(String, String, String)>,
     /// The reader's role, translated.
@@ -107,8 +106,16 @@ async fn overview(
         list.into_iter().map(|m| (super::initials(&m.name), super::role_label(&t, m.role), m.name)).collect();
     let my_role =
         ctx.ws().role.map(|r| super::role_label(&t, r)).unwrap_or_else(|| t.t("overview-instance-admin"));
-    let areas =
-        AREAS.iter().map(|a| (*a, t.t(&format!("nav-{a}")), t.t(&format!("area-{a}-soon")))).collect();
+    let can_listen = ctx.ws().allows(tutti_domain::Action::ViewListening);
+    let areas = AREAS
+        .iter()
+        .filter(|a| **a != "listening" || can_listen)
+        .map(|a| {
+            let live = *a == "listening";
+            let text = t.t(&format!("area-{a}-{}", if live { "live" } else { "soon" }));
+            (*a, t.t(&format!("nav-{a}")), text, live)
+        })
+        .collect();
     let l = layout(&state, &ctx, ws.name.clone(), "home").await?;
     render(StatusCode::OK, &OverviewPage { l, slug: ws.slug, members, areas, team, my_role })
 }

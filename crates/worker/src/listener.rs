@@ -1,0 +1,280 @@
+//! The listener: posts from the sources go through every workspace's queries, and the ones
+//! that match are enriched and stored as mentions.
+//!
+//! Sources keep their place in `listening_sources`. A source's cursor is saved only after the
+//! mentions of the posts before it are committed, and a mention is stored once per query
+//! (`UNIQUE (query_id, external_id)`), so a crash between the two replays a few posts without
+//! creating a duplicate, and never skips one.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch};
+use tutti_bluesky::{BlueskyPost, Jetstream, JetstreamEvent, JetstreamStats};
+use tutti_feeds::{FeedCursor, FeedItem, FeedPoller, Poll};
+use tutti_listen::{Engine, Network, Post, Query};
+use tutti_store::listening::{self, Mention};
+use tutti_store::{Store, StoreError};
+
+/// A post from any source, as the listener stores it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourcePost {
+    /// `jetstream`, `rss`.
+    pub source: &'static str,
+    /// The post's id at the source.
+    pub external_id: String,
+    /// A link to it.
+    pub url: Option<String>,
+    /// Its author as the source names them.
+    pub author: String,
+    /// Its text.
+    pub text: String,
+    /// The language the source declared.
+    pub lang: Option<String>,
+    /// The network, for `network:` filters.
+    pub network: Network,
+    /// Links attached to it.
+    pub links: Vec<String>,
+    /// Publication time, ms.
+    pub published_at: Option<i64>,
+}
+
+impl From<BlueskyPost> for SourcePost {
+    fn from(p: BlueskyPost) -> Self {
+        let url =
+            p.uri.rsplit('/').next().map(|rkey| format!("https://bsky.app/profile/{}/post/{rkey}", p.did));
+        SourcePost {
+            source: "jetstream",
+            external_id: p.uri,
+            url,
+            author: p.did,
+            text: p.text,
+            lang: p.langs.into_iter().next(),
+            network: Network::Bluesky,
+            links: p.links,
+            published_at: chrono::DateTime::parse_from_rfc3339(&p.created_at)
+                .ok()
+                .map(|t| t.timestamp_millis()),
+        }
+    }
+}
+
+impl From<FeedItem> for SourcePost {
+    fn from(i: FeedItem) -> Self {
+        let text = if i.text.is_empty() { i.title.clone() } else { format!("{}\n{}", i.title, i.text) };
+        SourcePost {
+            source: "rss",
+            external_id: i.id,
+            links: i.url.iter().cloned().collect(),
+            url: i.url,
+            author: i.author.unwrap_or_default(),
+            text,
+            lang: None,
+            network: Network::Rss,
+            published_at: i.published.map(|t| t.timestamp_millis()),
+        }
+    }
+}
+
+/// The compiled queries of every workspace.
+#[derive(Debug)]
+pub struct Listener {
+    store: Store,
+    engine: Engine,
+    texts: HashMap<u64, String>,
+}
+
+impl Listener {
+    /// Compiles every active query.
+    pub async fn load(store: Store) -> Result<Listener, StoreError> {
+        let mut listener = Listener { store, engine: Engine::new(), texts: HashMap::new() };
+        listener.reload().await?;
+        listener.engine.rebuild();
+        Ok(listener)
+    }
+
+    /// Picks up queries added, changed or removed since the last load.
+    pub async fn reload(&mut self) -> Result<(), StoreError> {
+        let saved = listening::active_queries(&mut *self.store.conn().await?).await?;
+        let mut present = HashMap::new();
+        for q in saved {
+            present.insert(q.id as u64, q.query);
+        }
+        self.texts.retain(|id, _| present.contains_key(id) || !self.engine.remove(*id));
+        for (id, text) in present {
+            if self.texts.get(&id) == Some(&text) {
+                continue;
+            }
+            // Stored queries were validated when saved; one that no longer parses is skipped.
+            match Query::parse(&text) {
+                Ok(q) => {
+                    self.engine.insert(id, q);
+                    self.texts.insert(id, text);
+                }
+                Err(e) => {
+                    tracing::warn!(query = id, error = %e, "skipping a stored query that does not parse")
+                }
+            }
+        }
+        if self.engine.needs_rebuild() {
+            self.engine.rebuild();
+        }
+        Ok(())
+    }
+
+    /// How many queries are compiled.
+    pub fn len(&self) -> usize {
+        self.engine.len()
+    }
+
+    /// Whether no query is compiled.
+    pub fn is_empty(&self) -> bool {
+        self.engine.is_empty()
+    }
+
+    /// Matches a batch of posts and stores the mentions, in one transaction. Returns how many
+    /// mentions were new.
+    pub async fn ingest(&self, posts: &[SourcePost]) -> Result<usize, StoreError> {
+        let mut found = Vec::new();
+        for p in posts {
+            let post = Post {
+                text: p.text.clone(),
+                author: p.author.clone(),
+                lang: p.lang.clone(),
+                network: p.network,
+                links: p.links.clone(),
+            };
+            let ids = self.engine.matches(&post);
+            if ids.is_empty() {
+                continue;
+            }
+            let e = tutti_nlp::analyse(&p.text);
+            let sentiment =
+                serde_json::to_value(e.sentiment.label).ok().and_then(|v| v.as_str().map(str::to_owned));
+            for id in ids {
+                found.push(Mention {
+                    query_id: id as i64,
+                    source: p.source.to_owned(),
+                    external_id: p.external_id.clone(),
+                    url: p.url.clone(),
+                    author: Some(p.author.clone()).filter(|a| !a.is_empty()),
+                    text: p.text.clone(),
+                    lang: e.lang.map(|l| l.code().to_owned()).or_else(|| p.lang.clone()),
+                    sentiment: sentiment.clone(),
+                    sentiment_score: Some(f64::from(e.sentiment.score)),
+                    toxicity: Some(f64::from(e.toxicity.score)),
+                    published_at: p.published_at,
+                });
+            }
+        }
+        if found.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.store.begin().await?;
+        let mut new = 0;
+        for m in &found {
+            new += listening::insert_mention(&mut tx, m).await? as usize;
+        }
+        tx.commit().await?;
+        Ok(new)
+    }
+
+    /// Follows a Jetstream endpoint from its stored cursor until `shutdown`, saving the cursor
+    /// after each committed batch.
+    pub async fn run_jetstream(
+        &self,
+        jetstream: Jetstream,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> Result<(), StoreError> {
+        let address = jetstream.endpoint.clone();
+        let stored = listening::source(&mut *self.store.conn().await?, "jetstream", &address).await?;
+        let cursor = stored.and_then(|s| s.cursor).and_then(|c| c.parse::<i64>().ok());
+        let (tx, mut rx) = mpsc::channel(4096);
+        let stats = Arc::new(JetstreamStats::default());
+        let task = tokio::spawn({
+            let stats = stats.clone();
+            let shutdown = shutdown.clone();
+            async move { jetstream.run(cursor, tx, stats, shutdown).await }
+        });
+        let mut batch = Vec::new();
+        let mut last: Option<i64> = None;
+        let mut delivered = 0i64;
+        let mut flushed = Instant::now();
+        let mut finished = false;
+        while !finished {
+            tokio::select! {
+                event = rx.recv() => match event {
+                    Some(event) => {
+                        last = Some(event.time_us());
+                        delivered += 1;
+                        if let JetstreamEvent::Post { post, .. } = event {
+                            batch.push(SourcePost::from(*post));
+                        }
+                    }
+                    None => finished = true,
+                },
+                _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+                _ = shutdown.changed() => {
+                    // Keep what the stream already handed over, then stop.
+                    while let Ok(event) = rx.try_recv() {
+                        last = Some(event.time_us());
+                        delivered += 1;
+                        if let JetstreamEvent::Post { post, .. } = event {
+                            batch.push(SourcePost::from(*post));
+                        }
+                    }
+                    finished = true;
+                }
+            }
+            if finished || batch.len() >= 500 || flushed.elapsed() >= Duration::from_millis(250) {
+                self.ingest(&batch).await?;
+                batch.clear();
+                if let (Some(c), true) = (last, delivered > 0) {
+                    let lag = stats.lag_ms.load(std::sync::atomic::Ordering::Relaxed) as i64;
+                    let mut tx = self.store.begin().await?;
+                    listening::save_progress(
+                        &mut tx,
+                        "jetstream",
+                        &address,
+                        &c.to_string(),
+                        Some(lag),
+                        delivered,
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    delivered = 0;
+                }
+                flushed = Instant::now();
+            }
+        }
+        let _ = task.await;
+        Ok(())
+    }
+
+    /// Polls one feed once from its stored cursor and stores what matched. Returns the number
+    /// of new entries.
+    pub async fn poll_feed(&self, poller: &FeedPoller, url: &str) -> Result<usize, StoreError> {
+        let stored = listening::source(&mut *self.store.conn().await?, "rss", url).await?;
+        let cursor = stored.and_then(|s| s.cursor).map(|c| FeedCursor::from_json(&c)).unwrap_or_default();
+        match poller.poll(url, &cursor).await {
+            Ok(Poll::NotModified) => Ok(0),
+            Ok(Poll::Changed { items, cursor }) => {
+                let n = items.len();
+                let posts: Vec<SourcePost> = items.into_iter().map(SourcePost::from).collect();
+                self.ingest(&posts).await?;
+                let mut tx = self.store.begin().await?;
+                listening::save_progress(&mut tx, "rss", url, &cursor.to_json(), None, n as i64).await?;
+                tx.commit().await?;
+                Ok(n)
+            }
+            Err(e) => {
+                tracing::warn!(feed = url, error = %e, "feed poll failed");
+                let mut tx = self.store.begin().await?;
+                listening::save_error(&mut tx, "rss", url, &e.to_string()).await?;
+                tx.commit().await?;
+                Ok(0)
+            }
+        }
+    }
+}
