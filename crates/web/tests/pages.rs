@@ -367,7 +367,7 @@ async fn listening_queries_show_the_column_at_fault_and_mentions_render_inert() 
             "the error names the column"
         );
         assert!(
-            html.contains("<pre class=\"caret\">acme AND\n"),
+            html.contains("<pre class=\"caret\" aria-hidden=\"true\">acme AND\n"),
             "the query is shown with a caret under the column"
         );
 
