@@ -5,7 +5,6 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
@@ -25,9 +24,6 @@ struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        // chromedriver and the browsers it started share a process group of their own: stop
-        // them all, so that a failed test leaves no browser behind.
-        let _ = Command::new("kill").args(["-9", &format!("-{}", self.child.id())]).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -51,7 +47,6 @@ fn start_driver() -> Option<Driver> {
     };
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut child = Command::new(driver)
-        .process_group(0)
         .arg(format!("--port={port}"))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
