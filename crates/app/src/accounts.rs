@@ -271,16 +271,13 @@ impl App {
         } else {
             DisplayName::parse(name, "name")?.as_str().to_owned()
         };
-        let mut tx = self.store.begin().await?;
-        let owner = users::by_email(&mut tx, email.as_str()).await.map_err(not_found("user"))?;
-        if actor.user_id() != Some(owner.id) && actor.require(Action::ManageUsers).is_err() {
-            drop(tx);
-            return Err(self
-                .require(actor, Action::ManageUsers)
-                .await
-                .err()
-                .unwrap_or(AppError::Forbidden(Action::ManageUsers)));
+        let owner = users::by_email(&mut *self.store.conn().await?, email.as_str())
+            .await
+            .map_err(not_found("user"))?;
+        if actor.user_id() != Some(owner.id) {
+            self.require(actor, Action::ManageUsers).await?;
         }
+        let mut tx = self.store.begin().await?;
         let secret = new_secret("tutti_");
         let token =
             auth::insert_token(&mut tx, owner.id, &name, &hash_secret(&secret), &secret[..12]).await?;

@@ -155,15 +155,6 @@ impl App {
         Ok(())
     }
 
-    /// Records a refused workspace action and returns the refusal. Call it outside any write
-    /// transaction: the record is written in a transaction of its own.
-    pub(crate) async fn deny(&self, actor: &Actor, access: &WorkspaceAccess, action: Action) -> AppError {
-        match self.record_denied(actor, Some(access.workspace.id), action).await {
-            Ok(()) => AppError::Forbidden(action),
-            Err(e) => e,
-        }
-    }
-
     /// Opens a workspace for `actor` and checks `action` there.
     ///
     /// A workspace the actor is not a member of is reported as not found, so that its

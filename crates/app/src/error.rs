@@ -44,16 +44,6 @@ impl From<StoreError> for AppError {
     }
 }
 
-impl AppError {
-    /// The field at fault, when the input is.
-    pub fn field(&self) -> Option<&'static str> {
-        match self {
-            AppError::Invalid(e) | AppError::Conflict(e) => Some(e.field),
-            _ => None,
-        }
-    }
-}
-
 /// Turns a store `NotFound` into a named one.
 pub(crate) fn not_found(what: &'static str) -> impl FnOnce(StoreError) -> AppError {
     move |err| match err {

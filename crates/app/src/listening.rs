@@ -67,20 +67,22 @@ impl App {
         Ok(listening::queries_of(&mut *self.store.conn().await?, access.workspace.id).await?)
     }
 
-    /// The latest mentions of one of the workspace's queries.
+    /// One of the workspace's queries and its latest mentions.
     pub async fn mentions(
         &self,
         actor: &Actor,
         slug: &str,
         query_id: i64,
         limit: i64,
-    ) -> Result<Vec<Mention>, AppError> {
+    ) -> Result<(SavedQuery, Vec<Mention>), AppError> {
         let access = self.workspace_access(actor, slug, Action::ViewListening).await?;
         let mut db = self.store.conn().await?;
-        let queries = listening::queries_of(&mut db, access.workspace.id).await?;
-        if !queries.iter().any(|q| q.id == query_id) {
-            return Err(AppError::NotFound("query"));
-        }
-        Ok(listening::mentions_of(&mut db, query_id, limit).await?)
+        let query = listening::queries_of(&mut db, access.workspace.id)
+            .await?
+            .into_iter()
+            .find(|q| q.id == query_id)
+            .ok_or(AppError::NotFound("query"))?;
+        let mentions = listening::mentions_of(&mut db, query_id, limit).await?;
+        Ok((query, mentions))
     }
 }

@@ -189,12 +189,12 @@ impl App {
         let access = self.workspace_access(actor, slug, Action::ManageTeam).await?;
         let role = Role::parse(role, "role")?;
         let ws = access.workspace.clone();
-        let mut tx = self.store.begin().await?;
-        let before = find_member(&mut tx, ws.id, user).await?;
-        if (before.role == Role::Admin || role == Role::Admin) && !access.allows(Action::ManageAdmins) {
-            drop(tx);
-            return Err(self.deny(actor, &access, Action::ManageAdmins).await);
+        let before = find_member(&mut *self.store.conn().await?, ws.id, user).await?;
+        if before.role == Role::Admin || role == Role::Admin {
+            self.require_in(actor, &access, Action::ManageAdmins).await?;
         }
+        let mut tx = self.store.begin().await?;
+        unchanged(&mut tx, ws.id, &before).await?;
         if before.role == Role::Admin
             && role != Role::Admin
             && workspaces::admin_count(&mut tx, ws.id).await? <= 1
@@ -221,16 +221,14 @@ impl App {
     pub async fn remove_member(&self, actor: &Actor, slug: &str, user: &str) -> Result<Member, AppError> {
         let access = self.workspace_access(actor, slug, Action::ManageTeam).await?;
         let ws = access.workspace.clone();
-        let mut tx = self.store.begin().await?;
-        let before = find_member(&mut tx, ws.id, user).await?;
+        let before = find_member(&mut *self.store.conn().await?, ws.id, user).await?;
         if before.role == Role::Admin {
-            if !access.allows(Action::ManageAdmins) {
-                drop(tx);
-                return Err(self.deny(actor, &access, Action::ManageAdmins).await);
-            }
-            if workspaces::admin_count(&mut tx, ws.id).await? <= 1 {
-                return Err(last_admin("user"));
-            }
+            self.require_in(actor, &access, Action::ManageAdmins).await?;
+        }
+        let mut tx = self.store.begin().await?;
+        unchanged(&mut tx, ws.id, &before).await?;
+        if before.role == Role::Admin && workspaces::admin_count(&mut tx, ws.id).await? <= 1 {
+            return Err(last_admin("user"));
         }
         workspaces::remove_member(&mut tx, ws.id, before.user_id).await?;
         record(&mut tx, actor, Some(ws.id), "member.remove", &before.email, Some(member_json(&before)), None)
@@ -268,6 +266,21 @@ async fn invite(db: &mut Db, user_id: i64, workspace_id: i64, ttl_ms: i64) -> Re
     let secret = new_secret("");
     auth::insert_invitation(db, &hash_secret(&secret), user_id, workspace_id, now_ms() + ttl_ms).await?;
     Ok(secret)
+}
+
+/// Permission checks read the member before the write transaction opens, because a refusal is
+/// recorded in a transaction of its own (SQLite has one writer). Inside the write transaction,
+/// the change goes ahead only if the member's role is still the one the check saw.
+async fn unchanged(db: &mut Db, workspace_id: i64, seen: &Member) -> Result<(), AppError> {
+    let now = workspaces::member(db, workspace_id, seen.user_id).await.map_err(not_found("member"))?;
+    if now.role != seen.role {
+        return Err(AppError::Conflict(InputError::new(
+            "user",
+            "member_changed",
+            "this member's role changed meanwhile; reload the page and try again",
+        )));
+    }
+    Ok(())
 }
 
 /// Finds a member by account id or e-mail.

@@ -15,8 +15,6 @@ pub struct Session {
     pub user_id: i64,
     /// The token that state-changing forms of this session must carry.
     pub csrf_token: String,
-    /// Expiry, ms since the epoch.
-    pub expires_at: i64,
 }
 
 /// Stores a new session.
@@ -40,18 +38,13 @@ pub async fn insert_session(
 
 /// The live (unexpired) session with this token hash.
 pub async fn session(db: &mut Db, token_hash: &str, now: i64) -> Result<Session> {
-    let row = sqlx::query(
-        "SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
-    )
-    .bind(token_hash)
-    .bind(now)
-    .fetch_one(db)
-    .await?;
-    Ok(Session {
-        user_id: row.try_get("user_id")?,
-        csrf_token: row.try_get("csrf_token")?,
-        expires_at: row.try_get("expires_at")?,
-    })
+    let row =
+        sqlx::query("SELECT user_id, csrf_token FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+            .bind(token_hash)
+            .bind(now)
+            .fetch_one(db)
+            .await?;
+    Ok(Session { user_id: row.try_get("user_id")?, csrf_token: row.try_get("csrf_token")? })
 }
 
 /// Ends a session.

@@ -108,8 +108,3 @@ pub async fn retry_later(db: &mut Db, id: i64, worker: &str, error: &str, retry_
     .rows_affected();
     Ok(n == 1)
 }
-
-/// How many jobs are waiting (not done).
-pub async fn pending(db: &mut Db) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE done_at IS NULL").fetch_one(db).await?)
-}

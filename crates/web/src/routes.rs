@@ -120,8 +120,6 @@ pub struct Ctx {
     pub session_token: Option<String>,
     /// The CSRF token forms must carry (session's, or the pre-session cookie's).
     pub csrf: String,
-    /// Whether a fresh pre-session CSRF cookie must be set on the response.
-    pub new_csrf_cookie: bool,
     /// The language of the response.
     pub locale: Locale,
     /// The workspace of the path and the caller's role there, for workspace routes.
@@ -299,15 +297,7 @@ async fn check(
         }
     }
 
-    request.extensions_mut().insert(Ctx {
-        user,
-        session_token,
-        csrf,
-        new_csrf_cookie: new_cookie.is_some(),
-        locale,
-        access: ws_access,
-        client,
-    });
+    request.extensions_mut().insert(Ctx { user, session_token, csrf, locale, access: ws_access, client });
     Ok((request, new_cookie))
 }
 

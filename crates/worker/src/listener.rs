@@ -26,16 +26,8 @@ pub struct SourcePost {
     pub external_id: String,
     /// A link to it.
     pub url: Option<String>,
-    /// Its author as the source names them.
-    pub author: String,
-    /// Its text.
-    pub text: String,
-    /// The language the source declared.
-    pub lang: Option<String>,
-    /// The network, for `network:` filters.
-    pub network: Network,
-    /// Links attached to it.
-    pub links: Vec<String>,
+    /// What the queries read: text, author, declared language, network, attached links.
+    pub post: Post,
     /// Publication time, ms.
     pub published_at: Option<i64>,
 }
@@ -48,11 +40,13 @@ impl From<BlueskyPost> for SourcePost {
             source: "jetstream",
             external_id: p.uri,
             url,
-            author: p.did,
-            text: p.text,
-            lang: p.langs.into_iter().next(),
-            network: Network::Bluesky,
-            links: p.links,
+            post: Post {
+                text: p.text,
+                author: p.did,
+                lang: p.langs.into_iter().next(),
+                network: Network::Bluesky,
+                links: p.links,
+            },
             published_at: chrono::DateTime::parse_from_rfc3339(&p.created_at)
                 .ok()
                 .map(|t| t.timestamp_millis()),
@@ -66,12 +60,14 @@ impl From<FeedItem> for SourcePost {
         SourcePost {
             source: "rss",
             external_id: i.id,
-            links: i.url.iter().cloned().collect(),
+            post: Post {
+                text,
+                author: i.author.unwrap_or_default(),
+                lang: None,
+                network: Network::Rss,
+                links: i.url.iter().cloned().collect(),
+            },
             url: i.url,
-            author: i.author.unwrap_or_default(),
-            text,
-            lang: None,
-            network: Network::Rss,
             published_at: i.published.map(|t| t.timestamp_millis()),
         }
     }
@@ -89,13 +85,23 @@ impl Listener {
     /// Compiles every active query.
     pub async fn load(store: Store) -> Result<Listener, StoreError> {
         let mut listener = Listener { store, engine: Engine::new(), texts: HashMap::new() };
-        listener.reload().await?;
+        listener.sync_queries().await?;
+        // Everything goes into the main index at once; later changes go through `reload`.
         listener.engine.rebuild();
         Ok(listener)
     }
 
-    /// Picks up queries added, changed or removed since the last load.
+    /// Picks up queries added, changed or removed since the last load, rebuilding the main
+    /// index only when the engine says the recent level has grown too large.
     pub async fn reload(&mut self) -> Result<(), StoreError> {
+        self.sync_queries().await?;
+        if self.engine.needs_rebuild() {
+            self.engine.rebuild();
+        }
+        Ok(())
+    }
+
+    async fn sync_queries(&mut self) -> Result<(), StoreError> {
         let saved = listening::active_queries(&mut *self.store.conn().await?).await?;
         let mut present = HashMap::new();
         for q in saved {
@@ -117,9 +123,6 @@ impl Listener {
                 }
             }
         }
-        if self.engine.needs_rebuild() {
-            self.engine.rebuild();
-        }
         Ok(())
     }
 
@@ -138,18 +141,11 @@ impl Listener {
     pub async fn ingest(&self, posts: &[SourcePost]) -> Result<usize, StoreError> {
         let mut found = Vec::new();
         for p in posts {
-            let post = Post {
-                text: p.text.clone(),
-                author: p.author.clone(),
-                lang: p.lang.clone(),
-                network: p.network,
-                links: p.links.clone(),
-            };
-            let ids = self.engine.matches(&post);
+            let ids = self.engine.matches(&p.post);
             if ids.is_empty() {
                 continue;
             }
-            let e = tutti_nlp::analyse(&p.text);
+            let e = tutti_nlp::analyse(&p.post.text);
             let sentiment =
                 serde_json::to_value(e.sentiment.label).ok().and_then(|v| v.as_str().map(str::to_owned));
             for id in ids {
@@ -158,9 +154,9 @@ impl Listener {
                     source: p.source.to_owned(),
                     external_id: p.external_id.clone(),
                     url: p.url.clone(),
-                    author: Some(p.author.clone()).filter(|a| !a.is_empty()),
-                    text: p.text.clone(),
-                    lang: e.lang.map(|l| l.code().to_owned()).or_else(|| p.lang.clone()),
+                    author: Some(p.post.author.clone()).filter(|a| !a.is_empty()),
+                    text: p.post.text.clone(),
+                    lang: e.lang.map(|l| l.code().to_owned()).or_else(|| p.post.lang.clone()),
                     sentiment: sentiment.clone(),
                     sentiment_score: Some(f64::from(e.sentiment.score)),
                     toxicity: Some(f64::from(e.toxicity.score)),

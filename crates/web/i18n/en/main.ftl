@@ -197,6 +197,7 @@ error-timezone_unknown = Unknown time zone: use an IANA name such as Europe/Pari
 error-locale_unknown = Unknown language: choose French or English.
 error-role_unknown = Unknown role.
 error-already_member = This person is already a member of this workspace.
+error-member_changed = This member changed meanwhile; reload the page and try again.
 error-last_admin = The workspace must keep at least one admin.
 error-setup_token_invalid = This setup link is invalid or was already used.
 

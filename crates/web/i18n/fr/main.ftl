@@ -197,6 +197,7 @@ error-timezone_unknown = Fuseau horaire inconnu : utilisez un nom IANA comme E
 error-locale_unknown = Langue inconnue : choisissez le français ou l’anglais.
 error-role_unknown = Rôle inconnu.
 error-already_member = Cette personne est déjà membre de cet espace de travail.
+error-member_changed = Ce membre a été modifié entre-temps ; rechargez la page et réessayez.
 error-last_admin = L’espace de travail doit garder au moins un administrateur.
 error-setup_token_invalid = Ce lien de configuration n’est pas valide ou a déjà servi.
 

@@ -153,12 +153,8 @@ async fn mentions_page(
 ) -> Result<Response, WebError> {
     let t = ctx.tr();
     let actor = ctx.actor();
-    let queries = state.app.list_queries(&actor, &slug).await.map_err(|e| page_err(e, &ctx))?;
-    let query = queries
-        .into_iter()
-        .find(|q| q.id == query_id)
-        .ok_or_else(|| page_err(tutti_app::AppError::NotFound("query"), &ctx))?;
-    let all = state.app.mentions(&actor, &slug, query_id, 200).await.map_err(|e| page_err(e, &ctx))?;
+    let (query, all) =
+        state.app.mentions(&actor, &slug, query_id, 200).await.map_err(|e| page_err(e, &ctx))?;
     let count = |label: &str| all.iter().filter(|m| m.sentiment.as_deref() == Some(label)).count();
     let counts = (count("neg"), count("neu"), count("pos"));
     let tz = ctx.me().timezone.clone();
