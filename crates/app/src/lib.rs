@@ -8,6 +8,7 @@
 
 mod accounts;
 mod actor;
+mod crisis;
 pub mod demo;
 mod error;
 pub mod listening;

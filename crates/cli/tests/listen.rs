@@ -146,7 +146,7 @@ async fn mentions(dir: &TempDir, at_least: usize) -> Vec<listening::Mention> {
         let mut conn = store.conn().await.unwrap();
         let mut all = Vec::new();
         for q in listening::active_queries(&mut conn).await.unwrap() {
-            all.extend(listening::mentions_of(&mut conn, q.id, 100).await.unwrap());
+            all.extend(listening::mentions_of(&mut conn, q.id, &Default::default(), 100).await.unwrap());
         }
         if all.len() >= at_least || start.elapsed() > Duration::from_secs(20) {
             // `close` waits for every borrowed connection to come back.

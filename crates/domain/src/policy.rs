@@ -35,13 +35,17 @@ pub enum Action {
     ManageWorkspace,
     /// Read the workspace's listening queries and their mentions.
     ViewListening,
-    /// Add, change or remove listening queries.
+    /// Add, change or remove listening queries and their alert rules.
     ManageListening,
+    /// Choose where alerts go (webhook, e-mail) and how long mentions are kept.
+    ManageAlerting,
+    /// Turn the workspace's crisis mode on or off.
+    ManageCrisis,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and documentation.
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 12] = [
         Action::CreateWorkspace,
         Action::ManageUsers,
         Action::ViewWorkspace,
@@ -52,6 +56,8 @@ impl Action {
         Action::ManageWorkspace,
         Action::ViewListening,
         Action::ManageListening,
+        Action::ManageAlerting,
+        Action::ManageCrisis,
     ];
 
     /// Whether the action is instance-wide or bound to a workspace.
@@ -81,6 +87,9 @@ impl Action {
             // drafts do not need it.
             Action::ViewListening => !matches!(role, Contributor),
             Action::ManageListening => matches!(role, Admin | Smm | Cm),
+            // Where alerts go and what is kept are the strategy's choices; the SMM is the
+            // crisis referent, so only they (and admins) declare or end a crisis.
+            Action::ManageAlerting | Action::ManageCrisis => matches!(role, Admin | Smm),
         }
     }
 
@@ -97,6 +106,8 @@ impl Action {
             Action::ManageWorkspace => "change the settings of this workspace",
             Action::ViewListening => "read the listening of this workspace",
             Action::ManageListening => "change the listening queries of this workspace",
+            Action::ManageAlerting => "change where the alerts of this workspace go",
+            Action::ManageCrisis => "turn the crisis mode of this workspace on or off",
         }
     }
 }

@@ -118,7 +118,7 @@ fn index(lang: Lang) -> usize {
     Lang::ALL.iter().position(|&l| l == lang).unwrap_or(0)
 }
 
-const STOPWORDS: &str = include_str!("../lexicons/stopwords.tsv");
+pub(crate) const STOPWORDS: &str = include_str!("../lexicons/stopwords.tsv");
 
 /// Function words that belong to exactly one of our languages (folded): `the`, `der`, `het`,
 /// `les`, `gli`, `los`, `nao`… Words two languages share (`de`, `a`, `en`) are left out.

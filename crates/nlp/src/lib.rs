@@ -52,12 +52,14 @@ mod entities;
 mod lang;
 mod lexicon;
 mod sentiment;
+mod terms;
 mod text;
 mod toxicity;
 
 use serde::{Deserialize, Serialize};
 
 pub use entities::{entities, Entities};
+pub use terms::terms;
 pub use lang::{detect_lang, Lang, UnknownLang};
 pub use sentiment::{sentiment, Label, Sentiment, NEUTRAL_BAND};
 pub use toxicity::{toxicity, Toxicity, FLAG_THRESHOLD};

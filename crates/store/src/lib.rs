@@ -11,6 +11,7 @@
 //! [`Store::conn`] or a transaction from [`Store::begin`] — so that a use case can put several
 //! writes and its audit entry in one transaction.
 
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod jobs;

@@ -164,7 +164,8 @@ async fn listening_state_round_trips_and_mentions_are_stored_once_per_query() {
         listening::save_progress(&mut tx, "jetstream", "wss://j.example", "100", Some(5), 3).await.unwrap();
         listening::save_progress(&mut tx, "jetstream", "wss://j.example", "200", Some(7), 2).await.unwrap();
         listening::save_error(&mut tx, "jetstream", "wss://j.example", "connection reset").await.unwrap();
-        let mention = Mention {
+        let mut mention = Mention {
+            id: 0,
             query_id: q.id,
             source: "jetstream".into(),
             external_id: "at://did:plc:a/app.bsky.feed.post/1".into(),
@@ -191,7 +192,10 @@ async fn listening_state_round_trips_and_mentions_are_stored_once_per_query() {
             (Some("200"), Some(7), 5, 1)
         );
         assert_eq!(state.last_error.as_deref(), Some("connection reset"));
-        assert_eq!(listening::mentions_of(&mut conn, q.id, 10).await.unwrap(), vec![mention]);
+        let stored = listening::mentions_of(&mut conn, q.id, &Default::default(), 10).await.unwrap();
+        assert!(stored[0].id > 0, "a stored mention has an id");
+        mention.id = stored[0].id;
+        assert_eq!(stored, vec![mention]);
         assert_eq!(listening::active_queries(&mut conn).await.unwrap(), vec![q]);
     }
 }

@@ -45,6 +45,15 @@ impl Tr {
         LOCALES.lookup_with_args(&lang(self.locale), key, &args)
     }
 
+    /// The message `key` with several arguments.
+    pub fn targs(&self, key: &str, pairs: &[(&str, &str)]) -> String {
+        let mut args: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();
+        for (name, value) in pairs {
+            args.insert(Cow::Owned((*name).to_owned()), FluentValue::from((*value).to_owned()));
+        }
+        LOCALES.lookup_with_args(&lang(self.locale), key, &args)
+    }
+
     /// The message `key` with one number (plural forms follow it).
     pub fn tn(&self, key: &str, name: &str, n: &usize) -> String {
         let mut args: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();

@@ -281,6 +281,7 @@ async fn setup_invite_and_role_refusal_in_a_real_browser() {
             ];
             for (i, (author, text, sentiment, lang)) in samples.into_iter().enumerate() {
                 let m = tutti_app::store::listening::Mention {
+                    id: 0,
                     query_id,
                     source: "jetstream".into(),
                     external_id: format!("at://{author}/app.bsky.feed.post/{i}"),

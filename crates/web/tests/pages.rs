@@ -389,6 +389,7 @@ async fn listening_queries_show_the_column_at_fault_and_mentions_render_inert() 
                 .enumerate()
         {
             let m = Mention {
+                id: 0,
                 query_id,
                 source: "jetstream".into(),
                 external_id: format!("at://did:plc:x/app.bsky.feed.post/{i}"),

@@ -8,6 +8,7 @@
 //! or block the queue behind it.
 
 pub mod listener;
+pub mod sources;
 
 use std::time::Duration;
 

@@ -7,7 +7,7 @@
 //! creating a duplicate, and never skips one.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
@@ -73,75 +73,134 @@ impl From<FeedItem> for SourcePost {
     }
 }
 
-/// The compiled queries of every workspace.
-#[derive(Debug)]
-pub struct Listener {
-    store: Store,
+/// The compiled queries, and the text each was compiled from.
+#[derive(Debug, Default)]
+struct Index {
     engine: Engine,
     texts: HashMap<u64, String>,
 }
 
+/// The compiled queries of every workspace.
+///
+/// Matching takes a read lock on the index; [`Listener::reload`] reads the saved queries
+/// first and takes the write lock only to apply the difference, which the engine does
+/// incrementally, so sources are held up for no more than a few milliseconds.
+#[derive(Debug)]
+pub struct Listener {
+    store: Store,
+    index: RwLock<Index>,
+}
+
+/// How often a running listener looks for queries added, changed or removed.
+pub const RELOAD_EVERY: Duration = Duration::from_secs(5);
+
 impl Listener {
     /// Compiles every active query.
     pub async fn load(store: Store) -> Result<Listener, StoreError> {
-        let mut listener = Listener { store, engine: Engine::new(), texts: HashMap::new() };
+        let listener = Listener { store, index: RwLock::new(Index::default()) };
         listener.sync_queries().await?;
         // Everything goes into the main index at once; later changes go through `reload`.
-        listener.engine.rebuild();
+        listener.write().engine.rebuild();
         Ok(listener)
     }
 
-    /// Picks up queries added, changed or removed since the last load, rebuilding the main
-    /// index only when the engine says the recent level has grown too large.
-    pub async fn reload(&mut self) -> Result<(), StoreError> {
-        self.sync_queries().await?;
-        if self.engine.needs_rebuild() {
-            self.engine.rebuild();
-        }
-        Ok(())
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Index> {
+        self.index.read().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    async fn sync_queries(&mut self) -> Result<(), StoreError> {
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Index> {
+        self.index.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Picks up queries added, changed or removed since the last load, rebuilding the main
+    /// index only when the engine says the recent level has grown too large. Returns whether
+    /// anything changed.
+    pub async fn reload(&self) -> Result<bool, StoreError> {
+        let changed = self.sync_queries().await?;
+        let mut index = self.write();
+        if index.engine.needs_rebuild() {
+            index.engine.rebuild();
+        }
+        Ok(changed)
+    }
+
+    /// Reloads the queries every [`RELOAD_EVERY`] until `shutdown`.
+    pub async fn keep_reloading(&self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(RELOAD_EVERY) => {}
+                _ = shutdown.changed() => return,
+            }
+            match self.reload().await {
+                Ok(true) => tracing::info!(queries = self.len(), "listening queries reloaded"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot reload the listening queries"),
+            }
+        }
+    }
+
+    async fn sync_queries(&self) -> Result<bool, StoreError> {
         let saved = listening::active_queries(&mut *self.store.conn().await?).await?;
         let mut present = HashMap::new();
         for q in saved {
             present.insert(q.id as u64, q.query);
         }
-        self.texts.retain(|id, _| present.contains_key(id) || !self.engine.remove(*id));
-        for (id, text) in present {
-            if self.texts.get(&id) == Some(&text) {
-                continue;
-            }
-            // Stored queries were validated when saved; one that no longer parses is skipped.
-            match Query::parse(&text) {
-                Ok(q) => {
-                    self.engine.insert(id, q);
-                    self.texts.insert(id, text);
-                }
-                Err(e) => {
-                    tracing::warn!(query = id, error = %e, "skipping a stored query that does not parse")
-                }
-            }
+        // Parse outside the lock; only the engine's incremental changes happen under it.
+        let (stale, fresh): (Vec<u64>, Vec<(u64, String, Query)>) = {
+            let index = self.read();
+            let stale = index.texts.keys().filter(|id| !present.contains_key(id)).copied().collect();
+            let fresh = present
+                .into_iter()
+                .filter(|(id, text)| index.texts.get(id) != Some(text))
+                .filter_map(|(id, text)| match Query::parse(&text) {
+                    Ok(q) => Some((id, text, q)),
+                    // Stored queries were validated when saved; one that no longer parses is
+                    // skipped.
+                    Err(e) => {
+                        tracing::warn!(query = id, error = %e, "skipping a stored query that does not parse");
+                        None
+                    }
+                })
+                .collect();
+            (stale, fresh)
+        };
+        if stale.is_empty() && fresh.is_empty() {
+            return Ok(false);
         }
-        Ok(())
+        let mut index = self.write();
+        for id in stale {
+            index.engine.remove(id);
+            index.texts.remove(&id);
+        }
+        for (id, text, q) in fresh {
+            index.engine.insert(id, q);
+            index.texts.insert(id, text);
+        }
+        Ok(true)
+    }
+
+    /// The store mentions go to.
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     /// How many queries are compiled.
     pub fn len(&self) -> usize {
-        self.engine.len()
+        self.read().engine.len()
     }
 
     /// Whether no query is compiled.
     pub fn is_empty(&self) -> bool {
-        self.engine.is_empty()
+        self.read().engine.is_empty()
     }
 
     /// Matches a batch of posts and stores the mentions, in one transaction. Returns how many
     /// mentions were new.
     pub async fn ingest(&self, posts: &[SourcePost]) -> Result<usize, StoreError> {
         let mut found = Vec::new();
+        let now = tutti_store::now_ms();
         for p in posts {
-            let ids = self.engine.matches(&p.post);
+            let ids = self.read().engine.matches(&p.post);
             if ids.is_empty() {
                 continue;
             }
@@ -150,6 +209,7 @@ impl Listener {
                 serde_json::to_value(e.sentiment.label).ok().and_then(|v| v.as_str().map(str::to_owned));
             for id in ids {
                 found.push(Mention {
+                    id: 0,
                     query_id: id as i64,
                     source: p.source.to_owned(),
                     external_id: p.external_id.clone(),
@@ -160,7 +220,8 @@ impl Listener {
                     sentiment: sentiment.clone(),
                     sentiment_score: Some(f64::from(e.sentiment.score)),
                     toxicity: Some(f64::from(e.toxicity.score)),
-                    published_at: p.published_at,
+                    // A post dated in the future (a wrong clock, or a lie) counts as now.
+                    published_at: p.published_at.map(|t| t.min(now)),
                 });
             }
         }

@@ -1,4 +1,6 @@
-//! Listening: a workspace's saved queries, the form to add one, and each query's mentions.
+//! Listening: a workspace's saved queries, the form to add one, each query's report (volume,
+//! sentiment, authors, terms, share of voice) with its live mentions and alert rules, the
+//! workspace's alerts, the listening settings, and the crisis switch.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -6,8 +8,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Extension, Form};
 use serde::Deserialize;
-use tutti_app::listening::QUERY_KINDS;
-use tutti_app::store::listening::{Mention, SavedQuery};
+use tutti_app::listening::{ListeningReport, Period, SettingsChange, QUERY_KINDS};
+use tutti_app::store::alerts::{Alert, AlertRule, ListeningSettings};
+use tutti_app::store::listening::{Mention, MentionFilter, SavedQuery};
 use tutti_domain::Action;
 
 use super::{form_error, form_status, layout, page_err, render, see_other, FieldError, Layout};
@@ -21,6 +24,17 @@ pub fn routes(t: RouteTable) -> RouteTable {
     t.get("/w/{workspace}/listening", view, queries_page)
         .post("/w/{workspace}/listening", Access::Workspace(Action::ManageListening), add_query)
         .get("/w/{workspace}/listening/{query}", view, mentions_page)
+        .get("/w/{workspace}/listening/{query}/live", view, live_mentions)
+        .post("/w/{workspace}/listening/{query}/rules", Access::Workspace(Action::ManageListening), add_rule)
+        .post(
+            "/w/{workspace}/listening/{query}/rules/{rule}/delete",
+            Access::Workspace(Action::ManageListening),
+            remove_rule,
+        )
+        .get("/w/{workspace}/alerts", view, alerts_page)
+        .get("/w/{workspace}/listening-settings", Access::Workspace(Action::ManageAlerting), settings_page)
+        .post("/w/{workspace}/listening-settings", Access::Workspace(Action::ManageAlerting), save_settings)
+        .post("/w/{workspace}/crisis", Access::Workspace(Action::ManageCrisis), switch_crisis)
 }
 
 #[derive(Template)]
@@ -30,6 +44,8 @@ struct QueriesPage {
     slug: String,
     queries: Vec<SavedQuery>,
     can_manage: bool,
+    can_alerting: bool,
+    alerts: Vec<AlertView>,
     kinds: Vec<(&'static str, String)>,
     name: String,
     query: String,
@@ -51,12 +67,16 @@ async fn view(
     let t = ctx.tr();
     let slug = ctx.ws().workspace.slug.clone();
     let queries = state.app.list_queries(&ctx.actor(), &slug).await.map_err(|e| page_err(e, ctx))?;
+    let alerts = state.app.alerts(&ctx.actor(), &slug, None, 5).await.map_err(|e| page_err(e, ctx))?;
+    let alerts = alert_views(alerts, &queries, ctx);
     let l = layout(state, ctx, t.t("nav-listening"), "listening").await?;
     Ok(QueriesPage {
         l,
         slug,
         queries,
         can_manage: ctx.ws().allows(Action::ManageListening),
+        can_alerting: ctx.ws().allows(Action::ManageAlerting),
+        alerts,
         kinds: QUERY_KINDS.iter().map(|k| (*k, t.t(&format!("listening-kind-{k}")))).collect(),
         name,
         query,
@@ -123,6 +143,128 @@ pub struct MentionView {
     when: String,
     iso: String,
     sentiment_word: String,
+    source_name: &'static str,
+}
+
+fn mention_view(m: Mention, ctx: &Ctx) -> MentionView {
+    let t = ctx.tr();
+    let at = m.published_at.unwrap_or_default();
+    let tz = &ctx.me().timezone;
+    MentionView {
+        when: if at > 0 { format::datetime(at, tz, ctx.locale) } else { String::new() },
+        iso: if at > 0 { format::iso(at) } else { String::new() },
+        sentiment_word: t.t(&format!("sentiment-{}", m.sentiment.as_deref().unwrap_or("neu"))),
+        source_name: source_name(&m.source),
+        m,
+    }
+}
+
+/// The network a source kind reads, as people call it.
+fn source_name(kind: &str) -> &'static str {
+    match kind {
+        "jetstream" | "firehose" => "Bluesky",
+        "mastodon" => "Mastodon",
+        _ => "RSS",
+    }
+}
+
+/// A bar of the volume chart, laid out in the chart's 720 × 200 coordinates.
+#[derive(Debug, Clone)]
+pub struct Bar {
+    x: f64,
+    width: f64,
+    /// (y, height) of the negative, neutral and positive parts, bottom to top.
+    neg: (f64, f64),
+    neu: (f64, f64),
+    pos: (f64, f64),
+    label: String,
+    show_label: bool,
+    title: String,
+}
+
+const CHART_W: f64 = 720.0;
+const CHART_H: f64 = 170.0;
+
+fn bars(report: &ListeningReport, t: &crate::i18n::Tr) -> (Vec<Bar>, i64) {
+    let n = report.series.len().max(1) as f64;
+    let max = report.series.iter().map(|p| p.total()).max().unwrap_or(0).max(1);
+    let slot = CHART_W / n;
+    let every = (report.series.len() / 8).max(1);
+    let scale = |v: i64| CHART_H * v as f64 / max as f64;
+    let bars = report
+        .series
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (hn, hu, hp) = (scale(p.neg), scale(p.neu), scale(p.pos));
+            Bar {
+                x: i as f64 * slot + slot * 0.15,
+                width: slot * 0.7,
+                neg: (CHART_H - hn, hn),
+                neu: (CHART_H - hn - hu, hu),
+                pos: (CHART_H - hn - hu - hp, hp),
+                label: p.label.clone(),
+                show_label: i % every == 0,
+                title: format!(
+                    "{} — {} {}, {} {}, {} {}",
+                    p.label,
+                    p.neg,
+                    t.t("sentiment-neg"),
+                    p.neu,
+                    t.t("sentiment-neu"),
+                    p.pos,
+                    t.t("sentiment-pos")
+                ),
+            }
+        })
+        .collect();
+    (bars, max)
+}
+
+/// A rule as shown.
+#[derive(Debug, Clone)]
+pub struct RuleView {
+    r: AlertRule,
+    describe: String,
+}
+
+/// An alert as shown.
+#[derive(Debug, Clone)]
+pub struct AlertView {
+    a: Alert,
+    query_name: String,
+    headline: String,
+    when: String,
+    iso: String,
+}
+
+fn alert_views(alerts: Vec<Alert>, queries: &[SavedQuery], ctx: &Ctx) -> Vec<AlertView> {
+    let t = ctx.tr();
+    let tz = &ctx.me().timezone;
+    alerts
+        .into_iter()
+        .map(|a| {
+            let query_name = queries.iter().find(|q| q.id == a.query_id).map(|q| q.name.clone()).unwrap_or_default();
+            let headline = match a.kind.as_str() {
+                "volume" => t.targs(
+                    "alert-volume",
+                    &[("n", &format!("{:.0}", a.observed)), ("expected", &format!("{:.1}", a.expected))],
+                ),
+                "negative_share" => t.targs(
+                    "alert-negative",
+                    &[("share", &format!("{:.0}", a.observed * 100.0)), ("expected", &format!("{:.0}", a.expected * 100.0))],
+                ),
+                _ => t.t1("alert-keyword", "n", &format!("{:.0}", a.observed)),
+            };
+            AlertView {
+                when: format::datetime(a.created_at, tz, ctx.locale),
+                iso: format::iso(a.created_at),
+                query_name,
+                headline,
+                a,
+            }
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -131,50 +273,356 @@ struct MentionsPage {
     l: Layout,
     slug: String,
     query: SavedQuery,
+    report: ListeningReport,
+    bars: Vec<Bar>,
+    max: i64,
+    periods: Vec<(&'static str, String)>,
     mentions: Vec<MentionView>,
-    counts: (usize, usize, usize),
-    sentiment: String,
-    lang: String,
+    last_id: i64,
+    f: MentionFilters,
+    filter_query: String,
+    rules: Vec<RuleView>,
+    alerts: Vec<AlertView>,
+    can_manage: bool,
+    error: FieldError,
+    keyword: String,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Template)]
+#[template(path = "mention_items.html")]
+struct MentionItems {
+    slug: String,
+    query_id: i64,
+    mentions: Vec<MentionView>,
+    last_id: i64,
+    filter_query: String,
+}
+
+/// The filters of the mentions list, from the query string.
+#[derive(Debug, Deserialize, Default, Clone)]
 pub struct MentionFilters {
     #[serde(default)]
     sentiment: String,
     #[serde(default)]
     lang: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    author: String,
+    #[serde(default)]
+    period: String,
+    #[serde(default)]
+    after: i64,
+}
+
+impl MentionFilters {
+    fn filter(&self, since: Option<i64>) -> MentionFilter {
+        let keep = |v: &str, max: usize| Some(v.trim().chars().take(max).collect::<String>()).filter(|v| !v.is_empty());
+        MentionFilter {
+            sentiment: keep(&self.sentiment, 3).filter(|s| ["neg", "neu", "pos"].contains(&s.as_str())),
+            lang: keep(&self.lang, 8).map(|l| l.to_lowercase()),
+            source: keep(&self.source, 20),
+            author: keep(&self.author, 300),
+            since,
+            after_id: (self.after > 0).then_some(self.after),
+        }
+    }
+
+    /// The filters as a query string, for links that keep them.
+    fn query_string(&self) -> String {
+        let mut pairs = Vec::new();
+        for (k, v) in [("sentiment", &self.sentiment), ("lang", &self.lang), ("source", &self.source), ("author", &self.author), ("period", &self.period)] {
+            if !v.is_empty() {
+                pairs.push(format!("{k}={}", urlencode(v)));
+            }
+        }
+        pairs.join("&")
+    }
+}
+
+fn urlencode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn mentions_view(
+    state: &AppState,
+    ctx: &Ctx,
+    query_id: i64,
+    f: MentionFilters,
+    error: FieldError,
+    keyword: String,
+) -> Result<MentionsPage, WebError> {
+    let t = ctx.tr();
+    let actor = ctx.actor();
+    let slug = ctx.ws().workspace.slug.clone();
+    let period = Period::from_code(&f.period);
+    let now = tutti_app::store::now_ms();
+    let report = state.app.listening_report(&actor, &slug, query_id, period, now).await.map_err(|e| page_err(e, ctx))?;
+    let (_, mentions) = state
+        .app
+        .mentions(&actor, &slug, query_id, &MentionFilters { after: 0, ..f.clone() }.filter(Some(report.from)), 100)
+        .await
+        .map_err(|e| page_err(e, ctx))?;
+    let last_id = mentions.iter().map(|m| m.id).max().unwrap_or(0);
+    let rules = state.app.alert_rules(&actor, &slug, query_id).await.map_err(|e| page_err(e, ctx))?;
+    let rules = rules
+        .into_iter()
+        .map(|r| {
+            let mut describe = match r.kind.as_str() {
+                "spike" => t.t("rule-spike"),
+                _ => t.t1("rule-keyword", "words", r.keyword.as_deref().unwrap_or_default()),
+            };
+            for d in &r.deliver {
+                describe.push_str(" · ");
+                describe.push_str(&t.t(&format!("rule-deliver-{d}")));
+            }
+            RuleView { r, describe }
+        })
+        .collect();
+    let alerts = state.app.alerts(&actor, &slug, Some(query_id), 5).await.map_err(|e| page_err(e, ctx))?;
+    let alerts = alert_views(alerts, std::slice::from_ref(&report.query), ctx);
+    let (bars, max) = bars(&report, &t);
+    let l = layout(state, ctx, report.query.name.clone(), "listening").await?;
+    Ok(MentionsPage {
+        l,
+        slug,
+        query: report.query.clone(),
+        periods: Period::ALL.iter().map(|p| (p.code(), t.t(&format!("period-{}", p.code())))).collect(),
+        bars,
+        max,
+        report,
+        mentions: mentions.into_iter().map(|m| mention_view(m, ctx)).collect(),
+        last_id,
+        filter_query: f.query_string(),
+        f: MentionFilters { period: period.code().to_owned(), ..f },
+        rules,
+        alerts,
+        can_manage: ctx.ws().allows(Action::ManageListening),
+        error,
+        keyword,
+    })
 }
 
 async fn mentions_page(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
+    Path((_, query_id)): Path<(String, i64)>,
+    Query(f): Query<MentionFilters>,
+) -> Result<Response, WebError> {
+    let page = mentions_view(&state, &ctx, query_id, f, FieldError::default(), String::new()).await?;
+    render(StatusCode::OK, &page)
+}
+
+/// The mentions stored since the page was drawn (`after`), for the live list: htmx asks
+/// every few seconds and puts them on top.
+async fn live_mentions(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
     Path((slug, query_id)): Path<(String, i64)>,
     Query(f): Query<MentionFilters>,
 ) -> Result<Response, WebError> {
-    let t = ctx.tr();
-    let actor = ctx.actor();
-    let (query, all) =
-        state.app.mentions(&actor, &slug, query_id, 200).await.map_err(|e| page_err(e, &ctx))?;
-    let count = |label: &str| all.iter().filter(|m| m.sentiment.as_deref() == Some(label)).count();
-    let counts = (count("neg"), count("neu"), count("pos"));
-    let tz = ctx.me().timezone.clone();
-    let mentions = all
-        .into_iter()
-        .filter(|m| f.sentiment.is_empty() || m.sentiment.as_deref() == Some(f.sentiment.as_str()))
-        .filter(|m| f.lang.is_empty() || m.lang.as_deref() == Some(f.lang.as_str()))
-        .map(|m| {
-            let at = m.published_at.unwrap_or_default();
-            MentionView {
-                when: if at > 0 { format::datetime(at, &tz, ctx.locale) } else { String::new() },
-                iso: if at > 0 { format::iso(at) } else { String::new() },
-                sentiment_word: t.t(&format!("sentiment-{}", m.sentiment.as_deref().unwrap_or("neu"))),
-                m,
-            }
-        })
-        .collect();
-    let l = layout(&state, &ctx, query.name.clone(), "listening").await?;
+    let (_, mentions) = state
+        .app
+        .mentions(&ctx.actor(), &slug, query_id, &f.filter(None), 50)
+        .await
+        .map_err(|e| page_err(e, &ctx))?;
+    let last_id = mentions.iter().map(|m| m.id).max().unwrap_or(f.after);
+    let filter_query = MentionFilters { after: 0, ..f }.query_string();
     render(
         StatusCode::OK,
-        &MentionsPage { l, slug, query, mentions, counts, sentiment: f.sentiment, lang: f.lang },
+        &MentionItems {
+            slug,
+            query_id,
+            mentions: mentions.into_iter().map(|m| mention_view(m, &ctx)).collect(),
+            last_id,
+            filter_query,
+        },
     )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RuleForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    keyword: String,
+    #[serde(default)]
+    webhook: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+async fn add_rule(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((slug, query_id)): Path<(String, i64)>,
+    Form(form): Form<RuleForm>,
+) -> Result<Response, WebError> {
+    let mut deliver = Vec::new();
+    if form.webhook.is_some() {
+        deliver.push("webhook".to_owned());
+    }
+    if form.email.is_some() {
+        deliver.push("email".to_owned());
+    }
+    let keyword = Some(form.keyword.as_str()).filter(|k| !k.trim().is_empty());
+    match state.app.add_alert_rule(&ctx.actor(), &slug, query_id, &form.kind, keyword, &deliver).await {
+        Ok(_) => Ok(see_other(&format!("/w/{slug}/listening/{query_id}#rules-h"))),
+        Err(e) => {
+            let error = form_error(e, &ctx)?;
+            let status = form_status(&error);
+            let page = mentions_view(&state, &ctx, query_id, MentionFilters::default(), error, form.keyword).await?;
+            render(status, &page)
+        }
+    }
+}
+
+async fn remove_rule(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((slug, query_id, rule_id)): Path<(String, i64, i64)>,
+) -> Result<Response, WebError> {
+    state.app.remove_alert_rule(&ctx.actor(), &slug, query_id, rule_id).await.map_err(|e| page_err(e, &ctx))?;
+    Ok(see_other(&format!("/w/{slug}/listening/{query_id}#rules-h")))
+}
+
+#[derive(Template)]
+#[template(path = "alerts.html")]
+struct AlertsPage {
+    l: Layout,
+    slug: String,
+    alerts: Vec<AlertView>,
+}
+
+async fn alerts_page(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> Result<Response, WebError> {
+    let actor = ctx.actor();
+    let slug = ctx.ws().workspace.slug.clone();
+    let queries = state.app.list_queries(&actor, &slug).await.map_err(|e| page_err(e, &ctx))?;
+    let alerts = state.app.alerts(&actor, &slug, None, 100).await.map_err(|e| page_err(e, &ctx))?;
+    let l = layout(&state, &ctx, ctx.tr().t("alerts-title"), "listening").await?;
+    render(StatusCode::OK, &AlertsPage { l, alerts: alert_views(alerts, &queries, &ctx), slug })
+}
+
+#[derive(Template)]
+#[template(path = "listening_settings.html")]
+struct SettingsPage {
+    l: Layout,
+    slug: String,
+    settings: ListeningSettings,
+    retention_days: String,
+    webhook_url: String,
+    alert_emails: String,
+    new_secret: Option<String>,
+    saved: bool,
+    error: FieldError,
+}
+
+async fn settings_page(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> Result<Response, WebError> {
+    let slug = ctx.ws().workspace.slug.clone();
+    let settings = state.app.listening_settings(&ctx.actor(), &slug).await.map_err(|e| page_err(e, &ctx))?;
+    let l = layout(&state, &ctx, ctx.tr().t("listening-settings"), "listening").await?;
+    render(
+        StatusCode::OK,
+        &SettingsPage {
+            l,
+            slug,
+            retention_days: settings.retention_days.to_string(),
+            webhook_url: settings.webhook_url.clone().unwrap_or_default(),
+            alert_emails: settings.alert_emails.join(", "),
+            settings,
+            new_secret: None,
+            saved: false,
+            error: FieldError::default(),
+        },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    retention_days: String,
+    #[serde(default)]
+    webhook_url: String,
+    #[serde(default)]
+    alert_emails: String,
+    #[serde(default)]
+    new_secret: Option<String>,
+}
+
+async fn save_settings(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<SettingsForm>,
+) -> Result<Response, WebError> {
+    let slug = ctx.ws().workspace.slug.clone();
+    let change = SettingsChange {
+        retention_days: form.retention_days.clone(),
+        webhook_url: form.webhook_url.clone(),
+        alert_emails: form.alert_emails.clone(),
+        new_secret: form.new_secret.is_some(),
+    };
+    let l = layout(&state, &ctx, ctx.tr().t("listening-settings"), "listening").await?;
+    match state.app.update_listening_settings(&ctx.actor(), &slug, &change).await {
+        Ok((settings, new_secret)) => render(
+            StatusCode::OK,
+            &SettingsPage {
+                l,
+                slug,
+                retention_days: settings.retention_days.to_string(),
+                webhook_url: settings.webhook_url.clone().unwrap_or_default(),
+                alert_emails: settings.alert_emails.join(", "),
+                settings,
+                new_secret,
+                saved: true,
+                error: FieldError::default(),
+            },
+        ),
+        Err(e) => {
+            let error = form_error(e, &ctx)?;
+            let settings = state.app.listening_settings(&ctx.actor(), &slug).await.map_err(|e| page_err(e, &ctx))?;
+            render(
+                form_status(&error),
+                &SettingsPage {
+                    l,
+                    slug,
+                    settings,
+                    retention_days: form.retention_days,
+                    webhook_url: form.webhook_url,
+                    alert_emails: form.alert_emails,
+                    new_secret: None,
+                    saved: false,
+                    error,
+                },
+            )
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CrisisForm {
+    #[serde(default)]
+    on: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    back: String,
+}
+
+async fn switch_crisis(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<CrisisForm>,
+) -> Result<Response, WebError> {
+    let slug = ctx.ws().workspace.slug.clone();
+    let on = form.on == "1";
+    state.app.set_crisis(&ctx.actor(), &slug, on, &form.reason).await.map_err(|e| page_err(e, &ctx))?;
+    // Only a path inside this workspace is a place to go back to.
+    let prefix = format!("/w/{slug}");
+    let back = if form.back.starts_with(&prefix) && !form.back.contains("//") { form.back } else { prefix };
+    Ok(see_other(&back))
 }

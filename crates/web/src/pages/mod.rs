@@ -66,6 +66,10 @@ pub struct Layout {
     pub can_create: bool,
     /// Whether the listening entry is live for the reader.
     pub can_listen: bool,
+    /// Since when the current workspace is in crisis mode, formatted, if it is.
+    pub crisis: Option<String>,
+    /// Whether the reader may turn crisis mode on or off here.
+    pub can_crisis: bool,
 }
 
 impl Layout {
@@ -103,7 +107,18 @@ pub async fn layout(
     let workspaces: Vec<WsLink> = list.iter().map(|(w, r)| link(w, *r)).collect();
     let current = ctx.access.as_ref().map(|a| link(&a.workspace, a.role));
     let user = ctx.user.clone();
+    let crisis = match &ctx.access {
+        Some(a) => state
+            .app
+            .crisis(&actor, &a.workspace.slug)
+            .await
+            .map_err(|e| page_err(e, ctx))?
+            .map(|c| crate::format::datetime(c.since, &ctx.me().timezone, ctx.locale)),
+        None => None,
+    };
     Ok(Layout {
+        crisis,
+        can_crisis: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ManageCrisis)),
         t,
         title,
         csrf: ctx.csrf.clone(),
@@ -134,6 +149,8 @@ pub fn bare_layout(ctx: &Ctx, title: String) -> Layout {
         can_audit: false,
         can_create: false,
         can_listen: false,
+        crisis: None,
+        can_crisis: false,
     }
 }
 
