@@ -19,7 +19,13 @@ impl App {
 
     /// Turns crisis mode on or off. Returns whether anything changed (turning on a crisis
     /// that is already on changes nothing and writes no audit entry).
-    pub async fn set_crisis(&self, actor: &Actor, slug: &str, on: bool, reason: &str) -> Result<bool, AppError> {
+    pub async fn set_crisis(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        on: bool,
+        reason: &str,
+    ) -> Result<bool, AppError> {
         let access = self.workspace_access(actor, slug, Action::ManageCrisis).await?;
         let reason: String = reason.trim().chars().filter(|c| !c.is_control()).take(500).collect();
         let mut tx = self.store.begin().await?;
@@ -30,8 +36,16 @@ impl App {
         };
         if changed {
             let action = if on { "crisis.on" } else { "crisis.off" };
-            record(&mut tx, actor, Some(access.workspace.id), action, &access.workspace.name, None, Some(json!({"reason": reason})))
-                .await?;
+            record(
+                &mut tx,
+                actor,
+                Some(access.workspace.id),
+                action,
+                &access.workspace.name,
+                None,
+                Some(json!({"reason": reason})),
+            )
+            .await?;
         }
         tx.commit().await.map_err(StoreError::from)?;
         Ok(changed)

@@ -83,8 +83,15 @@ impl App {
         limit: i64,
     ) -> Result<(SavedQuery, Vec<Mention>), AppError> {
         let (_, query) = self.query_of(actor, slug, query_id, Action::ViewListening).await?;
-        let mentions = listening::mentions_of(&mut *self.store.conn().await?, query_id, filter, limit).await?;
+        let mentions =
+            listening::mentions_of(&mut *self.store.conn().await?, query_id, filter, limit).await?;
         Ok((query, mentions))
+    }
+
+    /// The id of the query's latest stored mention (0 when none): where a live list starts.
+    pub async fn last_mention_id(&self, actor: &Actor, slug: &str, query_id: i64) -> Result<i64, AppError> {
+        let (_, query) = self.query_of(actor, slug, query_id, Action::ViewListening).await?;
+        Ok(listening::last_mention_id(&mut *self.store.conn().await?, query.id).await?)
     }
 
     /// Opens a workspace for `action` and finds one of its queries.
@@ -176,18 +183,35 @@ impl App {
             "keyword" => {
                 let text = keyword.unwrap_or_default().trim();
                 if text.is_empty() {
-                    return Err(InputError::new("keyword", "required", "a keyword rule needs the words to watch").into());
+                    return Err(InputError::new(
+                        "keyword",
+                        "required",
+                        "a keyword rule needs the words to watch",
+                    )
+                    .into());
                 }
                 let parsed = tutti_listen::Query::parse(text)
                     .map_err(|e| InputError::new("keyword", "query_invalid", e.to_string()))?;
                 Some(parsed.as_str().to_owned())
             }
-            _ => return Err(InputError::new("kind", "alert_kind_unknown", "the kind must be spike or keyword").into()),
+            _ => {
+                return Err(InputError::new(
+                    "kind",
+                    "alert_kind_unknown",
+                    "the kind must be spike or keyword",
+                )
+                .into())
+            }
         };
         let mut channels = Vec::new();
         for d in deliver.iter().map(|d| d.trim()).filter(|d| !d.is_empty()) {
             if !["webhook", "email"].contains(&d) {
-                return Err(InputError::new("deliver", "alert_channel_unknown", format!("{d:?} is not webhook or email")).into());
+                return Err(InputError::new(
+                    "deliver",
+                    "alert_channel_unknown",
+                    format!("{d:?} is not webhook or email"),
+                )
+                .into());
             }
             if !channels.iter().any(|c| c == d) {
                 channels.push(d.to_owned());
@@ -220,7 +244,9 @@ impl App {
             "listening.alert_rule.add",
             &query.name,
             None,
-            Some(json!({"rule": rule.id, "kind": rule.kind, "keyword": rule.keyword, "deliver": rule.deliver})),
+            Some(
+                json!({"rule": rule.id, "kind": rule.kind, "keyword": rule.keyword, "deliver": rule.deliver}),
+            ),
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
@@ -240,14 +266,27 @@ impl App {
         if !alerts::delete_rule(&mut tx, query.id, rule_id).await? {
             return Err(AppError::NotFound("alert rule"));
         }
-        record(&mut tx, actor, Some(access.workspace.id), "listening.alert_rule.remove", &query.name, Some(json!({"rule": rule_id})), None)
-            .await?;
+        record(
+            &mut tx,
+            actor,
+            Some(access.workspace.id),
+            "listening.alert_rule.remove",
+            &query.name,
+            Some(json!({"rule": rule_id})),
+            None,
+        )
+        .await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
     }
 
     /// The alert rules of a query.
-    pub async fn alert_rules(&self, actor: &Actor, slug: &str, query_id: i64) -> Result<Vec<AlertRule>, AppError> {
+    pub async fn alert_rules(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        query_id: i64,
+    ) -> Result<Vec<AlertRule>, AppError> {
         let (_, query) = self.query_of(actor, slug, query_id, Action::ViewListening).await?;
         Ok(alerts::rules_of(&mut *self.store.conn().await?, query.id).await?)
     }
@@ -280,22 +319,40 @@ impl App {
         change: &SettingsChange,
     ) -> Result<(ListeningSettings, Option<String>), AppError> {
         let access = self.workspace_access(actor, slug, Action::ManageAlerting).await?;
-        let retention_days = change.retention_days.trim().parse::<i64>().ok().filter(|d| (1..=3650).contains(d)).ok_or_else(|| {
-            InputError::new("retention_days", "retention_invalid", "give a number of days from 1 to 3650")
-        })?;
+        let retention_days = change
+            .retention_days
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|d| (1..=3650).contains(d))
+            .ok_or_else(|| {
+                InputError::new("retention_days", "retention_invalid", "give a number of days from 1 to 3650")
+            })?;
         let webhook_url = Some(change.webhook_url.trim()).filter(|u| !u.is_empty()).map(str::to_owned);
         if let Some(u) = &webhook_url {
             let ok = (u.starts_with("https://") || u.starts_with("http://"))
                 && u.len() <= 2000
                 && !u.chars().any(|c| c.is_whitespace() || c.is_control());
             if !ok {
-                return Err(InputError::new("webhook_url", "url_invalid", "give an http:// or https:// address of at most 2000 characters").into());
+                return Err(InputError::new(
+                    "webhook_url",
+                    "url_invalid",
+                    "give an http:// or https:// address of at most 2000 characters",
+                )
+                .into());
             }
         }
         let mut emails = Vec::new();
-        for (i, raw) in change.alert_emails.split([',', '\n', ';']).map(str::trim).filter(|e| !e.is_empty()).enumerate() {
+        for (i, raw) in
+            change.alert_emails.split([',', '\n', ';']).map(str::trim).filter(|e| !e.is_empty()).enumerate()
+        {
+            // The message names the address at fault, so it is shown as written, untranslated.
             let email = Email::parse(raw, "alert_emails").map_err(|e| {
-                InputError::new("alert_emails", e.code, format!("address {} ({:?}): {}", i + 1, crate_bound(raw), e.message))
+                InputError::new(
+                    "alert_emails",
+                    "alert_email_invalid",
+                    format!("address {} ({:?}): {}", i + 1, crate_bound(raw), e.message),
+                )
             })?;
             emails.push(email.as_str().to_owned());
         }
@@ -472,9 +529,16 @@ pub struct ListeningReport {
 
 /// Groups quarter-hour counts into the report's hours or days, in the workspace's time zone,
 /// with empty hours and days present so that a chart shows gaps as zeros.
-fn series(raw: &[(i64, Option<String>, i64)], from: i64, to: i64, period: Period, tz: chrono_tz::Tz) -> Vec<VolumePoint> {
+fn series(
+    raw: &[(i64, Option<String>, i64)],
+    from: i64,
+    to: i64,
+    period: Period,
+    tz: chrono_tz::Tz,
+) -> Vec<VolumePoint> {
     let key = |t: i64| -> (String, i64) {
-        let local = tz.timestamp_millis_opt(t).single().unwrap_or_else(|| tz.timestamp_millis_opt(0).unwrap());
+        let local =
+            tz.timestamp_millis_opt(t).single().unwrap_or_else(|| tz.timestamp_millis_opt(0).unwrap());
         match period {
             Period::Day => (local.format("%Y-%m-%d %H").to_string(), t),
             Period::Week | Period::Month => (local.format("%Y-%m-%d").to_string(), t),
@@ -485,13 +549,16 @@ fn series(raw: &[(i64, Option<String>, i64)], from: i64, to: i64, period: Period
     let mut t = from.div_euclid(QUARTER_MS) * QUARTER_MS;
     while t <= to {
         let (k, start) = key(t);
-        if !index.contains_key(&k) {
-            let local = tz.timestamp_millis_opt(start).single().unwrap_or_else(|| tz.timestamp_millis_opt(0).unwrap());
+        if let std::collections::hash_map::Entry::Vacant(slot) = index.entry(k) {
+            let local = tz
+                .timestamp_millis_opt(start)
+                .single()
+                .unwrap_or_else(|| tz.timestamp_millis_opt(0).unwrap());
             let label = match period {
                 Period::Day => local.format("%H h").to_string(),
                 Period::Week | Period::Month => local.format("%d/%m").to_string(),
             };
-            index.insert(k, points.len());
+            slot.insert(points.len());
             points.push(VolumePoint { start, label, neg: 0, neu: 0, pos: 0 });
         }
         t += QUARTER_MS;
@@ -509,7 +576,10 @@ fn series(raw: &[(i64, Option<String>, i64)], from: i64, to: i64, period: Period
 }
 
 /// The most frequent content words and hashtags of `texts`.
-fn top_terms_and_hashtags(texts: &[String], n: usize) -> (Vec<(String, usize)>, Vec<(String, usize)>) {
+/// Words or hashtags with how often they occur, most frequent first.
+type Counts = Vec<(String, usize)>;
+
+fn top_terms_and_hashtags(texts: &[String], n: usize) -> (Counts, Counts) {
     let mut terms: HashMap<String, usize> = HashMap::new();
     // Hashtags count case-insensitively and show as first written.
     let mut tags: HashMap<String, (String, usize)> = HashMap::new();
@@ -559,8 +629,9 @@ mod tests {
 
     #[test]
     fn top_terms_need_two_uses_and_hashtags_merge_case() {
-        let texts: Vec<String> =
-            ["Livraison en retard #Colis", "encore une livraison ratée #colis", "rien"].map(String::from).into();
+        let texts: Vec<String> = ["Livraison en retard #Colis", "encore une livraison ratée #colis", "rien"]
+            .map(String::from)
+            .into();
         let (terms, tags) = top_terms_and_hashtags(&texts, 5);
         assert_eq!(terms, vec![("livraison".to_owned(), 2)]);
         assert_eq!(tags, vec![("Colis".to_owned(), 2)]);

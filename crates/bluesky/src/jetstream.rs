@@ -131,7 +131,7 @@ struct RawRef {
     uri: String,
 }
 
-fn bounded(text: &str, max_bytes: usize) -> String {
+pub(crate) fn bounded(text: &str, max_bytes: usize) -> String {
     if text.len() <= max_bytes {
         return text.to_owned();
     }

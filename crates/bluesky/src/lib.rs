@@ -1,12 +1,16 @@
-//! Bluesky for Tutti. Today: the Jetstream firehose (JSON over a websocket) as a listening
-//! source. The AT Protocol connector for publishing will live here too.
+//! Bluesky for Tutti. Today: two firehoses as listening sources, Jetstream (JSON over a
+//! websocket) and the AT Protocol's own `com.atproto.sync.subscribeRepos` (DAG-CBOR frames, the
+//! records in CAR files). The AT Protocol connector for publishing will live here too.
 //!
-//! **Key design decision.** Jetstream stamps every event with `time_us`, increasing, and
-//! replays from any `cursor` it is given. The client therefore keeps one number: the `time_us`
-//! of the last event it delivered. After a dropped connection or a restart it reconnects with
-//! that cursor and skips every event at or before it, so the stream resumes with no gap and no
-//! duplicate. Malformed or oversized events are counted and skipped, never fatal.
+//! **Key design decision.** Both streams number their events and replay from any cursor they
+//! are given: Jetstream stamps every event with `time_us`, subscribeRepos with `seq`. A client
+//! therefore keeps one number: the cursor of the last event it delivered. After a dropped
+//! connection or a restart it reconnects with that cursor and skips every event at or before
+//! it, so the stream resumes with no gap and no duplicate. Malformed or oversized events are
+//! counted and skipped, never fatal. Both clients deliver the same [`BlueskyPost`].
 
+pub mod firehose;
 pub mod jetstream;
 
+pub use firehose::{EventKind, Firehose, FirehoseEvent, FirehoseStats, Frame, FrameError};
 pub use jetstream::{BlueskyPost, EventError, Jetstream, JetstreamEvent, JetstreamStats};

@@ -1,7 +1,9 @@
-//! Listening commands: saved queries, testing a query, enrichment of texts, the foreground
-//! listener, and the matching benchmark.
+//! Listening commands: saved queries, testing a query, enrichment of texts, alert rules and
+//! crisis mode, the foreground listener and replays, and the listening benchmarks.
 
 use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -10,6 +12,7 @@ use serde_json::json;
 use tokio::sync::watch;
 use tutti_listen::{Network, Post, Query};
 use tutti_worker::listener::Listener;
+use tutti_worker::sources::{run_sources, SourceConfig};
 
 use crate::commands::app;
 use crate::serve::open;
@@ -130,53 +133,268 @@ pub fn nlp(as_json: bool, entities: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `tutti listen`: runs the given sources in the foreground until interrupted.
-pub async fn listen(
-    global: &Global,
-    jetstream: Option<String>,
-    feeds: Vec<String>,
-    feed_every: u64,
-) -> anyhow::Result<()> {
+/// The listening sources a process follows (`tutti listen`, `tutti serve`, `tutti worker`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct SourceArgs {
+    /// A Jetstream endpoint (wss://…/subscribe).
+    #[arg(long, env = "TUTTI_JETSTREAM")]
+    pub jetstream: Option<String>,
+    /// An AT Protocol service (a PDS or a relay, https://host) whose subscribeRepos firehose
+    /// to follow (repeat for several).
+    #[arg(long = "firehose", env = "TUTTI_FIREHOSES", value_delimiter = ',')]
+    pub firehoses: Vec<String>,
+    /// A Mastodon timeline: https://instance (federated), https://instance#local, or
+    /// https://instance#tag for a hashtag (repeat for several).
+    #[arg(long = "mastodon", env = "TUTTI_MASTODON", value_delimiter = ',')]
+    pub mastodon: Vec<String>,
+    /// An access token for Mastodon instances that need one.
+    #[arg(long, env = "TUTTI_MASTODON_TOKEN", hide_env_values = true)]
+    pub mastodon_token: Option<String>,
+    /// An RSS or Atom feed to poll (repeat for several).
+    #[arg(long = "feed", env = "TUTTI_FEEDS", value_delimiter = ',')]
+    pub feeds: Vec<String>,
+    /// Seconds between two polls of the feeds.
+    #[arg(long, env = "TUTTI_FEED_EVERY", default_value_t = 300)]
+    pub feed_every: u64,
+}
+
+impl SourceArgs {
+    /// The worker's view of these options.
+    pub fn config(&self) -> SourceConfig {
+        SourceConfig {
+            jetstream: self.jetstream.clone(),
+            firehoses: self.firehoses.clone(),
+            mastodon: self.mastodon.clone(),
+            mastodon_token: self.mastodon_token.clone(),
+            feeds: self.feeds.clone(),
+            feed_every: Duration::from_secs(self.feed_every.max(10)),
+        }
+    }
+}
+
+/// `tutti listen`: follows the given sources in the foreground until interrupted, or replays
+/// a recorded Jetstream file and prints what it did.
+pub async fn listen(global: &Global, sources: SourceArgs, replay: Option<PathBuf>) -> anyhow::Result<()> {
     let store = open(global).await?;
-    let listener = Listener::load(store.clone()).await?;
+    let listener = Arc::new(Listener::load(store.clone()).await?);
     println!("Listening with {} queries.", listener.len());
+    if let Some(path) = replay {
+        let file = std::fs::File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+        let stats = listener.replay(std::io::BufReader::new(file), &path.display().to_string()).await?;
+        println!(
+            "Replayed {} events ({} posts, {} malformed) in {:.2} s: {:.0} events/s, {} new mentions.",
+            stats.events,
+            stats.posts,
+            stats.malformed,
+            stats.seconds,
+            stats.events as f64 / stats.seconds.max(1e-9),
+            stats.mentions
+        );
+        drop(listener);
+        store.close().await;
+        return Ok(());
+    }
+    let config = sources.config();
+    if config.is_empty() {
+        anyhow::bail!("no source to listen to: give --jetstream, --firehose, --mastodon, --feed or --replay");
+    }
     let (stop_tx, stop_rx) = watch::channel(false);
-    let listener = std::sync::Arc::new(listener);
-    let mut tasks = Vec::new();
-    if let Some(endpoint) = jetstream {
-        let (l, rx) = (listener.clone(), stop_rx.clone());
-        tasks.push(tokio::spawn(async move {
-            l.run_jetstream(tutti_bluesky::Jetstream::new(endpoint), rx).await
-        }));
-    }
-    if !feeds.is_empty() {
-        let (l, mut rx) = (listener.clone(), stop_rx.clone());
-        tasks.push(tokio::spawn(async move {
-            let poller = tutti_feeds::FeedPoller::default();
-            loop {
-                for url in &feeds {
-                    tokio::select! {
-                        polled = l.poll_feed(&poller, url) => { polled?; }
-                        _ = rx.changed() => return Ok(()),
-                    }
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_secs(feed_every)) => {}
-                    _ = rx.changed() => return Ok(()),
-                }
-            }
-        }));
-    }
-    if tasks.is_empty() {
-        anyhow::bail!("no source to listen to: give --jetstream URL and/or --feed URL");
-    }
+    let task =
+        tokio::spawn(run_sources(listener.clone(), config, tutti_worker::default_worker_name(), stop_rx));
     let _ = tokio::signal::ctrl_c().await;
     let _ = stop_tx.send(true);
-    for t in tasks {
-        t.await?.context("a source stopped")?;
-    }
+    task.await?.context("a source stopped")?;
+    drop(listener);
     store.close().await;
     Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertCommand {
+    /// Add an alert rule to a query.
+    Add {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// The query, by name or id.
+        #[arg(long)]
+        query: String,
+        /// spike (volume or negative share above the usual for the time of day) or keyword.
+        #[arg(long, default_value = "spike")]
+        kind: String,
+        /// For keyword rules: the words to watch, in the query language.
+        #[arg(long)]
+        keyword: Option<String>,
+        /// Also deliver by webhook and/or email (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        deliver: Vec<String>,
+    },
+    /// List the latest alerts of a workspace.
+    List {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn alert(global: &Global, command: AlertCommand) -> anyhow::Result<()> {
+    let (app, actor) = app(global).await?;
+    match command {
+        AlertCommand::Add { workspace, query, kind, keyword, deliver } => {
+            let queries = app.list_queries(&actor, &workspace).await?;
+            let q = queries
+                .iter()
+                .find(|q| q.name == query || q.id.to_string() == query)
+                .with_context(|| format!("--query: no query {query:?} in {workspace}"))?;
+            let rule =
+                app.add_alert_rule(&actor, &workspace, q.id, &kind, keyword.as_deref(), &deliver).await?;
+            println!("Added the {} alert rule {} to {}.", rule.kind, rule.id, q.name);
+        }
+        AlertCommand::List { workspace, json } => {
+            let alerts = app.alerts(&actor, &workspace, None, 100).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&alerts)?);
+            } else {
+                for a in alerts {
+                    println!(
+                        "{}\t{}\tquery {}\t{}\tobserved {:.2}\texpected {:.2}",
+                        a.id,
+                        chrono::DateTime::from_timestamp_millis(a.created_at)
+                            .map(|t| t.to_rfc3339())
+                            .unwrap_or_default(),
+                        a.query_id,
+                        a.kind,
+                        a.observed,
+                        a.expected
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CrisisCommand {
+    /// Turn crisis mode on.
+    On {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// Why (kept in the audit log).
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Turn crisis mode off.
+    Off {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+    },
+}
+
+pub async fn crisis(global: &Global, command: CrisisCommand) -> anyhow::Result<()> {
+    let (app, actor) = app(global).await?;
+    let (workspace, on, reason) = match command {
+        CrisisCommand::On { workspace, reason } => (workspace, true, reason),
+        CrisisCommand::Off { workspace } => (workspace, false, String::new()),
+    };
+    let changed = app.set_crisis(&actor, &workspace, on, &reason).await?;
+    let state = if on { "on" } else { "off" };
+    if changed {
+        println!("Crisis mode is now {state} for {workspace}.");
+    } else {
+        println!("Crisis mode was already {state} for {workspace}.");
+    }
+    Ok(())
+}
+
+/// `tutti bench listen-replay`: writes a Jetstream file of `events` generated events, saves
+/// `queries` generated queries in a fresh SQLite database, and replays the file through the
+/// listener (match, enrich, store), as `tutti listen --replay` does.
+pub async fn bench_listen_replay(events: usize, queries: usize, as_json: bool) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir().context("cannot make a temporary directory")?;
+    let file = dir.path().join("jetstream.jsonl");
+    let written = write_jetstream_file(&file, events, queries)?;
+    let url = format!("sqlite://{}", dir.path().join("tutti.db").display());
+    let store = tutti_store::Store::open(&url).await?;
+    let app = tutti_app::App::new(store.clone(), tutti_app::AppConfig::default());
+    let actor = tutti_app::Actor::Operator;
+    let ws = app.create_workspace(&actor, "Bench", "Europe/Paris").await?;
+    for (i, q) in tutti_listen::bench::generate_queries(queries, 7).iter().enumerate() {
+        app.add_query(&actor, &ws.slug, &format!("q{i}"), q, "brand").await?;
+    }
+    let listener = Listener::load(store.clone()).await?;
+    let reader = std::io::BufReader::new(std::fs::File::open(&file)?);
+    let stats = listener.replay(reader, "bench").await?;
+    drop(listener);
+    drop(app);
+    store.close().await;
+    let rate = stats.events as f64 / stats.seconds.max(1e-9);
+    if as_json {
+        println!(
+            "{}",
+            json!({
+                "events": stats.events,
+                "posts": stats.posts,
+                "queries": queries,
+                "mentions": stats.mentions,
+                "seconds": (stats.seconds * 1000.0).round() / 1000.0,
+                "events_per_s": rate.round(),
+                "file_bytes": written,
+                "peak_rss_bytes": peak_rss_bytes(),
+            })
+        );
+    } else {
+        println!("events               {}", stats.events);
+        println!("of which posts       {}", stats.posts);
+        println!("queries              {queries}");
+        println!("mentions stored      {}", stats.mentions);
+        println!("time                 {:.3} s", stats.seconds);
+        println!("rate                 {rate:.0} events/s (match + enrich + SQLite)");
+        println!("peak RSS             {:.1} MB", peak_rss_bytes() as f64 / 1_048_576.0);
+    }
+    Ok(())
+}
+
+/// Writes `n` Jetstream messages shaped like the live stream's when a client asks for posts:
+/// mostly created posts (generated French and English texts, some with link facets), a few
+/// deletions and identity events. Returns the file's size.
+fn write_jetstream_file(path: &std::path::Path, n: usize, queries: usize) -> anyhow::Result<u64> {
+    let posts = tutti_listen::bench::generate_posts(n, queries, 11);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let base_us: i64 = 1_760_000_000_000_000;
+    for (i, p) in posts.iter().enumerate() {
+        let time_us = base_us + i as i64 * 50;
+        let did = format!("did:plc:{:024x}", (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 8);
+        let line = match i % 50 {
+            0 => {
+                json!({"did": did, "time_us": time_us, "kind": "identity", "identity": {"did": did, "handle": "someone.bsky.social", "seq": i, "time": "2025-10-09T08:00:00.000Z"}})
+            }
+            1 => {
+                json!({"did": did, "time_us": time_us, "kind": "commit", "commit": {"rev": "3l3qo2vutsw2b", "operation": "delete", "collection": "app.bsky.feed.post", "rkey": format!("3l{i:011}")}})
+            }
+            _ => {
+                let facets: Vec<serde_json::Value> = p
+                    .links
+                    .iter()
+                    .map(|l| json!({"index": {"byteStart": 0, "byteEnd": 1}, "features": [{"$type": "app.bsky.richtext.facet#link", "uri": l}]}))
+                    .collect();
+                let mut record = json!({"$type": "app.bsky.feed.post", "text": p.text, "createdAt": "2025-10-09T08:00:00.000Z", "facets": facets});
+                if let Some(lang) = &p.lang {
+                    record["langs"] = json!([lang]);
+                }
+                json!({"did": did, "time_us": time_us, "kind": "commit", "commit": {"rev": "3l3qo2vutsw2b", "operation": "create", "collection": "app.bsky.feed.post", "rkey": format!("3l{i:011}"), "record": record, "cid": "bafyreidfayvfuwqa7qlnopdjiqrxzs6blmoeu4rujcjtnci5beludirz2a"}})
+            }
+        };
+        serde_json::to_writer(&mut out, &line)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(std::fs::metadata(path)?.len())
 }
 
 /// `tutti bench listen`.

@@ -55,7 +55,7 @@ enum Command {
     /// Run the web server and the background worker.
     Serve(serve::ServeArgs),
     /// Run only the background worker (for setups with several processes on PostgreSQL).
-    Worker,
+    Worker(serve::WorkerArgs),
     /// Apply the database migrations and exit.
     Migrate,
     /// Manage user accounts.
@@ -96,16 +96,19 @@ enum Command {
     },
     /// Run listening sources in the foreground and store the mentions they match.
     Listen {
-        /// A Jetstream endpoint (wss://…/subscribe).
-        #[arg(long)]
-        jetstream: Option<String>,
-        /// An RSS or Atom feed to poll (repeat for several).
-        #[arg(long = "feed")]
-        feeds: Vec<String>,
-        /// Seconds between two polls of the feeds.
-        #[arg(long, default_value_t = 300)]
-        feed_every: u64,
+        #[command(flatten)]
+        sources: listen::SourceArgs,
+        /// Instead of following sources, replay a recorded Jetstream file (one JSON message
+        /// per line) and print the rate.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["jetstream", "firehoses", "mastodon", "feeds"])]
+        replay: Option<PathBuf>,
     },
+    /// Alert rules on listening queries, and the alerts raised.
+    #[command(subcommand)]
+    Alert(listen::AlertCommand),
+    /// Crisis mode: pause the workspace's outgoing voice, or resume it.
+    #[command(subcommand)]
+    Crisis(listen::CrisisCommand),
     /// Measure Tutti's engines.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -124,6 +127,19 @@ enum BenchCommand {
         /// Threads (the engine runs on one).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1))]
         threads: u16,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// `tutti listen --replay` end to end: generated Jetstream events through matching,
+    /// enrichment and storage in a fresh SQLite database.
+    ListenReplay {
+        /// How many events.
+        #[arg(long, default_value_t = 200_000)]
+        events: usize,
+        /// How many saved queries.
+        #[arg(long, default_value_t = 1_000)]
+        queries: usize,
         /// One JSON object.
         #[arg(long)]
         json: bool,
@@ -173,7 +189,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let global = &cli.global;
     match cli.command {
         Command::Serve(args) => serve::serve(global, args).await,
-        Command::Worker => serve::worker(global).await,
+        Command::Worker(args) => serve::worker(global, args).await,
         Command::Migrate => commands::migrate(global).await,
         Command::User(c) => commands::user(global, c).await,
         Command::Workspace(c) => commands::workspace(global, c).await,
@@ -184,11 +200,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo => commands::demo(global).await,
         Command::Query(c) => listen::query(global, c).await,
         Command::Nlp { json, entities } => listen::nlp(json, entities),
-        Command::Listen { jetstream, feeds, feed_every } => {
-            listen::listen(global, jetstream, feeds, feed_every).await
-        }
+        Command::Listen { sources, replay } => listen::listen(global, sources, replay).await,
+        Command::Alert(c) => listen::alert(global, c).await,
+        Command::Crisis(c) => listen::crisis(global, c).await,
         Command::Bench(BenchCommand::Listen { queries, posts, threads: _, json }) => {
             listen::bench_listen(queries, posts, json)
+        }
+        Command::Bench(BenchCommand::ListenReplay { events, queries, json }) => {
+            listen::bench_listen_replay(events, queries, json).await
         }
     }
 }

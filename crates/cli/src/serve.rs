@@ -25,6 +25,36 @@ pub struct ServeArgs {
     /// Send cookies without the Secure flag, for plain HTTP on a host other than localhost.
     #[arg(long, env = "TUTTI_INSECURE_COOKIES")]
     insecure_cookies: bool,
+    #[command(flatten)]
+    worker: WorkerArgs,
+}
+
+/// Options of the background worker, in `tutti serve` and `tutti worker`.
+#[derive(Debug, clap::Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    sources: crate::listen::SourceArgs,
+}
+
+/// Starts what a worker process runs: the job loop, and the listening sources when some are
+/// configured. Returns the tasks to wait for after `stop` turns true.
+async fn start_worker(
+    store: &Store,
+    args: &WorkerArgs,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+    let name = default_worker_name();
+    let mut tasks = vec![tokio::spawn(Worker::new(store.clone(), name.clone()).run(stop.clone()))];
+    let config = args.sources.config();
+    if !config.is_empty() {
+        let listener = std::sync::Arc::new(tutti_worker::listener::Listener::load(store.clone()).await?);
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = tutti_worker::sources::run_sources(listener, config, name, stop).await {
+                tracing::error!(error = %e, "listening stopped");
+            }
+        }));
+    }
+    Ok(tasks)
 }
 
 /// Opens and migrates the database, with a message that says which database failed and why.
@@ -108,12 +138,12 @@ pub async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(%addr, database = store.location(), "server started");
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let worker = (!args.no_worker)
-        .then(|| tokio::spawn(Worker::new(store.clone(), default_worker_name()).run(stop_rx)));
+    let workers =
+        if args.no_worker { Vec::new() } else { start_worker(&store, &args.worker, stop_rx).await? };
     let state = AppState::new(app, WebConfig { secure_cookies: !args.insecure_cookies });
     tutti_web::serve(listener, state, shutdown_signal()).await.context("the web server stopped")?;
     let _ = stop_tx.send(true);
-    if let Some(w) = worker {
+    for w in workers {
         let _ = w.await;
     }
     store.close().await;
@@ -122,16 +152,17 @@ pub async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
 }
 
 /// Runs only the worker until interrupted.
-pub async fn worker(global: &Global) -> anyhow::Result<()> {
+pub async fn worker(global: &Global, args: WorkerArgs) -> anyhow::Result<()> {
     let store = open(global).await?;
     let _lock = sqlite_lock(global, false)?;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let name = default_worker_name();
-    println!("Tutti worker {name} started (database: {})", store.location());
-    let handle = tokio::spawn(Worker::new(store.clone(), name).run(stop_rx));
+    println!("Tutti worker started (database: {})", store.location());
+    let tasks = start_worker(&store, &args, stop_rx).await?;
     shutdown_signal().await;
     let _ = stop_tx.send(true);
-    let _ = handle.await;
+    for t in tasks {
+        let _ = t.await;
+    }
     store.close().await;
     Ok(())
 }

@@ -247,3 +247,78 @@ async fn listen_stores_feed_and_jetstream_mentions_once_across_restarts() {
     assert_eq!(cursors.first(), Some(&None));
     assert!(cursors.last().unwrap().is_some(), "the second run resumed from a cursor: {cursors:?}");
 }
+
+// Posts created on the local reference Bluesky network (its PDS) reach `tutti listen
+// --firehose` through com.atproto.sync.subscribeRepos, are matched and stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_matches_posts_created_on_the_local_reference_network() {
+    let Some(net) = tutti_test_support::devnet::Devnet::start("tutti listen --firehose", false).await else {
+        return;
+    };
+    let dir = setup();
+    ok(tutti(
+        &dir,
+        &[
+            "query",
+            "add",
+            "--workspace",
+            "maison-lumiere",
+            "--name",
+            "Marque",
+            "--query",
+            "luminaria AND (lampe OR lamp)",
+        ],
+        "",
+    ));
+    let (did, jwt) = net.create_account("alice.test", "hunter2-hunter2").await;
+    let child = Command::new(env!("CARGO_BIN_EXE_tutti"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["listen", "--firehose", &net.pds_url])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Until the listener is connected, posts go by unseen (a first run starts at the live
+    // end): post until one is matched.
+    let start = Instant::now();
+    let mut warmups = 0;
+    while mentions_now(&dir).await.is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(60), "no post matched within a minute");
+        net.create_post(&jwt, &did, &format!("Ma lampe Luminaria numéro {warmups}")).await;
+        warmups += 1;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let before = mentions_now(&dir).await.len();
+    let sent = Instant::now();
+    let uri = net
+        .create_post(&jwt, &did, "Luminaria: la lampe est arrivée cassée, service client injoignable")
+        .await;
+    let stored = loop {
+        let all = mentions_now(&dir).await;
+        if let Some(m) = all.iter().find(|m| m.external_id == uri) {
+            break m.clone();
+        }
+        assert!(sent.elapsed() < Duration::from_secs(10), "the post was not matched");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    eprintln!("created on the PDS → stored as a mention in {} ms", sent.elapsed().as_millis());
+    assert_eq!(stored.source, "firehose");
+    assert_eq!(stored.author.as_deref(), Some(did.as_str()));
+    assert_eq!(stored.sentiment.as_deref(), Some("neg"));
+    net.create_post(&jwt, &did, "Rien à voir : une lampe sans marque").await;
+    interrupt(child).await;
+    assert_eq!(mentions_now(&dir).await.len(), before + 1, "only matching posts are stored");
+}
+
+async fn mentions_now(dir: &TempDir) -> Vec<listening::Mention> {
+    let store = Store::open(&format!("sqlite://{}", dir.path().join("tutti.db").display())).await.unwrap();
+    let mut conn = store.conn().await.unwrap();
+    let mut all = Vec::new();
+    for q in listening::active_queries(&mut conn).await.unwrap() {
+        all.extend(listening::mentions_of(&mut conn, q.id, &Default::default(), 1000).await.unwrap());
+    }
+    drop(conn);
+    store.close().await;
+    all
+}

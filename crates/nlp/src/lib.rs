@@ -59,9 +59,9 @@ mod toxicity;
 use serde::{Deserialize, Serialize};
 
 pub use entities::{entities, Entities};
-pub use terms::terms;
 pub use lang::{detect_lang, Lang, UnknownLang};
 pub use sentiment::{sentiment, Label, Sentiment, NEUTRAL_BAND};
+pub use terms::terms;
 pub use toxicity::{toxicity, Toxicity, FLAG_THRESHOLD};
 
 /// Everything the enrichment says about one post.

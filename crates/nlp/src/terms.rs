@@ -45,6 +45,9 @@ mod tests {
     fn terms_drop_function_words_entities_and_numbers() {
         let t = terms("L'application est géniale, vraiment GÉNIALE ! #Tutti @bob https://x.example/a 2026");
         assert_eq!(t, ["application", "geniale", "vraiment", "geniale"]);
-        assert_eq!(terms("the delivery was late and the box was broken"), ["delivery", "late", "box", "broken"]);
+        assert_eq!(
+            terms("the delivery was late and the box was broken"),
+            ["delivery", "late", "box", "broken"]
+        );
     }
 }

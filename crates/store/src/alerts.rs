@@ -93,8 +93,14 @@ pub async fn crisis(db: &mut Db, workspace_id: i64) -> Result<Option<Crisis>> {
         .bind(workspace_id)
         .fetch_optional(db)
         .await?;
-    row.map(|r| Ok(Crisis { since: r.try_get("since")?, started_by: r.try_get("started_by")?, reason: r.try_get("reason")? }))
-        .transpose()
+    row.map(|r| {
+        Ok(Crisis {
+            since: r.try_get("since")?,
+            started_by: r.try_get("started_by")?,
+            reason: r.try_get("reason")?,
+        })
+    })
+    .transpose()
 }
 
 /// Turns crisis mode on; returns false when it already was.
@@ -202,10 +208,11 @@ pub async fn insert_rule(db: &mut Db, r: &NewAlertRule<'_>) -> Result<AlertRule>
 
 /// The rules of one query.
 pub async fn rules_of(db: &mut Db, query_id: i64) -> Result<Vec<AlertRule>> {
-    let rows = sqlx::query(&format!("SELECT {RULE_COLUMNS} FROM alert_rules WHERE query_id = $1 ORDER BY id"))
-        .bind(query_id)
-        .fetch_all(db)
-        .await?;
+    let rows =
+        sqlx::query(&format!("SELECT {RULE_COLUMNS} FROM alert_rules WHERE query_id = $1 ORDER BY id"))
+            .bind(query_id)
+            .fetch_all(db)
+            .await?;
     rows.iter().map(rule).collect()
 }
 
@@ -266,7 +273,13 @@ pub async fn rules_to_check(db: &mut Db) -> Result<Vec<RuleToCheck>> {
 
 /// Moves a rule's mark from `from` to `to` and saves its state, only if no one moved it
 /// meanwhile; returns whether this caller did.
-pub async fn advance_rule(db: &mut Db, rule_id: i64, from: i64, to: i64, state: Option<&str>) -> Result<bool> {
+pub async fn advance_rule(
+    db: &mut Db,
+    rule_id: i64,
+    from: i64,
+    to: i64,
+    state: Option<&str>,
+) -> Result<bool> {
     let n = sqlx::query(
         "UPDATE alert_rules SET checked_until = $1, state = $2 WHERE id = $3 AND checked_until = $4",
     )
@@ -372,7 +385,12 @@ pub async fn alert_by_id(db: &mut Db, id: i64) -> Result<Alert> {
 }
 
 /// The latest alerts of a workspace (of one query when given), newest first.
-pub async fn alerts_of(db: &mut Db, workspace_id: i64, query_id: Option<i64>, limit: i64) -> Result<Vec<Alert>> {
+pub async fn alerts_of(
+    db: &mut Db,
+    workspace_id: i64,
+    query_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Alert>> {
     let rows = sqlx::query(&format!(
         "SELECT {ALERT_COLUMNS} FROM alerts WHERE workspace_id = $1 AND ($2 = 0 OR query_id = $2) \
          ORDER BY created_at DESC, id DESC LIMIT $3"

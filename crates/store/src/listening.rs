@@ -252,7 +252,12 @@ fn mention(r: &sqlx::any::AnyRow) -> Result<Mention> {
 }
 
 /// The latest mentions of a query that pass the filter, newest first.
-pub async fn mentions_of(db: &mut Db, query_id: i64, filter: &MentionFilter, limit: i64) -> Result<Vec<Mention>> {
+pub async fn mentions_of(
+    db: &mut Db,
+    query_id: i64,
+    filter: &MentionFilter,
+    limit: i64,
+) -> Result<Vec<Mention>> {
     // Each optional filter is "($n IS NULL OR column = $n)" with the same SQL on both backends;
     // the empty string stands for "no filter" so that every bind has one type.
     let rows = sqlx::query(&format!(
@@ -300,7 +305,13 @@ pub async fn volume(
 /// The arrival counts of a query per bucket over `[from, to)`: `(bucket start, mentions,
 /// negative mentions)`, for alerting (arrival time, not publication time, so that a bucket
 /// once closed never changes).
-pub async fn arrivals(db: &mut Db, query_id: i64, from: i64, to: i64, bucket_ms: i64) -> Result<Vec<(i64, i64, i64)>> {
+pub async fn arrivals(
+    db: &mut Db,
+    query_id: i64,
+    from: i64,
+    to: i64,
+    bucket_ms: i64,
+) -> Result<Vec<(i64, i64, i64)>> {
     let rows = sqlx::query(
         "SELECT (matched_at / $4) * $4 AS bucket, COUNT(*) AS n, \
          SUM(CASE WHEN sentiment = 'neg' THEN 1 ELSE 0 END) AS neg FROM mentions \
@@ -312,11 +323,21 @@ pub async fn arrivals(db: &mut Db, query_id: i64, from: i64, to: i64, bucket_ms:
     .bind(bucket_ms.max(1))
     .fetch_all(db)
     .await?;
-    rows.iter().map(|r| Ok((r.try_get("bucket")?, r.try_get("n")?, r.try_get::<Option<i64>, _>("neg")?.unwrap_or(0)))).collect()
+    rows.iter()
+        .map(|r| {
+            Ok((r.try_get("bucket")?, r.try_get("n")?, r.try_get::<Option<i64>, _>("neg")?.unwrap_or(0)))
+        })
+        .collect()
 }
 
 /// A few mentions of a query that arrived in `[from, to)`, negative ones first.
-pub async fn arrived_between(db: &mut Db, query_id: i64, from: i64, to: i64, limit: i64) -> Result<Vec<Mention>> {
+pub async fn arrived_between(
+    db: &mut Db,
+    query_id: i64,
+    from: i64,
+    to: i64,
+    limit: i64,
+) -> Result<Vec<Mention>> {
     let rows = sqlx::query(&format!(
         "SELECT {MENTION_COLUMNS} FROM mentions WHERE query_id = $1 AND matched_at >= $2 AND matched_at < $3 \
          ORDER BY CASE WHEN sentiment = 'neg' THEN 0 ELSE 1 END, id DESC LIMIT $4"
@@ -354,7 +375,12 @@ pub async fn last_mention_id(db: &mut Db, query_id: i64) -> Result<i64> {
 
 /// The most frequent authors of a query's mentions since `from`: `(author, mentions,
 /// negative mentions)`.
-pub async fn top_authors(db: &mut Db, query_id: i64, from: i64, limit: i64) -> Result<Vec<(String, i64, i64)>> {
+pub async fn top_authors(
+    db: &mut Db,
+    query_id: i64,
+    from: i64,
+    limit: i64,
+) -> Result<Vec<(String, i64, i64)>> {
     let rows = sqlx::query(&format!(
         "SELECT author, COUNT(*) AS n, SUM(CASE WHEN sentiment = 'neg' THEN 1 ELSE 0 END) AS neg FROM mentions \
          WHERE query_id = $1 AND author IS NOT NULL AND {MENTION_TIME} >= $2 \
@@ -366,7 +392,9 @@ pub async fn top_authors(db: &mut Db, query_id: i64, from: i64, limit: i64) -> R
     .fetch_all(db)
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("author")?, r.try_get("n")?, r.try_get::<Option<i64>, _>("neg")?.unwrap_or(0))))
+        .map(|r| {
+            Ok((r.try_get("author")?, r.try_get("n")?, r.try_get::<Option<i64>, _>("neg")?.unwrap_or(0)))
+        })
         .collect()
 }
 
@@ -384,14 +412,18 @@ pub async fn recent_texts(db: &mut Db, query_id: i64, from: i64, limit: i64) -> 
 
 /// Mentions per query of a workspace since `from`: `(query, mentions, negative mentions)`,
 /// for share of voice.
-pub async fn share_of_voice(db: &mut Db, workspace_id: i64, from: i64) -> Result<Vec<(SavedQuery, i64, i64)>> {
-    let rows = sqlx::query(&format!(
+pub async fn share_of_voice(
+    db: &mut Db,
+    workspace_id: i64,
+    from: i64,
+) -> Result<Vec<(SavedQuery, i64, i64)>> {
+    let rows = sqlx::query(
         "SELECT q.id, q.workspace_id, q.name, q.query, q.kind, q.active, q.created_at, \
          COUNT(m.id) AS n, SUM(CASE WHEN m.sentiment = 'neg' THEN 1 ELSE 0 END) AS neg \
          FROM listening_queries q LEFT JOIN mentions m ON m.query_id = q.id AND COALESCE(m.published_at, m.matched_at) >= $2 \
          WHERE q.workspace_id = $1 GROUP BY q.id, q.workspace_id, q.name, q.query, q.kind, q.active, q.created_at \
-         ORDER BY COUNT(m.id) DESC, q.name"
-    ))
+         ORDER BY COUNT(m.id) DESC, q.name",
+    )
     .bind(workspace_id)
     .bind(from)
     .fetch_all(db)
@@ -417,7 +449,14 @@ pub async fn purge_mentions(db: &mut Db, now: i64) -> Result<u64> {
 
 /// Takes or renews the lease on a source for `owner` until `until`; returns whether `owner`
 /// holds it. With several workers, each source is followed by the one holding its lease.
-pub async fn lease_source(db: &mut Db, kind: &str, address: &str, owner: &str, now: i64, until: i64) -> Result<bool> {
+pub async fn lease_source(
+    db: &mut Db,
+    kind: &str,
+    address: &str,
+    owner: &str,
+    now: i64,
+    until: i64,
+) -> Result<bool> {
     sqlx::query(
         "INSERT INTO listening_sources (kind, address, updated_at) VALUES ($1, $2, $3) ON CONFLICT (kind, address) DO NOTHING",
     )

@@ -2,6 +2,8 @@
 //! and the rule for peers that may be missing (skip with one line, or fail under
 //! `TUTTI_TEST_STRICT=1`).
 
+pub mod devnet;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use tutti_store::{Backend, Store};

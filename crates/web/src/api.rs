@@ -32,19 +32,19 @@ pub fn routes(t: RouteTable) -> RouteTable {
         )
 }
 
-fn err(ctx: &Ctx) -> impl Fn(tutti_app::AppError) -> WebError + '_ {
+pub(crate) fn err(ctx: &Ctx) -> impl Fn(tutti_app::AppError) -> WebError + '_ {
     move |e| WebError::new(e, true, ctx.locale)
 }
 
 /// Reads a JSON body, turning a malformed one into a `bad_request` error.
-fn body<T>(ctx: &Ctx, payload: Result<Json<T>, JsonRejection>) -> Result<T, WebError> {
+pub(crate) fn body<T>(ctx: &Ctx, payload: Result<Json<T>, JsonRejection>) -> Result<T, WebError> {
     payload
         .map(|Json(v)| v)
         .map_err(|rejection| WebError::bad_request(rejection.body_text(), true, ctx.locale))
 }
 
 /// A required string property of a JSON body.
-fn required(value: Option<String>, field: &'static str) -> Result<String, tutti_app::AppError> {
+pub(crate) fn required(value: Option<String>, field: &'static str) -> Result<String, tutti_app::AppError> {
     value.ok_or_else(|| {
         InputError::new(field, "required", format!("the property \"{field}\" is required")).into()
     })
@@ -249,8 +249,13 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Tutti API", description = "The REST API of Tutti, the social media team platform. Authenticate with `Authorization: Bearer <token>`."),
-    paths(me, workspaces, list_members, add_member, change_role, remove_member),
-    components(schemas(MeResponse, WorkspaceResponse, MemberResponse, AddMemberRequest, ChangeRoleRequest, ErrorResponse, ErrorBody)),
+    paths(me, workspaces, list_members, add_member, change_role, remove_member,
+          crate::api_listening::list_queries, crate::api_listening::add_query, crate::api_listening::mentions,
+          crate::api_listening::report, crate::api_listening::add_rule, crate::api_listening::alerts,
+          crate::api_listening::crisis_on, crate::api_listening::crisis_off),
+    components(schemas(MeResponse, WorkspaceResponse, MemberResponse, AddMemberRequest, ChangeRoleRequest, ErrorResponse, ErrorBody,
+                       crate::api_listening::QueryResponse, crate::api_listening::AddQueryRequest,
+                       crate::api_listening::AddRuleRequest, crate::api_listening::CrisisRequest)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
 )]

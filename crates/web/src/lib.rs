@@ -9,6 +9,7 @@
 //! runs. The table is public so that a test can walk every route with every role.
 
 mod api;
+mod api_listening;
 mod error;
 mod format;
 mod i18n;
@@ -58,7 +59,7 @@ fn table(state: AppState) -> routes::RouteTable {
     let t = routes::RouteTable::new(state);
     let t = ops::routes(t);
     let t = pages::routes(t);
-    api::routes(t).get("/api/openapi.json", Access::Public, api::openapi_json)
+    api_listening::routes(api::routes(t)).get("/api/openapi.json", Access::Public, api::openapi_json)
 }
 
 /// The whole router, with the list of its routes and their access rules.

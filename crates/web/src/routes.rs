@@ -95,6 +95,16 @@ impl RouteTable {
         self.add(Method::PATCH, path, access, handler)
     }
 
+    /// Registers a PUT route.
+    pub fn put<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        access: Access,
+        handler: H,
+    ) -> Self {
+        self.add(Method::PUT, path, access, handler)
+    }
+
     /// Registers a DELETE route.
     pub fn delete<H: Handler<T, AppState>, T: 'static>(
         self,

@@ -400,7 +400,7 @@ async fn listening_queries_show_the_column_at_fault_and_mentions_render_inert() 
                 sentiment: Some(sentiment.into()),
                 sentiment_score: Some(0.5),
                 toxicity: Some(0.0),
-                published_at: Some(1_795_354_200_000),
+                published_at: Some(tutti_app::store::now_ms() - 3_600_000),
             };
             listening::insert_mention(&mut tx, &m).await.unwrap();
         }

@@ -27,6 +27,7 @@ fn member_may(action: Action, role: Role) -> bool {
         Action::ManageAdmins | Action::ManageWorkspace => &[Admin],
         Action::ViewListening => &[Admin, Smm, Cm, Analyst, Product],
         Action::ManageListening => &[Admin, Smm, Cm],
+        Action::ManageAlerting | Action::ManageCrisis => &[Admin, Smm],
         Action::CreateWorkspace | Action::ManageUsers => &[],
     };
     allowed.contains(&role)
@@ -67,7 +68,9 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 .replace("{workspace}", WS)
                 .replace("{user}", &s.target_id.to_string())
                 .replace("{token}", &"0".repeat(64))
-                .replace("{id}", "999999");
+                .replace("{id}", "999999")
+                .replace("{query}", "999999")
+                .replace("{rule}", "999999");
             for (caller, token) in &callers {
                 let mut req = t.client.request(spec.method.clone(), t.url(&path));
                 if let Some(token) = token {
@@ -75,7 +78,7 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 } else {
                     req = req.header(COOKIE, format!("tutti_csrf={csrf}"));
                 }
-                if matches!(spec.method, Method::POST | Method::PATCH | Method::DELETE) {
+                if matches!(spec.method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE) {
                     req = if path.starts_with("/api/") {
                         req.header(CONTENT_TYPE, "application/json").body("{}")
                     } else if path == "/login" {

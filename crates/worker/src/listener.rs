@@ -10,10 +10,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use std::sync::atomic::Ordering;
+
 use tokio::sync::{mpsc, watch};
-use tutti_bluesky::{BlueskyPost, Jetstream, JetstreamEvent, JetstreamStats};
+use tutti_bluesky::{
+    BlueskyPost, Firehose, FirehoseEvent, FirehoseStats, Jetstream, JetstreamEvent, JetstreamStats,
+};
 use tutti_feeds::{FeedCursor, FeedItem, FeedPoller, Poll};
 use tutti_listen::{Engine, Network, Post, Query};
+use tutti_mastodon::{MastodonEvent, MastodonPost, MastodonStats, StatusId, Streaming};
 use tutti_store::listening::{self, Mention};
 use tutti_store::{Store, StoreError};
 
@@ -54,6 +59,32 @@ impl From<BlueskyPost> for SourcePost {
     }
 }
 
+impl SourcePost {
+    /// The same post, as delivered by another source kind.
+    pub fn from_source(mut self, source: &'static str) -> SourcePost {
+        self.source = source;
+        self
+    }
+}
+
+impl From<MastodonPost> for SourcePost {
+    fn from(p: MastodonPost) -> Self {
+        SourcePost {
+            source: "mastodon",
+            external_id: p.uri,
+            url: p.url,
+            post: Post {
+                text: p.text,
+                author: p.acct,
+                lang: p.lang,
+                network: Network::Mastodon,
+                links: p.links,
+            },
+            published_at: Some(p.created_at.timestamp_millis()),
+        }
+    }
+}
+
 impl From<FeedItem> for SourcePost {
     fn from(i: FeedItem) -> Self {
         let text = if i.text.is_empty() { i.title.clone() } else { format!("{}\n{}", i.title, i.text) };
@@ -71,6 +102,24 @@ impl From<FeedItem> for SourcePost {
             published_at: i.published.map(|t| t.timestamp_millis()),
         }
     }
+}
+
+/// Posts matched and stored per transaction when replaying a file.
+const REPLAY_BATCH: usize = 1000;
+
+/// What a replay did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReplayStats {
+    /// Lines read (events).
+    pub events: u64,
+    /// Of which created posts.
+    pub posts: u64,
+    /// Lines skipped as malformed or oversized.
+    pub malformed: u64,
+    /// New mentions stored.
+    pub mentions: usize,
+    /// Wall-clock time, s.
+    pub seconds: f64,
 }
 
 /// The compiled queries, and the text each was compiled from.
@@ -242,44 +291,128 @@ impl Listener {
     pub async fn run_jetstream(
         &self,
         jetstream: Jetstream,
-        mut shutdown: watch::Receiver<bool>,
+        shutdown: watch::Receiver<bool>,
     ) -> Result<(), StoreError> {
         let address = jetstream.endpoint.clone();
-        let stored = listening::source(&mut *self.store.conn().await?, "jetstream", &address).await?;
-        let cursor = stored.and_then(|s| s.cursor).and_then(|c| c.parse::<i64>().ok());
-        let (tx, mut rx) = mpsc::channel(4096);
+        let cursor = self.stored_cursor("jetstream", &address).await?.and_then(|c| c.parse::<i64>().ok());
+        let (tx, rx) = mpsc::channel(4096);
         let stats = Arc::new(JetstreamStats::default());
         let task = tokio::spawn({
-            let stats = stats.clone();
-            let shutdown = shutdown.clone();
+            let (stats, shutdown) = (stats.clone(), shutdown.clone());
             async move { jetstream.run(cursor, tx, stats, shutdown).await }
         });
+        let lag = || Some(stats.lag_ms.load(Ordering::Relaxed) as i64);
+        self.follow("jetstream", &address, rx, shutdown, lag, |event: JetstreamEvent| {
+            let cursor = event.time_us().to_string();
+            match event {
+                JetstreamEvent::Post { post, .. } => (cursor, vec![SourcePost::from(*post)]),
+                _ => (cursor, Vec::new()),
+            }
+        })
+        .await?;
+        let _ = task.await;
+        Ok(())
+    }
+
+    /// Follows an AT Protocol `com.atproto.sync.subscribeRepos` endpoint (a PDS or a relay)
+    /// from its stored cursor until `shutdown`.
+    pub async fn run_firehose(
+        &self,
+        firehose: Firehose,
+        shutdown: watch::Receiver<bool>,
+    ) -> Result<(), StoreError> {
+        let address = firehose.endpoint.clone();
+        let cursor = self.stored_cursor("firehose", &address).await?.and_then(|c| c.parse::<i64>().ok());
+        let (tx, rx) = mpsc::channel(4096);
+        let stats = Arc::new(FirehoseStats::default());
+        let task = tokio::spawn({
+            let (stats, shutdown) = (stats.clone(), shutdown.clone());
+            async move { firehose.run(cursor, tx, stats, shutdown).await }
+        });
+        let lag = || Some(stats.lag_ms.load(Ordering::Relaxed) as i64);
+        self.follow("firehose", &address, rx, shutdown, lag, |event: FirehoseEvent| {
+            let cursor = event.cursor().to_string();
+            match event {
+                FirehoseEvent::Commit { posts, .. } => {
+                    (cursor, posts.into_iter().map(|p| SourcePost::from(p).from_source("firehose")).collect())
+                }
+                FirehoseEvent::Other { .. } => (cursor, Vec::new()),
+            }
+        })
+        .await?;
+        let _ = task.await;
+        Ok(())
+    }
+
+    /// Follows a Mastodon streaming timeline (public, local or hashtag) from its stored
+    /// cursor until `shutdown`; the client backfills from the timeline API on every
+    /// (re)connection, so nothing posted while disconnected is missed.
+    pub async fn run_mastodon(
+        &self,
+        streaming: Streaming,
+        shutdown: watch::Receiver<bool>,
+    ) -> Result<(), StoreError> {
+        let address = streaming.stream_url().to_string();
+        let cursor = self.stored_cursor("mastodon", &address).await?.and_then(|c| StatusId::parse(&c));
+        let (tx, rx) = mpsc::channel(4096);
+        let stats = Arc::new(MastodonStats::default());
+        let task = tokio::spawn({
+            let (stats, shutdown) = (stats.clone(), shutdown.clone());
+            async move { streaming.run(cursor, tx, stats, shutdown).await }
+        });
+        let lag = || Some(stats.lag_ms.load(Ordering::Relaxed) as i64);
+        self.follow("mastodon", &address, rx, shutdown, lag, |event: MastodonEvent| match event {
+            MastodonEvent::Post { cursor, post } => {
+                (cursor.as_str().to_owned(), vec![SourcePost::from(*post)])
+            }
+            // Edits and deletions do not move the cursor; an empty cursor keeps the last one.
+            _ => (String::new(), Vec::new()),
+        })
+        .await?;
+        let _ = task.await;
+        Ok(())
+    }
+
+    async fn stored_cursor(&self, kind: &str, address: &str) -> Result<Option<String>, StoreError> {
+        Ok(listening::source(&mut *self.store.conn().await?, kind, address).await?.and_then(|s| s.cursor))
+    }
+
+    /// Drains a source's events until the stream ends or `shutdown`: posts are matched and
+    /// stored in batches (every 500 posts or 250 ms), and after each batch is committed the
+    /// cursor of its last event is saved with the source's lag.
+    async fn follow<E>(
+        &self,
+        kind: &str,
+        address: &str,
+        mut rx: mpsc::Receiver<E>,
+        mut shutdown: watch::Receiver<bool>,
+        lag: impl Fn() -> Option<i64>,
+        split: impl Fn(E) -> (String, Vec<SourcePost>),
+    ) -> Result<(), StoreError> {
         let mut batch = Vec::new();
-        let mut last: Option<i64> = None;
+        let mut last: Option<String> = None;
         let mut delivered = 0i64;
         let mut flushed = Instant::now();
         let mut finished = false;
+        let take = |event: E, batch: &mut Vec<SourcePost>, last: &mut Option<String>, delivered: &mut i64| {
+            let (cursor, posts) = split(event);
+            if !cursor.is_empty() {
+                *last = Some(cursor);
+            }
+            *delivered += 1;
+            batch.extend(posts);
+        };
         while !finished {
             tokio::select! {
                 event = rx.recv() => match event {
-                    Some(event) => {
-                        last = Some(event.time_us());
-                        delivered += 1;
-                        if let JetstreamEvent::Post { post, .. } = event {
-                            batch.push(SourcePost::from(*post));
-                        }
-                    }
+                    Some(event) => take(event, &mut batch, &mut last, &mut delivered),
                     None => finished = true,
                 },
                 _ = tokio::time::sleep(Duration::from_millis(250)) => {}
                 _ = shutdown.changed() => {
                     // Keep what the stream already handed over, then stop.
                     while let Ok(event) = rx.try_recv() {
-                        last = Some(event.time_us());
-                        delivered += 1;
-                        if let JetstreamEvent::Post { post, .. } = event {
-                            batch.push(SourcePost::from(*post));
-                        }
+                        take(event, &mut batch, &mut last, &mut delivered);
                     }
                     finished = true;
                 }
@@ -287,26 +420,64 @@ impl Listener {
             if finished || batch.len() >= 500 || flushed.elapsed() >= Duration::from_millis(250) {
                 self.ingest(&batch).await?;
                 batch.clear();
-                if let (Some(c), true) = (last, delivered > 0) {
-                    let lag = stats.lag_ms.load(std::sync::atomic::Ordering::Relaxed) as i64;
+                if let (Some(c), true) = (&last, delivered > 0) {
                     let mut tx = self.store.begin().await?;
-                    listening::save_progress(
-                        &mut tx,
-                        "jetstream",
-                        &address,
-                        &c.to_string(),
-                        Some(lag),
-                        delivered,
-                    )
-                    .await?;
+                    listening::save_progress(&mut tx, kind, address, c, lag(), delivered).await?;
                     tx.commit().await?;
                     delivered = 0;
                 }
                 flushed = Instant::now();
             }
         }
-        let _ = task.await;
         Ok(())
+    }
+
+    /// Replays a file of Jetstream events (one JSON message per line, as recorded from a
+    /// Jetstream websocket) through the same path as a live stream: match, enrich, store in
+    /// batches, then save the last event's cursor under the source `replay`/`address`.
+    /// Malformed and oversized lines are counted and skipped.
+    pub async fn replay(
+        &self,
+        reader: impl std::io::BufRead,
+        address: &str,
+    ) -> Result<ReplayStats, StoreError> {
+        let started = Instant::now();
+        let mut stats = ReplayStats::default();
+        let mut batch = Vec::with_capacity(REPLAY_BATCH);
+        let mut last = None;
+        for line in reader.lines() {
+            let Ok(line) = line else {
+                stats.malformed += 1;
+                continue;
+            };
+            if line.trim().is_empty() {
+                continue;
+            }
+            stats.events += 1;
+            match tutti_bluesky::jetstream::parse_event(&line) {
+                Ok(event) => {
+                    last = Some(event.time_us());
+                    if let JetstreamEvent::Post { post, .. } = event {
+                        stats.posts += 1;
+                        batch.push(SourcePost::from(*post));
+                    }
+                }
+                Err(_) => stats.malformed += 1,
+            }
+            if batch.len() >= REPLAY_BATCH {
+                stats.mentions += self.ingest(&batch).await?;
+                batch.clear();
+            }
+        }
+        stats.mentions += self.ingest(&batch).await?;
+        if let Some(c) = last {
+            let mut tx = self.store.begin().await?;
+            listening::save_progress(&mut tx, "replay", address, &c.to_string(), None, stats.events as i64)
+                .await?;
+            tx.commit().await?;
+        }
+        stats.seconds = started.elapsed().as_secs_f64();
+        Ok(stats)
     }
 
     /// Polls one feed once from its stored cursor and stores what matched. Returns the number

@@ -30,6 +30,13 @@ const RETRY_EVERY: Duration = Duration::from_secs(10);
 pub struct SourceConfig {
     /// A Jetstream endpoint (`wss://…/subscribe`).
     pub jetstream: Option<String>,
+    /// AT Protocol services (a PDS or a relay) whose `subscribeRepos` firehose to follow.
+    pub firehoses: Vec<String>,
+    /// Mastodon timelines: `https://instance` (federated), `https://instance#local`, or
+    /// `https://instance#tag` (a hashtag).
+    pub mastodon: Vec<String>,
+    /// The access token for Mastodon instances that require one.
+    pub mastodon_token: Option<String>,
     /// RSS or Atom feeds.
     pub feeds: Vec<String>,
     /// Time between two polls of a feed.
@@ -39,7 +46,10 @@ pub struct SourceConfig {
 impl SourceConfig {
     /// Whether no source is configured.
     pub fn is_empty(&self) -> bool {
-        self.jetstream.is_none() && self.feeds.is_empty()
+        self.jetstream.is_none()
+            && self.feeds.is_empty()
+            && self.firehoses.is_empty()
+            && self.mastodon.is_empty()
     }
 }
 
@@ -66,6 +76,38 @@ pub async fn run_sources(
             leased(&l.store().clone(), "jetstream", &endpoint.clone(), &owner, rx, move |stop| {
                 let (l, endpoint) = (l.clone(), endpoint.clone());
                 async move { l.run_jetstream(tutti_bluesky::Jetstream::new(endpoint), stop).await }
+            })
+            .await
+        });
+    }
+    for service in config.firehoses.clone() {
+        let l = listener.clone();
+        let (owner, rx) = (owner.clone(), shutdown.clone());
+        let firehose = tutti_bluesky::Firehose::for_service(&service);
+        tasks.spawn(async move {
+            let address = firehose.endpoint.clone();
+            leased(&l.store().clone(), "firehose", &address, &owner, rx, move |stop| {
+                let (l, firehose) = (l.clone(), firehose.clone());
+                async move { l.run_firehose(firehose, stop).await }
+            })
+            .await
+        });
+    }
+    for spec in config.mastodon.clone() {
+        let streaming = match mastodon_stream(&spec, config.mastodon_token.clone()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(source = %spec, error = %e, "cannot follow this Mastodon timeline");
+                continue;
+            }
+        };
+        let l = listener.clone();
+        let (owner, rx) = (owner.clone(), shutdown.clone());
+        tasks.spawn(async move {
+            let address = streaming.stream_url().to_string();
+            leased(&l.store().clone(), "mastodon", &address, &owner, rx, move |stop| {
+                let (l, streaming) = (l.clone(), streaming.clone());
+                async move { l.run_mastodon(streaming, stop).await }
             })
             .await
         });
@@ -102,6 +144,21 @@ pub async fn run_sources(
         }
     }
     first_error.map_or(Ok(()), Err)
+}
+
+/// The Mastodon timeline a source spec names: `https://instance` (federated),
+/// `https://instance#local`, `https://instance#tag`.
+pub fn mastodon_stream(
+    spec: &str,
+    token: Option<String>,
+) -> Result<tutti_mastodon::Streaming, tutti_mastodon::ConfigError> {
+    let (instance, fragment) = spec.split_once('#').unwrap_or((spec, ""));
+    let stream = match fragment {
+        "" => tutti_mastodon::Stream::Public,
+        "local" => tutti_mastodon::Stream::PublicLocal,
+        tag => tutti_mastodon::Stream::Hashtag(tag.to_owned()),
+    };
+    tutti_mastodon::Streaming::new(instance, stream, token)
 }
 
 /// Runs `run` while holding the lease on the source `kind`/`address`, taking it when free,

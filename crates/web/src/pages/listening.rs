@@ -244,7 +244,8 @@ fn alert_views(alerts: Vec<Alert>, queries: &[SavedQuery], ctx: &Ctx) -> Vec<Ale
     alerts
         .into_iter()
         .map(|a| {
-            let query_name = queries.iter().find(|q| q.id == a.query_id).map(|q| q.name.clone()).unwrap_or_default();
+            let query_name =
+                queries.iter().find(|q| q.id == a.query_id).map(|q| q.name.clone()).unwrap_or_default();
             let headline = match a.kind.as_str() {
                 "volume" => t.targs(
                     "alert-volume",
@@ -252,7 +253,10 @@ fn alert_views(alerts: Vec<Alert>, queries: &[SavedQuery], ctx: &Ctx) -> Vec<Ale
                 ),
                 "negative_share" => t.targs(
                     "alert-negative",
-                    &[("share", &format!("{:.0}", a.observed * 100.0)), ("expected", &format!("{:.0}", a.expected * 100.0))],
+                    &[
+                        ("share", &format!("{:.0}", a.observed * 100.0)),
+                        ("expected", &format!("{:.0}", a.expected * 100.0)),
+                    ],
                 ),
                 _ => t.t1("alert-keyword", "n", &format!("{:.0}", a.observed)),
             };
@@ -317,7 +321,9 @@ pub struct MentionFilters {
 
 impl MentionFilters {
     fn filter(&self, since: Option<i64>) -> MentionFilter {
-        let keep = |v: &str, max: usize| Some(v.trim().chars().take(max).collect::<String>()).filter(|v| !v.is_empty());
+        let keep = |v: &str, max: usize| {
+            Some(v.trim().chars().take(max).collect::<String>()).filter(|v| !v.is_empty())
+        };
         MentionFilter {
             sentiment: keep(&self.sentiment, 3).filter(|s| ["neg", "neu", "pos"].contains(&s.as_str())),
             lang: keep(&self.lang, 8).map(|l| l.to_lowercase()),
@@ -331,7 +337,13 @@ impl MentionFilters {
     /// The filters as a query string, for links that keep them.
     fn query_string(&self) -> String {
         let mut pairs = Vec::new();
-        for (k, v) in [("sentiment", &self.sentiment), ("lang", &self.lang), ("source", &self.source), ("author", &self.author), ("period", &self.period)] {
+        for (k, v) in [
+            ("sentiment", &self.sentiment),
+            ("lang", &self.lang),
+            ("source", &self.source),
+            ("author", &self.author),
+            ("period", &self.period),
+        ] {
             if !v.is_empty() {
                 pairs.push(format!("{k}={}", urlencode(v)));
             }
@@ -362,13 +374,23 @@ async fn mentions_view(
     let slug = ctx.ws().workspace.slug.clone();
     let period = Period::from_code(&f.period);
     let now = tutti_app::store::now_ms();
-    let report = state.app.listening_report(&actor, &slug, query_id, period, now).await.map_err(|e| page_err(e, ctx))?;
-    let (_, mentions) = state
+    let report = state
         .app
-        .mentions(&actor, &slug, query_id, &MentionFilters { after: 0, ..f.clone() }.filter(Some(report.from)), 100)
+        .listening_report(&actor, &slug, query_id, period, now)
         .await
         .map_err(|e| page_err(e, ctx))?;
-    let last_id = mentions.iter().map(|m| m.id).max().unwrap_or(0);
+    let (_, mentions) = state
+        .app
+        .mentions(
+            &actor,
+            &slug,
+            query_id,
+            &MentionFilters { after: 0, ..f.clone() }.filter(Some(report.from)),
+            100,
+        )
+        .await
+        .map_err(|e| page_err(e, ctx))?;
+    let last_id = state.app.last_mention_id(&actor, &slug, query_id).await.map_err(|e| page_err(e, ctx))?;
     let rules = state.app.alert_rules(&actor, &slug, query_id).await.map_err(|e| page_err(e, ctx))?;
     let rules = rules
         .into_iter()
@@ -474,9 +496,18 @@ async fn add_rule(
     match state.app.add_alert_rule(&ctx.actor(), &slug, query_id, &form.kind, keyword, &deliver).await {
         Ok(_) => Ok(see_other(&format!("/w/{slug}/listening/{query_id}#rules-h"))),
         Err(e) => {
-            let error = form_error(e, &ctx)?;
+            // A keyword in the query language gets the parser's column, as queries do.
+            let detail = match &e {
+                tutti_app::AppError::Invalid(i) if i.code == "query_invalid" => Some(i.message.clone()),
+                _ => None,
+            };
+            let mut error = form_error(e, &ctx)?;
+            if let Some(d) = detail {
+                error.message = format!("{} {d}", error.message);
+            }
             let status = form_status(&error);
-            let page = mentions_view(&state, &ctx, query_id, MentionFilters::default(), error, form.keyword).await?;
+            let page =
+                mentions_view(&state, &ctx, query_id, MentionFilters::default(), error, form.keyword).await?;
             render(status, &page)
         }
     }
@@ -487,7 +518,11 @@ async fn remove_rule(
     Extension(ctx): Extension<Ctx>,
     Path((slug, query_id, rule_id)): Path<(String, i64, i64)>,
 ) -> Result<Response, WebError> {
-    state.app.remove_alert_rule(&ctx.actor(), &slug, query_id, rule_id).await.map_err(|e| page_err(e, &ctx))?;
+    state
+        .app
+        .remove_alert_rule(&ctx.actor(), &slug, query_id, rule_id)
+        .await
+        .map_err(|e| page_err(e, &ctx))?;
     Ok(see_other(&format!("/w/{slug}/listening/{query_id}#rules-h")))
 }
 
@@ -499,7 +534,10 @@ struct AlertsPage {
     alerts: Vec<AlertView>,
 }
 
-async fn alerts_page(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> Result<Response, WebError> {
+async fn alerts_page(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Response, WebError> {
     let actor = ctx.actor();
     let slug = ctx.ws().workspace.slug.clone();
     let queries = state.app.list_queries(&actor, &slug).await.map_err(|e| page_err(e, &ctx))?;
@@ -522,7 +560,10 @@ struct SettingsPage {
     error: FieldError,
 }
 
-async fn settings_page(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> Result<Response, WebError> {
+async fn settings_page(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Response, WebError> {
     let slug = ctx.ws().workspace.slug.clone();
     let settings = state.app.listening_settings(&ctx.actor(), &slug).await.map_err(|e| page_err(e, &ctx))?;
     let l = layout(&state, &ctx, ctx.tr().t("listening-settings"), "listening").await?;
@@ -584,7 +625,8 @@ async fn save_settings(
         ),
         Err(e) => {
             let error = form_error(e, &ctx)?;
-            let settings = state.app.listening_settings(&ctx.actor(), &slug).await.map_err(|e| page_err(e, &ctx))?;
+            let settings =
+                state.app.listening_settings(&ctx.actor(), &slug).await.map_err(|e| page_err(e, &ctx))?;
             render(
                 form_status(&error),
                 &SettingsPage {

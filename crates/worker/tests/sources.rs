@@ -1,0 +1,61 @@
+//! Source leases: with several processes configured with the same source, one follows it at
+//! a time, a dead holder's lease passes on when it runs out, and a replayed Jetstream file
+//! stores each mention once however often it is replayed.
+
+use tutti_store::listening;
+use tutti_store::now_ms;
+
+#[tokio::test]
+async fn one_process_holds_a_source_and_an_expired_lease_passes_on() {
+    for db in tutti_test_support::every_backend().await {
+        let store = db.open().await;
+        let lease = |owner: &'static str, now: i64| {
+            let store = store.clone();
+            async move {
+                let mut tx = store.begin().await.unwrap();
+                let held = listening::lease_source(
+                    &mut tx,
+                    "jetstream",
+                    "wss://j.example",
+                    owner,
+                    now,
+                    now + 30_000,
+                )
+                .await
+                .unwrap();
+                tx.commit().await.unwrap();
+                held
+            }
+        };
+        let t = now_ms();
+        assert!(lease("a", t).await, "[{}] a free source is taken", db.label());
+        assert!(!lease("b", t + 1_000).await, "a held source is refused to another process");
+        assert!(lease("a", t + 10_000).await, "the holder renews");
+        assert!(!lease("b", t + 39_000).await, "the renewed lease still runs");
+        assert!(lease("b", t + 40_001).await, "an expired lease passes on");
+        assert!(!lease("a", t + 41_000).await, "the old holder has lost it");
+        let mut tx = store.begin().await.unwrap();
+        listening::release_source(&mut tx, "jetstream", "wss://j.example", "b").await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(lease("a", t + 42_000).await, "a released source is free at once");
+    }
+}
+
+#[tokio::test]
+async fn replaying_a_jetstream_file_twice_stores_each_mention_once() {
+    for db in tutti_test_support::every_backend().await {
+        let store = db.open().await;
+        let app = tutti_app::App::new(store.clone(), tutti_app::AppConfig::default());
+        let op = tutti_app::Actor::Operator;
+        let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
+        app.add_query(&op, &ws.slug, "Marque", "\"maison lumière\" OR #luminaire", "brand").await.unwrap();
+        let listener = tutti_worker::listener::Listener::load(store.clone()).await.unwrap();
+        let file = include_str!("../../bluesky/tests/data/jetstream.jsonl");
+        let hostile = "{\"did\": 1}\nnot json at all\n";
+        let first = listener.replay(format!("{file}{hostile}").as_bytes(), "test").await.unwrap();
+        assert!(first.mentions > 0 && first.malformed == 2, "{first:?}");
+        let second = listener.replay(file.as_bytes(), "test").await.unwrap();
+        assert_eq!(second.mentions, 0, "[{}] a replay stores nothing twice", db.label());
+        assert_eq!(first.events, second.events + 2);
+    }
+}
