@@ -34,6 +34,55 @@ pub struct ServeArgs {
 pub struct WorkerArgs {
     #[command(flatten)]
     sources: crate::listen::SourceArgs,
+    /// The address people open Tutti at, for links in alerts.
+    #[arg(long, env = "TUTTI_PUBLIC_URL", default_value = "http://localhost:8080")]
+    public_url: String,
+    /// SMTP server for alert e-mails (none: alerts are not e-mailed).
+    #[arg(long, env = "TUTTI_SMTP_HOST")]
+    smtp_host: Option<String>,
+    /// SMTP port.
+    #[arg(long, env = "TUTTI_SMTP_PORT", default_value_t = 587)]
+    smtp_port: u16,
+    /// SMTP security: starttls, tls or none.
+    #[arg(long, env = "TUTTI_SMTP_SECURITY", default_value = "starttls")]
+    smtp_security: String,
+    /// SMTP user name.
+    #[arg(long, env = "TUTTI_SMTP_USERNAME")]
+    smtp_username: Option<String>,
+    /// SMTP password.
+    #[arg(long, env = "TUTTI_SMTP_PASSWORD", hide_env_values = true)]
+    smtp_password: Option<String>,
+    /// The sender of alert e-mails.
+    #[arg(long, env = "TUTTI_SMTP_FROM", default_value = "tutti@localhost")]
+    smtp_from: String,
+}
+
+impl WorkerArgs {
+    /// Links and the SMTP server for alerts; a malformed SMTP setting names its option.
+    fn alerting(&self) -> anyhow::Result<tutti_worker::alerting::AlertingConfig> {
+        let smtp = match &self.smtp_host {
+            None => None,
+            Some(host) => {
+                let security = match self.smtp_security.as_str() {
+                    "starttls" => tutti_alerts::SmtpSecurity::StartTls,
+                    "tls" => tutti_alerts::SmtpSecurity::Tls,
+                    "none" => tutti_alerts::SmtpSecurity::None,
+                    other => anyhow::bail!("--smtp-security: {other:?} is not starttls, tls or none"),
+                };
+                let settings = tutti_alerts::SmtpSettings {
+                    host: host.clone(),
+                    port: self.smtp_port,
+                    security,
+                    username: self.smtp_username.clone(),
+                    password: self.smtp_password.clone(),
+                    from: self.smtp_from.clone(),
+                };
+                settings.validate().map_err(|e| anyhow::anyhow!("SMTP settings: {e}"))?;
+                Some(settings)
+            }
+        };
+        Ok(tutti_worker::alerting::AlertingConfig { public_url: self.public_url.clone(), smtp })
+    }
 }
 
 /// Starts what a worker process runs: the job loop, and the listening sources when some are
@@ -44,7 +93,8 @@ async fn start_worker(
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let name = default_worker_name();
-    let mut tasks = vec![tokio::spawn(Worker::new(store.clone(), name.clone()).run(stop.clone()))];
+    let worker = Worker::new(store.clone(), name.clone()).with_alerting(args.alerting()?);
+    let mut tasks = vec![tokio::spawn(worker.run(stop.clone()))];
     let config = args.sources.config();
     if !config.is_empty() {
         let listener = std::sync::Arc::new(tutti_worker::listener::Listener::load(store.clone()).await?);

@@ -289,7 +289,6 @@ async fn listen_matches_posts_created_on_the_local_reference_network() {
         warmups += 1;
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    let before = mentions_now(&dir).await.len();
     let sent = Instant::now();
     let uri = net
         .create_post(&jwt, &did, "Luminaria: la lampe est arrivée cassée, service client injoignable")
@@ -306,9 +305,18 @@ async fn listen_matches_posts_created_on_the_local_reference_network() {
     assert_eq!(stored.source, "firehose");
     assert_eq!(stored.author.as_deref(), Some(did.as_str()));
     assert_eq!(stored.sentiment.as_deref(), Some("neg"));
-    net.create_post(&jwt, &did, "Rien à voir : une lampe sans marque").await;
+    let other = net.create_post(&jwt, &did, "Rien à voir : une lampe sans marque").await;
+    // A last matching post, to know that the one before it went through the listener.
+    let marker = net.create_post(&jwt, &did, "Luminaria : lampe réparée, merci").await;
+    let start = Instant::now();
+    while !mentions_now(&dir).await.iter().any(|m| m.external_id == marker) {
+        assert!(start.elapsed() < Duration::from_secs(10), "the last post was not matched");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     interrupt(child).await;
-    assert_eq!(mentions_now(&dir).await.len(), before + 1, "only matching posts are stored");
+    let all = mentions_now(&dir).await;
+    assert!(!all.iter().any(|m| m.external_id == other), "a post the query does not match is not stored");
+    assert_eq!(all.iter().filter(|m| m.external_id == uri).count(), 1, "stored once");
 }
 
 async fn mentions_now(dir: &TempDir) -> Vec<listening::Mention> {

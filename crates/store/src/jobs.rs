@@ -108,3 +108,12 @@ pub async fn retry_later(db: &mut Db, id: i64, worker: &str, error: &str, retry_
     .rows_affected();
     Ok(n == 1)
 }
+
+/// Deletes jobs finished before `before`; returns how many.
+pub async fn purge_done(db: &mut Db, before: i64) -> Result<u64> {
+    Ok(sqlx::query("DELETE FROM jobs WHERE done_at IS NOT NULL AND done_at < $1")
+        .bind(before)
+        .execute(db)
+        .await?
+        .rows_affected())
+}

@@ -128,6 +128,15 @@ pub async fn by_slug(db: &mut Db, slug: &str) -> Result<Workspace> {
     workspace(&row)
 }
 
+/// The workspace with this id.
+pub async fn by_id(db: &mut Db, id: i64) -> Result<Workspace> {
+    let row = sqlx::query("SELECT id, slug, name, timezone, created_at FROM workspaces WHERE id = $1")
+        .bind(id)
+        .fetch_one(db)
+        .await?;
+    workspace(&row)
+}
+
 /// Every workspace, by name.
 pub async fn list(db: &mut Db) -> Result<Vec<Workspace>> {
     let rows = sqlx::query("SELECT id, slug, name, timezone, created_at FROM workspaces ORDER BY name")

@@ -7,6 +7,7 @@
 //! error is stored on the job and the job is retried later, so a bad job cannot crash a worker
 //! or block the queue behind it.
 
+pub mod alerting;
 pub mod listener;
 pub mod sources;
 
@@ -15,7 +16,9 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tracing::{debug, error, info, warn};
 use tutti_store::jobs::{self, Job};
-use tutti_store::{auth, now_ms, Store, StoreError};
+use tutti_store::{auth, listening, now_ms, Store, StoreError};
+
+use crate::alerting::{AlertingConfig, AlertingError};
 
 /// The queue of the hourly clean-up job.
 pub const HOUSEKEEPING_QUEUE: &str = "housekeeping";
@@ -40,6 +43,8 @@ const IDLE_PAUSE: Duration = Duration::from_secs(1);
 const FAILURES_KEPT_MS: i64 = 24 * 3_600_000;
 
 const HOUR_MS: i64 = 3_600_000;
+
+const MINUTE_MS: i64 = 60_000;
 
 /// What stopped the worker from taking or settling a job.
 ///
@@ -83,6 +88,9 @@ enum JobError {
     /// The database failed while the job ran.
     #[error("storage failed: {0}")]
     Store(#[from] StoreError),
+    /// Evaluating or delivering alerts failed.
+    #[error(transparent)]
+    Alerting(#[from] AlertingError),
 }
 
 /// A worker: a name that it writes on the jobs it claims, and the store holding the queue.
@@ -90,13 +98,20 @@ enum JobError {
 pub struct Worker {
     store: Store,
     name: String,
+    alerting: AlertingConfig,
 }
 
 impl Worker {
     /// Creates a worker; `name` must be unique among live workers (see
     /// [`default_worker_name`]), because a lease only protects a job against other names.
     pub fn new(store: Store, name: String) -> Worker {
-        Worker { store, name }
+        Worker { store, name, alerting: AlertingConfig::default() }
+    }
+
+    /// The same worker, delivering alerts with `config` (links, SMTP server).
+    pub fn with_alerting(mut self, config: AlertingConfig) -> Worker {
+        self.alerting = config;
+        self
     }
 
     /// The name written on the jobs this worker claims.
@@ -167,6 +182,16 @@ impl Worker {
         Ok(id)
     }
 
+    /// Enqueues the evaluation of alert rules for the minute containing `now_ms`, unless a
+    /// worker already did.
+    pub async fn schedule_alerts(&self, now_ms: i64) -> Result<Option<i64>, WorkerError> {
+        let key = format!("{}:{}", alerting::EVALUATE_QUEUE, now_ms.div_euclid(MINUTE_MS));
+        let mut tx = self.store.begin().await?;
+        let id = jobs::enqueue(&mut tx, alerting::EVALUATE_QUEUE, Some(&key), "{}", now_ms).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(id)
+    }
+
     /// Runs jobs until `shutdown` holds `true` or its sender is dropped.
     ///
     /// Each round schedules the hour's housekeeping (once per hour per worker; the database
@@ -177,6 +202,7 @@ impl Worker {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         info!(worker = %self.name, "worker started");
         let mut scheduled_hour = None;
+        let mut scheduled_minute = None;
         loop {
             if *shutdown.borrow() {
                 break;
@@ -187,6 +213,13 @@ impl Worker {
                 match self.schedule_housekeeping(now).await {
                     Ok(_) => scheduled_hour = Some(hour),
                     Err(err) => error!(worker = %self.name, %err, "cannot schedule housekeeping"),
+                }
+            }
+            let minute = now.div_euclid(MINUTE_MS);
+            if scheduled_minute != Some(minute) {
+                match self.schedule_alerts(now).await {
+                    Ok(_) => scheduled_minute = Some(minute),
+                    Err(err) => error!(worker = %self.name, %err, "cannot schedule the alert rules"),
                 }
             }
             match self.run_once().await {
@@ -212,17 +245,33 @@ impl Worker {
     async fn execute(&self, job: &Job) -> Result<(), JobError> {
         match job.queue.as_str() {
             HOUSEKEEPING_QUEUE => self.housekeeping().await,
+            alerting::EVALUATE_QUEUE => {
+                alerting::evaluate(&self.store, now_ms()).await?;
+                Ok(())
+            }
+            alerting::DELIVER_QUEUE => {
+                match alerting::deliver(&self.store, &self.alerting, &job.payload).await {
+                    Err(e) if job.attempts >= alerting::MAX_DELIVERY_ATTEMPTS => {
+                        error!(worker = %self.name, job = job.id, error = %e, "alert delivery given up");
+                        Ok(())
+                    }
+                    other => Ok(other?),
+                }
+            }
             other => Err(JobError::UnknownQueue(other.to_owned())),
         }
     }
 
-    /// Deletes expired sessions and invitations, and sign-in failures older than a day.
+    /// Deletes expired sessions and invitations, sign-in failures older than a day, and
+    /// mentions older than their workspace's retention.
     async fn housekeeping(&self) -> Result<(), JobError> {
         let now = now_ms();
         let mut tx = self.store.begin().await?;
         let purged = auth::purge_expired(&mut tx, now, now - FAILURES_KEPT_MS).await?;
+        let mentions = listening::purge_mentions(&mut tx, now).await?;
+        jobs::purge_done(&mut tx, now - FAILURES_KEPT_MS).await?;
         tx.commit().await.map_err(StoreError::from)?;
-        info!(worker = %self.name, purged, "housekeeping done");
+        info!(worker = %self.name, purged, mentions, "housekeeping done");
         Ok(())
     }
 }

@@ -1,0 +1,188 @@
+//! Alerting end to end over the database: a burst on a brand query raises volume and
+//! negative-share alerts once (however many workers evaluate it), a keyword rule raises one
+//! alert per batch of matching mentions, and the webhook delivery arrives signed.
+
+use std::sync::{Arc, Mutex};
+
+use tutti_app::{Actor, App, AppConfig};
+use tutti_store::alerts;
+use tutti_store::listening::{self, Mention};
+use tutti_worker::alerting::{self, AlertingConfig, BUCKET_MS};
+use tutti_worker::Worker;
+
+fn mention(query_id: i64, n: usize, text: &str, sentiment: &str, at: i64) -> Mention {
+    Mention {
+        id: 0,
+        query_id,
+        source: "jetstream".into(),
+        external_id: format!("at://did:plc:x/app.bsky.feed.post/{n}"),
+        url: None,
+        author: Some(format!("did:plc:{}", n % 7)),
+        text: text.into(),
+        lang: Some("fr".into()),
+        sentiment: Some(sentiment.into()),
+        sentiment_score: Some(0.0),
+        toxicity: Some(0.0),
+        published_at: Some(at),
+    }
+}
+
+/// Stores mentions as if they had arrived at their publication time.
+async fn arrive(store: &tutti_store::Store, mentions: &[Mention]) {
+    let mut tx = store.begin().await.unwrap();
+    for m in mentions {
+        listening::insert_mention(&mut tx, m).await.unwrap();
+    }
+    sqlx::query("UPDATE mentions SET matched_at = published_at").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_burst_on_a_brand_query_alerts_once_and_is_delivered_signed() {
+    for db in tutti_test_support::every_backend().await {
+        let store = db.open().await;
+        let app = App::new(store.clone(), AppConfig::default());
+        let op = Actor::Operator;
+        let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
+        let q = app.add_query(&op, &ws.slug, "Marque", "lumiere", "brand").await.unwrap();
+
+        // A receiver that checks every signature.
+        let received: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+        let (secret_tx, secret_rx) = tokio::sync::watch::channel(String::new());
+        let seen = received.clone();
+        let hook = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let (seen, secret) = (seen.clone(), secret_rx.borrow().clone());
+                async move {
+                    let sig =
+                        headers.get("x-tutti-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
+                    let now = chrono::Utc::now().timestamp();
+                    if tutti_alerts::webhook::verify(
+                        secret.as_bytes(),
+                        sig,
+                        &body,
+                        now,
+                        std::time::Duration::from_secs(300),
+                    )
+                    .is_err()
+                    {
+                        return axum::http::StatusCode::UNAUTHORIZED;
+                    }
+                    seen.lock().unwrap().push(serde_json::from_slice(&body).unwrap());
+                    axum::http::StatusCode::OK
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, hook).await.unwrap() });
+        let change = tutti_app::listening::SettingsChange {
+            retention_days: "90".into(),
+            webhook_url: url,
+            alert_emails: String::new(),
+            new_secret: false,
+        };
+        let (_, secret) = app.update_listening_settings(&op, &ws.slug, &change).await.unwrap();
+        secret_tx.send(secret.unwrap()).unwrap();
+        app.add_alert_rule(&op, &ws.slug, q.id, "spike", None, &["webhook".to_owned()]).await.unwrap();
+
+        // Two weeks of calm: three mentions per quarter hour, one negative in ten.
+        let now = tutti_store::now_ms();
+        let end = now.div_euclid(BUCKET_MS) * BUCKET_MS;
+        let mut history = Vec::new();
+        let mut n = 0;
+        let mut bucket = end - 14 * 86_400_000;
+        while bucket < end - BUCKET_MS {
+            for k in 0..3 {
+                let sentiment = if n % 10 == 0 { "neg" } else { "neu" };
+                history.push(mention(q.id, n, "la lampe lumiere", sentiment, bucket + k * 1000));
+                n += 1;
+            }
+            bucket += BUCKET_MS;
+        }
+        // Then, in the last closed quarter hour, forty complaints.
+        for k in 0..40 {
+            history.push(mention(
+                q.id,
+                n,
+                "lumiere : lampe cassée, remboursez-moi",
+                "neg",
+                end - BUCKET_MS + k * 1000,
+            ));
+            n += 1;
+        }
+        arrive(&store, &history).await;
+
+        // Two workers evaluate at once: the alerts are raised once.
+        let (a, b) = tokio::join!(alerting::evaluate(&store, now), alerting::evaluate(&store, now));
+        let raised = a.unwrap() + b.unwrap();
+        let list = app.alerts(&op, &ws.slug, None, 10).await.unwrap();
+        assert_eq!(list.len(), raised, "[{}]", db.label());
+        let kinds: Vec<&str> = list.iter().map(|a| a.kind.as_str()).collect();
+        assert!(kinds.contains(&"volume") && kinds.contains(&"negative_share"), "[{}] {kinds:?}", db.label());
+        let volume = list.iter().find(|a| a.kind == "volume").unwrap();
+        assert_eq!(volume.observed, 40.0);
+        assert!(volume.expected < 5.0, "{}", volume.expected);
+        assert!(volume.crisis_suggested, "a brand query's alert offers crisis mode");
+        assert!(volume.samples.len() == 5 && volume.samples[0].text.contains("cassée"));
+        assert_eq!(
+            alerting::evaluate(&store, now).await.unwrap(),
+            0,
+            "evaluated buckets are not evaluated again"
+        );
+
+        // The worker delivers each alert once, signed.
+        let worker = Worker::new(store.clone(), "w".into())
+            .with_alerting(AlertingConfig { public_url: "https://tutti.example".into(), smtp: None });
+        while let Some(outcome) = worker.run_once().await.unwrap() {
+            assert!(matches!(outcome, tutti_worker::JobOutcome::Done(_)), "{outcome:?}");
+        }
+        let got = received.lock().unwrap().clone();
+        assert_eq!(got.len(), list.len(), "one signed delivery per alert");
+        assert!(got
+            .iter()
+            .all(|p| p.to_string().contains("https://tutti.example/w/maison-lumiere/listening/")));
+        drop(app);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_keyword_rule_alerts_on_new_matching_mentions_only() {
+    for db in tutti_test_support::every_backend().await {
+        let store = db.open().await;
+        let app = App::new(store.clone(), AppConfig::default());
+        let op = Actor::Operator;
+        let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
+        let q = app.add_query(&op, &ws.slug, "Concurrent", "globex", "competitor").await.unwrap();
+        let now = tutti_store::now_ms();
+        arrive(&store, &[mention(q.id, 1, "globex rappel produit", "neg", now - 60_000)]).await;
+        app.add_alert_rule(&op, &ws.slug, q.id, "keyword", Some("rappel OR intoxication"), &[])
+            .await
+            .unwrap();
+        assert_eq!(
+            alerting::evaluate(&store, now).await.unwrap(),
+            0,
+            "mentions older than the rule do not alert"
+        );
+        arrive(
+            &store,
+            &[
+                mention(q.id, 2, "globex : intoxication après le repas", "neg", now - 1000),
+                mention(q.id, 3, "globex nouveau magasin", "pos", now - 900),
+                mention(q.id, 4, "Rappel de produits chez globex", "neg", now - 800),
+            ],
+        )
+        .await;
+        assert_eq!(alerting::evaluate(&store, now).await.unwrap(), 1);
+        let list = alerts::alerts_of(&mut *store.conn().await.unwrap(), ws.id, Some(q.id), 10).await.unwrap();
+        assert_eq!(
+            (list[0].kind.as_str(), list[0].observed, list[0].crisis_suggested),
+            ("keyword", 2.0, false)
+        );
+        assert_eq!(alerting::evaluate(&store, now).await.unwrap(), 0);
+        drop(app);
+        store.close().await;
+    }
+}
