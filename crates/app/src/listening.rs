@@ -580,18 +580,29 @@ fn series(
 type Counts = Vec<(String, usize)>;
 
 fn top_terms_and_hashtags(texts: &[String], n: usize) -> (Counts, Counts) {
-    let mut terms: HashMap<String, usize> = HashMap::new();
+    // Terms count without case or accents and show in their most frequent written form.
+    let mut terms: HashMap<String, (HashMap<String, usize>, usize)> = HashMap::new();
     // Hashtags count case-insensitively and show as first written.
     let mut tags: HashMap<String, (String, usize)> = HashMap::new();
     for text in texts {
-        for t in tutti_nlp::terms(text) {
-            *terms.entry(t).or_default() += 1;
+        for (folded, written) in tutti_nlp::term_forms(text) {
+            let entry = terms.entry(folded).or_default();
+            *entry.0.entry(written).or_default() += 1;
+            entry.1 += 1;
         }
         for h in tutti_nlp::entities(text).hashtags {
             tags.entry(h.to_lowercase()).or_insert_with(|| (h.clone(), 0)).1 += 1;
         }
     }
-    let mut terms: Vec<(String, usize)> = terms.into_iter().filter(|(_, c)| *c >= 2).collect();
+    let mut terms: Vec<(String, usize)> = terms
+        .into_values()
+        .filter(|(_, c)| *c >= 2)
+        .map(|(forms, c)| {
+            let shown =
+                forms.into_iter().max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0))).map(|f| f.0);
+            (shown.unwrap_or_default(), c)
+        })
+        .collect();
     terms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     terms.truncate(n);
     let mut tags: Vec<(String, usize)> = tags.into_values().collect();

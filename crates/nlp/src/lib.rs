@@ -61,7 +61,7 @@ use serde::{Deserialize, Serialize};
 pub use entities::{entities, Entities};
 pub use lang::{detect_lang, Lang, UnknownLang};
 pub use sentiment::{sentiment, Label, Sentiment, NEUTRAL_BAND};
-pub use terms::terms;
+pub use terms::{term_forms, terms};
 pub use toxicity::{toxicity, Toxicity, FLAG_THRESHOLD};
 
 /// Everything the enrichment says about one post.

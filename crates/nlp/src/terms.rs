@@ -14,6 +14,12 @@ static STOP: LazyLock<HashSet<String>> = LazyLock::new(|| {
 /// The content words of `text`, folded (lower case, no accents), in order, repeats kept.
 /// French elision is split off (`l'application` gives `application`).
 pub fn terms(text: &str) -> Vec<String> {
+    term_forms(text).into_iter().map(|(folded, _)| folded).collect()
+}
+
+/// [`terms`], each with the word as written, in lower case (`cassée` for `cassee`), to show
+/// people the form they would write.
+pub fn term_forms(text: &str) -> Vec<(String, String)> {
     let spans = crate::entities::scan(text);
     let mut out = Vec::new();
     let mut last = 0;
@@ -30,7 +36,7 @@ pub fn terms(text: &str) -> Vec<String> {
             }
             let folded = fold(word);
             if !STOP.contains(&folded) {
-                out.push(folded);
+                out.push((folded, word.to_lowercase()));
             }
         }
     }

@@ -273,33 +273,119 @@ async fn setup_invite_and_role_refusal_in_a_real_browser() {
             submit(&c, "form[action='/w/maison-lumiere/listening'] button[type=submit]").await;
             let mentions_path = path(&c).await;
             let query_id: i64 = mentions_path.rsplit('/').next().unwrap().parse().unwrap();
-            let mut tx = t.app.store().begin().await.unwrap();
+            let op = tutti_app::Actor::Operator;
+            let rival =
+                t.app.add_query(&op, "maison-lumiere", "Lumina", "lumina", "competitor").await.unwrap();
+            let now = tutti_app::store::now_ms();
             let samples = [
-                ("did:plc:claire", "Ma lampe Maison Lumière est arrivée cassée, et le service client ne répond pas. Très déçue.", "neg", "fr"),
+                ("did:plc:claire", "Ma lampe Maison Lumière est arrivée cassée, et le service client ne répond pas. Très déçue. #livraison", "neg", "fr"),
                 ("did:plc:tom", "Just got the Maison Lumière desk lamp, the warm light is lovely #luminaire", "pos", "en"),
                 ("did:plc:ines", "Quelqu'un connaît la lampe Maison Lumière ? Elle vaut le coup ?", "neu", "fr"),
+                ("did:plc:marc", "Livraison Maison Lumière encore en retard, troisième fois ce mois-ci #livraison", "neg", "fr"),
+                ("did:plc:sofia", "La nouvelle lampe de chevet Maison Lumière est superbe, lumière très douce", "pos", "fr"),
             ];
-            for (i, (author, text, sentiment, lang)) in samples.into_iter().enumerate() {
-                let m = tutti_app::store::listening::Mention {
-                    id: 0,
-                    query_id,
-                    source: "jetstream".into(),
-                    external_id: format!("at://{author}/app.bsky.feed.post/{i}"),
-                    url: Some(format!("https://bsky.app/profile/{author}/post/{i}")),
-                    author: Some(author.into()),
-                    text: text.into(),
-                    lang: Some(lang.into()),
-                    sentiment: Some(sentiment.into()),
-                    sentiment_score: Some(0.0),
-                    toxicity: Some(0.0),
-                    published_at: Some(1_795_354_200_000 + i as i64 * 60_000),
-                };
-                tutti_app::store::listening::insert_mention(&mut tx, &m).await.unwrap();
+            let mut tx = t.app.store().begin().await.unwrap();
+            for i in 0..60usize {
+                let (author, text, sentiment, lang) = samples[(i * 7) % samples.len()];
+                // Spread over the week, busier in the last two days.
+                let ago =
+                    if i < 30 { (i as i64) * 1_700_000 } else { (i as i64 - 30) * 17_000_000 + 172_800_000 };
+                for (q, kind) in [(query_id, "brand"), (rival.id, "competitor")] {
+                    if kind == "competitor" && i % 3 != 0 {
+                        continue;
+                    }
+                    let m = tutti_app::store::listening::Mention {
+                        id: 0,
+                        query_id: q,
+                        source: if i % 4 == 0 { "mastodon".into() } else { "firehose".into() },
+                        external_id: format!("at://{author}/app.bsky.feed.post/{kind}{i}"),
+                        url: Some(format!("https://bsky.app/profile/{author}/post/{i}")),
+                        author: Some(author.into()),
+                        text: if kind == "brand" {
+                            text.into()
+                        } else {
+                            text.replace("Maison Lumière", "Lumina")
+                        },
+                        lang: Some(lang.into()),
+                        sentiment: Some(sentiment.into()),
+                        sentiment_score: Some(0.0),
+                        toxicity: Some(0.0),
+                        published_at: Some(now - ago),
+                    };
+                    tutti_app::store::listening::insert_mention(&mut tx, &m).await.unwrap();
+                }
             }
             tx.commit().await.unwrap();
             c.goto(&t.url(&mentions_path)).await.unwrap();
-            assert!(text(&c).await.contains("le service client ne répond pas"));
-            shot(&c, "en-1440-mentions").await;
+            let page = text(&c).await;
+            assert!(page.contains("le service client ne répond pas") && page.contains("Share of voice"));
+            shot(&c, "en-1440-listening-report").await;
+
+            // An alert rule with a malformed keyword is refused at its field; a good one is kept.
+            click(&c, "input[name=kind][value=keyword]").await;
+            fill(&c, "#r-keyword", "cassée AND").await;
+            submit(&c, "form[action$='/rules'] button[type=submit]").await;
+            assert!(
+                c.find(Locator::Css("#r-keyword-error")).await.is_ok(),
+                "the keyword error is shown at its field"
+            );
+            click(&c, "input[name=kind][value=keyword]").await;
+            fill(&c, "#r-keyword", "cassée OR remboursement").await;
+            click(&c, "input[name=webhook]").await;
+            submit(&c, "form[action$='/rules'] button[type=submit]").await;
+            assert!(text(&c).await.contains("Keywords: cassée OR remboursement"));
+
+            // A spike alert on the brand offers crisis mode; the admin turns it on.
+            let ws = t.app.list_workspaces(&op).await.unwrap()[0].0.id;
+            let mut tx = t.app.store().begin().await.unwrap();
+            tutti_app::store::alerts::insert_alert(
+                &mut tx,
+                &tutti_app::store::alerts::Alert {
+                    id: 0,
+                    workspace_id: ws,
+                    query_id,
+                    rule_id: None,
+                    kind: "negative_share".into(),
+                    observed: 0.82,
+                    expected: 0.12,
+                    window_start: now - 900_000,
+                    window_end: now,
+                    samples: vec![tutti_app::store::alerts::AlertSample {
+                        author: "did:plc:claire".into(),
+                        text: "Ma lampe Maison Lumière est arrivée cassée <script>alert(1)</script>".into(),
+                        url: None,
+                    }],
+                    crisis_suggested: true,
+                    created_at: now,
+                },
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            c.goto(&t.url("/w/maison-lumiere/alerts")).await.unwrap();
+            assert!(text(&c).await.contains("82 % negative (usually 12 %)"));
+            shot(&c, "en-1440-alerts").await;
+            submit(&c, ".alert form button[type=submit]").await;
+            assert!(text(&c).await.contains("Crisis mode is on."), "the banner shows");
+            shot(&c, "en-1440-crisis-on").await;
+            c.set_window_size(NARROW.0, NARROW.1).await.unwrap();
+            c.goto(&t.url(&mentions_path)).await.unwrap();
+            shot(&c, "en-390-listening-report").await;
+            c.set_window_size(WIDE.0, WIDE.1).await.unwrap();
+            c.goto(&t.url("/w/maison-lumiere/listening-settings")).await.unwrap();
+            shot(&c, "en-1440-listening-settings").await;
+            submit(&c, ".crisis-banner button[type=submit]").await;
+            assert!(!text(&c).await.contains("Crisis mode is on."), "crisis mode ended");
+
+            // The CM reads the same report in French.
+            click(&c, ".usermenu summary").await;
+            submit(&c, ".usermenu button[type=submit]").await;
+            fill(&c, "#email", "lucas@maison-lumiere.fr").await;
+            fill(&c, "#password", common::PASSWORD).await;
+            submit(&c, "button[type=submit]").await;
+            c.goto(&t.url(&mentions_path)).await.unwrap();
+            assert!(text(&c).await.contains("Part de voix"));
+            shot(&c, "fr-1440-listening-report").await;
         }
         c.close().await.unwrap();
     }
