@@ -88,6 +88,12 @@ impl App {
         Ok((query, mentions))
     }
 
+    /// The listening sources of the instance, with their place, lag and errors.
+    pub async fn listening_sources(&self, actor: &Actor, slug: &str) -> Result<Vec<listening::SourceState>, AppError> {
+        self.workspace_access(actor, slug, Action::ViewListening).await?;
+        Ok(listening::sources(&mut *self.store.conn().await?).await?)
+    }
+
     /// The id of the query's latest stored mention (0 when none): where a live list starts.
     pub async fn last_mention_id(&self, actor: &Actor, slug: &str, query_id: i64) -> Result<i64, AppError> {
         let (_, query) = self.query_of(actor, slug, query_id, Action::ViewListening).await?;

@@ -104,18 +104,19 @@ pub async fn source(db: &mut Db, kind: &str, address: &str) -> Result<Option<Sou
         .bind(address)
         .fetch_optional(db)
         .await?;
-    row.map(|r| {
-        Ok(SourceState {
-            kind: r.try_get("kind")?,
-            address: r.try_get("address")?,
-            cursor: r.try_get("cursor")?,
-            lag_ms: r.try_get("lag_ms")?,
-            delivered: r.try_get("delivered")?,
-            errors: r.try_get("errors")?,
-            last_error: r.try_get("last_error")?,
-        })
+    row.as_ref().map(source_state).transpose()
+}
+
+fn source_state(r: &sqlx::any::AnyRow) -> Result<SourceState> {
+    Ok(SourceState {
+        kind: r.try_get("kind")?,
+        address: r.try_get("address")?,
+        cursor: r.try_get("cursor")?,
+        lag_ms: r.try_get("lag_ms")?,
+        delivered: r.try_get("delivered")?,
+        errors: r.try_get("errors")?,
+        last_error: r.try_get("last_error")?,
     })
-    .transpose()
 }
 
 /// Records a source's progress: its new cursor, lag, and how many items it delivered.
@@ -500,17 +501,5 @@ pub async fn sources(db: &mut Db) -> Result<Vec<SourceState>> {
     )
     .fetch_all(db)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(SourceState {
-                kind: r.try_get("kind")?,
-                address: r.try_get("address")?,
-                cursor: r.try_get("cursor")?,
-                lag_ms: r.try_get("lag_ms")?,
-                delivered: r.try_get("delivered")?,
-                errors: r.try_get("errors")?,
-                last_error: r.try_get("last_error")?,
-            })
-        })
-        .collect()
+    rows.iter().map(source_state).collect()
 }

@@ -46,6 +46,7 @@ struct QueriesPage {
     can_manage: bool,
     can_alerting: bool,
     alerts: Vec<AlertView>,
+    sources: Vec<(tutti_app::store::listening::SourceState, &'static str)>,
     kinds: Vec<(&'static str, String)>,
     name: String,
     query: String,
@@ -69,6 +70,15 @@ async fn view(
     let queries = state.app.list_queries(&ctx.actor(), &slug).await.map_err(|e| page_err(e, ctx))?;
     let alerts = state.app.alerts(&ctx.actor(), &slug, None, 5).await.map_err(|e| page_err(e, ctx))?;
     let alerts = alert_views(alerts, &queries, ctx);
+    let sources = state.app.listening_sources(&ctx.actor(), &slug).await.map_err(|e| page_err(e, ctx))?;
+    let sources = sources
+        .into_iter()
+        .filter(|s| s.kind != "replay")
+        .map(|s| {
+            let name = source_name(&s.kind);
+            (s, name)
+        })
+        .collect();
     let l = layout(state, ctx, t.t("nav-listening"), "listening").await?;
     Ok(QueriesPage {
         l,
@@ -77,6 +87,7 @@ async fn view(
         can_manage: ctx.ws().allows(Action::ManageListening),
         can_alerting: ctx.ws().allows(Action::ManageAlerting),
         alerts,
+        sources,
         kinds: QUERY_KINDS.iter().map(|k| (*k, t.t(&format!("listening-kind-{k}")))).collect(),
         name,
         query,
