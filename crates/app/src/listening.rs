@@ -89,7 +89,11 @@ impl App {
     }
 
     /// The listening sources of the instance, with their place, lag and errors.
-    pub async fn listening_sources(&self, actor: &Actor, slug: &str) -> Result<Vec<listening::SourceState>, AppError> {
+    pub async fn listening_sources(
+        &self,
+        actor: &Actor,
+        slug: &str,
+    ) -> Result<Vec<listening::SourceState>, AppError> {
         self.workspace_access(actor, slug, Action::ViewListening).await?;
         Ok(listening::sources(&mut *self.store.conn().await?).await?)
     }

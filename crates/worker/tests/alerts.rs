@@ -176,7 +176,7 @@ async fn a_keyword_rule_alerts_on_new_matching_mentions_only() {
         )
         .await;
         assert_eq!(alerting::evaluate(&store, now).await.unwrap(), 1);
-        let list = alerts::alerts_of(&mut *store.conn().await.unwrap(), ws.id, Some(q.id), 10).await.unwrap();
+        let list = alerts::alerts_of(&mut store.conn().await.unwrap(), ws.id, Some(q.id), 10).await.unwrap();
         assert_eq!(
             (list[0].kind.as_str(), list[0].observed, list[0].crisis_suggested),
             ("keyword", 2.0, false)

@@ -2,6 +2,7 @@
 //! a time, a dead holder's lease passes on when it runs out, and a replayed Jetstream file
 //! stores each mention once however often it is replayed.
 
+use futures_util::StreamExt;
 use tutti_store::listening;
 use tutti_store::now_ms;
 
@@ -58,4 +59,65 @@ async fn replaying_a_jetstream_file_twice_stores_each_mention_once() {
         assert_eq!(second.mentions, 0, "[{}] a replay stores nothing twice", db.label());
         assert_eq!(first.events, second.events + 2);
     }
+}
+
+// A Mastodon timeline, served by a local server replaying an event recorded from a real
+// Mastodon server, ends up as a mention with its author and source.
+#[tokio::test]
+async fn a_mastodon_timeline_is_matched_and_stored() {
+    let db = tutti_test_support::sqlite();
+    let store = db.open().await;
+    let app = tutti_app::App::new(store.clone(), tutti_app::AppConfig::default());
+    let op = tutti_app::Actor::Operator;
+    let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
+    app.add_query(&op, &ws.slug, "Test", "\"stream test\"", "brand").await.unwrap();
+    let sse = include_str!("../../mastodon/tests/data/public_local.sse");
+    let server = axum::Router::new()
+        .route(
+            "/api/v1/streaming/public/local",
+            axum::routing::get(move || async move {
+                // The recorded events, then an open stream until the client leaves.
+                let body = futures_stream(sse);
+                ([("content-type", "text/event-stream")], axum::body::Body::from_stream(body))
+            }),
+        )
+        .route(
+            "/api/v1/timelines/public",
+            axum::routing::get(|| async { axum::Json(serde_json::json!([])) }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, server).await.unwrap() });
+
+    let l = std::sync::Arc::new(tutti_worker::listener::Listener::load(store.clone()).await.unwrap());
+    let streaming = tutti_worker::sources::mastodon_stream(&format!("{base}#local"), None).unwrap();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn({
+        let l = l.clone();
+        async move { l.run_mastodon(streaming, stopped).await }
+    });
+    let start = std::time::Instant::now();
+    let found = loop {
+        let q = listening::active_queries(&mut store.conn().await.unwrap()).await.unwrap()[0].id;
+        let m = listening::mentions_of(&mut store.conn().await.unwrap(), q, &Default::default(), 10)
+            .await
+            .unwrap();
+        if m.len() >= 2 || start.elapsed() > std::time::Duration::from_secs(15) {
+            break m;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    stop.send(true).unwrap();
+    task.await.unwrap().unwrap();
+    // The two recorded statuses say "SSE text-only stream test" and "SSE media-only stream test".
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found.iter().all(|m| m.source == "mastodon" && m.text.contains("stream test")));
+    assert!(found.iter().all(|m| m.author.as_deref().unwrap_or_default().starts_with("mastodonpy_test@")));
+}
+
+fn futures_stream(
+    sse: &'static str,
+) -> impl futures_util::Stream<Item = Result<axum::body::Bytes, std::convert::Infallible>> {
+    futures_util::stream::iter([Ok(axum::body::Bytes::from_static(sse.as_bytes()))])
+        .chain(futures_util::stream::pending())
 }
