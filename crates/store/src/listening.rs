@@ -146,15 +146,22 @@ pub async fn save_progress(
 
 /// Records a source's error.
 pub async fn save_error(db: &mut Db, kind: &str, address: &str, error: &str) -> Result<()> {
+    add_errors(db, kind, address, 1, error).await
+}
+
+/// Records `n` errors of a source (malformed events skipped, dropped connections), with the
+/// message that describes them.
+pub async fn add_errors(db: &mut Db, kind: &str, address: &str, n: i64, error: &str) -> Result<()> {
     sqlx::query(
-        "INSERT INTO listening_sources (kind, address, errors, last_error, updated_at) VALUES ($1, $2, 1, $3, $4) \
-         ON CONFLICT (kind, address) DO UPDATE SET errors = listening_sources.errors + 1, last_error = excluded.last_error, \
-         updated_at = excluded.updated_at",
+        "INSERT INTO listening_sources (kind, address, errors, last_error, updated_at) VALUES ($1, $2, $5, $3, $4) \
+         ON CONFLICT (kind, address) DO UPDATE SET errors = listening_sources.errors + excluded.errors, \
+         last_error = excluded.last_error, updated_at = excluded.updated_at",
     )
     .bind(kind)
     .bind(address)
     .bind(error)
     .bind(crate::now_ms())
+    .bind(n)
     .execute(db)
     .await?;
     Ok(())

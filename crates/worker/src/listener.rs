@@ -104,6 +104,17 @@ impl From<FeedItem> for SourcePost {
     }
 }
 
+/// What a source's client counted so far.
+#[derive(Debug, Clone, Copy, Default)]
+struct Health {
+    /// How far behind the source the last event was, ms.
+    lag_ms: Option<i64>,
+    /// Events skipped as malformed or oversized, and error frames.
+    skipped: u64,
+    /// Dropped connections.
+    reconnects: u64,
+}
+
 /// Posts matched and stored per transaction when replaying a file.
 const REPLAY_BATCH: usize = 1000;
 
@@ -301,8 +312,12 @@ impl Listener {
             let (stats, shutdown) = (stats.clone(), shutdown.clone());
             async move { jetstream.run(cursor, tx, stats, shutdown).await }
         });
-        let lag = || Some(stats.lag_ms.load(Ordering::Relaxed) as i64);
-        self.follow("jetstream", &address, rx, shutdown, lag, |event: JetstreamEvent| {
+        let health = || Health {
+            lag_ms: Some(stats.lag_ms.load(Ordering::Relaxed) as i64),
+            skipped: stats.skipped.load(Ordering::Relaxed),
+            reconnects: stats.reconnects.load(Ordering::Relaxed),
+        };
+        self.follow("jetstream", &address, rx, shutdown, health, |event: JetstreamEvent| {
             let cursor = event.time_us().to_string();
             match event {
                 JetstreamEvent::Post { post, .. } => (cursor, vec![SourcePost::from(*post)]),
@@ -329,8 +344,12 @@ impl Listener {
             let (stats, shutdown) = (stats.clone(), shutdown.clone());
             async move { firehose.run(cursor, tx, stats, shutdown).await }
         });
-        let lag = || Some(stats.lag_ms.load(Ordering::Relaxed) as i64);
-        self.follow("firehose", &address, rx, shutdown, lag, |event: FirehoseEvent| {
+        let health = || Health {
+            lag_ms: Some(stats.lag_ms.load(Ordering::Relaxed) as i64),
+            skipped: stats.skipped.load(Ordering::Relaxed) + stats.errors.load(Ordering::Relaxed),
+            reconnects: stats.reconnects.load(Ordering::Relaxed),
+        };
+        self.follow("firehose", &address, rx, shutdown, health, |event: FirehoseEvent| {
             let cursor = event.cursor().to_string();
             match event {
                 FirehoseEvent::Commit { posts, .. } => {
@@ -360,8 +379,12 @@ impl Listener {
             let (stats, shutdown) = (stats.clone(), shutdown.clone());
             async move { streaming.run(cursor, tx, stats, shutdown).await }
         });
-        let lag = || Some(stats.lag_ms.load(Ordering::Relaxed) as i64);
-        self.follow("mastodon", &address, rx, shutdown, lag, |event: MastodonEvent| match event {
+        let health = || Health {
+            lag_ms: Some(stats.lag_ms.load(Ordering::Relaxed) as i64),
+            skipped: stats.malformed.load(Ordering::Relaxed),
+            reconnects: stats.reconnects.load(Ordering::Relaxed),
+        };
+        self.follow("mastodon", &address, rx, shutdown, health, |event: MastodonEvent| match event {
             MastodonEvent::Post { cursor, post } => {
                 (cursor.as_str().to_owned(), vec![SourcePost::from(*post)])
             }
@@ -386,9 +409,10 @@ impl Listener {
         address: &str,
         mut rx: mpsc::Receiver<E>,
         mut shutdown: watch::Receiver<bool>,
-        lag: impl Fn() -> Option<i64>,
+        health: impl Fn() -> Health,
         split: impl Fn(E) -> (String, Vec<SourcePost>),
     ) -> Result<(), StoreError> {
+        let mut reported = Health::default();
         let mut batch = Vec::new();
         let mut last: Option<String> = None;
         let mut delivered = 0i64;
@@ -420,11 +444,24 @@ impl Listener {
             if finished || batch.len() >= 500 || flushed.elapsed() >= Duration::from_millis(250) {
                 self.ingest(&batch).await?;
                 batch.clear();
+                let now = health();
                 if let (Some(c), true) = (&last, delivered > 0) {
                     let mut tx = self.store.begin().await?;
-                    listening::save_progress(&mut tx, kind, address, c, lag(), delivered).await?;
+                    listening::save_progress(&mut tx, kind, address, c, now.lag_ms, delivered).await?;
                     tx.commit().await?;
                     delivered = 0;
+                }
+                let new =
+                    (now.skipped + now.reconnects).saturating_sub(reported.skipped + reported.reconnects);
+                if new > 0 {
+                    let message = format!(
+                        "{} events skipped as malformed or oversized, {} reconnections since this process started",
+                        now.skipped, now.reconnects
+                    );
+                    let mut tx = self.store.begin().await?;
+                    listening::add_errors(&mut tx, kind, address, new as i64, &message).await?;
+                    tx.commit().await?;
+                    reported = now;
                 }
                 flushed = Instant::now();
             }

@@ -121,3 +121,54 @@ fn futures_stream(
     futures_util::stream::iter([Ok(axum::body::Bytes::from_static(sse.as_bytes()))])
         .chain(futures_util::stream::pending())
 }
+
+#[tokio::test]
+async fn housekeeping_deletes_mentions_past_their_workspaces_retention() {
+    for db in tutti_test_support::every_backend().await {
+        let store = db.open().await;
+        let app = tutti_app::App::new(store.clone(), tutti_app::AppConfig::default());
+        let op = tutti_app::Actor::Operator;
+        let mut queries = Vec::new();
+        for (name, days) in [("Court", "7"), ("Long", "365")] {
+            let ws = app.create_workspace(&op, name, "Europe/Paris").await.unwrap();
+            let change =
+                tutti_app::listening::SettingsChange { retention_days: days.into(), ..Default::default() };
+            app.update_listening_settings(&op, &ws.slug, &change).await.unwrap();
+            queries.push(app.add_query(&op, &ws.slug, "Marque", "acme", "brand").await.unwrap().id);
+        }
+        let day = 86_400_000;
+        let mut tx = store.begin().await.unwrap();
+        for (i, q) in queries.iter().enumerate() {
+            for (j, age) in [1, 10, 400].into_iter().enumerate() {
+                let m = listening::Mention {
+                    id: 0,
+                    query_id: *q,
+                    source: "rss".into(),
+                    external_id: format!("{i}-{j}"),
+                    url: None,
+                    author: None,
+                    text: "acme".into(),
+                    lang: None,
+                    sentiment: None,
+                    sentiment_score: None,
+                    toxicity: None,
+                    published_at: Some(now_ms() - age * day),
+                };
+                listening::insert_mention(&mut tx, &m).await.unwrap();
+            }
+        }
+        sqlx::query("UPDATE mentions SET matched_at = published_at").execute(&mut *tx).await.unwrap();
+        let purged = listening::purge_mentions(&mut tx, now_ms()).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            purged,
+            3,
+            "[{}] 10 and 400 days in the 7-day workspace, 400 days in the other",
+            db.label()
+        );
+        let mut conn = store.conn().await.unwrap();
+        let short = listening::mentions_of(&mut conn, queries[0], &Default::default(), 10).await.unwrap();
+        let long = listening::mentions_of(&mut conn, queries[1], &Default::default(), 10).await.unwrap();
+        assert_eq!((short.len(), long.len()), (1, 2));
+    }
+}
