@@ -98,6 +98,16 @@ impl App {
         Ok(listening::sources(&mut *self.store.conn().await?).await?)
     }
 
+    /// The verified handles of the Bluesky authors of these mentions (public information,
+    /// read for mentions the caller was allowed to list).
+    pub async fn author_handles(&self, mentions: &[Mention]) -> Result<HashMap<String, String>, AppError> {
+        let mut dids: Vec<String> =
+            mentions.iter().filter_map(|m| m.author.clone()).filter(|a| a.starts_with("did:")).collect();
+        dids.sort();
+        dids.dedup();
+        Ok(tutti_store::identities::handles(&mut *self.store.conn().await?, &dids).await?)
+    }
+
     /// The id of the query's latest stored mention (0 when none): where a live list starts.
     pub async fn last_mention_id(&self, actor: &Actor, slug: &str, query_id: i64) -> Result<i64, AppError> {
         let (_, query) = self.query_of(actor, slug, query_id, Action::ViewListening).await?;
@@ -138,10 +148,17 @@ impl App {
         let mut db = self.store.conn().await?;
         let raw = listening::volume(&mut db, query_id, from, now + 1, QUARTER_MS).await?;
         let series = series(&raw, from, now, period, tz);
-        let top_authors = listening::top_authors(&mut db, query_id, from, 10)
-            .await?
+        let top: Vec<(String, i64, i64)> = listening::top_authors(&mut db, query_id, from, 10).await?;
+        let names: Vec<String> = top.iter().map(|(a, _, _)| a.clone()).collect();
+        let handles = tutti_store::identities::handles(&mut db, &names).await?;
+        let top_authors = top
             .into_iter()
-            .map(|(author, mentions, negative)| AuthorCount { author, mentions, negative })
+            .map(|(author, mentions, negative)| AuthorCount {
+                handle: handles.get(&author).cloned(),
+                author,
+                mentions,
+                negative,
+            })
             .collect();
         let texts = listening::recent_texts(&mut db, query_id, from, 2000).await?;
         let (top_terms, top_hashtags) = top_terms_and_hashtags(&texts, 12);
@@ -487,6 +504,8 @@ impl VolumePoint {
 pub struct AuthorCount {
     /// The author as the source names them.
     pub author: String,
+    /// Their verified handle, for Bluesky authors whose DID was resolved.
+    pub handle: Option<String>,
     /// Their mentions in the period.
     pub mentions: i64,
     /// Of which negative.

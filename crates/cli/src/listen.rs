@@ -156,6 +156,15 @@ pub struct SourceArgs {
     /// Seconds between two polls of the feeds.
     #[arg(long, env = "TUTTI_FEED_EVERY", default_value_t = 300)]
     pub feed_every: u64,
+    /// The PLC directory, to find the handles of Bluesky authors.
+    #[arg(long, env = "TUTTI_PLC_URL", default_value = "https://plc.directory")]
+    pub plc_url: String,
+    /// A service answering com.atproto.identity.resolveHandle, to verify those handles.
+    #[arg(long, env = "TUTTI_HANDLE_RESOLVER", default_value = "https://bsky.social")]
+    pub handle_resolver: String,
+    /// Leave Bluesky authors as DIDs (no lookups).
+    #[arg(long, env = "TUTTI_NO_HANDLES")]
+    pub no_handles: bool,
 }
 
 impl SourceArgs {
@@ -168,6 +177,8 @@ impl SourceArgs {
             mastodon_token: self.mastodon_token.clone(),
             feeds: self.feeds.clone(),
             feed_every: Duration::from_secs(self.feed_every.max(10)),
+            identity: (!self.no_handles && (self.jetstream.is_some() || !self.firehoses.is_empty()))
+                .then(|| tutti_worker::identity::IdentityResolver::new(&self.plc_url, &self.handle_resolver)),
         }
     }
 }

@@ -274,7 +274,15 @@ async fn listen_matches_posts_created_on_the_local_reference_network() {
     let child = Command::new(env!("CARGO_BIN_EXE_tutti"))
         .arg("--data-dir")
         .arg(dir.path())
-        .args(["listen", "--firehose", &net.pds_url])
+        .args([
+            "listen",
+            "--firehose",
+            &net.pds_url,
+            "--plc-url",
+            &net.plc_url,
+            "--handle-resolver",
+            &net.pds_url,
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -313,6 +321,23 @@ async fn listen_matches_posts_created_on_the_local_reference_network() {
         assert!(start.elapsed() < Duration::from_secs(10), "the last post was not matched");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // The author's DID is resolved to the handle its DID document claims, checked both ways.
+    let start = Instant::now();
+    let handle = loop {
+        let store =
+            Store::open(&format!("sqlite://{}", dir.path().join("tutti.db").display())).await.unwrap();
+        let found =
+            tutti_store::identities::handles(&mut store.conn().await.unwrap(), std::slice::from_ref(&did))
+                .await
+                .unwrap();
+        store.close().await;
+        if let Some(h) = found.get(&did) {
+            break h.clone();
+        }
+        assert!(start.elapsed() < Duration::from_secs(15), "the author's handle was not resolved");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(handle, "alice.test");
     interrupt(child).await;
     let all = mentions_now(&dir).await;
     assert!(!all.iter().any(|m| m.external_id == other), "a post the query does not match is not stored");

@@ -14,6 +14,7 @@
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod identities;
 pub mod jobs;
 pub mod listening;
 pub mod users;

@@ -16,7 +16,7 @@ use tutti_alerts::{Baseline, BaselineConfig, Bucket, KeywordAlert, SmtpSettings,
 use tutti_listen::{Network, Post};
 use tutti_store::alerts::{self, Alert, AlertSample, RuleToCheck};
 use tutti_store::listening::{self, Mention};
-use tutti_store::{jobs, users, workspaces, Store, StoreError};
+use tutti_store::{identities, jobs, users, workspaces, Store, StoreError};
 
 /// The queue of the once-a-minute evaluation of alert rules.
 pub const EVALUATE_QUEUE: &str = "alerts";
@@ -117,7 +117,9 @@ async fn evaluate_spikes(store: &Store, r: &RuleToCheck, now: i64) -> Result<usi
                 let samples =
                     listening::arrived_between(&mut conn, r.rule.query_id, bucket, bucket + BUCKET_MS, 5)
                         .await?;
-                found.push(alert(r, kind, s.observed, s.expected, bucket, bucket + BUCKET_MS, &samples, now));
+                let handles = identities::handles(&mut conn, &authors_of(&samples)).await?;
+                let window = (bucket, bucket + BUCKET_MS);
+                found.push(alert(r, kind, s.observed, s.expected, window, &samples, &handles, now));
             }
         }
         bucket += BUCKET_MS;
@@ -143,7 +145,17 @@ async fn evaluate_keywords(store: &Store, r: &RuleToCheck, now: i64) -> Result<u
     if !hits.is_empty() {
         let samples: Vec<Mention> = hits.iter().take(5).map(|m| (*m).clone()).collect();
         let start = hits.iter().filter_map(|m| m.published_at).min().unwrap_or(now);
-        found.push(alert(r, "keyword", hits.len() as f64, 0.0, start.min(now), now, &samples, now));
+        let handles = identities::handles(&mut *store.conn().await?, &authors_of(&samples)).await?;
+        found.push(alert(
+            r,
+            "keyword",
+            hits.len() as f64,
+            0.0,
+            (start.min(now), now),
+            &samples,
+            &handles,
+            now,
+        ));
     }
     settle(store, r, mark, last, None, found).await
 }
@@ -189,9 +201,9 @@ fn alert(
     kind: &str,
     observed: f64,
     expected: f64,
-    window_start: i64,
-    window_end: i64,
+    (window_start, window_end): (i64, i64),
     samples: &[Mention],
+    handles: &HashMap<String, String>,
     now: i64,
 ) -> Alert {
     Alert {
@@ -207,7 +219,11 @@ fn alert(
         samples: samples
             .iter()
             .map(|m| AlertSample {
-                author: tutti_alerts::message::clean_text(m.author.as_deref().unwrap_or_default(), 200),
+                author: {
+                    let raw = m.author.as_deref().unwrap_or_default();
+                    let shown = handles.get(raw).map(|h| format!("@{h}")).unwrap_or_else(|| raw.to_owned());
+                    tutti_alerts::message::clean_text(&shown, 200)
+                },
                 text: tutti_alerts::message::clean_text(&m.text, 280),
                 url: m.url.clone(),
             })
@@ -216,6 +232,11 @@ fn alert(
         crisis_suggested: r.query_kind == "brand",
         created_at: now,
     }
+}
+
+/// The authors of these mentions.
+fn authors_of(mentions: &[Mention]) -> Vec<String> {
+    mentions.iter().filter_map(|m| m.author.clone()).collect()
 }
 
 /// What a keyword rule reads of a stored mention.

@@ -8,6 +8,7 @@
 //! or block the queue behind it.
 
 pub mod alerting;
+pub mod identity;
 pub mod listener;
 pub mod sources;
 

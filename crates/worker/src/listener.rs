@@ -149,6 +149,10 @@ struct Index {
 pub struct Listener {
     store: Store,
     index: RwLock<Index>,
+    /// Where the DIDs of new Bluesky authors go to have their handle resolved, and the other
+    /// end, until a resolver takes it (see [`Listener::author_queue`]).
+    identities: mpsc::Sender<String>,
+    author_queue: std::sync::Mutex<Option<mpsc::Receiver<String>>>,
 }
 
 /// How often a running listener looks for queries added, changed or removed.
@@ -157,7 +161,13 @@ pub const RELOAD_EVERY: Duration = Duration::from_secs(5);
 impl Listener {
     /// Compiles every active query.
     pub async fn load(store: Store) -> Result<Listener, StoreError> {
-        let listener = Listener { store, index: RwLock::new(Index::default()) };
+        let (identities, queue) = mpsc::channel(4096);
+        let listener = Listener {
+            store,
+            index: RwLock::new(Index::default()),
+            identities,
+            author_queue: std::sync::Mutex::new(Some(queue)),
+        };
         listener.sync_queries().await?;
         // Everything goes into the main index at once; later changes go through `reload`.
         listener.write().engine.rebuild();
@@ -239,6 +249,13 @@ impl Listener {
         Ok(true)
     }
 
+    /// The DIDs of the Bluesky authors of new mentions, for a resolver to find their handles
+    /// (see [`crate::identity`]); the first caller gets the queue, later ones none. Without a
+    /// taker, authors beyond the queue's capacity are simply not resolved.
+    pub fn author_queue(&self) -> Option<mpsc::Receiver<String>> {
+        self.author_queue.lock().ok()?.take()
+    }
+
     /// The store mentions go to.
     pub fn store(&self) -> &Store {
         &self.store
@@ -290,10 +307,21 @@ impl Listener {
         }
         let mut tx = self.store.begin().await?;
         let mut new = 0;
+        let mut authors = Vec::new();
         for m in &found {
-            new += listening::insert_mention(&mut tx, m).await? as usize;
+            if listening::insert_mention(&mut tx, m).await? {
+                new += 1;
+                authors.extend(m.author.iter().filter(|a| a.starts_with("did:")).cloned());
+            }
         }
         tx.commit().await?;
+        authors.sort();
+        authors.dedup();
+        for did in authors {
+            // A full queue only delays a handle: the author is sent again with their next
+            // mention.
+            let _ = self.identities.try_send(did);
+        }
         Ok(new)
     }
 

@@ -39,6 +39,9 @@ pub struct SourceConfig {
     pub mastodon_token: Option<String>,
     /// RSS or Atom feeds.
     pub feeds: Vec<String>,
+    /// Where Bluesky authors' handles are resolved: the PLC directory and a service that
+    /// answers `resolveHandle`. None leaves authors as DIDs.
+    pub identity: Option<crate::identity::IdentityResolver>,
     /// Time between two polls of a feed.
     pub feed_every: Duration,
 }
@@ -62,6 +65,13 @@ pub async fn run_sources(
     shutdown: watch::Receiver<bool>,
 ) -> Result<(), StoreError> {
     let mut tasks = tokio::task::JoinSet::new();
+    if let Some((resolver, queue)) = config.identity.clone().zip(listener.author_queue()) {
+        let (store, rx) = (listener.store().clone(), shutdown.clone());
+        tasks.spawn(async move {
+            crate::identity::run_resolver(store, resolver, queue, rx).await;
+            Ok(())
+        });
+    }
     {
         let (l, rx) = (listener.clone(), shutdown.clone());
         tasks.spawn(async move {

@@ -172,3 +172,42 @@ async fn housekeeping_deletes_mentions_past_their_workspaces_retention() {
         assert_eq!((short.len(), long.len()), (1, 2));
     }
 }
+
+// A DID document may claim any handle: the claim is kept only if the handle resolves back to
+// the same DID.
+#[tokio::test]
+async fn a_handle_is_kept_only_when_it_resolves_back_to_the_did() {
+    let server =
+        axum::Router::new()
+            .route(
+                "/{did}",
+                axum::routing::get(|axum::extract::Path(did): axum::extract::Path<String>| async move {
+                    let handle =
+                        if did.ends_with("honest") { "alice.example.com" } else { "brand.example.com" };
+                    axum::Json(serde_json::json!({"id": did, "alsoKnownAs": [format!("at://{handle}")]}))
+                }),
+            )
+            .route(
+                "/xrpc/com.atproto.identity.resolveHandle",
+                axum::routing::get(
+                    |axum::extract::Query(q): axum::extract::Query<
+                        std::collections::HashMap<String, String>,
+                    >| async move {
+                        let did = if q["handle"] == "alice.example.com" {
+                            "did:plc:honest"
+                        } else {
+                            "did:plc:thebrand"
+                        };
+                        axum::Json(serde_json::json!({"did": did}))
+                    },
+                ),
+            );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, server).await.unwrap() });
+    let resolver = tutti_worker::identity::IdentityResolver::new(&base, &base);
+    assert_eq!(resolver.resolve("did:plc:honest").await.as_deref(), Some("alice.example.com"));
+    assert_eq!(resolver.resolve("did:plc:impostor").await, None, "a handle owned by another DID is refused");
+    assert_eq!(resolver.resolve("did:web:../../etc").await, None, "a malformed did:web is not fetched");
+    assert_eq!(resolver.resolve("not-a-did").await, None);
+}

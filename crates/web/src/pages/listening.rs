@@ -151,14 +151,18 @@ async fn add_query(
 #[derive(Debug, Clone)]
 pub struct MentionView {
     m: Mention,
+    /// `@handle` for a Bluesky author whose handle is known, else the author as stored.
+    author_label: Option<String>,
     when: String,
     iso: String,
     sentiment_word: String,
     source_name: &'static str,
 }
 
-fn mention_view(m: Mention, ctx: &Ctx) -> MentionView {
+fn mention_view(m: Mention, ctx: &Ctx, handles: &std::collections::HashMap<String, String>) -> MentionView {
     let t = ctx.tr();
+    let author_label =
+        m.author.as_ref().map(|a| handles.get(a).map(|h| format!("@{h}")).unwrap_or_else(|| a.clone()));
     let at = m.published_at.unwrap_or_default();
     let tz = &ctx.me().timezone;
     MentionView {
@@ -166,6 +170,7 @@ fn mention_view(m: Mention, ctx: &Ctx) -> MentionView {
         iso: if at > 0 { format::iso(at) } else { String::new() },
         sentiment_word: t.t(&format!("sentiment-{}", m.sentiment.as_deref().unwrap_or("neu"))),
         source_name: source_name(&m.source),
+        author_label,
         m,
     }
 }
@@ -429,7 +434,10 @@ async fn mentions_view(
         bars,
         max,
         report,
-        mentions: mentions.into_iter().map(|m| mention_view(m, ctx)).collect(),
+        mentions: {
+            let handles = state.app.author_handles(&mentions).await.map_err(|e| page_err(e, ctx))?;
+            mentions.into_iter().map(|m| mention_view(m, ctx, &handles)).collect()
+        },
         last_id,
         filter_query: f.query_string(),
         f: MentionFilters { period: period.code().to_owned(), ..f },
@@ -471,7 +479,10 @@ async fn live_mentions(
         &MentionItems {
             slug,
             query_id,
-            mentions: mentions.into_iter().map(|m| mention_view(m, &ctx)).collect(),
+            mentions: {
+                let handles = state.app.author_handles(&mentions).await.map_err(|e| page_err(e, &ctx))?;
+                mentions.into_iter().map(|m| mention_view(m, &ctx, &handles)).collect()
+            },
             last_id,
             filter_query,
         },
