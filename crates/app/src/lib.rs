@@ -12,6 +12,7 @@ mod crisis;
 pub mod demo;
 mod error;
 pub mod listening;
+pub mod publishing;
 pub mod secrets;
 mod team;
 

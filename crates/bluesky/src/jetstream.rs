@@ -1,4 +1,6 @@
 //! The Jetstream client: event parsing, and a connection loop that resumes from its cursor.
+//! Events come as JSON text, or, when asked with `compress=true`, as binary messages compressed
+//! with zstd and Jetstream's own dictionary.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -13,6 +15,8 @@ use tokio_tungstenite::tungstenite::Message;
 pub const MAX_EVENT_BYTES: usize = 64 * 1024;
 /// The longest post text kept, in bytes (Bluesky's own limit).
 pub const MAX_TEXT_BYTES: usize = 3_000;
+/// The zstd dictionary Jetstream compresses its events with (see `zstd/README.md`).
+pub const ZSTD_DICTIONARY: &[u8] = include_bytes!("../zstd/jetstream.dict");
 
 /// A post created on Bluesky, as the listening engine needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,6 +197,36 @@ pub fn parse_event(json: &str) -> Result<JetstreamEvent, EventError> {
     }
 }
 
+/// Decompresses the binary messages of a `compress=true` stream, into a reused buffer that
+/// holds at most [`MAX_EVENT_BYTES`]: a frame inflating beyond that is refused, not allocated.
+struct Inflater {
+    zstd: zstd::bulk::Decompressor<'static>,
+    buffer: Vec<u8>,
+}
+
+impl Inflater {
+    fn new() -> std::io::Result<Inflater> {
+        Ok(Inflater {
+            zstd: zstd::bulk::Decompressor::with_dictionary(ZSTD_DICTIONARY)?,
+            buffer: Vec::with_capacity(MAX_EVENT_BYTES),
+        })
+    }
+
+    /// The JSON text of one compressed message.
+    fn inflate(&mut self, frame: &[u8]) -> Result<&str, EventError> {
+        match zstd::zstd_safe::get_frame_content_size(frame) {
+            Ok(Some(size)) if size > MAX_EVENT_BYTES as u64 => return Err(EventError::Oversized),
+            Ok(_) => {}
+            Err(_) => return Err(EventError::Malformed("not a zstd frame".into())),
+        }
+        self.buffer.clear();
+        self.zstd
+            .decompress_to_buffer(frame, &mut self.buffer)
+            .map_err(|e| EventError::Malformed(format!("zstd: {e}")))?;
+        std::str::from_utf8(&self.buffer).map_err(|e| EventError::Malformed(e.to_string()))
+    }
+}
+
 /// Counters of a running stream, for the source's status.
 #[derive(Debug, Default)]
 pub struct JetstreamStats {
@@ -215,6 +249,8 @@ pub struct Jetstream {
     pub collections: Vec<String>,
     /// First delay before a reconnection; it doubles up to a minute.
     pub initial_backoff: Duration,
+    /// Ask for events compressed with zstd and [`ZSTD_DICTIONARY`] (`compress=true`).
+    pub compress: bool,
 }
 
 impl Jetstream {
@@ -224,7 +260,14 @@ impl Jetstream {
             endpoint: endpoint.into(),
             collections: vec!["app.bsky.feed.post".into()],
             initial_backoff: Duration::from_secs(1),
+            compress: false,
         }
+    }
+
+    /// The same client, asking for compressed events or not.
+    pub fn compressed(mut self, compress: bool) -> Jetstream {
+        self.compress = compress;
+        self
     }
 
     /// The subscription URL, resuming at `cursor` if given.
@@ -233,6 +276,10 @@ impl Jetstream {
         let mut sep = if url.contains('?') { '&' } else { '?' };
         for c in &self.collections {
             url.push_str(&format!("{sep}wantedCollections={c}"));
+            sep = '&';
+        }
+        if self.compress {
+            url.push_str(&format!("{sep}compress=true"));
             sep = '&';
         }
         if let Some(cursor) = cursor {
@@ -253,6 +300,9 @@ impl Jetstream {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut backoff = self.initial_backoff;
         let mut warned = [false; 2];
+        // The dictionary is a constant, checked by the tests: loading it cannot fail at run time.
+        let mut inflater =
+            self.compress.then(|| Inflater::new().expect("the embedded Jetstream dictionary loads"));
         loop {
             if *shutdown.borrow() {
                 return cursor;
@@ -267,8 +317,12 @@ impl Jetstream {
                             m = socket.next() => m,
                             _ = shutdown.changed() => return cursor,
                         };
-                        let text = match message {
-                            Some(Ok(Message::Text(t))) => t,
+                        let parsed = match message {
+                            Some(Ok(Message::Text(t))) => parse_event(t.as_str()),
+                            Some(Ok(Message::Binary(b))) => match inflater.as_mut() {
+                                Some(inflater) => inflater.inflate(&b).and_then(parse_event),
+                                None => continue,
+                            },
                             Some(Ok(Message::Close(_))) | None => break,
                             Some(Ok(_)) => continue,
                             Some(Err(e)) => {
@@ -276,7 +330,7 @@ impl Jetstream {
                                 break;
                             }
                         };
-                        match parse_event(text.as_str()) {
+                        match parsed {
                             Ok(event) => {
                                 let t = event.time_us();
                                 // Replays after a reconnect start at the cursor: skip what was delivered.
@@ -370,5 +424,57 @@ mod tests {
             j.url(Some(42)),
             "wss://jetstream.example/subscribe?wantedCollections=app.bsky.feed.post&cursor=42"
         );
+        assert!(!j.compress);
+        assert_eq!(
+            j.compressed(true).url(Some(42)),
+            "wss://jetstream.example/subscribe?wantedCollections=app.bsky.feed.post&compress=true&cursor=42"
+        );
+    }
+
+    #[test]
+    fn the_dictionary_loads_and_compressed_events_need_it() {
+        let id =
+            zstd::zstd_safe::get_dict_id_from_dict(ZSTD_DICTIONARY).expect("a zstd dictionary, with its id");
+        let json = include_str!("../tests/data/jetstream.jsonl").lines().next().unwrap();
+        let frame = zstd::bulk::Compressor::with_dictionary(3, ZSTD_DICTIONARY)
+            .unwrap()
+            .compress(json.as_bytes())
+            .unwrap();
+        assert_eq!(zstd::zstd_safe::get_dict_id_from_frame(&frame), Some(id));
+        assert!(frame.len() < json.len() / 2, "{} bytes from {}", frame.len(), json.len());
+
+        let mut inflater = Inflater::new().unwrap();
+        assert_eq!(inflater.inflate(&frame), Ok(json));
+        assert_eq!(inflater.inflate(&frame).and_then(parse_event), parse_event(json));
+        assert!(zstd::bulk::decompress(&frame, MAX_EVENT_BYTES).is_err(), "not without the dictionary");
+    }
+
+    #[test]
+    fn compressed_messages_that_are_not_events_are_refused() {
+        let mut inflater = Inflater::new().unwrap();
+        let mut compressor = zstd::bulk::Compressor::with_dictionary(3, ZSTD_DICTIONARY).unwrap();
+        let big = vec![b' '; MAX_EVENT_BYTES + 1];
+
+        // A bomb that declares its size is refused before inflating.
+        let declared = compressor.compress(&big).unwrap();
+        assert!(declared.len() < 100);
+        assert_eq!(inflater.inflate(&declared), Err(EventError::Oversized));
+        // One that does not stops at the bound.
+        compressor.set_parameter(zstd::zstd_safe::CParameter::ContentSizeFlag(false)).unwrap();
+        let undeclared = compressor.compress(&big).unwrap();
+        assert!(matches!(zstd::zstd_safe::get_frame_content_size(&undeclared), Ok(None)));
+        assert!(matches!(inflater.inflate(&undeclared), Err(EventError::Malformed(_))));
+        assert!(inflater.buffer.capacity() <= MAX_EVENT_BYTES + 64, "no larger buffer was allocated");
+        // An event of exactly the bound still passes.
+        let fits = compressor.compress(&big[1..]).unwrap();
+        assert_eq!(inflater.inflate(&fits).map(str::len), Ok(MAX_EVENT_BYTES));
+
+        assert!(matches!(inflater.inflate(b"not zstd at all"), Err(EventError::Malformed(_))));
+        assert!(matches!(inflater.inflate(&[]), Err(EventError::Malformed(_))));
+        let latin1 = compressor.compress(b"caf\xe9").unwrap();
+        assert!(matches!(inflater.inflate(&latin1), Err(EventError::Malformed(_))));
+        // Refusals leave the decompressor working.
+        let ok = compressor.compress(b"{}").unwrap();
+        assert_eq!(inflater.inflate(&ok), Ok("{}"));
     }
 }

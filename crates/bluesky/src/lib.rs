@@ -1,6 +1,7 @@
-//! Bluesky for Tutti. Today: two firehoses as listening sources, Jetstream (JSON over a
-//! websocket) and the AT Protocol's own `com.atproto.sync.subscribeRepos` (DAG-CBOR frames, the
-//! records in CAR files). The AT Protocol connector for publishing will live here too.
+//! Bluesky for Tutti: two firehoses as listening sources, Jetstream (JSON over a websocket) and
+//! the AT Protocol's own `com.atproto.sync.subscribeRepos` (DAG-CBOR frames, the records in CAR
+//! files); and `xrpc`, the publishing client: sessions, posts at a record key chosen in
+//! advance (so that a retry can never post twice), facets, images, threads, likes, reposts.
 //!
 //! **Key design decision.** Both streams number their events and replay from any cursor they
 //! are given: Jetstream stamps every event with `time_us`, subscribeRepos with `seq`. A client
@@ -11,6 +12,8 @@
 
 pub mod firehose;
 pub mod jetstream;
+pub mod xrpc;
 
 pub use firehose::{EventKind, Firehose, FirehoseEvent, FirehoseStats, Frame, FrameError};
 pub use jetstream::{BlueskyPost, EventError, Jetstream, JetstreamEvent, JetstreamStats};
+pub use xrpc::{NewImage, NewPost, PublishedPost, RecordRef, ReplyRef, Session, Tid, XrpcClient};

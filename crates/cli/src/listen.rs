@@ -139,6 +139,9 @@ pub struct SourceArgs {
     /// A Jetstream endpoint (wss://…/subscribe).
     #[arg(long, env = "TUTTI_JETSTREAM")]
     pub jetstream: Option<String>,
+    /// Ask Jetstream for zstd-compressed events (about half the bandwidth).
+    #[arg(long, env = "TUTTI_JETSTREAM_ZSTD")]
+    pub jetstream_zstd: bool,
     /// An AT Protocol service (a PDS or a relay, https://host) whose subscribeRepos firehose
     /// to follow (repeat for several).
     #[arg(long = "firehose", env = "TUTTI_FIREHOSES", value_delimiter = ',')]
@@ -172,6 +175,7 @@ impl SourceArgs {
     pub fn config(&self) -> SourceConfig {
         SourceConfig {
             jetstream: self.jetstream.clone(),
+            jetstream_zstd: self.jetstream_zstd,
             firehoses: self.firehoses.clone(),
             mastodon: self.mastodon.clone(),
             mastodon_token: self.mastodon_token.clone(),

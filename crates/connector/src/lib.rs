@@ -75,6 +75,30 @@ impl ConnectorError {
     }
 }
 
+/// What a network's last answer said about its rate limit (Bluesky's `ratelimit-*` headers,
+/// Mastodon's `X-RateLimit-*`). Each field is `None` when the network did not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RateLimit {
+    /// Requests (or points) allowed in the current window.
+    pub limit: Option<u64>,
+    /// What is left of them.
+    pub remaining: Option<u64>,
+    /// When the window starts afresh, in seconds since the Unix epoch.
+    pub reset_at_unix: Option<i64>,
+}
+
+impl RateLimit {
+    /// Whether nothing is left in the current window.
+    pub fn is_exhausted(&self) -> bool {
+        self.remaining == Some(0)
+    }
+
+    /// Seconds from `now_unix` until the window resets (0 if it already has), when known.
+    pub fn secs_until_reset(&self, now_unix: i64) -> Option<u64> {
+        self.reset_at_unix.map(|reset| u64::try_from(reset.saturating_sub(now_unix)).unwrap_or(0))
+    }
+}
+
 /// One connected account on one social network.
 ///
 /// Implementations hold the account's credentials and an HTTP client; they are shared between
@@ -103,6 +127,24 @@ mod tests {
         ];
         for (error, retryable) in cases {
             assert_eq!(error.is_retryable(), retryable, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn rate_limits_tell_how_long_until_their_window_resets() {
+        let cases = [
+            (RateLimit::default(), 1_000, None, false),
+            (
+                RateLimit { limit: Some(3000), remaining: Some(0), reset_at_unix: Some(1_300) },
+                1_000,
+                Some(300),
+                true,
+            ),
+            (RateLimit { limit: None, remaining: Some(12), reset_at_unix: Some(900) }, 1_000, Some(0), false),
+        ];
+        for (limit, now, secs, exhausted) in cases {
+            assert_eq!(limit.secs_until_reset(now), secs, "{limit:?}");
+            assert_eq!(limit.is_exhausted(), exhausted, "{limit:?}");
         }
     }
 

@@ -41,11 +41,19 @@ pub enum Action {
     ManageAlerting,
     /// Turn the workspace's crisis mode on or off.
     ManageCrisis,
+    /// Connect, reconnect or remove the accounts the workspace publishes through.
+    ManageChannels,
+    /// Write posts and read the calendar.
+    WritePosts,
+    /// Schedule a post without anyone's review.
+    PublishWithoutReview,
+    /// Approve posts in review, or send them back.
+    ApprovePosts,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and documentation.
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 16] = [
         Action::CreateWorkspace,
         Action::ManageUsers,
         Action::ViewWorkspace,
@@ -58,6 +66,10 @@ impl Action {
         Action::ManageListening,
         Action::ManageAlerting,
         Action::ManageCrisis,
+        Action::ManageChannels,
+        Action::WritePosts,
+        Action::PublishWithoutReview,
+        Action::ApprovePosts,
     ];
 
     /// Whether the action is instance-wide or bound to a workspace.
@@ -90,6 +102,11 @@ impl Action {
             // Where alerts go and what is kept are the strategy's choices; the SMM is the
             // crisis referent, so only they (and admins) declare or end a crisis.
             Action::ManageAlerting | Action::ManageCrisis => matches!(role, Admin | Smm),
+            Action::ManageChannels | Action::ApprovePosts => matches!(role, Admin | Smm),
+            // Contributors prepare drafts; analysts and the product team only read.
+            Action::WritePosts => matches!(role, Admin | Smm | Cm | Contributor),
+            // Contributors never publish without review.
+            Action::PublishWithoutReview => matches!(role, Admin | Smm | Cm),
         }
     }
 
@@ -108,6 +125,10 @@ impl Action {
             Action::ManageListening => "change the listening queries of this workspace",
             Action::ManageAlerting => "change where the alerts of this workspace go",
             Action::ManageCrisis => "turn the crisis mode of this workspace on or off",
+            Action::ManageChannels => "connect the accounts of this workspace",
+            Action::WritePosts => "write posts in this workspace",
+            Action::PublishWithoutReview => "schedule posts without review in this workspace",
+            Action::ApprovePosts => "approve the posts of this workspace",
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod auth;
 pub mod identities;
 pub mod jobs;
 pub mod listening;
+pub mod publishing;
 pub mod users;
 pub mod workspaces;
 

@@ -28,6 +28,9 @@ fn member_may(action: Action, role: Role) -> bool {
         Action::ViewListening => &[Admin, Smm, Cm, Analyst, Product],
         Action::ManageListening => &[Admin, Smm, Cm],
         Action::ManageAlerting | Action::ManageCrisis => &[Admin, Smm],
+        Action::ManageChannels | Action::ApprovePosts => &[Admin, Smm],
+        Action::WritePosts => &[Admin, Smm, Cm, Contributor],
+        Action::PublishWithoutReview => &[Admin, Smm, Cm],
         Action::CreateWorkspace | Action::ManageUsers => &[],
     };
     allowed.contains(&role)

@@ -30,6 +30,8 @@ const RETRY_EVERY: Duration = Duration::from_secs(10);
 pub struct SourceConfig {
     /// A Jetstream endpoint (`wss://…/subscribe`).
     pub jetstream: Option<String>,
+    /// Ask Jetstream for zstd-compressed events (about half the bandwidth).
+    pub jetstream_zstd: bool,
     /// AT Protocol services (a PDS or a relay) whose `subscribeRepos` firehose to follow.
     pub firehoses: Vec<String>,
     /// Mastodon timelines: `https://instance` (federated), `https://instance#local`, or
@@ -80,12 +82,15 @@ pub async fn run_sources(
         });
     }
     if let Some(endpoint) = config.jetstream.clone() {
+        let zstd = config.jetstream_zstd;
         let l = listener.clone();
         let (owner, rx) = (owner.clone(), shutdown.clone());
         tasks.spawn(async move {
             leased(&l.store().clone(), "jetstream", &endpoint.clone(), &owner, rx, move |stop| {
                 let (l, endpoint) = (l.clone(), endpoint.clone());
-                async move { l.run_jetstream(tutti_bluesky::Jetstream::new(endpoint), stop).await }
+                async move {
+                    l.run_jetstream(tutti_bluesky::Jetstream::new(endpoint).compressed(zstd), stop).await
+                }
             })
             .await
         });

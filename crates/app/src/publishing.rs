@@ -1,0 +1,364 @@
+//! Publishing use cases: connecting channels (credentials sealed with the key ring), writing
+//! and scheduling posts with their limits checked field by field, approvals, and rotating the
+//! key that protects credentials.
+//!
+//! A post's idempotency key (a TID, which Bluesky takes as the record key and Mastodon as the
+//! `Idempotency-Key`) is chosen here, when the post is saved, before any call to a network.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use tutti_domain::{Action, InputError};
+use tutti_store::publishing::{self, Channel, NewChannel, NewPost, Post, PostMedia};
+use tutti_store::{users, StoreError};
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::accounts::record;
+use crate::secrets::Keyring;
+use crate::{Actor, App, AppError};
+
+/// Bluesky's limits on a post.
+pub const BLUESKY_MAX_GRAPHEMES: usize = 300;
+/// Bluesky's byte limit on a post's text.
+pub const BLUESKY_MAX_BYTES: usize = 3000;
+/// Mastodon's default limit (an instance may allow more).
+pub const MASTODON_MAX_CHARS: usize = 500;
+/// Images per post on both networks.
+pub const MAX_IMAGES: usize = 4;
+/// Bluesky's largest image blob.
+pub const MAX_IMAGE_BYTES: usize = 1_000_000;
+
+/// A channel to connect, once its credentials were checked with the network.
+#[derive(Debug, Clone)]
+pub struct ChannelToAdd {
+    /// `bluesky` or `mastodon`.
+    pub network: String,
+    /// The handle the network confirmed.
+    pub handle: String,
+    /// The PDS or instance URL.
+    pub service: String,
+    /// The account's id on the network (a DID, a Mastodon account id).
+    pub account_id: Option<String>,
+    /// The app password or access token, sealed before it is stored.
+    pub secret: String,
+    /// For an ambassador channel: the member (e-mail) whose own account it is.
+    pub ambassador: Option<String>,
+}
+
+/// A post to write.
+#[derive(Debug, Clone, Default)]
+pub struct PostToWrite {
+    /// The channel, by handle (`brand.example.com`, `@brand@mastodon.example`) or id.
+    pub channel: String,
+    /// The text.
+    pub text: String,
+    /// When to publish (RFC 3339); none for as soon as possible.
+    pub at: Option<String>,
+    /// Languages (`fr`, `en`), at most three.
+    pub langs: Vec<String>,
+    /// Images with their alt text.
+    pub images: Vec<PostMedia>,
+}
+
+impl App {
+    /// Connects a channel. Only SMMs and admins connect accounts; an ambassador channel names
+    /// the member whose own account it is.
+    pub async fn add_channel(
+        &self,
+        actor: &Actor,
+        keys: &Keyring,
+        slug: &str,
+        c: &ChannelToAdd,
+    ) -> Result<Channel, AppError> {
+        let access = self.workspace_access(actor, slug, Action::ManageChannels).await?;
+        if !["bluesky", "mastodon"].contains(&c.network.as_str()) {
+            return Err(InputError::new(
+                "network",
+                "network_unknown",
+                "the network must be bluesky or mastodon",
+            )
+            .into());
+        }
+        let mut db = self.store.conn().await?;
+        let owner = match &c.ambassador {
+            None => None,
+            Some(email) => {
+                let user = users::by_email(&mut db, &email.trim().to_lowercase()).await.map_err(|_| {
+                    InputError::new(
+                        "ambassador",
+                        "ambassador_unknown",
+                        format!("no account has the e-mail {email:?}"),
+                    )
+                })?;
+                tutti_store::workspaces::member(&mut db, access.workspace.id, user.id).await.map_err(
+                    |_| {
+                        InputError::new(
+                            "ambassador",
+                            "ambassador_not_member",
+                            format!("{email} is not a member of this workspace"),
+                        )
+                    },
+                )?;
+                Some(user.id)
+            }
+        };
+        drop(db);
+        let (key_id, sealed) = keys.seal(&c.secret);
+        let mut tx = self.store.begin().await?;
+        let channel = publishing::insert_channel(
+            &mut tx,
+            &NewChannel {
+                workspace_id: access.workspace.id,
+                network: &c.network,
+                handle: &c.handle,
+                service: &c.service,
+                account_id: c.account_id.as_deref(),
+                voice: if owner.is_some() { "ambassador" } else { "brand" },
+                owner_user_id: owner,
+                credentials: &sealed,
+                key_id: &key_id,
+            },
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict { .. } => AppError::Conflict(InputError::new(
+                "handle",
+                "channel_taken",
+                format!("{} is already connected to this workspace", c.handle),
+            )),
+            other => other.into(),
+        })?;
+        record(
+            &mut tx,
+            actor,
+            Some(access.workspace.id),
+            "channel.add",
+            &channel.handle,
+            None,
+            Some(json!({"network": channel.network, "voice": channel.voice, "service": channel.service})),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(channel)
+    }
+
+    /// The channels of a workspace.
+    pub async fn channels(&self, actor: &Actor, slug: &str) -> Result<Vec<Channel>, AppError> {
+        let access = self.workspace_access(actor, slug, Action::WritePosts).await?;
+        Ok(publishing::channels_of(&mut *self.store.conn().await?, access.workspace.id).await?)
+    }
+
+    /// Writes a post. Every limit is checked before anything is stored, and the first problem
+    /// is reported at its field (`channel`, `text`, `at`, `images`). A person who may publish
+    /// without review schedules it; anyone else sends it for review.
+    pub async fn create_post(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        p: &PostToWrite,
+        now: i64,
+    ) -> Result<Post, AppError> {
+        let access = self.workspace_access(actor, slug, Action::WritePosts).await?;
+        let channels = publishing::channels_of(&mut *self.store.conn().await?, access.workspace.id).await?;
+        let wanted = p.channel.trim();
+        let channel = channels
+            .iter()
+            .find(|c| {
+                c.handle == wanted
+                    || c.handle.trim_start_matches('@') == wanted.trim_start_matches('@')
+                    || c.id.to_string() == wanted
+            })
+            .ok_or_else(|| {
+                InputError::new(
+                    "channel",
+                    "channel_unknown",
+                    format!("no channel {wanted:?} in this workspace"),
+                )
+            })?;
+        if let Some(owner) = channel.owner_user_id {
+            if actor.user_id() != Some(owner) {
+                return Err(InputError::new(
+                    "channel",
+                    "channel_ambassador",
+                    format!("{} is a member's own account: only they publish through it", channel.handle),
+                )
+                .into());
+            }
+        }
+        check_text(&channel.network, &p.text)?;
+        let scheduled_at = match p.at.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+            None => None,
+            Some(at) => {
+                let t = DateTime::parse_from_rfc3339(at)
+                    .map_err(|_| {
+                        InputError::new(
+                            "at",
+                            "date_invalid",
+                            format!("{at:?} is not a date like 2026-11-24T09:30:00+01:00"),
+                        )
+                    })?
+                    .with_timezone(&Utc)
+                    .timestamp_millis();
+                if t < now - 60_000 {
+                    return Err(InputError::new("at", "date_past", format!("{at} is in the past")).into());
+                }
+                Some(t)
+            }
+        };
+        if p.langs.len() > 3 {
+            return Err(InputError::new("langs", "too_many_langs", "at most three languages").into());
+        }
+        if p.images.len() > MAX_IMAGES {
+            return Err(
+                InputError::new("images", "too_many_images", format!("at most {MAX_IMAGES} images")).into()
+            );
+        }
+        for (i, m) in p.images.iter().enumerate() {
+            if m.bytes.len() > MAX_IMAGE_BYTES {
+                return Err(InputError::new(
+                    "images",
+                    "image_too_large",
+                    format!(
+                        "image {} is {} bytes; the largest the network takes is {MAX_IMAGE_BYTES}",
+                        i + 1,
+                        m.bytes.len()
+                    ),
+                )
+                .into());
+            }
+            if !["image/png", "image/jpeg", "image/webp", "image/gif"].contains(&m.mime.as_str()) {
+                return Err(InputError::new(
+                    "images",
+                    "image_type",
+                    format!("image {} is not PNG, JPEG, WebP or GIF", i + 1),
+                )
+                .into());
+            }
+            if m.alt.chars().count() > 2000 {
+                return Err(InputError::new(
+                    "images",
+                    "alt_too_long",
+                    format!("the alt text of image {} is over 2000 characters", i + 1),
+                )
+                .into());
+            }
+        }
+        let direct = access.allows(Action::PublishWithoutReview);
+        let key = tutti_bluesky::Tid::now().to_string();
+        let mut tx = self.store.begin().await?;
+        let post = publishing::insert_post(
+            &mut tx,
+            &NewPost {
+                workspace_id: access.workspace.id,
+                channel_id: channel.id,
+                author_user_id: actor.user_id(),
+                text: &p.text,
+                langs: &p.langs.join(","),
+                status: if direct { "scheduled" } else { "in_review" },
+                scheduled_at,
+                idempotency_key: &key,
+            },
+            &p.images,
+        )
+        .await?;
+        record(
+            &mut tx,
+            actor,
+            Some(access.workspace.id),
+            if direct { "post.schedule" } else { "post.review" },
+            &channel.handle,
+            None,
+            Some(json!({"post": post.id, "scheduled_at": post.scheduled_at, "key": post.idempotency_key})),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(post)
+    }
+
+    /// The posts of a workspace, latest due first.
+    pub async fn posts(&self, actor: &Actor, slug: &str, limit: i64) -> Result<Vec<Post>, AppError> {
+        let access = self.workspace_access(actor, slug, Action::WritePosts).await?;
+        Ok(publishing::posts_of(&mut *self.store.conn().await?, access.workspace.id, limit).await?)
+    }
+
+    /// Re-encrypts every channel's credentials with the newest key of `rotated` (made by
+    /// [`Keyring::rotated`]), in one transaction. The operator's command only.
+    pub async fn rotate_credentials(&self, actor: &Actor, rotated: &Keyring) -> Result<usize, AppError> {
+        if !matches!(actor, Actor::Operator) {
+            return Err(AppError::Forbidden(Action::ManageUsers));
+        }
+        let mut tx = self.store.begin().await?;
+        let channels = publishing::all_channels(&mut tx).await?;
+        for c in &channels {
+            let plain = rotated.open(&c.key_id, &c.credentials)?;
+            let (id, sealed) = rotated.seal(&plain);
+            publishing::set_credentials(&mut tx, c.id, &sealed, &id).await?;
+        }
+        record(
+            &mut tx,
+            actor,
+            None,
+            "key.rotate",
+            rotated.current_id(),
+            None,
+            Some(json!({"channels": channels.len()})),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(channels.len())
+    }
+}
+
+/// Checks a post's text against its network's limits, naming the limit.
+pub fn check_text(network: &str, text: &str) -> Result<(), InputError> {
+    if text.trim().is_empty() {
+        return Err(InputError::new("text", "required", "the post has no text"));
+    }
+    match network {
+        "bluesky" => {
+            let graphemes = text.graphemes(true).count();
+            if graphemes > BLUESKY_MAX_GRAPHEMES {
+                return Err(InputError::new(
+                    "text",
+                    "text_too_long",
+                    format!("{graphemes} characters; Bluesky takes {BLUESKY_MAX_GRAPHEMES}"),
+                ));
+            }
+            if text.len() > BLUESKY_MAX_BYTES {
+                return Err(InputError::new(
+                    "text",
+                    "text_too_long",
+                    format!("{} bytes; Bluesky takes {BLUESKY_MAX_BYTES}", text.len()),
+                ));
+            }
+        }
+        _ => {
+            let chars = text.chars().count();
+            if chars > MASTODON_MAX_CHARS {
+                return Err(InputError::new(
+                    "text",
+                    "text_too_long",
+                    format!("{chars} characters; this Mastodon instance takes {MASTODON_MAX_CHARS}"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_count_graphemes_on_bluesky_and_name_the_limit() {
+        let family = "👨‍👩‍👧‍👦";
+        assert!(check_text("bluesky", &family.repeat(300)).is_err(), "300 families are 7,500 bytes");
+        assert!(check_text("bluesky", &"é".repeat(300)).is_ok());
+        let e = check_text("bluesky", &"a".repeat(301)).unwrap_err();
+        assert_eq!(e.field, "text");
+        assert!(e.message.contains("301") && e.message.contains("300"), "{}", e.message);
+        assert!(check_text("mastodon", &"a".repeat(500)).is_ok());
+        assert!(check_text("mastodon", &"a".repeat(501)).is_err());
+        assert_eq!(check_text("bluesky", "   ").unwrap_err().code, "required");
+    }
+}
