@@ -6,6 +6,7 @@
 
 mod commands;
 mod listen;
+mod publish;
 mod serve;
 
 use std::path::PathBuf;
@@ -109,6 +110,15 @@ enum Command {
     /// Crisis mode: pause the workspace's outgoing voice, or resume it.
     #[command(subcommand)]
     Crisis(listen::CrisisCommand),
+    /// The accounts a workspace publishes through.
+    #[command(subcommand)]
+    Channel(publish::ChannelCommand),
+    /// Posts: write, schedule, list.
+    #[command(subcommand)]
+    Post(publish::PostCommand),
+    /// The key ring that encrypts channel credentials.
+    #[command(subcommand)]
+    Key(publish::KeyCommand),
     /// Measure Tutti's engines.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -203,6 +213,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Listen { sources, replay } => listen::listen(global, sources, replay).await,
         Command::Alert(c) => listen::alert(global, c).await,
         Command::Crisis(c) => listen::crisis(global, c).await,
+        Command::Channel(c) => publish::channel(global, c).await,
+        Command::Post(c) => publish::post(global, c).await,
+        Command::Key(c) => publish::key(global, c).await,
         Command::Bench(BenchCommand::Listen { queries, posts, threads: _, json }) => {
             listen::bench_listen(queries, posts, json)
         }

@@ -88,13 +88,19 @@ impl WorkerArgs {
 /// Starts what a worker process runs: the job loop, and the listening sources when some are
 /// configured. Returns the tasks to wait for after `stop` turns true.
 async fn start_worker(
+    global: &Global,
     store: &Store,
     args: &WorkerArgs,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let name = default_worker_name();
     let worker = Worker::new(store.clone(), name.clone()).with_alerting(args.alerting()?);
-    let mut tasks = vec![tokio::spawn(worker.run(stop.clone()))];
+    let publisher = tutti_worker::publisher::Publisher::new(
+        store.clone(),
+        name.clone(),
+        crate::publish::keyring(global)?,
+    );
+    let mut tasks = vec![tokio::spawn(worker.run(stop.clone())), tokio::spawn(publisher.run(stop.clone()))];
     let config = args.sources.config();
     if !config.is_empty() {
         let listener = std::sync::Arc::new(tutti_worker::listener::Listener::load(store.clone()).await?);
@@ -189,7 +195,7 @@ pub async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let workers =
-        if args.no_worker { Vec::new() } else { start_worker(&store, &args.worker, stop_rx).await? };
+        if args.no_worker { Vec::new() } else { start_worker(global, &store, &args.worker, stop_rx).await? };
     let state = AppState::new(app, WebConfig { secure_cookies: !args.insecure_cookies });
     tutti_web::serve(listener, state, shutdown_signal()).await.context("the web server stopped")?;
     let _ = stop_tx.send(true);
@@ -207,7 +213,7 @@ pub async fn worker(global: &Global, args: WorkerArgs) -> anyhow::Result<()> {
     let _lock = sqlite_lock(global, false)?;
     let (stop_tx, stop_rx) = watch::channel(false);
     println!("Tutti worker started (database: {})", store.location());
-    let tasks = start_worker(&store, &args, stop_rx).await?;
+    let tasks = start_worker(global, &store, &args, stop_rx).await?;
     shutdown_signal().await;
     let _ = stop_tx.send(true);
     for t in tasks {

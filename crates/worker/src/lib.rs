@@ -10,6 +10,7 @@
 pub mod alerting;
 pub mod identity;
 pub mod listener;
+pub mod publisher;
 pub mod sources;
 
 use std::time::Duration;

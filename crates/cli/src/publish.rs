@@ -1,0 +1,270 @@
+//! Publishing commands: channels, posts, and the key ring that seals channel credentials.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Subcommand;
+use tutti_app::publishing::{ChannelToAdd, PostToWrite};
+use tutti_app::secrets::Keyring;
+use tutti_app::store::publishing::PostMedia;
+use tutti_connector::Connector;
+
+use crate::commands::app;
+use crate::Global;
+
+/// Where the key ring lives: `TUTTI_SECRET_KEYS` (its text), else `secret.keys` in the data
+/// directory, made on first use. Every process of an instance must use the same ring.
+fn keyring_path(global: &Global) -> PathBuf {
+    global.data_dir.join("secret.keys")
+}
+
+/// The instance's key ring, made on first use.
+pub fn keyring(global: &Global) -> anyhow::Result<Keyring> {
+    if let Ok(text) = std::env::var("TUTTI_SECRET_KEYS") {
+        return Keyring::parse(&text).map_err(|e| anyhow::anyhow!("TUTTI_SECRET_KEYS: {e}"));
+    }
+    let path = keyring_path(global);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Keyring::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let ring = Keyring::generate();
+            write_private(&path, &ring.to_text())?;
+            Ok(ring)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// Writes a file readable by its owner only, replacing it atomically.
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let tmp = path.with_extension("keys.tmp");
+    {
+        use std::io::Write;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut f = options.open(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChannelCommand {
+    /// Connect an account.
+    #[command(subcommand)]
+    Add(AddChannel),
+    /// List a workspace's channels.
+    List {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AddChannel {
+    /// A Bluesky account, with an app password read from standard input.
+    Bluesky {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// The account's handle.
+        #[arg(long)]
+        handle: String,
+        /// Read the app password from standard input.
+        #[arg(long, required = true)]
+        app_password_stdin: bool,
+        /// The account's service (its PDS or entryway).
+        #[arg(long, default_value = "https://bsky.social")]
+        service: String,
+        /// Make it an ambassador channel: this member's own account, only they publish
+        /// through it.
+        #[arg(long)]
+        ambassador: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PostCommand {
+    /// Write a post; it is scheduled (or sent for review, for contributors).
+    Create {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// The channel, by handle or id.
+        #[arg(long)]
+        channel: String,
+        /// The text.
+        #[arg(long)]
+        text: String,
+        /// When to publish (RFC 3339); without it, as soon as possible.
+        #[arg(long)]
+        at: Option<String>,
+        /// Languages (fr, en), comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        lang: Vec<String>,
+        /// An image (repeat for several, each followed by its --alt).
+        #[arg(long)]
+        image: Vec<PathBuf>,
+        /// The alt text of each image, in order.
+        #[arg(long)]
+        alt: Vec<String>,
+    },
+    /// List a workspace's posts.
+    List {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Make a new key, re-encrypt every channel's credentials with it, and drop the old keys.
+    Rotate,
+}
+
+pub async fn channel(global: &Global, command: ChannelCommand) -> anyhow::Result<()> {
+    let (app, actor) = app(global).await?;
+    match command {
+        ChannelCommand::Add(AddChannel::Bluesky {
+            workspace,
+            handle,
+            app_password_stdin: _,
+            service,
+            ambassador,
+        }) => {
+            let mut secret = String::new();
+            std::io::stdin().read_to_string(&mut secret).context("cannot read the app password")?;
+            let secret = secret.trim().to_owned();
+            anyhow::ensure!(!secret.is_empty(), "the app password is empty");
+            let client = tutti_bluesky::XrpcClient::new(&service, handle.trim_start_matches('@'), &secret)
+                .map_err(|e| anyhow::anyhow!("--service: {e}"))?;
+            let profile = client.verify().await.map_err(|e| anyhow::anyhow!("{handle}: {e}"))?;
+            let did = client.session().await.map(|s| s.did);
+            let keys = keyring(global)?;
+            let added = app
+                .add_channel(
+                    &actor,
+                    &keys,
+                    &workspace,
+                    &ChannelToAdd {
+                        network: "bluesky".into(),
+                        handle: profile.handle.clone(),
+                        service,
+                        account_id: did,
+                        secret,
+                        ambassador,
+                    },
+                )
+                .await?;
+            println!(
+                "Connected {} ({} voice) to {workspace} as channel {}.",
+                added.handle, added.voice, added.id
+            );
+        }
+        ChannelCommand::List { workspace, json } => {
+            let list = app.channels(&actor, &workspace).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                for c in list {
+                    println!("{}\t{}\t{}\t{}\t{}", c.id, c.network, c.handle, c.voice, c.status);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn post(global: &Global, command: PostCommand) -> anyhow::Result<()> {
+    let (app, actor) = app(global).await?;
+    match command {
+        PostCommand::Create { workspace, channel, text, at, lang, image, alt } => {
+            anyhow::ensure!(
+                alt.len() <= image.len(),
+                "--alt: {} alt texts for {} images",
+                alt.len(),
+                image.len()
+            );
+            let mut images = Vec::new();
+            for (i, path) in image.iter().enumerate() {
+                let bytes = std::fs::read(path).with_context(|| format!("--image {}", path.display()))?;
+                let mime =
+                    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+                        Some("png") => "image/png",
+                        Some("jpg" | "jpeg") => "image/jpeg",
+                        Some("webp") => "image/webp",
+                        Some("gif") => "image/gif",
+                        _ => anyhow::bail!("--image {}: not a PNG, JPEG, WebP or GIF file", path.display()),
+                    };
+                images.push(PostMedia {
+                    mime: mime.into(),
+                    bytes,
+                    alt: alt.get(i).cloned().unwrap_or_default(),
+                });
+            }
+            let post = app
+                .create_post(
+                    &actor,
+                    &workspace,
+                    &PostToWrite { channel, text, at, langs: lang, images },
+                    tutti_app::store::now_ms(),
+                )
+                .await?;
+            println!("Post {} is {} (key {}).", post.id, post.status, post.idempotency_key);
+        }
+        PostCommand::List { workspace, json } => {
+            let list = app.posts(&actor, &workspace, 500).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                for p in list {
+                    let when = p
+                        .scheduled_at
+                        .and_then(chrono::DateTime::from_timestamp_millis)
+                        .map(|t| t.to_rfc3339())
+                        .unwrap_or_else(|| "now".into());
+                    println!(
+                        "{}\t{}\t{when}\t{}\t{}",
+                        p.id,
+                        p.status,
+                        p.remote_url.or(p.error).unwrap_or_default(),
+                        p.text.chars().take(60).collect::<String>()
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn key(global: &Global, command: KeyCommand) -> anyhow::Result<()> {
+    let KeyCommand::Rotate = command;
+    anyhow::ensure!(
+        std::env::var_os("TUTTI_SECRET_KEYS").is_none(),
+        "the keys come from TUTTI_SECRET_KEYS: rotate them where that variable is set"
+    );
+    let (app, actor) = app(global).await?;
+    let rotated = keyring(global)?.rotated();
+    // The ring with both keys is written first, so that a crash before the commit loses nothing.
+    write_private(&keyring_path(global), &rotated.to_text())?;
+    let n = app.rotate_credentials(&actor, &rotated).await?;
+    write_private(&keyring_path(global), &rotated.current_only().to_text())?;
+    println!("Re-encrypted the credentials of {n} channels with the key {}.", rotated.current_id());
+    Ok(())
+}
