@@ -89,7 +89,7 @@ async fn a_scheduled_post_with_facets_and_an_image_lands_once_at_its_time() {
         let running = tokio::spawn(publisher.run(stopped));
         let published = loop {
             let now =
-                publishing::post_by_id(&mut *s.app.store().conn().await.unwrap(), post.id).await.unwrap();
+                publishing::post_by_id(&mut s.app.store().conn().await.unwrap(), post.id).await.unwrap();
             if now.status == "published" {
                 break now;
             }
@@ -163,7 +163,7 @@ async fn a_worker_that_died_after_sending_leaves_exactly_one_post() {
         let done = survivor.run_once(now + LEASE_MS + 1).await.unwrap();
         assert_eq!(done, vec![(post.id, Outcome::Published)], "[{}]", db.label());
         assert_eq!(records(&net, &s.did).await.len(), 1, "[{}] exactly one post on the network", db.label());
-        let stored = publishing::post_by_id(&mut *store.conn().await.unwrap(), post.id).await.unwrap();
+        let stored = publishing::post_by_id(&mut store.conn().await.unwrap(), post.id).await.unwrap();
         assert_eq!(stored.attempts, 2);
         assert!(stored.remote_id.unwrap().ends_with(&post.idempotency_key));
     }
@@ -257,7 +257,7 @@ async fn a_rate_limit_waits_the_announced_delay_and_a_refusal_keeps_the_networks
         let [(_, Outcome::Retrying(at))] = first.as_slice() else { panic!("[{}] {first:?}", db.label()) };
         assert!(*at >= now + 30_000, "waits the 30 s the network asked for");
         let waiting =
-            publishing::post_by_id(&mut *s.app.store().conn().await.unwrap(), post.id).await.unwrap();
+            publishing::post_by_id(&mut s.app.store().conn().await.unwrap(), post.id).await.unwrap();
         assert_eq!(waiting.status, "scheduled");
         assert!(waiting.error.unwrap().contains("rate limited"));
         assert!(publisher.run_once(at - 1).await.unwrap().is_empty(), "not before the delay");
@@ -273,7 +273,7 @@ async fn a_rate_limit_waits_the_announced_delay_and_a_refusal_keeps_the_networks
             "{done:?}"
         );
         let failed =
-            publishing::post_by_id(&mut *s.app.store().conn().await.unwrap(), refused.id).await.unwrap();
+            publishing::post_by_id(&mut s.app.store().conn().await.unwrap(), refused.id).await.unwrap();
         assert_eq!(failed.status, "failed");
         assert!(
             failed.error.unwrap().contains("Record/text must not contain REFUSE"),
