@@ -4,6 +4,7 @@
 //! **Architecture Invariant:** only this crate chooses the storage backend (from the URL) and
 //! installs the tracing subscriber.
 
+mod bench_publish;
 mod commands;
 mod listen;
 mod publish;
@@ -141,6 +142,22 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The publisher end to end: posts due within a minute, published by `tutti worker`
+    /// processes to a local endpoint that answers like a PDS.
+    Publish {
+        /// How many posts.
+        #[arg(long, default_value_t = 10_000)]
+        posts: usize,
+        /// How many `tutti worker` processes.
+        #[arg(long, default_value_t = 1)]
+        workers: usize,
+        /// Over how many seconds the posts are due (0: all at once).
+        #[arg(long, default_value_t = 60)]
+        spread_secs: u64,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// `tutti listen --replay` end to end: generated Jetstream events through matching,
     /// enrichment and storage in a fresh SQLite database.
     ListenReplay {
@@ -218,6 +235,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Key(c) => publish::key(global, c).await,
         Command::Bench(BenchCommand::Listen { queries, posts, threads: _, json }) => {
             listen::bench_listen(queries, posts, json)
+        }
+        Command::Bench(BenchCommand::Publish { posts, workers, spread_secs, json }) => {
+            bench_publish::run(global.database_url.clone(), posts, workers, spread_secs, json).await
         }
         Command::Bench(BenchCommand::ListenReplay { events, queries, json }) => {
             listen::bench_listen_replay(events, queries, json).await
