@@ -11,8 +11,10 @@ mod actor;
 mod crisis;
 pub mod demo;
 mod error;
+pub mod import;
 pub mod listening;
 pub mod publishing;
+mod review;
 pub mod secrets;
 mod team;
 

@@ -345,6 +345,110 @@ pub fn check_text(network: &str, text: &str) -> Result<(), InputError> {
     Ok(())
 }
 
+/// When a post is due, from the RFC 3339 date the caller gave; a date more than a minute in the
+/// past is refused at `at`.
+fn due_time(at: &str, now: i64) -> Result<i64, InputError> {
+    let t = DateTime::parse_from_rfc3339(at.trim())
+        .map_err(|_| {
+            InputError::new(
+                "at",
+                "date_invalid",
+                format!("{at:?} is not a date like 2026-11-24T09:30:00+01:00"),
+            )
+        })?
+        .with_timezone(&Utc)
+        .timestamp_millis();
+    if t < now - 60_000 {
+        return Err(InputError::new("at", "date_past", format!("{at} is in the past")));
+    }
+    Ok(t)
+}
+
+impl App {
+    /// The posts of a workspace due in `[from, to)` (ms, UTC; an unscheduled post counts at
+    /// its writing), earliest first, optionally only those in `status`: the calendar's posts.
+    pub async fn calendar_posts(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        from: i64,
+        to: i64,
+        status: Option<&str>,
+    ) -> Result<Vec<Post>, AppError> {
+        let access = self.workspace_access(actor, slug, Action::WritePosts).await?;
+        let mut db = self.store.conn().await?;
+        Ok(publishing::posts_between(&mut db, access.workspace.id, from, to, status, 2_000).await?)
+    }
+
+    /// One post of a workspace.
+    pub async fn post(&self, actor: &Actor, slug: &str, post_id: i64) -> Result<Post, AppError> {
+        let access = self.workspace_access(actor, slug, Action::WritePosts).await?;
+        let mut db = self.store.conn().await?;
+        let post = publishing::post_by_id(&mut db, post_id).await.map_err(crate::error::not_found("post"))?;
+        if post.workspace_id != access.workspace.id {
+            return Err(AppError::NotFound("post"));
+        }
+        Ok(post)
+    }
+
+    /// Moves a post to `at` (RFC 3339). Its author moves it, or someone who approves posts; a
+    /// post publishing or published cannot move (a `Conflict` at `post`), a date in the past is
+    /// refused at `at`. A failed post moved is scheduled again, its attempts and error cleared.
+    pub async fn reschedule_post(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        post_id: i64,
+        at: &str,
+        now: i64,
+    ) -> Result<Post, AppError> {
+        let access = self.workspace_access(actor, slug, Action::WritePosts).await?;
+        let (post, channel) = {
+            let mut db = self.store.conn().await?;
+            let post =
+                publishing::post_by_id(&mut db, post_id).await.map_err(crate::error::not_found("post"))?;
+            if post.workspace_id != access.workspace.id {
+                return Err(AppError::NotFound("post"));
+            }
+            let channel = publishing::channel_by_id(&mut db, post.channel_id).await?;
+            (post, channel)
+        };
+        let own = actor.user_id().is_some() && post.author_user_id == actor.user_id();
+        if !own && !access.allows(Action::ApprovePosts) {
+            return Err(AppError::Forbidden(Action::ApprovePosts));
+        }
+        if !["scheduled", "in_review", "failed"].contains(&post.status.as_str()) {
+            return Err(AppError::Conflict(InputError::new(
+                "post",
+                "post_not_movable",
+                format!("the post is {}: only a post not yet publishing can move", post.status),
+            )));
+        }
+        let t = due_time(at, now)?;
+        let mut tx = self.store.begin().await?;
+        if !publishing::reschedule(&mut tx, post.id, t).await? {
+            return Err(AppError::Conflict(InputError::new(
+                "post",
+                "post_not_movable",
+                "the post started publishing meanwhile: it can no longer move",
+            )));
+        }
+        let moved = publishing::post_by_id(&mut tx, post.id).await?;
+        record(
+            &mut tx,
+            actor,
+            Some(access.workspace.id),
+            "post.reschedule",
+            &channel.handle,
+            Some(json!({"post": post.id, "scheduled_at": post.scheduled_at, "status": post.status})),
+            Some(json!({"post": moved.id, "scheduled_at": moved.scheduled_at, "status": moved.status})),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(moved)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

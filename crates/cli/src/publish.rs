@@ -121,6 +121,35 @@ pub enum PostCommand {
         #[arg(long)]
         alt: Vec<String>,
     },
+    /// Import posts from a CSV file with the columns date, time, channel, text, link, image,
+    /// alt (dates and times in the workspace's time zone; image paths relative to the file).
+    /// One bad row rejects the whole file, with every problem named by row and column.
+    Import {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// The CSV file.
+        file: PathBuf,
+    },
+    /// Approve a post in review (SMMs and admins): it is scheduled.
+    Approve {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// The post's id.
+        post: i64,
+    },
+    /// Send a post in review back to its author, with a comment.
+    SendBack {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// The post's id.
+        post: i64,
+        /// What to change.
+        #[arg(long)]
+        comment: String,
+    },
     /// List a workspace's posts.
     List {
         /// Workspace slug.
@@ -228,6 +257,19 @@ pub async fn post(global: &Global, command: PostCommand) -> anyhow::Result<()> {
                 .await?;
             println!("Post {} is {} (key {}).", post.id, post.status, post.idempotency_key);
         }
+        PostCommand::Import { workspace, file } => {
+            let rows = read_import(&file)?;
+            let n = app.import_posts(&actor, &workspace, &rows, tutti_app::store::now_ms()).await?;
+            println!("Imported {n} posts into {workspace}.");
+        }
+        PostCommand::Approve { workspace, post } => {
+            let p = app.approve_post(&actor, &workspace, post).await?;
+            println!("Post {} is {}.", p.id, p.status);
+        }
+        PostCommand::SendBack { workspace, post, comment } => {
+            let p = app.send_back_post(&actor, &workspace, post, &comment).await?;
+            println!("Post {} is back to {}.", p.id, p.status);
+        }
         PostCommand::List { workspace, json } => {
             let list = app.posts(&actor, &workspace, 500).await?;
             if json {
@@ -267,4 +309,55 @@ pub async fn key(global: &Global, command: KeyCommand) -> anyhow::Result<()> {
     write_private(&keyring_path(global), &rotated.current_only().to_text())?;
     println!("Re-encrypted the credentials of {n} channels with the key {}.", rotated.current_id());
     Ok(())
+}
+
+/// Reads an import file: its header must name the columns in order; each row's image is read
+/// from a path relative to the file.
+fn read_import(path: &Path) -> anyhow::Result<Vec<tutti_app::import::RowToImport>> {
+    use tutti_app::import::{RowToImport, COLUMNS};
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_path(path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let header = reader.headers().with_context(|| format!("{}: no header row", path.display()))?.clone();
+    for (i, want) in COLUMNS.iter().enumerate() {
+        let got = header.get(i).unwrap_or_default().trim().to_ascii_lowercase();
+        anyhow::ensure!(
+            got == *want,
+            "{}: row 1, column {}: expected {want:?}, found {got:?}",
+            path.display(),
+            i + 1
+        );
+    }
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let r = record.with_context(|| format!("{}: row {line}", path.display()))?;
+        let field = |n: usize| r.get(n).unwrap_or_default().to_owned();
+        let image_path = field(5);
+        let image = (!image_path.trim().is_empty()).then(|| {
+            let p = base.join(image_path.trim());
+            let mime = match p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+                Some("png") => "image/png",
+                Some("jpg" | "jpeg") => "image/jpeg",
+                Some("webp") => "image/webp",
+                Some("gif") => "image/gif",
+                _ => return Err(format!("{} is not a PNG, JPEG, WebP or GIF file", image_path.trim())),
+            };
+            std::fs::read(&p)
+                .map(|bytes| PostMedia { mime: mime.into(), bytes, alt: field(6) })
+                .map_err(|e| format!("cannot read {}: {e}", image_path.trim()))
+        });
+        rows.push(RowToImport {
+            line,
+            date: field(0),
+            time: field(1),
+            channel: field(2),
+            text: field(3),
+            link: field(4),
+            image,
+        });
+    }
+    Ok(rows)
 }

@@ -18,6 +18,7 @@ pub mod identities;
 pub mod jobs;
 pub mod listening;
 pub mod publishing;
+pub mod review;
 pub mod users;
 pub mod workspaces;
 

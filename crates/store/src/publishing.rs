@@ -427,3 +427,51 @@ pub async fn mark_failed(db: &mut Db, id: i64, worker: &str, error: &str) -> Res
     .rows_affected();
     Ok(n == 1)
 }
+
+/// Moves a post to `at` (ms, UTC). Only a post that has not started publishing moves: one
+/// `scheduled`, `in_review` or `failed`. A failed post moved is `scheduled` again, with its
+/// attempts reset and its error cleared, so the publisher tries it afresh at the new time.
+/// Returns whether the post moved (false: it does not exist, or it is publishing or published).
+pub async fn reschedule(db: &mut Db, id: i64, at: i64) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE posts SET scheduled_at = $1, next_attempt_at = $1, \
+         attempts = CASE WHEN status = 'failed' THEN 0 ELSE attempts END, \
+         error = CASE WHEN status = 'failed' THEN NULL ELSE error END, \
+         status = CASE WHEN status = 'failed' THEN 'scheduled' ELSE status END, \
+         updated_at = $2 \
+         WHERE id = $3 AND status IN ('scheduled', 'in_review', 'failed')",
+    )
+    .bind(at)
+    .bind(crate::now_ms())
+    .bind(id)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// The posts of a workspace due (or, unscheduled, written) in `[from, to)`, ms UTC, earliest
+/// first; with `status`, only those in that state. At most `limit`.
+pub async fn posts_between(
+    db: &mut Db,
+    workspace_id: i64,
+    from: i64,
+    to: i64,
+    status: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Post>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {POST_COLUMNS} FROM posts WHERE workspace_id = $1 \
+         AND COALESCE(scheduled_at, created_at) >= $2 AND COALESCE(scheduled_at, created_at) < $3 \
+         AND (CAST($4 AS TEXT) IS NULL OR status = $4) \
+         ORDER BY COALESCE(scheduled_at, created_at), id LIMIT $5"
+    ))
+    .bind(workspace_id)
+    .bind(from)
+    .bind(to)
+    .bind(status)
+    .bind(limit.clamp(1, 10_000))
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(post).collect()
+}

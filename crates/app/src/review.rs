@@ -1,0 +1,69 @@
+//! Approvals (C3): the SMM approves a post in review, which schedules it, or sends it back to
+//! its author with a comment. Every move is audited.
+
+use serde_json::json;
+use tutti_domain::{Action, InputError};
+use tutti_store::publishing::{self, Post};
+use tutti_store::{review, StoreError};
+
+use crate::accounts::record;
+use crate::{Actor, App, AppError};
+
+impl App {
+    /// Approves a post in review: it is scheduled (or due at once, if it had no time).
+    pub async fn approve_post(&self, actor: &Actor, slug: &str, post_id: i64) -> Result<Post, AppError> {
+        self.review(actor, slug, post_id, "scheduled", None, "post.approve").await
+    }
+
+    /// Sends a post in review back to its author as a draft, with a comment.
+    pub async fn send_back_post(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        post_id: i64,
+        comment: &str,
+    ) -> Result<Post, AppError> {
+        let comment: String =
+            comment.trim().chars().filter(|c| !c.is_control() || *c == '\n').take(2000).collect();
+        if comment.is_empty() {
+            return Err(InputError::new("comment", "required", "say what to change").into());
+        }
+        self.review(actor, slug, post_id, "draft", Some(&comment), "post.send_back").await
+    }
+
+    async fn review(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        post_id: i64,
+        to: &str,
+        note: Option<&str>,
+        action: &str,
+    ) -> Result<Post, AppError> {
+        let access = self.workspace_access(actor, slug, Action::ApprovePosts).await?;
+        let mut tx = self.store.begin().await?;
+        if !review::move_post(&mut tx, access.workspace.id, post_id, "in_review", to, note).await? {
+            return match publishing::post_by_id(&mut tx, post_id).await {
+                Ok(p) if p.workspace_id == access.workspace.id => Err(AppError::Conflict(InputError::new(
+                    "post",
+                    "post_not_in_review",
+                    format!("post {post_id} is {}, not in review", p.status),
+                ))),
+                _ => Err(AppError::NotFound("post")),
+            };
+        }
+        let post = publishing::post_by_id(&mut tx, post_id).await?;
+        record(
+            &mut tx,
+            actor,
+            Some(access.workspace.id),
+            action,
+            &format!("post {post_id}"),
+            None,
+            Some(json!({"comment": note})),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(post)
+    }
+}

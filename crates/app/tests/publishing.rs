@@ -1,0 +1,168 @@
+//! Publishing use cases on every backend: posts refused at their field with nothing stored,
+//! ambassador channels, approvals, and CSV imports that land whole or not at all.
+
+use tutti_app::import::RowToImport;
+use tutti_app::publishing::{ChannelToAdd, PostToWrite};
+use tutti_app::secrets::Keyring;
+use tutti_app::{Actor, App, AppConfig, AppError};
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn setup(db: &tutti_test_support::TestDb) -> (App, String) {
+    let app = App::new(db.open().await, AppConfig::default());
+    let op = Actor::Operator;
+    let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
+    for (email, role) in [("smm@ml.test", "smm"), ("cm@ml.test", "cm"), ("contrib@ml.test", "contributor")] {
+        app.add_user(&op, email, email, PASSWORD, false).await.unwrap();
+        app.add_member(&op, &ws.slug, email, role).await.unwrap();
+    }
+    let keys = Keyring::generate();
+    let channel = |handle: &str, ambassador: Option<&str>| ChannelToAdd {
+        network: "bluesky".into(),
+        handle: handle.into(),
+        service: "http://127.0.0.1:9".into(),
+        account_id: None,
+        secret: "app-password".into(),
+        ambassador: ambassador.map(str::to_owned),
+    };
+    app.add_channel(&op, &keys, &ws.slug, &channel("maison.test", None)).await.unwrap();
+    app.add_channel(&op, &keys, &ws.slug, &channel("lucas.test", Some("cm@ml.test"))).await.unwrap();
+    (app, ws.slug)
+}
+
+async fn as_user(app: &App, email: &str) -> Actor {
+    Actor::User(app.user_by_email(email).await.unwrap())
+}
+
+fn field(e: AppError) -> (String, String) {
+    match e {
+        AppError::Invalid(i) | AppError::Conflict(i) => (i.field.to_owned(), i.message),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn posts_are_refused_at_their_field_and_ambassador_channels_belong_to_their_member() {
+    for db in tutti_test_support::every_backend().await {
+        let (app, slug) = setup(&db).await;
+        let now = tutti_store::now_ms();
+        let smm = as_user(&app, "smm@ml.test").await;
+        let post = |channel: &str, text: &str, at: Option<&str>| PostToWrite {
+            channel: channel.into(),
+            text: text.into(),
+            at: at.map(str::to_owned),
+            ..Default::default()
+        };
+        for (p, want) in [
+            (post("nobody.test", "Bonjour", None), "channel"),
+            (post("maison.test", &"é".repeat(301), None), "text"),
+            (post("maison.test", "Bonjour", Some("2020-01-01T09:00:00+01:00")), "at"),
+            (post("maison.test", "Bonjour", Some("demain matin")), "at"),
+            (post("lucas.test", "Bonjour", None), "channel"),
+        ] {
+            let (f, message) = field(app.create_post(&smm, &slug, &p, now).await.unwrap_err());
+            assert_eq!(f, want, "[{}] {message}", db.label());
+        }
+        assert!(app.posts(&smm, &slug, 10).await.unwrap().is_empty(), "nothing stored");
+        let cm = as_user(&app, "cm@ml.test").await;
+        let own =
+            app.create_post(&cm, &slug, &post("lucas.test", "Mon avis perso", None), now).await.unwrap();
+        assert_eq!(own.status, "scheduled", "the ambassador publishes through their own account");
+    }
+}
+
+#[tokio::test]
+async fn contributors_send_for_review_and_smms_approve_or_send_back() {
+    for db in tutti_test_support::every_backend().await {
+        let (app, slug) = setup(&db).await;
+        let now = tutti_store::now_ms();
+        let contrib = as_user(&app, "contrib@ml.test").await;
+        let p = PostToWrite {
+            channel: "maison.test".into(),
+            text: "Nouvelle collection".into(),
+            ..Default::default()
+        };
+        let a = app.create_post(&contrib, &slug, &p, now).await.unwrap();
+        let b = app.create_post(&contrib, &slug, &p, now).await.unwrap();
+        assert_eq!((a.status.as_str(), b.status.as_str()), ("in_review", "in_review"));
+        let cm = as_user(&app, "cm@ml.test").await;
+        assert!(
+            matches!(app.approve_post(&cm, &slug, a.id).await, Err(AppError::Forbidden(_))),
+            "a CM does not approve"
+        );
+        let smm = as_user(&app, "smm@ml.test").await;
+        assert_eq!(app.approve_post(&smm, &slug, a.id).await.unwrap().status, "scheduled");
+        let (f, _) = field(app.approve_post(&smm, &slug, a.id).await.unwrap_err());
+        assert_eq!(f, "post", "a post no longer in review cannot be approved again");
+        assert_eq!(field(app.send_back_post(&smm, &slug, b.id, "  ").await.unwrap_err()).0, "comment");
+        let back = app.send_back_post(&smm, &slug, b.id, "Ajoute le lien vers la boutique").await.unwrap();
+        assert_eq!(
+            (back.status.as_str(), back.error.as_deref()),
+            ("draft", Some("Ajoute le lien vers la boutique"))
+        );
+    }
+}
+
+fn row(line: usize, date: &str, time: &str, channel: &str, text: &str) -> RowToImport {
+    RowToImport {
+        line,
+        date: date.into(),
+        time: time.into(),
+        channel: channel.into(),
+        text: text.into(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn an_import_lands_whole_or_reports_every_bad_row_and_column() {
+    for db in tutti_test_support::every_backend().await {
+        let (app, slug) = setup(&db).await;
+        let smm = as_user(&app, "smm@ml.test").await;
+        let now = chrono::DateTime::parse_from_rfc3339("2027-01-10T12:00:00Z").unwrap().timestamp_millis();
+        let bad = vec![
+            row(2, "2027-02-01", "09:30", "maison.test", "Bonne année"),
+            row(3, "2027-02-01", "09:30", "nobody.test", "Inconnu"),
+            row(4, "2027-13-01", "09:30", "maison.test", "Mauvaise date"),
+            row(5, "2027-03-28", "02:30", "maison.test", "Heure sautée au changement d'heure"),
+            row(6, "2027-01-01", "10:00", "maison.test", "Passé"),
+            RowToImport {
+                link: "javascript:alert(1)".into(),
+                ..row(7, "2027-02-02", "10:00", "maison.test", "Lien")
+            },
+            row(8, "2027-02-02", "10:00", "maison.test", &"a".repeat(301)),
+        ];
+        let (f, report) = field(app.import_posts(&smm, &slug, &bad, now).await.unwrap_err());
+        assert_eq!(f, "file");
+        for want in [
+            "row 3, column channel",
+            "row 4, column date",
+            "row 5, column time",
+            "row 6, column date",
+            "row 7, column link",
+            "row 8, column text",
+        ] {
+            assert!(report.contains(want), "[{}] {want} in:\n{report}", db.label());
+        }
+        assert!(!report.contains("row 2,"), "the good row is not blamed");
+        assert!(app.posts(&smm, &slug, 10).await.unwrap().is_empty(), "nothing half-imported");
+
+        let good = vec![
+            RowToImport {
+                link: "https://maison-lumiere.example/soldes".into(),
+                ..row(2, "2027-02-01", "09:30", "maison.test", "Les soldes")
+            },
+            row(3, "2027-03-28", "09:30", "maison.test", "Dimanche du changement d'heure"),
+        ];
+        assert_eq!(app.import_posts(&smm, &slug, &good, now).await.unwrap(), 2);
+        let mut posts = app.posts(&smm, &slug, 10).await.unwrap();
+        posts.sort_by_key(|p| p.scheduled_at);
+        assert_eq!(posts[0].text, "Les soldes https://maison-lumiere.example/soldes");
+        // 09:30 in Paris is 08:30 UTC in winter and 07:30 UTC once summer time has begun.
+        let utc = |p: &tutti_store::publishing::Post| {
+            chrono::DateTime::from_timestamp_millis(p.scheduled_at.unwrap()).unwrap().to_rfc3339()
+        };
+        assert_eq!(utc(&posts[0]), "2027-02-01T08:30:00+00:00");
+        assert_eq!(utc(&posts[1]), "2027-03-28T07:30:00+00:00");
+    }
+}
