@@ -8,6 +8,7 @@
 
 mod accounts;
 mod actor;
+mod channels;
 mod crisis;
 pub mod demo;
 mod error;

@@ -166,3 +166,52 @@ async fn an_import_lands_whole_or_reports_every_bad_row_and_column() {
         assert_eq!(utc(&posts[1]), "2027-03-28T07:30:00+00:00");
     }
 }
+
+#[tokio::test]
+async fn posts_wait_for_a_channel_that_needs_reconnecting_and_go_out_once_it_is_back() {
+    for db in tutti_test_support::every_backend().await {
+        let (app, slug) = setup(&db).await;
+        let smm = as_user(&app, "smm@ml.test").await;
+        let now = tutti_store::now_ms();
+        let p =
+            PostToWrite { channel: "maison.test".into(), text: "En attente".into(), ..Default::default() };
+        let post = app.create_post(&smm, &slug, &p, now).await.unwrap();
+        let store = app.store().clone();
+        let mut tx = store.begin().await.unwrap();
+        tutti_store::publishing::set_channel_status(
+            &mut tx,
+            post.channel_id,
+            "needs_reconnect",
+            Some("Invalid app password"),
+        )
+        .await
+        .unwrap();
+        let claimed =
+            tutti_store::publishing::claim_due(&mut tx, store.backend(), "w", now + 1000, 60_000, 10)
+                .await
+                .unwrap();
+        tx.commit().await.unwrap();
+        assert!(claimed.is_empty(), "[{}] the post waits for its channel", db.label());
+        let cm = as_user(&app, "cm@ml.test").await;
+        assert!(matches!(
+            app.reconnect_channel(&cm, &Keyring::generate(), &slug, "maison.test", "x").await,
+            Err(AppError::Forbidden(_))
+        ));
+        let back = app
+            .reconnect_channel(&smm, &Keyring::generate(), &slug, "maison.test", "new-app-password")
+            .await
+            .unwrap();
+        assert_eq!((back.status.as_str(), back.status_message.as_deref()), ("ok", None));
+        let mut tx = store.begin().await.unwrap();
+        let claimed =
+            tutti_store::publishing::claim_due(&mut tx, store.backend(), "w", now + 1000, 60_000, 10)
+                .await
+                .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            claimed.iter().map(|c| c.post.id).collect::<Vec<_>>(),
+            vec![post.id],
+            "and goes out once it is back"
+        );
+    }
+}

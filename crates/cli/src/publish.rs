@@ -61,6 +61,19 @@ pub enum ChannelCommand {
     /// Connect an account.
     #[command(subcommand)]
     Add(AddChannel),
+    /// Give a channel new credentials after the network refused its old ones (read from
+    /// standard input: an app password or an access token).
+    Reconnect {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// The channel, by handle or id.
+        #[arg(long)]
+        handle: String,
+        /// Read the new app password or token from standard input.
+        #[arg(long, required = true)]
+        secret_stdin: bool,
+    },
     /// List a workspace's channels.
     List {
         /// Workspace slug.
@@ -205,6 +218,25 @@ pub async fn channel(global: &Global, command: ChannelCommand) -> anyhow::Result
                 "Connected {} ({} voice) to {workspace} as channel {}.",
                 added.handle, added.voice, added.id
             );
+        }
+        ChannelCommand::Reconnect { workspace, handle, secret_stdin: _ } => {
+            let mut secret = String::new();
+            std::io::stdin().read_to_string(&mut secret).context("cannot read the new secret")?;
+            let secret = secret.trim().to_owned();
+            anyhow::ensure!(!secret.is_empty(), "the new secret is empty");
+            let existing = app.channels(&actor, &workspace).await?;
+            let wanted = handle.trim_start_matches('@');
+            let c = existing
+                .iter()
+                .find(|c| c.handle.trim_start_matches('@') == wanted || c.id.to_string() == wanted)
+                .with_context(|| format!("--handle: no channel {handle:?} in {workspace}"))?;
+            if c.network == "bluesky" {
+                let client = tutti_bluesky::XrpcClient::new(&c.service, &c.handle, &secret)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                client.verify().await.map_err(|e| anyhow::anyhow!("{}: {e}", c.handle))?;
+            }
+            let back = app.reconnect_channel(&actor, &keyring(global)?, &workspace, &handle, &secret).await?;
+            println!("{} is connected again; its waiting posts will go out.", back.handle);
         }
         ChannelCommand::List { workspace, json } => {
             let list = app.channels(&actor, &workspace).await?;

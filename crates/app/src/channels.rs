@@ -1,0 +1,54 @@
+//! Reconnecting a channel whose credentials the network refused: new credentials, sealed, and
+//! the channel is back to `ok`, so that the posts that waited for it go out.
+
+use serde_json::json;
+use tutti_domain::{Action, InputError};
+use tutti_store::publishing::{self, Channel};
+use tutti_store::StoreError;
+
+use crate::accounts::record;
+use crate::secrets::Keyring;
+use crate::{Actor, App, AppError};
+
+impl App {
+    /// Replaces a channel's credentials (checked with the network by the caller) and marks it
+    /// `ok` again. Only SMMs and admins, as for connecting.
+    pub async fn reconnect_channel(
+        &self,
+        actor: &Actor,
+        keys: &Keyring,
+        slug: &str,
+        handle: &str,
+        secret: &str,
+    ) -> Result<Channel, AppError> {
+        let access = self.workspace_access(actor, slug, Action::ManageChannels).await?;
+        let channels = publishing::channels_of(&mut *self.store.conn().await?, access.workspace.id).await?;
+        let wanted = handle.trim().trim_start_matches('@');
+        let channel = channels
+            .into_iter()
+            .find(|c| c.handle.trim_start_matches('@') == wanted || c.id.to_string() == wanted)
+            .ok_or_else(|| {
+                InputError::new(
+                    "handle",
+                    "channel_unknown",
+                    format!("no channel {wanted:?} in this workspace"),
+                )
+            })?;
+        let (key_id, sealed) = keys.seal(secret);
+        let mut tx = self.store.begin().await?;
+        publishing::set_credentials(&mut tx, channel.id, &sealed, &key_id).await?;
+        publishing::set_channel_status(&mut tx, channel.id, "ok", None).await?;
+        record(
+            &mut tx,
+            actor,
+            Some(access.workspace.id),
+            "channel.reconnect",
+            &channel.handle,
+            Some(json!({"status": channel.status})),
+            None,
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(publishing::channel_by_id(&mut *self.store.conn().await?, channel.id).await?)
+    }
+}
