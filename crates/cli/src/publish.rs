@@ -106,6 +106,21 @@ pub enum AddChannel {
         #[arg(long)]
         ambassador: Option<String>,
     },
+    /// A Mastodon account, with an access token read from standard input.
+    Mastodon {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// The instance (https://mastodon.example).
+        #[arg(long)]
+        instance: String,
+        /// Read the access token from standard input.
+        #[arg(long, required = true)]
+        token_stdin: bool,
+        /// Make it an ambassador channel.
+        #[arg(long)]
+        ambassador: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -237,6 +252,35 @@ pub async fn channel(global: &Global, command: ChannelCommand) -> anyhow::Result
             }
             let back = app.reconnect_channel(&actor, &keyring(global)?, &workspace, &handle, &secret).await?;
             println!("{} is connected again; its waiting posts will go out.", back.handle);
+        }
+        ChannelCommand::Add(AddChannel::Mastodon { workspace, instance, token_stdin: _, ambassador }) => {
+            let mut secret = String::new();
+            std::io::stdin().read_to_string(&mut secret).context("cannot read the access token")?;
+            let secret = secret.trim().to_owned();
+            anyhow::ensure!(!secret.is_empty(), "the access token is empty");
+            let client = tutti_mastodon::MastodonClient::new(&instance, &secret)
+                .map_err(|e| anyhow::anyhow!("--instance: {e}"))?;
+            let profile = client.verify().await.map_err(|e| anyhow::anyhow!("{instance}: {e}"))?;
+            let keys = keyring(global)?;
+            let added = app
+                .add_channel(
+                    &actor,
+                    &keys,
+                    &workspace,
+                    &ChannelToAdd {
+                        network: "mastodon".into(),
+                        handle: profile.handle.clone(),
+                        service: instance,
+                        account_id: None,
+                        secret,
+                        ambassador,
+                    },
+                )
+                .await?;
+            println!(
+                "Connected {} ({} voice) to {workspace} as channel {}.",
+                added.handle, added.voice, added.id
+            );
         }
         ChannelCommand::List { workspace, json } => {
             let list = app.channels(&actor, &workspace).await?;

@@ -1,5 +1,6 @@
 //! Mastodon for Tutti: public and hashtag streams of a Mastodon instance (or any server that
-//! speaks its client API) as a listening source.
+//! speaks its client API) as a listening source, and the publishing connector ([`client`]:
+//! statuses published exactly once with Mastodon's `Idempotency-Key`).
 //!
 //! **Key design decision: resuming without a resume cursor.** Mastodon's streaming API
 //! (server-sent events on `/api/v1/streaming/…`) pushes new statuses but cannot replay: a
@@ -35,9 +36,14 @@
 //! are counted and skipped, never fatal; errors reconnect with exponential backoff and jitter,
 //! and a `429` waits as long as `Retry-After` / `X-RateLimit-Reset` ask.
 
+pub mod client;
 pub mod sse;
 pub mod status;
 pub mod streaming;
 
+pub use client::{
+    check_status, countable_length, Instance, InstanceLimits, MastodonClient, NewMedia, NewPoll, NewStatus,
+    Notification, NotificationKind, PublishedStatus, Reconciled, StatusCounts, Visibility,
+};
 pub use status::{parse_status, MastodonPost, ParsedStatus, StatusError, StatusId};
 pub use streaming::{ConfigError, MastodonEvent, MastodonStats, Stream, Streaming};

@@ -323,7 +323,7 @@ fn invisible(c: char) -> bool {
 
 /// Plain text that is not HTML (names, content warnings, tags): invisible characters dropped,
 /// whitespace collapsed, at most `max_chars` characters.
-fn clean_line(text: &str, max_chars: usize) -> String {
+pub(crate) fn clean_line(text: &str, max_chars: usize) -> String {
     let mut out = String::new();
     let mut chars = 0;
     for word in cut(text, max_chars * 4).split_whitespace() {
@@ -345,7 +345,7 @@ fn clean_line(text: &str, max_chars: usize) -> String {
 }
 
 /// An `http(s)` URL of at most [`MAX_URL_BYTES`] with no space or invisible character, or none.
-fn web_url(url: &str) -> Option<String> {
+pub(crate) fn web_url(url: &str) -> Option<String> {
     let url = url.trim();
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
     let ok = (lower.starts_with("https://") || lower.starts_with("http://"))

@@ -45,7 +45,8 @@ pub const ABORT_AFTER_SEND: &str = "TUTTI_TEST_ABORT_AFTER_SEND";
 /// One network client per channel, reused so that sessions and their refreshes are shared.
 #[derive(Debug)]
 enum Client {
-    Bluesky(XrpcClient),
+    Bluesky(Box<XrpcClient>),
+    Mastodon(Box<tutti_mastodon::MastodonClient>),
 }
 
 /// What publishing one post came to.
@@ -123,10 +124,13 @@ impl Publisher {
         }
         let secret = self.keys.open(&channel.key_id, &channel.credentials).map_err(|e| e.to_string())?;
         let client = match channel.network.as_str() {
-            "bluesky" => Client::Bluesky(
+            "bluesky" => Client::Bluesky(Box::new(
                 XrpcClient::new(&channel.service, &channel.handle, &secret).map_err(|e| e.to_string())?,
-            ),
-            other => return Err(format!("publishing to {other} is not available yet")),
+            )),
+            "mastodon" => Client::Mastodon(Box::new(
+                tutti_mastodon::MastodonClient::new(&channel.service, &secret).map_err(|e| e.to_string())?,
+            )),
+            other => return Err(format!("Tutti does not publish to {other}")),
         };
         let client = Arc::new(client);
         clients.insert(channel.id, client.clone());
@@ -140,40 +144,84 @@ impl Publisher {
             Ok(c) => c,
             Err(message) => return self.settle_failed(post.id, &message).await,
         };
-        let Client::Bluesky(bluesky) = &*client;
-        let key = &post.idempotency_key;
-        if claimed.maybe_sent {
-            match bluesky.reconcile(key).await {
-                Ok(Some(found)) => {
-                    info!(post = post.id, uri = %found.uri, "an earlier attempt had published the post");
-                    return self.settle_published(post.id, &found.uri, &bluesky_url(&channel, key)).await;
-                }
-                Ok(None) => {}
-                Err(e) => return self.settle_error(&channel, post.id, post.attempts, e).await,
-            }
-        }
         let media = publishing::media_of(&mut *self.store.conn().await?, post.id).await?;
-        let new = tutti_bluesky::NewPost {
-            text: post.text.clone(),
-            langs: post.langs.split(',').filter(|l| !l.is_empty()).map(str::to_owned).collect(),
-            images: media
-                .into_iter()
-                .map(|m| tutti_bluesky::NewImage {
-                    bytes: m.bytes,
-                    mime_type: m.mime,
-                    alt: m.alt,
-                    aspect_ratio: None,
-                })
-                .collect(),
-            reply: None,
+        let key = &post.idempotency_key;
+        let langs: Vec<String> = post.langs.split(',').filter(|l| !l.is_empty()).map(str::to_owned).collect();
+        let sent = match &*client {
+            Client::Bluesky(bluesky) => {
+                if claimed.maybe_sent {
+                    match bluesky.reconcile(key).await {
+                        Ok(Some(found)) => {
+                            info!(post = post.id, uri = %found.uri, "an earlier attempt had published the post");
+                            return self
+                                .settle_published(post.id, &found.uri, &bluesky_url(&channel, key))
+                                .await;
+                        }
+                        Ok(None) => {}
+                        Err(e) => return self.settle_error(&channel, post.id, post.attempts, e).await,
+                    }
+                }
+                let new = tutti_bluesky::NewPost {
+                    text: post.text.clone(),
+                    langs,
+                    images: media
+                        .into_iter()
+                        .map(|m| tutti_bluesky::NewImage {
+                            bytes: m.bytes,
+                            mime_type: m.mime,
+                            alt: m.alt,
+                            aspect_ratio: None,
+                        })
+                        .collect(),
+                    reply: None,
+                };
+                bluesky.publish(&new, key).await.map(|done| (done.uri, bluesky_url(&channel, key)))
+            }
+            // Mastodon cannot be asked about a key: sending the same request with the same
+            // Idempotency-Key is the reconciliation (the instance answers with the status the
+            // first attempt made), which `reconcile` does, and falls back to the account's
+            // recent statuses once the key has expired.
+            Client::Mastodon(mastodon) => {
+                let new = tutti_mastodon::NewStatus {
+                    text: post.text.clone(),
+                    language: langs.first().cloned(),
+                    media: media
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, m)| tutti_mastodon::NewMedia {
+                            file_name: Some(format!(
+                                "image-{}.{}",
+                                i + 1,
+                                m.mime.rsplit('/').next().unwrap_or("bin")
+                            )),
+                            bytes: m.bytes,
+                            mime_type: m.mime,
+                            description: m.alt,
+                        })
+                        .collect(),
+                    ..tutti_mastodon::NewStatus::default()
+                };
+                let result = if claimed.maybe_sent {
+                    let first_try =
+                        chrono::DateTime::from_timestamp_millis(post.created_at).unwrap_or_default();
+                    match mastodon.reconcile(&new, key, first_try).await {
+                        Ok(tutti_mastodon::Reconciled::Published(s)) => Ok(s),
+                        Ok(tutti_mastodon::Reconciled::NotFound) => mastodon.publish(&new, key).await,
+                        Err(e) => Err(e),
+                    }
+                } else {
+                    mastodon.publish(&new, key).await
+                };
+                result.map(|s| (s.id.as_str().to_owned(), s.url.unwrap_or(s.uri)))
+            }
         };
-        match bluesky.publish(&new, key).await {
-            Ok(done) => {
+        match sent {
+            Ok((remote_id, url)) => {
                 if std::env::var_os(ABORT_AFTER_SEND).is_some() {
                     error!(post = post.id, "aborting after the send, as {ABORT_AFTER_SEND} asks");
                     std::process::abort();
                 }
-                self.settle_published(post.id, &done.uri, &bluesky_url(&channel, key)).await
+                self.settle_published(post.id, &remote_id, &url).await
             }
             Err(e) => self.settle_error(&channel, post.id, post.attempts, e).await,
         }

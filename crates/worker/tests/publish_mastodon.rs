@@ -1,0 +1,121 @@
+//! The publisher with a Mastodon channel, against a local server that answers with responses
+//! recorded from a real Mastodon server (Mastodon.py's test cassettes, MIT) and replays a
+//! status for a repeated Idempotency-Key, as Mastodon does: a post is published once, and a
+//! worker that died after sending leaves exactly one status.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tutti_app::publishing::{ChannelToAdd, PostToWrite};
+use tutti_app::secrets::Keyring;
+use tutti_app::store::publishing;
+use tutti_app::{Actor, App, AppConfig};
+use tutti_worker::publisher::{Outcome, Publisher, LEASE_MS};
+
+const RECORDED: &str = include_str!("../../mastodon/tests/data/publishing.json");
+
+#[derive(Default)]
+struct Instance {
+    statuses: HashMap<String, serde_json::Value>,
+    requests: usize,
+}
+
+async fn fake_instance() -> (String, Arc<Mutex<Instance>>) {
+    let recorded: serde_json::Value = serde_json::from_str(RECORDED).unwrap();
+    let instance = recorded["instance"]["response"]["body"].clone();
+    let created = recorded["status_created"]["response"]["body"].clone();
+    let state: Arc<Mutex<Instance>> = Arc::default();
+    let seen = state.clone();
+    let app = axum::Router::new()
+        .route("/api/v2/instance", axum::routing::get(move || async move { axum::Json(instance) }))
+        .route(
+            "/api/v1/statuses",
+            axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let (seen, mut created) = (seen.clone(), created.clone());
+                async move {
+                    let key = headers
+                        .get("idempotency-key")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    let sent: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+                    let mut s = seen.lock().unwrap();
+                    s.requests += 1;
+                    let n = s.statuses.len();
+                    let status = s.statuses.entry(key).or_insert_with(|| {
+                        let id = format!("11744690838304{n:04}");
+                        created["id"] = id.clone().into();
+                        created["content"] =
+                            format!("<p>{}</p>", sent["status"].as_str().unwrap_or_default()).into();
+                        created["url"] = format!("http://localhost:3000/@mastodonpy_test/{id}").into();
+                        created
+                    });
+                    axum::Json(status.clone())
+                }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, state)
+}
+
+#[tokio::test]
+async fn a_mastodon_post_is_published_once_even_when_a_worker_dies_after_sending() {
+    for db in tutti_test_support::every_backend().await {
+        let (url, state) = fake_instance().await;
+        let app = App::new(db.open().await, AppConfig::default());
+        let op = Actor::Operator;
+        let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
+        let keys = Keyring::generate();
+        let channel = ChannelToAdd {
+            network: "mastodon".into(),
+            handle: "@maison@localhost".into(),
+            service: url.clone(),
+            account_id: None,
+            secret: "token".into(),
+            ambassador: None,
+        };
+        app.add_channel(&op, &keys, &ws.slug, &channel).await.unwrap();
+        let write = |text: &str| PostToWrite {
+            channel: "@maison@localhost".into(),
+            text: text.into(),
+            langs: vec!["fr".into()],
+            ..Default::default()
+        };
+        let now = tutti_app::store::now_ms();
+        let first = app.create_post(&op, &ws.slug, &write("Bonjour Mastodon"), now).await.unwrap();
+        let publisher = Publisher::new(app.store().clone(), "w".into(), keys.clone());
+        assert_eq!(
+            publisher.run_once(tutti_app::store::now_ms()).await.unwrap(),
+            vec![(first.id, Outcome::Published)],
+            "[{}]",
+            db.label()
+        );
+        let stored = publishing::post_by_id(&mut app.store().conn().await.unwrap(), first.id).await.unwrap();
+        assert!(stored.remote_url.unwrap().starts_with("http://localhost:3000/@mastodonpy_test/"));
+
+        // A worker claims the second post, sends it, and dies before writing down the result.
+        let second = app.create_post(&op, &ws.slug, &write("Une seule fois"), now).await.unwrap();
+        let store = app.store().clone();
+        let mut tx = store.begin().await.unwrap();
+        let now = tutti_app::store::now_ms();
+        assert_eq!(
+            publishing::claim_due(&mut tx, store.backend(), "dead", now, LEASE_MS, 10).await.unwrap().len(),
+            1
+        );
+        tx.commit().await.unwrap();
+        let client = tutti_mastodon::MastodonClient::new(&url, "token").unwrap();
+        client
+            .publish(&tutti_mastodon::NewStatus::new("Une seule fois"), &second.idempotency_key)
+            .await
+            .unwrap();
+        assert_eq!(
+            publisher.run_once(now + LEASE_MS + 1).await.unwrap(),
+            vec![(second.id, Outcome::Published)]
+        );
+        let s = state.lock().unwrap();
+        assert_eq!(s.statuses.len(), 2, "[{}] one status per post on the instance", db.label());
+        assert_eq!(s.requests, 3, "the retry went out with the same Idempotency-Key");
+    }
+}
