@@ -37,3 +37,156 @@
     }
   });
 })();
+
+// Compose: a live counter per network (graphemes on Bluesky, characters on Mastodon), the
+// preview, and the size of the images, checked before the form is sent. The server decides.
+(function () {
+  "use strict";
+  var segmenter = window.Intl && Intl.Segmenter ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
+  function count(network, text) {
+    if (network === "bluesky" && segmenter) {
+      var n = 0;
+      for (var it = segmenter.segment(text)[Symbol.iterator](), s = it.next(); !s.done; s = it.next()) { n++; }
+      return n;
+    }
+    return Array.from(text).length;
+  }
+  function over(network, text, max) {
+    var n = count(network, text);
+    var bytes = network === "bluesky" && window.TextEncoder ? new TextEncoder().encode(text).length > 3000 : false;
+    return { n: n, over: n > max || bytes };
+  }
+  function update(form) {
+    var text = form.querySelector("[data-text]");
+    var select = form.querySelector("[data-channel]");
+    if (!text || !select) { return; }
+    var option = select.options[select.selectedIndex];
+    var network = option ? option.getAttribute("data-network") : "bluesky";
+    var max = option ? parseInt(option.getAttribute("data-max"), 10) : 300;
+    var r = over(network, text.value, max);
+    var counter = form.querySelector("[data-counter]");
+    if (counter) {
+      counter.querySelector("[data-count]").textContent = r.n;
+      counter.querySelector("[data-max]").textContent = max;
+      var was = counter.classList.contains("over");
+      counter.classList.toggle("over", r.over);
+      var live = form.querySelector("[data-counter-live]");
+      if (live && was !== r.over) {
+        live.textContent = r.over ? live.getAttribute("data-over").replace("%n", r.n - max) : live.getAttribute("data-fits");
+      }
+    }
+    form.querySelectorAll("[data-preview]").forEach(function (p) {
+      var body = p.querySelector("[data-preview-text]");
+      if (body) { body.textContent = text.value; }
+      var c = p.querySelector("[data-preview-count]");
+      if (c) {
+        var pr = over(c.getAttribute("data-network"), text.value, parseInt(c.getAttribute("data-max"), 10));
+        c.querySelector("[data-n]").textContent = pr.n;
+        c.classList.toggle("over", pr.over);
+      }
+      var handle = p.querySelector("[data-preview-handle]");
+      if (handle && option && p.getAttribute("data-preview") === network) { handle.textContent = option.getAttribute("data-handle"); }
+    });
+  }
+  function imagesError(form, message) {
+    var e = form.querySelector("#c-images-error");
+    if (!e) { return; }
+    e.textContent = message;
+    e.hidden = !message;
+  }
+  document.addEventListener("input", function (event) {
+    var form = event.target.closest && event.target.closest("[data-compose]");
+    if (!form) { return; }
+    // A field being corrected no longer shows the message it was sent back with.
+    if (event.target.getAttribute("aria-invalid") === "true" && event.target.id) {
+      event.target.removeAttribute("aria-invalid");
+      var message = document.getElementById(event.target.id + "-error");
+      if (message) { message.hidden = true; }
+    }
+    update(form);
+  });
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest && event.target.closest("[data-compose]");
+    if (form) {
+      update(form);
+      if (event.target.matches("[data-image]")) { imagesError(form, ""); }
+    }
+  });
+  // Too many bytes for one request: say so at the images instead of sending.
+  document.addEventListener("htmx:confirm", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("[data-compose]")) { return; }
+    var total = 0;
+    form.querySelectorAll("[data-image]").forEach(function (f) { if (f.files && f.files[0]) { total += f.files[0].size; } });
+    if (total > parseInt(form.getAttribute("data-max-upload"), 10)) {
+      event.preventDefault();
+      imagesError(form, form.getAttribute("data-too-large"));
+    }
+  });
+  // A form shown again with its errors (422), or a post that could not move (409), is swapped
+  // in like a success; a body refused for its size (413) is said at the images.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if (status === 422 || status === 409) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    } else if (status === 413) {
+      var form = event.detail.elt.closest && event.detail.elt.closest("[data-compose]");
+      if (form) { imagesError(form, form.getAttribute("data-too-large")); }
+    }
+  });
+  // After a swap, the first field in error takes the focus.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var bad = document.querySelector("[data-compose] [aria-invalid='true'], #calendar-body [aria-invalid='true']");
+    if (bad) { bad.focus(); }
+    document.querySelectorAll("[data-compose]").forEach(update);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-compose]").forEach(update);
+  });
+})();
+
+// Calendar: drag a post onto another day; htmx sends the day and swaps the calendar in. The
+// "Move" form of each post does the same from the keyboard.
+(function () {
+  "use strict";
+  var dragged = null;
+  function clear() {
+    document.querySelectorAll(".drop-target").forEach(function (d) { d.classList.remove("drop-target"); });
+  }
+  document.addEventListener("dragstart", function (event) {
+    var card = event.target.closest && event.target.closest("[data-reschedule]");
+    if (!card) { return; }
+    dragged = card;
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", card.id);
+    card.classList.add("dragging");
+  });
+  document.addEventListener("dragend", function () {
+    if (dragged) { dragged.classList.remove("dragging"); }
+    dragged = null;
+    clear();
+  });
+  document.addEventListener("dragover", function (event) {
+    var day = dragged && event.target.closest && event.target.closest("[data-drop-date]");
+    if (!day) { return; }
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "move";
+    if (!day.classList.contains("drop-target")) { clear(); day.classList.add("drop-target"); }
+  });
+  document.addEventListener("drop", function (event) {
+    var day = dragged && event.target.closest && event.target.closest("[data-drop-date]");
+    if (!day) { return; }
+    event.preventDefault();
+    var card = dragged;
+    clear();
+    var body = document.getElementById("calendar-body");
+    if (!window.htmx || !body || card.closest("[data-drop-date]") === day) { return; }
+    htmx.ajax("POST", card.getAttribute("data-reschedule"), {
+      source: card,
+      target: "#calendar-body",
+      swap: "outerHTML",
+      values: { date: day.getAttribute("data-drop-date"), back: body.getAttribute("data-back") }
+    });
+  });
+})();

@@ -390,3 +390,211 @@ async fn setup_invite_and_role_refusal_in_a_real_browser() {
         c.close().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn compose_then_plan_and_move_posts_on_the_calendar_in_a_real_browser() {
+    use chrono::TimeZone;
+    use tutti_app::publishing::ChannelToAdd;
+    use tutti_app::secrets::Keyring;
+    use tutti_app::Actor;
+
+    let Some(driver) = start_driver() else { return };
+    let t = common::spawn(tutti_test_support::sqlite()).await;
+    common::seed(&t.app).await;
+    let ws = common::WS;
+    let keys = Keyring::generate();
+    for (network, handle, ambassador) in [
+        ("bluesky", "maison.test", None),
+        ("mastodon", "@maison@mastodon.test", None),
+        ("bluesky", "lea-cm.test", Some("cm@acme.test")),
+    ] {
+        let channel = ChannelToAdd {
+            network: network.into(),
+            handle: handle.into(),
+            service: "http://127.0.0.1:9".into(),
+            account_id: None,
+            secret: "x".into(),
+            ambassador: ambassador.map(str::to_owned),
+        };
+        t.app.add_channel(&Actor::Operator, &keys, ws, &channel).await.unwrap();
+    }
+    // A day three weeks ahead, so that the month and the week have room to move the post.
+    let paris = chrono_tz::Europe::Paris;
+    let day = chrono::Utc::now().with_timezone(&paris).date_naive() + chrono::Duration::days(21);
+    let ymd = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+
+    let c = open_browser(&driver).await;
+    c.goto(&t.url("/login")).await.unwrap();
+    fill(&c, "#email", "smm@acme.test").await;
+    fill(&c, "#password", common::PASSWORD).await;
+    submit(&c, "button[type=submit]").await;
+
+    // Compose: the counter follows the text as Bluesky counts it, and turns red past 300.
+    c.goto(&t.url(&format!("/w/{ws}/compose"))).await.unwrap();
+    fill(&c, "#c-text", &"é".repeat(305)).await;
+    let counter = c.find(Locator::Css("#c-count")).await.unwrap();
+    assert_eq!(counter.text().await.unwrap(), "305 / 300");
+    assert!(counter.attr("class").await.unwrap().unwrap_or_default().contains("over"));
+    // Sent anyway: htmx swaps the form back in with the server's message at the text.
+    click(&c, "#compose-form button[type=submit]").await;
+    let error = c.wait().for_element(Locator::Css("#c-text-error")).await.unwrap();
+    assert!(error.text().await.unwrap().contains("5 characters over Bluesky's limit (300)"));
+    assert_eq!(path(&c).await, format!("/w/{ws}/compose"), "the form stays");
+    let counter = c.find(Locator::Css("#c-count")).await.unwrap();
+    let words = "Nouvelle collection Lumière d'hiver : 12 lampes en verre soufflé, fabriquées à Lyon. \
+                Découvrez-les en boutique dès samedi ✨ #luminaire #fabricationfrançaise";
+    fill(&c, "#c-text", words).await;
+    assert!(!counter.attr("class").await.unwrap().unwrap_or_default().contains("over"));
+    c.execute(
+        "document.getElementById('c-at').value = arguments[0];",
+        vec![json!(format!("{}T10:30", ymd(day)))],
+    )
+    .await
+    .unwrap();
+    click(&c, ".images-box summary").await;
+    fill(&c, "#c-alt1", "Trois lampes en verre soufflé sur une table en chêne").await;
+    shot(&c, "en-1440-compose").await;
+    submit(&c, "#compose-form button[type=submit]").await;
+    assert!(path(&c).await.starts_with(&format!("/w/{ws}/calendar?view=week")), "{}", path(&c).await);
+    shot(&c, "en-1440-calendar-week").await;
+    let page = text(&c).await;
+    assert!(page.contains("The post is scheduled.") && page.contains("Nouvelle collection"), "{page}");
+    let id = t.app.posts(&Actor::Operator, ws, 10).await.unwrap()[0].id;
+    let card = format!("#post-{id}");
+    let cell = |d: chrono::NaiveDate| format!("[data-drop-date='{}'] {card}", ymd(d));
+    assert!(c.find(Locator::Css(&cell(day))).await.is_ok(), "the post is on its day in the week");
+    shot(&c, "en-1440-calendar-week").await;
+
+    // More of the plan around it, so that the month reads like a month.
+    let smm = Actor::User(t.app.user_by_email("smm@acme.test").await.unwrap());
+    let contributor = Actor::User(t.app.user_by_email("contributor@acme.test").await.unwrap());
+    for (who, offset, hour, channel, words) in [
+        (&smm, -2, 9, "maison.test", "Coulisses de l'atelier : le souffleur de verre au travail 🔥"),
+        (
+            &smm,
+            1,
+            18,
+            "@maison@mastodon.test",
+            "Live ce soir à 19 h : nos conseils pour bien éclairer un salon.",
+        ),
+        (&contributor, 3, 12, "maison.test", "Proposition : jeu-concours pour gagner la lampe Aube."),
+        (
+            &smm,
+            6,
+            8,
+            "@maison@mastodon.test",
+            "Bon dimanche ! Et vous, quelle lumière pour vos soirées d'hiver ?",
+        ),
+        (&smm, -9, 11, "maison.test", "Merci pour vos 10 000 abonnés ! 💛"),
+    ] {
+        let at = paris
+            .from_local_datetime(&(day + chrono::Duration::days(offset)).and_hms_opt(hour, 0, 0).unwrap())
+            .unwrap()
+            .to_rfc3339();
+        let post = tutti_app::publishing::PostToWrite {
+            channel: channel.into(),
+            text: words.into(),
+            at: Some(at),
+            langs: vec!["fr".into()],
+            images: vec![],
+        };
+        t.app.create_post(who, ws, &post, tutti_app::store::now_ms()).await.unwrap();
+    }
+    let mut tx = t.app.store().begin().await.unwrap();
+    sqlx::query(
+        "UPDATE posts SET status = 'published', remote_url = 'https://bsky.app/profile/maison.test/post/3kabc' \
+         WHERE text LIKE 'Coulisses%'",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    c.goto(&t.url(&format!("/w/{ws}/calendar?view=month&date={}", ymd(day)))).await.unwrap();
+    assert!(c.find(Locator::Css(&cell(day))).await.is_ok(), "the post is on its day in the month");
+    shot(&c, "en-1440-calendar-month").await;
+
+    // From the keyboard: open the post's Move form, type a new time, press Enter.
+    let next = day + chrono::Duration::days(1);
+    let summary = c.find(Locator::Css(&format!("{card} .cal-move summary"))).await.unwrap();
+    summary.send_keys("\u{E007}").await.unwrap();
+    let field = c.find(Locator::Css(&format!("#move-{id}"))).await.unwrap();
+    c.execute(
+        "arguments[0].value = arguments[1];",
+        vec![json!(field), json!(format!("{}T16:15", ymd(next)))],
+    )
+    .await
+    .unwrap();
+    submit(&c, &format!("{card} .move-form button[type=submit]")).await;
+    assert!(text(&c).await.contains("The post was moved."));
+    assert!(c.find(Locator::Css(&cell(next))).await.is_ok(), "the post moved to the next day");
+    let moved =
+        t.app.posts(&Actor::Operator, ws, 10).await.unwrap().into_iter().find(|p| p.id == id).unwrap();
+    let expected =
+        paris.from_local_datetime(&next.and_hms_opt(16, 15, 0).unwrap()).unwrap().timestamp_millis();
+    assert_eq!(moved.scheduled_at, Some(expected));
+
+    // By drag and drop: the browser's own drag events, htmx swaps the calendar in.
+    let target = next + chrono::Duration::days(1);
+    c.goto(&t.url(&format!("/w/{ws}/calendar?view=month&date={}", ymd(day)))).await.unwrap();
+    c.execute(
+        "const card = document.querySelector(arguments[0]);
+         const day = document.querySelector(arguments[1]);
+         const dt = new DataTransfer();
+         card.dispatchEvent(new DragEvent('dragstart', {bubbles: true, dataTransfer: dt}));
+         day.dispatchEvent(new DragEvent('dragover', {bubbles: true, cancelable: true, dataTransfer: dt}));
+         day.dispatchEvent(new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: dt}));
+         card.dispatchEvent(new DragEvent('dragend', {bubbles: true, dataTransfer: dt}));",
+        vec![json!(card), json!(format!("[data-drop-date='{}']", ymd(target)))],
+    )
+    .await
+    .unwrap();
+    c.wait().for_element(Locator::Css("#calendar-body .banner-ok")).await.unwrap();
+    assert!(c.find(Locator::Css(&cell(target))).await.is_ok(), "the post was dropped on its new day");
+    let dropped =
+        t.app.posts(&Actor::Operator, ws, 10).await.unwrap().into_iter().find(|p| p.id == id).unwrap();
+    let expected =
+        paris.from_local_datetime(&target.and_hms_opt(16, 15, 0).unwrap()).unwrap().timestamp_millis();
+    assert_eq!(dropped.scheduled_at, Some(expected), "the time of day is kept");
+
+    // A failed post is impossible to miss, with the network's words.
+    let mut tx = t.app.store().begin().await.unwrap();
+    sqlx::query(
+        "UPDATE posts SET status = 'failed', error = 'Record/text must not be longer than 300 graphemes' \
+         WHERE text LIKE 'Live ce soir%'",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    c.goto(&t.url(&format!("/w/{ws}/calendar?view=month&date={}", ymd(day)))).await.unwrap();
+    let page = text(&c).await;
+    assert!(page.contains("One post failed to publish") && page.contains("longer than 300 graphemes"));
+    shot(&c, "en-1440-calendar-failed").await;
+    c.set_window_size(NARROW.0, NARROW.1).await.unwrap();
+    let to_calendar = "document.getElementById('calendar-body').scrollIntoView();";
+    c.execute(to_calendar, vec![]).await.unwrap();
+    shot(&c, "en-390-calendar-month").await;
+    c.goto(&t.url(&format!("/w/{ws}/calendar?view=week&date={}", ymd(day)))).await.unwrap();
+    c.execute(to_calendar, vec![]).await.unwrap();
+    shot(&c, "en-390-calendar-week").await;
+
+    // The same pages in French.
+    c.set_window_size(WIDE.0, WIDE.1).await.unwrap();
+    c.goto(&t.url("/settings")).await.unwrap();
+    c.find(Locator::Css("#s-locale option[value=fr]")).await.unwrap().click().await.unwrap();
+    submit(&c, "form[action='/settings'] button[type=submit]").await;
+    c.goto(&t.url(&format!("/w/{ws}/calendar?view=week&date={}", ymd(day)))).await.unwrap();
+    assert!(text(&c).await.contains("Calendrier éditorial"));
+    shot(&c, "fr-1440-calendar-week").await;
+    c.goto(&t.url(&format!("/w/{ws}/compose"))).await.unwrap();
+    shot(&c, "fr-1440-compose").await;
+    c.set_window_size(NARROW.0, NARROW.1).await.unwrap();
+    shot(&c, "fr-390-compose").await;
+    c.goto(&t.url(&format!("/w/{ws}/calendar?view=list&date={}", ymd(day)))).await.unwrap();
+    let page = text(&c).await;
+    assert!(page.contains("Le réseau a répondu") && page.contains("Programmée"), "{page}");
+    shot(&c, "fr-390-calendar-list").await;
+    c.execute(to_calendar, vec![]).await.unwrap();
+    shot(&c, "fr-390-calendar-list-days").await;
+    c.close().await.unwrap();
+}

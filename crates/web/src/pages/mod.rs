@@ -2,6 +2,7 @@
 
 mod auth;
 mod listening;
+mod publishing;
 mod settings;
 mod team;
 mod workspace;
@@ -23,6 +24,7 @@ pub fn routes(t: RouteTable) -> RouteTable {
     let t = workspace::routes(t);
     let t = team::routes(t);
     let t = listening::routes(t);
+    let t = publishing::routes(t);
     settings::routes(t)
 }
 

@@ -22,7 +22,6 @@ pub fn routes(t: RouteTable) -> RouteTable {
         .get("/workspaces", Access::SignedIn, switcher)
         .post("/workspaces", Access::Instance(Action::CreateWorkspace), create)
         .get("/w/{workspace}", ws, overview)
-        .get("/w/{workspace}/calendar", ws, |s: State<AppState>, c: Extension<Ctx>| area(s, c, "calendar"))
         .get("/w/{workspace}/inbox", ws, |s: State<AppState>, c: Extension<Ctx>| area(s, c, "inbox"))
         .get("/w/{workspace}/community", ws, |s: State<AppState>, c: Extension<Ctx>| area(s, c, "community"))
         .get("/w/{workspace}/analytics", ws, |s: State<AppState>, c: Extension<Ctx>| area(s, c, "analytics"))
