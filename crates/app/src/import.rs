@@ -1,6 +1,7 @@
 //! Bulk import of posts (C7): every row is checked before anything is stored, and one bad row
 //! rejects the whole file with a report that names each row and column at fault. A file
-//! either lands whole, in one transaction, or not at all.
+//! either lands whole, in one transaction, or not at all. Rows go through the workspace's
+//! editorial charter like posts written one by one: a finding that blocks is a bad row.
 
 use chrono::{NaiveDate, NaiveTime, TimeZone as _};
 use serde_json::json;
@@ -9,6 +10,7 @@ use tutti_store::publishing::{self, NewPost, PostMedia};
 use tutti_store::StoreError;
 
 use crate::accounts::record;
+use crate::charter::{self, Draft, Image};
 use crate::publishing::{check_text, MAX_IMAGE_BYTES};
 use crate::{Actor, App, AppError};
 
@@ -35,7 +37,9 @@ pub struct RowToImport {
 }
 
 impl App {
-    /// Imports posts, all or none. Errors list every problem as `row N, column C: …`.
+    /// Imports posts, all or none. Errors list every problem as `row N, column C: …`, in the
+    /// order of the rows; a row the editorial charter blocks is reported at `text` (or `alt`
+    /// for an image without alt text) with the findings that block it.
     pub async fn import_posts(
         &self,
         actor: &Actor,
@@ -45,12 +49,18 @@ impl App {
     ) -> Result<usize, AppError> {
         let access = self.workspace_access(actor, slug, Action::WritePosts).await?;
         let tz: chrono_tz::Tz = access.workspace.timezone.parse().unwrap_or(chrono_tz::UTC);
-        let channels = publishing::channels_of(&mut *self.store.conn().await?, access.workspace.id).await?;
-        let mut problems = Vec::new();
+        let (channels, charter) = {
+            let mut db = self.store.conn().await?;
+            let channels = publishing::channels_of(&mut db, access.workspace.id).await?;
+            (channels, charter::charter_of(&mut db, access.workspace.id).await?)
+        };
+        let mut problems: Vec<(usize, String)> = Vec::new();
         let mut ready = Vec::new();
+        // Each row that names a channel, as the charter reads it, with its line.
+        let mut drafts: Vec<(usize, Draft)> = Vec::new();
         for row in rows {
             let mut bad = |column: &str, message: String| {
-                problems.push(format!("row {}, column {column}: {message}", row.line))
+                problems.push((row.line, format!("row {}, column {column}: {message}", row.line)))
             };
             let channel = channels.iter().find(|c| {
                 let wanted = row.channel.trim().trim_start_matches('@');
@@ -128,15 +138,44 @@ impl App {
                 }
                 Some(Ok(m)) => vec![m.clone()],
             };
+            if let Some(c) = channel {
+                let draft = Draft {
+                    text: text.clone(),
+                    channel_handle: c.handle.clone(),
+                    images: media.iter().map(|m| Image { alt: m.alt.clone() }).collect(),
+                    lang: None,
+                };
+                drafts.push((row.line, draft));
+            }
             if let (Some(c), Some(at)) = (channel, at) {
                 ready.push((c.id, text, at, media));
             }
         }
+        let (lines, drafts): (Vec<usize>, Vec<Draft>) = drafts.into_iter().unzip();
+        let texts: Vec<String> = drafts.iter().map(|d| d.text.clone()).collect();
+        let checked = charter::check_all(charter, drafts).await?;
+        for ((line, text), findings) in lines.into_iter().zip(texts).zip(checked) {
+            let blocking = |alt: bool| -> Vec<String> {
+                findings
+                    .iter()
+                    .filter(|f| f.severity == charter::Severity::Block)
+                    .filter(|f| (f.kind == charter::CheckKind::AltText) == alt)
+                    .map(|f| charter::describe(&text, f))
+                    .collect()
+            };
+            for (column, list) in [("text", blocking(false)), ("alt", blocking(true))] {
+                if !list.is_empty() {
+                    problems.push((line, format!("row {line}, column {column}: {}", list.join("; "))));
+                }
+            }
+        }
         if rows.is_empty() {
-            problems.push("the file has no row".into());
+            problems.push((0, "the file has no row".into()));
         }
         if !problems.is_empty() {
-            return Err(InputError::new("file", "import_invalid", problems.join("\n")).into());
+            problems.sort_by_key(|(line, _)| *line);
+            let report: Vec<String> = problems.into_iter().map(|(_, p)| p).collect();
+            return Err(InputError::new("file", "import_invalid", report.join("\n")).into());
         }
         let direct = access.allows(Action::PublishWithoutReview);
         let mut tx = self.store.begin().await?;

@@ -8,7 +8,9 @@
 
 mod accounts;
 mod actor;
+mod calendar_feed;
 mod channels;
+pub mod charter;
 mod crisis;
 pub mod demo;
 mod error;

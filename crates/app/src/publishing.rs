@@ -148,8 +148,10 @@ impl App {
     }
 
     /// Writes a post. Every limit is checked before anything is stored, and the first problem
-    /// is reported at its field (`channel`, `text`, `at`, `images`). A person who may publish
-    /// without review schedules it; anyone else sends it for review.
+    /// is reported at its field (`channel`, `text`, `at`, `images`); then the workspace's
+    /// editorial charter is applied, and a finding that blocks refuses the post at `text` (at
+    /// `images` for missing alt text) with every blocking finding listed. A person who may
+    /// publish without review schedules it; anyone else sends it for review.
     pub async fn create_post(
         &self,
         actor: &Actor,
@@ -158,7 +160,11 @@ impl App {
         now: i64,
     ) -> Result<Post, AppError> {
         let access = self.workspace_access(actor, slug, Action::WritePosts).await?;
-        let channels = publishing::channels_of(&mut *self.store.conn().await?, access.workspace.id).await?;
+        let (channels, charter) = {
+            let mut db = self.store.conn().await?;
+            let channels = publishing::channels_of(&mut db, access.workspace.id).await?;
+            (channels, crate::charter::charter_of(&mut db, access.workspace.id).await?)
+        };
         let wanted = p.channel.trim();
         let channel = channels
             .iter()
@@ -241,6 +247,17 @@ impl App {
                 )
                 .into());
             }
+        }
+        // The editorial charter last: a finding that blocks refuses the post; warnings do not.
+        let draft = crate::charter::Draft {
+            text: p.text.clone(),
+            channel_handle: channel.handle.clone(),
+            images: p.images.iter().map(|m| crate::charter::Image { alt: m.alt.clone() }).collect(),
+            lang: crate::charter::draft_lang(&p.langs),
+        };
+        let findings = crate::charter::check_all(charter, vec![draft]).await?.pop().unwrap_or_default();
+        if let Some((field, message)) = crate::charter::refusal(&p.text, &findings) {
+            return Err(InputError::new(field, "charter_blocked", message).into());
         }
         let direct = access.allows(Action::PublishWithoutReview);
         let key = tutti_bluesky::Tid::now().to_string();

@@ -120,6 +120,9 @@ enum Command {
     /// The key ring that encrypts channel credentials.
     #[command(subcommand)]
     Key(publish::KeyCommand),
+    /// The workspace's calendar: its secret iCalendar address.
+    #[command(subcommand)]
+    Calendar(publish::CalendarCommand),
     /// Measure Tutti's engines.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -233,6 +236,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Channel(c) => publish::channel(global, c).await,
         Command::Post(c) => publish::post(global, c).await,
         Command::Key(c) => publish::key(global, c).await,
+        Command::Calendar(c) => publish::calendar(global, c).await,
         Command::Bench(BenchCommand::Listen { queries, posts, threads: _, json }) => {
             listen::bench_listen(queries, posts, json)
         }

@@ -190,6 +190,28 @@ pub enum PostCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Make a new secret iCalendar address for the workspace's schedule (the old one stops
+    /// working) and print it.
+    Feed {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// The address people open Tutti at.
+        #[arg(long, env = "TUTTI_PUBLIC_URL", default_value = "http://localhost:8080")]
+        public_url: String,
+    },
+}
+
+pub async fn calendar(global: &Global, command: CalendarCommand) -> anyhow::Result<()> {
+    let CalendarCommand::Feed { workspace, public_url } = command;
+    let (app, actor) = app(global).await?;
+    let token = app.new_calendar_feed(&actor, &workspace).await?;
+    println!("{}/ical/{token}.ics", public_url.trim_end_matches('/'));
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
 pub enum KeyCommand {
     /// Make a new key, re-encrypt every channel's credentials with it, and drop the old keys.
     Rotate,

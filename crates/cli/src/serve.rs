@@ -181,6 +181,9 @@ pub async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     let store = open(global).await?;
     let _lock = sqlite_lock(global, false)?;
     let app = App::new(store.clone(), AppConfig::default());
+    // The spelling dictionaries load in the background, so that the composer's first check
+    // does not wait for them.
+    tokio::task::spawn_blocking(|| tutti_app::charter::preload(&tutti_app::charter::Lang::ALL));
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;

@@ -14,6 +14,8 @@
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod calendar_feeds;
+pub mod charters;
 pub mod identities;
 pub mod jobs;
 pub mod listening;

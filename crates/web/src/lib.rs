@@ -13,6 +13,7 @@ mod api_listening;
 mod error;
 mod format;
 mod i18n;
+mod ical;
 mod metrics;
 mod ops;
 mod pages;
@@ -59,7 +60,11 @@ fn table(state: AppState) -> routes::RouteTable {
     let t = routes::RouteTable::new(state);
     let t = ops::routes(t);
     let t = pages::routes(t);
-    api_listening::routes(api::routes(t)).get("/api/openapi.json", Access::Public, api::openapi_json)
+    ical::routes(api_listening::routes(api::routes(t))).get(
+        "/api/openapi.json",
+        Access::Public,
+        api::openapi_json,
+    )
 }
 
 /// The whole router, with the list of its routes and their access rules.

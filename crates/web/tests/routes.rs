@@ -134,6 +134,7 @@ fn only_the_expected_routes_are_public() {
         "/setup",
         "/invite/{token}",
         "/api/openapi.json",
+        "/ical/{token}",
     ];
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {

@@ -395,3 +395,57 @@ error-image_too_large = An image is larger than 1 MB, the most the networks take
 error-image_type = An image is not a PNG, JPEG, WebP or GIF file.
 error-alt_too_long = An image description is over 2,000 characters.
 error-post_not_movable = This post is already publishing or published: it can no longer move.
+nav-charter = Editorial charter
+charter-title = Editorial charter
+charter-intro = The tone of voice, the words to avoid, the hashtags and the rules every post of this workspace is checked against as it is written.
+charter-to-compose = Write a post
+charter-saved = The charter was saved: posts are checked against it from now on.
+charter-read-only = Only SMMs and admins change the charter; here is what it asks.
+charter-tone = Tone of voice
+charter-tone-hint = Shown to writers beside the composer; not checked.
+charter-banned = Banned words and phrases
+charter-banned-hint = One a line. Case and accents do not count; plurals match; end a word with * to match every word it begins (arnaq* matches arnaqueur).
+charter-severity = When a post breaks this rule
+charter-severity-choice-block = Block the post until it is fixed
+charter-severity-choice-warn = Warn the writer only
+charter-hashtags = Required hashtags
+charter-hashtags-hint = One channel a line: the channel's handle, a colon and its hashtags (@brand@mastodon.example: #Brand #Shop). A line starting with * applies to every channel (*: #Brand).
+charter-alt = Alt text
+charter-alt-required = Every image needs a description (alt text)
+charter-spelling = Spelling
+charter-spelling-fr = Check French
+charter-spelling-en = Check English
+charter-spelling-hint = Posts are spell-checked in the language they declare, or in any of those ticked. Untick both to turn spelling off.
+charter-vocabulary = Own words
+charter-vocabulary-hint = Brand and product names, jargon: one a line or separated by commas. The spelling check accepts them, like the banned words, pillar keywords and hashtags.
+charter-pillars = Content pillars
+charter-pillars-hint = One pillar a line: its name, a colon, its keywords separated by commas, and the share of posts it should have (Products: bread, croissant* = 40%). The shares add up to 100% at most.
+charter-save = Save the charter
+charter-see = See the editorial charter
+charter-check-empty = The post is checked against the editorial charter as you write.
+charter-place-col = column { $col }
+charter-place-line = line { $line }, column { $col }
+charter-finding-banned = “{ $word }” is banned by the charter
+charter-finding-spelling = “{ $word }” is not in the dictionary
+charter-finding-hashtag = The hashtag { $tag } is missing
+charter-finding-alt = Image { $n } has no description (alt text)
+charter-finding-alt-any = An image has no description (alt text)
+charter-suggest-spelling = Did you mean:
+charter-suggest-hashtag = Add:
+charter-severity-block = Blocks
+charter-severity-warn = Warning
+charter-status-ok = The post follows the editorial charter.
+charter-status-warns = { $n ->
+    [one] One warning from the editorial charter.
+   *[other] { $n } warnings from the editorial charter.
+}
+charter-status-blocks = { $n ->
+    [one] One finding blocks the post.
+   *[other] { $n } findings block the post.
+}
+charter-status-both = Findings that block the post: { $blocks }; warnings: { $warns }.
+charter-status-too-long = The text is too long to be checked against the charter.
+compose-charter-check = Editorial charter
+compose-tone = Tone of voice
+compose-charter-blocked = The editorial charter blocks this post:
+audit-action-charter-update = Changed the editorial charter

@@ -395,3 +395,57 @@ error-image_too_large = Une image dépasse 1 Mo, le maximum accepté par les ré
 error-image_type = Une image n’est pas un fichier PNG, JPEG, WebP ou GIF.
 error-alt_too_long = Une description d’image dépasse 2 000 caractères.
 error-post_not_movable = Cette publication est déjà en cours de publication ou publiée : elle ne peut plus être déplacée.
+nav-charter = Charte éditoriale
+charter-title = Charte éditoriale
+charter-intro = Le ton, les mots à éviter, les hashtags et les règles que chaque publication de cet espace de travail respecte, vérifiés pendant l’écriture.
+charter-to-compose = Écrire une publication
+charter-saved = La charte est enregistrée : les publications sont désormais vérifiées avec elle.
+charter-read-only = Seuls les SMM et les administrateurs modifient la charte ; voici ce qu’elle demande.
+charter-tone = Ton
+charter-tone-hint = Affiché aux rédacteurs à côté de l’éditeur ; non vérifié.
+charter-banned = Mots et expressions interdits
+charter-banned-hint = Un par ligne. Majuscules et accents ne comptent pas ; les pluriels sont trouvés aussi ; terminez un mot par * pour trouver tous les mots qui commencent ainsi (arnaq* trouve arnaqueur).
+charter-severity = Quand une publication enfreint cette règle
+charter-severity-choice-block = Bloquer la publication jusqu’à correction
+charter-severity-choice-warn = Avertir seulement
+charter-hashtags = Hashtags obligatoires
+charter-hashtags-hint = Un canal par ligne : l’identifiant du canal, deux-points et ses hashtags (@marque@mastodon.example: #Marque #Boutique). Une ligne qui commence par * vaut pour tous les canaux (*: #Marque).
+charter-alt = Texte alternatif
+charter-alt-required = Chaque image doit avoir une description (texte alternatif)
+charter-spelling = Orthographe
+charter-spelling-fr = Vérifier le français
+charter-spelling-en = Vérifier l’anglais
+charter-spelling-hint = L’orthographe est vérifiée dans la langue que déclare la publication, ou dans l’une de celles cochées. Décochez les deux pour ne plus la vérifier.
+charter-vocabulary = Mots maison
+charter-vocabulary-hint = Noms de marque et de produits, jargon : un par ligne ou séparés par des virgules. La vérification les accepte, comme les mots interdits, les mots-clés des piliers et les hashtags.
+charter-pillars = Piliers de contenu
+charter-pillars-hint = Un pilier par ligne : son nom, deux-points, ses mots-clés séparés par des virgules et la part des publications visée (Produits: pain, croissant* = 40%). Les parts font 100 % au plus.
+charter-save = Enregistrer la charte
+charter-see = Voir la charte éditoriale
+charter-check-empty = La publication est vérifiée avec la charte éditoriale pendant que vous écrivez.
+charter-place-col = colonne { $col }
+charter-place-line = ligne { $line }, colonne { $col }
+charter-finding-banned = « { $word } » est interdit par la charte
+charter-finding-spelling = « { $word } » n’est pas dans le dictionnaire
+charter-finding-hashtag = Il manque le hashtag { $tag }
+charter-finding-alt = L’image { $n } n’a pas de description (texte alternatif)
+charter-finding-alt-any = Une image n’a pas de description (texte alternatif)
+charter-suggest-spelling = Vouliez-vous dire :
+charter-suggest-hashtag = Ajoutez :
+charter-severity-block = Bloquant
+charter-severity-warn = Avertissement
+charter-status-ok = La publication respecte la charte éditoriale.
+charter-status-warns = { $n ->
+    [one] Un avertissement de la charte éditoriale.
+   *[other] { $n } avertissements de la charte éditoriale.
+}
+charter-status-blocks = { $n ->
+    [one] Un point bloque la publication.
+   *[other] { $n } points bloquent la publication.
+}
+charter-status-both = Points bloquants : { $blocks } ; avertissements : { $warns }.
+charter-status-too-long = Le texte est trop long pour être vérifié avec la charte.
+compose-charter-check = Charte éditoriale
+compose-tone = Ton
+compose-charter-blocked = La charte éditoriale bloque cette publication :
+audit-action-charter-update = A modifié la charte éditoriale

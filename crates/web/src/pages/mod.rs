@@ -64,6 +64,8 @@ pub struct Layout {
     pub can_team: bool,
     /// Whether the audit entry shows.
     pub can_audit: bool,
+    /// Whether the editorial charter entry shows (those who may change it).
+    pub can_charter: bool,
     /// Whether the reader may create workspaces.
     pub can_create: bool,
     /// Whether the listening entry is live for the reader.
@@ -132,6 +134,7 @@ pub async fn layout(
         nav,
         can_team: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ManageTeam)),
         can_audit: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ViewAudit)),
+        can_charter: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ApprovePosts)),
         can_listen: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ViewListening)),
     })
 }
@@ -149,6 +152,7 @@ pub fn bare_layout(ctx: &Ctx, title: String) -> Layout {
         nav: "",
         can_team: false,
         can_audit: false,
+        can_charter: false,
         can_create: false,
         can_listen: false,
         crisis: None,

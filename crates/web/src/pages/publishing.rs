@@ -7,6 +7,11 @@
 //! is the brand's, whoever reads it. Local times are turned into instants with `chrono-tz`, so a
 //! post at 10:00 stays at 10:00 across a change of daylight saving time, and a time that does
 //! not exist (the hour skipped in spring) is refused at its field.
+//!
+//! The workspace's editorial charter is edited here too (`/w/{workspace}/charter`: everyone who
+//! writes reads it, SMMs and admins change it), and the composer checks the post against it as
+//! it is written: htmx sends the draft to `compose/check` a moment after each keystroke, and the
+//! answer shows the text with each finding marked at its place, and the list of findings.
 
 use std::collections::HashMap;
 
@@ -19,6 +24,7 @@ use axum::{Extension, Form};
 use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
+use tutti_app::charter::{self, CharterForm, CheckKind, Finding, Severity};
 use tutti_app::publishing::{
     PostToWrite, BLUESKY_MAX_BYTES, BLUESKY_MAX_GRAPHEMES, MASTODON_MAX_CHARS, MAX_IMAGES,
 };
@@ -27,7 +33,7 @@ use tutti_app::AppError;
 use tutti_domain::{Action, Locale};
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::{form_error, is_htmx, layout, page_err, render, see_other, FieldError, Layout};
+use super::{form_error, form_status, is_htmx, layout, page_err, render, see_other, FieldError, Layout};
 use crate::error::WebError;
 use crate::i18n::Tr;
 use crate::routes::{Access, Ctx, RouteTable};
@@ -43,8 +49,11 @@ pub fn routes(t: RouteTable) -> RouteTable {
     let write = Access::Workspace(Action::WritePosts);
     t.get("/w/{workspace}/compose", write, compose_page)
         .post("/w/{workspace}/compose", write, submit_post.layer(DefaultBodyLimit::max(UPLOAD_LIMIT)))
+        .post("/w/{workspace}/compose/check", write, check_draft)
         .get("/w/{workspace}/calendar", write, calendar_page)
         .post("/w/{workspace}/posts/{post}/reschedule", write, reschedule)
+        .get("/w/{workspace}/charter", write, charter_page)
+        .post("/w/{workspace}/charter", Access::Workspace(Action::ApprovePosts), save_charter)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -299,6 +308,8 @@ pub struct ComposeForm {
     at: String,
     langs: String,
     alts: [String; MAX_IMAGES],
+    /// The image slots (1-based) a file was sent in.
+    sent: Vec<usize>,
 }
 
 /// The preview of the post on one network.
@@ -330,6 +341,10 @@ struct ComposePage {
     min_at: String,
     max_upload: usize,
     slots: Vec<usize>,
+    /// The draft checked against the editorial charter.
+    c: CheckView,
+    /// The charter's tone notes, shown beside the composer.
+    tone: String,
 }
 
 impl ComposePage {
@@ -400,8 +415,12 @@ async fn compose_view(
         f.langs = ctx.locale.as_str().to_owned();
     }
     let now = local(tutti_app::store::now_ms(), tz);
+    let tone = state.app.charter(&ctx.actor(), &slug).await.map_err(|e| page_err(e, ctx))?.tone_notes;
+    let c = check_view(state, ctx, &f, &f.sent).await?;
     let l = layout(state, ctx, t.t("compose-title"), "calendar").await?;
     Ok(ComposePage {
+        c,
+        tone,
         l,
         slug,
         zone: tz.name().to_owned(),
@@ -541,10 +560,11 @@ async fn submit_post(
     let t = ctx.tr();
     let slug = ctx.ws().workspace.slug.clone();
     let tz = zone(&ctx);
-    let (f, mut images, unreadable) = read_compose(&mut multipart).await;
+    let (mut f, mut images, unreadable) = read_compose(&mut multipart).await;
     for (slot, m) in images.iter_mut() {
         m.alt = f.alts[*slot - 1].trim().to_owned();
     }
+    f.sent = images.iter().map(|(slot, _)| *slot).collect();
     let sent_images = !images.is_empty();
     let again = |f: ComposeForm, error: FieldError| {
         let state = state.clone();
@@ -601,6 +621,19 @@ async fn submit_post(
                 .unwrap_or_default();
             let message = text_too_long(&network, &f.text, &t);
             again(f, FieldError { field: "text".into(), message }).await
+        }
+        Err(AppError::Invalid(e)) if e.code == "charter_blocked" => {
+            // Said in the reader's language, from the same check the composer shows.
+            let c = check_view(&state, &ctx, &f, &f.sent).await?;
+            let blocking: Vec<String> =
+                c.findings.iter().filter(|v| v.severity == "block").map(FindingView::sentence).collect();
+            let message = if blocking.is_empty() {
+                // The charter changed in between: the use case's own words, in English.
+                e.message.clone()
+            } else {
+                format!("{} {}", t.t("compose-charter-blocked"), blocking.join(" "))
+            };
+            again(f, FieldError { field: e.field.into(), message }).await
         }
         Err(e) => {
             let error = form_error(e, &ctx)?;
@@ -1065,6 +1098,359 @@ async fn reschedule(
                 let page = calendar_full(&state, &ctx, &back, error, post_id).await?;
                 render(status, &page)
             }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The editorial charter: the live check of the composer, and the charter's page
+
+/// The longest text the live check reads (far over any network's limit); a longer one is not
+/// checked until it is cut.
+const MAX_CHECKED_BYTES: usize = 20_000;
+
+/// A piece of the checked text: plain, or marked by a finding.
+#[derive(Debug, Clone)]
+pub struct Piece {
+    text: String,
+    /// The number of the finding that marks it.
+    mark: Option<usize>,
+    /// `block` or `warn`.
+    severity: &'static str,
+    /// The finding, for the tooltip.
+    title: String,
+}
+
+/// A finding as the composer lists it.
+#[derive(Debug, Clone)]
+pub struct FindingView {
+    /// Its number, from 1.
+    n: usize,
+    /// `block` or `warn`.
+    severity: &'static str,
+    /// « Bloque », "Blocks"…
+    severity_label: String,
+    /// What is wrong, in the reader's language.
+    message: String,
+    /// Where (« colonne 12 », "line 2, column 5"), for findings about a part of the text.
+    place: String,
+    /// Suggested replacements or additions.
+    suggestions: Vec<String>,
+    /// The words that introduce the suggestions.
+    suggest_label: String,
+}
+
+impl FindingView {
+    /// The finding in one sentence, with its place: for the error shown at a field.
+    fn sentence(&self) -> String {
+        if self.place.is_empty() {
+            format!("{}.", self.message)
+        } else {
+            format!("{} ({}).", self.message, self.place)
+        }
+    }
+}
+
+/// The draft as checked against the charter.
+#[derive(Debug, Clone)]
+pub struct CheckView {
+    t: Tr,
+    /// Whether there was nothing to check.
+    empty: bool,
+    /// Whether the text was too long to be checked.
+    too_long: bool,
+    pieces: Vec<Piece>,
+    findings: Vec<FindingView>,
+    /// The summary, said to screen readers when it changes.
+    status: String,
+}
+
+impl CheckView {
+    /// Whether a finding is about a part of the text (the marked text is then shown).
+    fn has_marks(&self) -> bool {
+        self.pieces.iter().any(|p| p.mark.is_some())
+    }
+}
+
+/// The answer to the composer's live check: the check and its summary, swapped in out of band
+/// (so that nothing else in the form moves).
+#[derive(Template)]
+#[template(path = "charter_check_oob.html")]
+struct CheckOob {
+    c: CheckView,
+}
+
+fn severity_code(s: Severity) -> &'static str {
+    charter::severity_code(s)
+}
+
+/// Where a finding is, as the reader counts: « colonne 12 », or the line too in a text of
+/// several lines.
+fn place_of(t: &Tr, text: &str, at: usize) -> String {
+    let (line, col) = charter::position(text, at);
+    if text.contains('\n') {
+        t.targs("charter-place-line", &[("line", &line.to_string()), ("col", &col.to_string())])
+    } else {
+        t.t1("charter-place-col", "col", &col.to_string())
+    }
+}
+
+/// The findings of a draft, for the reader: `images` are the slots of the images checked, in
+/// order, so that an image without alt text is named by its number.
+fn check_result(t: Tr, text: &str, findings: &[Finding], images: &[usize]) -> CheckView {
+    let mut alt_slots = images.iter();
+    let mut views = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        let word = f.range().and_then(|r| text.get(r)).unwrap_or_default();
+        let message = match f.kind {
+            CheckKind::Banned => t.t1("charter-finding-banned", "word", word),
+            CheckKind::Spelling => t.t1("charter-finding-spelling", "word", word),
+            CheckKind::Hashtags => {
+                t.t1("charter-finding-hashtag", "tag", f.suggestion.as_deref().unwrap_or_default())
+            }
+            CheckKind::AltText => match alt_slots.next() {
+                Some(slot) => t.t1("charter-finding-alt", "n", &slot.to_string()),
+                None => t.t("charter-finding-alt-any"),
+            },
+        };
+        let (suggestions, suggest_label) = match f.kind {
+            CheckKind::Spelling if !f.suggestions.is_empty() => {
+                (f.suggestions.clone(), t.t("charter-suggest-spelling"))
+            }
+            CheckKind::Hashtags => {
+                (f.suggestion.clone().into_iter().collect(), t.t("charter-suggest-hashtag"))
+            }
+            _ => (Vec::new(), String::new()),
+        };
+        views.push(FindingView {
+            n: i + 1,
+            severity: severity_code(f.severity),
+            severity_label: t.t(&format!("charter-severity-{}", severity_code(f.severity))),
+            message,
+            place: f.start.filter(|_| !word.is_empty()).map(|at| place_of(&t, text, at)).unwrap_or_default(),
+            suggestions,
+            suggest_label,
+        });
+    }
+    // The text cut at the findings' ranges, in order; a range inside one already marked (or
+    // not on character boundaries) is listed but not marked again.
+    let mut ranged: Vec<(usize, std::ops::Range<usize>)> = findings
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            f.range().filter(|r| r.start < r.end && text.get(r.clone()).is_some()).map(|r| (i, r))
+        })
+        .collect();
+    ranged.sort_by_key(|(_, r)| r.start);
+    let mut pieces = Vec::new();
+    let mut at = 0;
+    for (i, r) in ranged {
+        if r.start < at {
+            continue;
+        }
+        if r.start > at {
+            pieces.push(Piece {
+                text: text[at..r.start].to_owned(),
+                mark: None,
+                severity: "",
+                title: String::new(),
+            });
+        }
+        pieces.push(Piece {
+            text: text[r.clone()].to_owned(),
+            mark: Some(i + 1),
+            severity: views[i].severity,
+            title: views[i].message.clone(),
+        });
+        at = r.end;
+    }
+    if at < text.len() {
+        pieces.push(Piece { text: text[at..].to_owned(), mark: None, severity: "", title: String::new() });
+    }
+    let blocks = views.iter().filter(|v| v.severity == "block").count();
+    let warns = views.len() - blocks;
+    let status = match (blocks, warns) {
+        (0, 0) => t.t("charter-status-ok"),
+        (0, w) => t.tn("charter-status-warns", "n", &w),
+        (b, 0) => t.tn("charter-status-blocks", "n", &b),
+        (b, w) => t.targs("charter-status-both", &[("blocks", &b.to_string()), ("warns", &w.to_string())]),
+    };
+    CheckView { t, empty: false, too_long: false, pieces, findings: views, status }
+}
+
+/// Checks the composer's draft against the charter; nothing is checked while the text is
+/// empty.
+async fn check_view(
+    state: &AppState,
+    ctx: &Ctx,
+    f: &ComposeForm,
+    images: &[usize],
+) -> Result<CheckView, WebError> {
+    let t = ctx.tr();
+    let slug = ctx.ws().workspace.slug.clone();
+    let blank = CheckView {
+        t,
+        empty: true,
+        too_long: false,
+        pieces: Vec::new(),
+        findings: Vec::new(),
+        status: String::new(),
+    };
+    if f.text.trim().is_empty() {
+        return Ok(blank);
+    }
+    if f.text.len() > MAX_CHECKED_BYTES {
+        return Ok(CheckView {
+            empty: false,
+            too_long: true,
+            status: t.t("charter-status-too-long"),
+            ..blank
+        });
+    }
+    let alts: Vec<String> = images
+        .iter()
+        .map(|slot| f.alts.get(slot - 1).map(|a| a.trim().to_owned()).unwrap_or_default())
+        .collect();
+    let langs = parse_langs(&f.langs, &t).unwrap_or_default();
+    let findings = state
+        .app
+        .check_post(&ctx.actor(), &slug, &f.channel, &f.text, &alts, &langs)
+        .await
+        .map_err(|e| page_err(e, ctx))?;
+    Ok(check_result(t, &f.text, &findings, images))
+}
+
+/// What the composer sends to be checked: the fields of the compose form, and which image
+/// slots hold a file (`images`: `1` or `0` per slot, `1010`).
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct CheckForm {
+    channel: String,
+    text: String,
+    langs: String,
+    alt1: String,
+    alt2: String,
+    alt3: String,
+    alt4: String,
+    images: String,
+}
+
+async fn check_draft(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<CheckForm>,
+) -> Result<Response, WebError> {
+    let sent: Vec<usize> =
+        (1..=MAX_IMAGES).filter(|i| form.images.as_bytes().get(i - 1) == Some(&b'1')).collect();
+    let f = ComposeForm {
+        channel: form.channel,
+        text: form.text,
+        at: String::new(),
+        langs: form.langs,
+        alts: [form.alt1, form.alt2, form.alt3, form.alt4],
+        sent,
+    };
+    let c = check_view(&state, &ctx, &f, &f.sent).await?;
+    render(StatusCode::OK, &CheckOob { c })
+}
+
+#[derive(Template)]
+#[template(path = "charter.html")]
+struct CharterPage {
+    l: Layout,
+    slug: String,
+    f: CharterForm,
+    /// Whether the reader may change the charter (otherwise the page only shows it).
+    can_edit: bool,
+    saved: bool,
+    error: FieldError,
+}
+
+impl CharterPage {
+    /// Whether the spelling check reads `code` (`fr`, `en`).
+    fn spells(&self, code: &str) -> bool {
+        self.f.spelling.split(|c: char| c == ',' || c.is_whitespace()).any(|l| l.eq_ignore_ascii_case(code))
+    }
+}
+
+async fn charter_page(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Response, WebError> {
+    let slug = ctx.ws().workspace.slug.clone();
+    let charter = state.app.charter(&ctx.actor(), &slug).await.map_err(|e| page_err(e, &ctx))?;
+    let l = layout(&state, &ctx, ctx.tr().t("charter-title"), "charter").await?;
+    let page = CharterPage {
+        l,
+        slug,
+        f: CharterForm::of(&charter),
+        can_edit: ctx.ws().allows(Action::ApprovePosts),
+        saved: false,
+        error: FieldError::default(),
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// The charter's form as sent: text fields, checkboxes and a choice of severity per check.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct CharterFields {
+    tone_notes: String,
+    banned: String,
+    required_hashtags: String,
+    alt_text_required: Option<String>,
+    spelling_fr: Option<String>,
+    spelling_en: Option<String>,
+    pillars: String,
+    vocabulary: String,
+    severity_banned: String,
+    severity_hashtags: String,
+    severity_alt_text: String,
+    severity_spelling: String,
+}
+
+async fn save_charter(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(fields): Form<CharterFields>,
+) -> Result<Response, WebError> {
+    let slug = ctx.ws().workspace.slug.clone();
+    let spelling: Vec<&str> = [("fr", &fields.spelling_fr), ("en", &fields.spelling_en)]
+        .into_iter()
+        .filter(|(_, on)| on.is_some())
+        .map(|(code, _)| code)
+        .collect();
+    let form = CharterForm {
+        tone_notes: fields.tone_notes,
+        banned: fields.banned,
+        required_hashtags: fields.required_hashtags,
+        alt_text_required: fields.alt_text_required.is_some(),
+        spelling: spelling.join(", "),
+        pillars: fields.pillars,
+        vocabulary: fields.vocabulary,
+        severity_banned: fields.severity_banned,
+        severity_hashtags: fields.severity_hashtags,
+        severity_alt_text: fields.severity_alt_text,
+        severity_spelling: fields.severity_spelling,
+    };
+    let outcome = state.app.set_charter(&ctx.actor(), &slug, &form).await;
+    let l = layout(&state, &ctx, ctx.tr().t("charter-title"), "charter").await?;
+    let can_edit = ctx.ws().allows(Action::ApprovePosts);
+    match outcome {
+        Ok(saved) => render(
+            StatusCode::OK,
+            &CharterPage {
+                l,
+                slug,
+                f: CharterForm::of(&saved),
+                can_edit,
+                saved: true,
+                error: FieldError::default(),
+            },
+        ),
+        Err(e) => {
+            let error = form_error(e, &ctx)?;
+            render(form_status(&error), &CharterPage { l, slug, f: form, can_edit, saved: false, error })
         }
     }
 }
