@@ -73,7 +73,8 @@ pub fn router(state: AppState) -> (axum::Router, Vec<RouteSpec>) {
     let (router, specs) = table.finish();
     let router = router
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        // Room for a post with four images of up to 1 MB each; other forms are small.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(5 * 1024 * 1024))
         .with_state(state);
     (router, specs)
 }

@@ -524,6 +524,11 @@ async fn a_contributor_sends_for_review_and_an_analyst_is_refused() {
         let mut analyst = t.sign_in("analyst@acme.test", PASSWORD).await;
         assert_eq!(t.get(&mut analyst, &format!("/w/{WS}/compose")).await.status(), 403, "[{label}]");
         assert_eq!(t.get(&mut analyst, &format!("/w/{WS}/calendar")).await.status(), 403);
+        let home = t.get(&mut analyst, &format!("/w/{WS}")).await.text().await.unwrap();
+        assert!(
+            !home.contains(&format!("href=\"/w/{WS}/calendar\"")),
+            "[{label}] no calendar link for those who cannot open it"
+        );
         let r = compose(&t, &analyst, &[("channel", &ch), ("text", "Non"), ("at", "")], &[]).await;
         assert_eq!(r.status(), 403);
         assert!(!posts(&t).await.iter().any(|p| p.text == "Non"), "[{label}] nothing stored");

@@ -24,6 +24,7 @@ save = Save
 copy = Copy
 
 area-calendar-soon = The editorial calendar: plan, review and schedule posts across channels.
+area-calendar-live = The editorial calendar: write, review and schedule posts for Bluesky and Mastodon.
 area-inbox-soon = The unified inbox: every reply, mention and message, answered as a team.
 area-listening-live = Listening: follow conversations about your brand and your competitors, with their tone.
 area-community-soon = Community: the people behind the handles, their history and their tags.

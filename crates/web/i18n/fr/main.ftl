@@ -24,6 +24,7 @@ save = Enregistrer
 copy = Copier
 
 area-calendar-soon = Le calendrier éditorial : planifier, relire et programmer les publications sur tous les réseaux.
+area-calendar-live = Le calendrier éditorial : rédiger, relire et programmer les publications pour Bluesky et Mastodon.
 area-inbox-soon = La boîte de réception unifiée : chaque réponse, mention et message, traités en équipe.
 area-listening-live = La veille : suivez les conversations autour de votre marque et de vos concurrents, avec leur tonalité.
 area-community-soon = La communauté : les personnes derrière les comptes, leur historique et leurs étiquettes.

@@ -66,6 +66,8 @@ pub struct Layout {
     pub can_audit: bool,
     /// Whether the editorial charter entry shows (those who may change it).
     pub can_charter: bool,
+    /// Whether the calendar entry is live for the reader (they may write posts).
+    pub can_write: bool,
     /// Whether the reader may create workspaces.
     pub can_create: bool,
     /// Whether the listening entry is live for the reader.
@@ -135,6 +137,7 @@ pub async fn layout(
         can_team: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ManageTeam)),
         can_audit: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ViewAudit)),
         can_charter: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ApprovePosts)),
+        can_write: ctx.access.as_ref().is_some_and(|a| a.allows(Action::WritePosts)),
         can_listen: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ViewListening)),
     })
 }
@@ -153,6 +156,7 @@ pub fn bare_layout(ctx: &Ctx, title: String) -> Layout {
         can_team: false,
         can_audit: false,
         can_charter: false,
+        can_write: false,
         can_create: false,
         can_listen: false,
         crisis: None,

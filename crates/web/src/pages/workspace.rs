@@ -106,11 +106,12 @@ async fn overview(
     let my_role =
         ctx.ws().role.map(|r| super::role_label(&t, r)).unwrap_or_else(|| t.t("overview-instance-admin"));
     let can_listen = ctx.ws().allows(tutti_domain::Action::ViewListening);
+    let can_write = ctx.ws().allows(tutti_domain::Action::WritePosts);
     let areas = AREAS
         .iter()
-        .filter(|a| **a != "listening" || can_listen)
+        .filter(|a| (**a != "listening" || can_listen) && (**a != "calendar" || can_write))
         .map(|a| {
-            let live = *a == "listening";
+            let live = matches!(*a, "listening" | "calendar");
             let text = t.t(&format!("area-{a}-{}", if live { "live" } else { "soon" }));
             (*a, t.t(&format!("nav-{a}")), text, live)
         })
