@@ -327,12 +327,16 @@ async fn sent_csrf(request: Request) -> Result<(Option<String>, Request), Respon
     if let Some(v) = request.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()) {
         return Ok((Some(v.to_owned()), request));
     }
-    let is_form = request
+    let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default()
+        .to_owned();
+    if let Ok(boundary) = multer::parse_boundary(&content_type) {
+        return multipart_csrf(request, boundary).await;
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Ok((None, request));
     }
     let (parts, body) = request.into_parts();
@@ -342,6 +346,25 @@ async fn sent_csrf(request: Request) -> Result<(Option<String>, Request), Respon
     let sent = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
         .ok()
         .and_then(|fields| fields.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v));
+    Ok((sent, Request::from_parts(parts, Body::from(bytes))))
+}
+
+/// The `csrf` field of a multipart form (a post with images sent without JavaScript); the
+/// body is kept whole for the handler.
+async fn multipart_csrf(request: Request, boundary: String) -> Result<(Option<String>, Request), Response> {
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, 5 * 1024 * 1024)
+        .await
+        .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response())?;
+    let stream = futures_util::stream::once(std::future::ready(Ok::<_, std::io::Error>(bytes.clone())));
+    let mut form = multer::Multipart::new(stream, boundary);
+    let mut sent = None;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some("csrf") {
+            sent = field.text().await.ok();
+            break;
+        }
+    }
     Ok((sent, Request::from_parts(parts, Body::from(bytes))))
 }
 
