@@ -15,6 +15,7 @@ mod crisis;
 pub mod demo;
 mod error;
 pub mod import;
+pub mod links;
 pub mod listening;
 pub mod publishing;
 mod review;

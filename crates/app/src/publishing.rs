@@ -9,10 +9,11 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use tutti_domain::{Action, InputError};
 use tutti_store::publishing::{self, Channel, NewChannel, NewPost, Post, PostMedia};
-use tutti_store::{users, StoreError};
+use tutti_store::{links, users, StoreError};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::accounts::record;
+use crate::links::{find_links, new_code, rewrite_links, short_url, tag_utm, LinkOptions};
 use crate::secrets::Keyring;
 use crate::{Actor, App, AppError};
 
@@ -159,6 +160,21 @@ impl App {
         p: &PostToWrite,
         now: i64,
     ) -> Result<Post, AppError> {
+        self.create_post_with_links(actor, slug, p, &LinkOptions::default(), now).await
+    }
+
+    /// Writes a post as [`App::create_post`] does, its links rewritten first: tagged with
+    /// `link_options.utm`, then, when `link_options.shorten_base` is set, each replaced by a short link
+    /// `{base}/l/{code}` stored with the post in the same transaction. The networks' limits
+    /// apply to the rewritten text.
+    pub async fn create_post_with_links(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        p: &PostToWrite,
+        link_options: &LinkOptions,
+        now: i64,
+    ) -> Result<Post, AppError> {
         let access = self.workspace_access(actor, slug, Action::WritePosts).await?;
         let (channels, charter) = {
             let mut db = self.store.conn().await?;
@@ -190,7 +206,43 @@ impl App {
                 .into());
             }
         }
-        check_text(&channel.network, &p.text)?;
+        // Links are rewritten first (UTM, then short links): the limits apply to what goes out.
+        let tagged = match &link_options.utm {
+            Some(utm) => rewrite_links(&p.text, |l| tag_utm(l, utm)),
+            None => p.text.clone(),
+        };
+        let base = match link_options.shorten_base.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+            None => None,
+            Some(b) if crate::links::is_web_url(b) => Some(b.trim_end_matches('/')),
+            Some(b) => {
+                return Err(InputError::new(
+                    "shorten",
+                    "base_invalid",
+                    format!("{b:?} is not an http(s) address to shorten links with"),
+                )
+                .into())
+            }
+        };
+        // The links to shorten, once each, and a code for each (drawn again on a collision).
+        let mut targets: Vec<String> = Vec::new();
+        if let Some(base) = base {
+            let own = format!("{base}/l/");
+            for r in find_links(&tagged) {
+                let link = &tagged[r];
+                if !link.starts_with(&own) && !targets.iter().any(|t| t == link) {
+                    targets.push(link.to_owned());
+                }
+            }
+        }
+        let mut codes: Vec<String> = targets.iter().map(|_| new_code()).collect();
+        let shortened = |codes: &[String]| match base {
+            None => tagged.clone(),
+            Some(base) => rewrite_links(&tagged, |l| match targets.iter().position(|t| t == l) {
+                Some(i) => short_url(base, &codes[i]),
+                None => l.to_owned(),
+            }),
+        };
+        check_text(&channel.network, &shortened(&codes))?;
         let scheduled_at = match p.at.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
             None => None,
             Some(at) => {
@@ -262,13 +314,28 @@ impl App {
         let direct = access.allows(Action::PublishWithoutReview);
         let key = tutti_bluesky::Tid::now().to_string();
         let mut tx = self.store.begin().await?;
+        for (target, code) in targets.iter().zip(codes.iter_mut()) {
+            let mut tries = 0;
+            while !links::insert(&mut tx, code, access.workspace.id, None, target).await? {
+                tries += 1;
+                if tries > 20 {
+                    return Err(AppError::Conflict(InputError::new(
+                        "shorten",
+                        "link_code_taken",
+                        "no free short-link code was found; try again",
+                    )));
+                }
+                *code = new_code();
+            }
+        }
+        let text = shortened(&codes);
         let post = publishing::insert_post(
             &mut tx,
             &NewPost {
                 workspace_id: access.workspace.id,
                 channel_id: channel.id,
                 author_user_id: actor.user_id(),
-                text: &p.text,
+                text: &text,
                 langs: &p.langs.join(","),
                 status: if direct { "scheduled" } else { "in_review" },
                 scheduled_at,
@@ -277,6 +344,14 @@ impl App {
             &p.images,
         )
         .await?;
+        for code in &codes {
+            links::set_post(&mut tx, code, post.id).await?;
+        }
+        let mut after =
+            json!({"post": post.id, "scheduled_at": post.scheduled_at, "key": post.idempotency_key});
+        if !codes.is_empty() {
+            after["short_links"] = json!(codes);
+        }
         record(
             &mut tx,
             actor,
@@ -284,7 +359,7 @@ impl App {
             if direct { "post.schedule" } else { "post.review" },
             &channel.handle,
             None,
-            Some(json!({"post": post.id, "scheduled_at": post.scheduled_at, "key": post.idempotency_key})),
+            Some(after),
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;

@@ -364,12 +364,9 @@ impl Jetstream {
                 }
             }
             stats.reconnects.fetch_add(1, Ordering::Relaxed);
-            let jitter = rand::random::<f64>() * 0.25 + 0.75;
-            tokio::select! {
-                _ = tokio::time::sleep(backoff.mul_f64(jitter)) => {}
-                _ = shutdown.changed() => return cursor,
+            if !crate::back_off(&mut backoff, &mut shutdown).await {
+                return cursor;
             }
-            backoff = (backoff * 2).min(Duration::from_secs(60));
         }
     }
 }

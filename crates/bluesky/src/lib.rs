@@ -17,3 +17,19 @@ pub mod xrpc;
 pub use firehose::{EventKind, Firehose, FirehoseEvent, FirehoseStats, Frame, FrameError};
 pub use jetstream::{BlueskyPost, EventError, Jetstream, JetstreamEvent, JetstreamStats};
 pub use xrpc::{NewImage, NewPost, PublishedPost, RecordRef, ReplyRef, Session, Tid, XrpcClient};
+
+/// Waits before reconnecting a stream: the current delay less up to a quarter of jitter (so
+/// that clients dropped together do not come back together), then doubles the delay up to a
+/// minute. Returns `false` when `shutdown` asked to stop meanwhile.
+pub(crate) async fn back_off(
+    backoff: &mut std::time::Duration,
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
+) -> bool {
+    let jitter = rand::random::<f64>() * 0.25 + 0.75;
+    let go_on = tokio::select! {
+        _ = tokio::time::sleep(backoff.mul_f64(jitter)) => true,
+        _ = shutdown.changed() => false,
+    };
+    *backoff = (*backoff * 2).min(std::time::Duration::from_secs(60));
+    go_on
+}

@@ -24,6 +24,7 @@
 //! failures → `Transient`, credentials still refused after a refresh → `Unauthorized`, any
 //! other 4xx → `Permanent` with the network's own message.
 
+mod connector;
 pub mod facets;
 pub mod tid;
 
@@ -32,11 +33,10 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use reqwest::header::{HeaderMap, CONTENT_TYPE};
 use reqwest::Url;
 use serde_json::{json, Value};
-use tutti_connector::{AccountProfile, Connector, ConnectorError, Network, RateLimit};
+use tutti_connector::{AccountProfile, ConnectorError, RateLimit};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::jetstream::bounded;
@@ -887,19 +887,6 @@ impl XrpcClient {
             .and_then(|(_, value)| str_field(&value, "displayName").map(str::trim).map(str::to_owned))
             .filter(|name| !name.is_empty());
         Ok(AccountProfile { handle, display_name })
-    }
-}
-
-#[async_trait]
-impl Connector for XrpcClient {
-    fn network(&self) -> Network {
-        Network::Bluesky
-    }
-
-    /// Proves the credentials with `com.atproto.server.getSession`, then reads the profile.
-    async fn verify(&self) -> Result<AccountProfile, ConnectorError> {
-        self.call("com.atproto.server.getSession", Payload::Query(&[])).await.map_err(|f| f.error)?;
-        self.profile().await
     }
 }
 

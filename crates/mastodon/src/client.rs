@@ -1,5 +1,5 @@
 //! The publishing connector: Mastodon's client API for one account (an instance and an access
-//! token), behind the [`Connector`] trait.
+//! token), behind the [`Connector`](tutti_connector::Connector) trait (in `client::connector`).
 //!
 //! **Exactly once.** `POST /api/v1/statuses` accepts an `Idempotency-Key` header: the instance
 //! remembers, for one hour after creating a status, which status the key created, and answers
@@ -33,6 +33,7 @@
 //! of the latest answer are kept ([`MastodonClient::last_rate_limit`]). The token only ever
 //! goes to the instance (redirects are not followed) and never appears in `Debug` output.
 
+mod connector;
 pub mod count;
 mod multipart;
 
@@ -40,12 +41,11 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode, Url};
 use serde_json::{json, Value};
-use tutti_connector::{AccountProfile, Connector, ConnectorError, Network, RateLimit};
+use tutti_connector::{AccountProfile, ConnectorError, RateLimit};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::status::{clean_line, cut, parse_status_value, web_url, MastodonPost, ParsedStatus, StatusId};
@@ -1160,17 +1160,6 @@ impl MastodonClient {
         }
         notifications.sort_by(|a, b| id_order(&a.id, &b.id));
         Ok(notifications)
-    }
-}
-
-#[async_trait]
-impl Connector for MastodonClient {
-    fn network(&self) -> Network {
-        Network::Mastodon
-    }
-
-    async fn verify(&self) -> Result<AccountProfile, ConnectorError> {
-        self.verify_credentials().await
     }
 }
 

@@ -18,6 +18,7 @@ pub mod calendar_feeds;
 pub mod charters;
 pub mod identities;
 pub mod jobs;
+pub mod links;
 pub mod listening;
 pub mod publishing;
 pub mod review;

@@ -14,6 +14,7 @@ mod error;
 mod format;
 mod i18n;
 mod ical;
+mod links;
 mod metrics;
 mod ops;
 mod pages;
@@ -60,7 +61,7 @@ fn table(state: AppState) -> routes::RouteTable {
     let t = routes::RouteTable::new(state);
     let t = ops::routes(t);
     let t = pages::routes(t);
-    ical::routes(api_listening::routes(api::routes(t))).get(
+    links::routes(ical::routes(api_listening::routes(api::routes(t)))).get(
         "/api/openapi.json",
         Access::Public,
         api::openapi_json,

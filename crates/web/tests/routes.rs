@@ -135,6 +135,7 @@ fn only_the_expected_routes_are_public() {
         "/invite/{token}",
         "/api/openapi.json",
         "/ical/{token}",
+        "/l/{code}",
     ];
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {

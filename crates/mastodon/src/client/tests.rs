@@ -2,6 +2,7 @@
 //! the reading of recorded answers, rate limits and the sorting of errors.
 
 use reqwest::header::HeaderValue;
+use tutti_connector::{Connector, Network};
 
 use super::*;
 

@@ -25,6 +25,7 @@ use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime
 use chrono_tz::Tz;
 use serde::Deserialize;
 use tutti_app::charter::{self, CharterForm, CheckKind, Finding, Severity};
+use tutti_app::links::{LinkOptions, Utm};
 use tutti_app::publishing::{
     PostToWrite, BLUESKY_MAX_BYTES, BLUESKY_MAX_GRAPHEMES, MASTODON_MAX_CHARS, MAX_IMAGES,
 };
@@ -310,6 +311,13 @@ pub struct ComposeForm {
     alts: [String; MAX_IMAGES],
     /// The image slots (1-based) a file was sent in.
     sent: Vec<usize>,
+    /// Whether to tag the links with UTM parameters, and with which.
+    utm: bool,
+    utm_source: String,
+    utm_medium: String,
+    utm_campaign: String,
+    /// Whether to replace the links with Tutti's short links.
+    shorten: bool,
 }
 
 /// The preview of the post on one network.
@@ -345,6 +353,8 @@ struct ComposePage {
     c: CheckView,
     /// The charter's tone notes, shown beside the composer.
     tone: String,
+    /// The address short links start with (`https://tutti.example`).
+    base: String,
 }
 
 impl ComposePage {
@@ -365,6 +375,11 @@ impl ComposePage {
         (count, max, count > max)
     }
 
+    /// The network of the chosen channel (the default UTM source).
+    fn network(&self) -> &str {
+        self.channels.iter().find(|c| self.is_selected(c)).map(|c| c.network.as_str()).unwrap_or("bluesky")
+    }
+
     /// Whether the images part starts open: images were sent, or something is wrong there.
     fn images_open(&self) -> bool {
         self.images_lost || self.error.is("images") || self.f.alts.iter().any(|a| !a.is_empty())
@@ -382,6 +397,7 @@ async fn compose_view(
     mut f: ComposeForm,
     error: FieldError,
     images_lost: bool,
+    base: String,
 ) -> Result<ComposePage, WebError> {
     let t = ctx.tr();
     let slug = ctx.ws().workspace.slug.clone();
@@ -414,6 +430,9 @@ async fn compose_view(
     if f.langs.is_empty() {
         f.langs = ctx.locale.as_str().to_owned();
     }
+    if f.utm_medium.is_empty() {
+        f.utm_medium = "social".to_owned();
+    }
     let now = local(tutti_app::store::now_ms(), tz);
     let tone = state.app.charter(&ctx.actor(), &slug).await.map_err(|e| page_err(e, ctx))?.tone_notes;
     let c = check_view(state, ctx, &f, &f.sent).await?;
@@ -433,7 +452,21 @@ async fn compose_view(
         min_at: now.format("%Y-%m-%dT%H:%M").to_string(),
         max_upload: UPLOAD_LIMIT,
         slots: (1..=MAX_IMAGES).collect(),
+        base,
     })
+}
+
+/// The address short links start with: the `Host` the browser used, over `http` for the local
+/// machine and `https` anywhere else.
+fn public_base(headers: &HeaderMap) -> String {
+    let origin = super::origin(headers);
+    let host = origin.trim_start_matches("http://");
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if !name.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let local = matches!(name, "localhost" | "127.0.0.1" | "[::1]") || name.ends_with(".localhost");
+    format!("{}://{host}", if local { "http" } else { "https" })
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -446,14 +479,21 @@ pub struct ComposeQuery {
 async fn compose_page(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
     Query(q): Query<ComposeQuery>,
 ) -> Result<Response, WebError> {
     let at = NaiveDate::parse_from_str(q.date.trim(), "%Y-%m-%d")
         .map(|d| format!("{}T09:00", d.format("%Y-%m-%d")))
         .unwrap_or_default();
-    let page =
-        compose_view(&state, &ctx, ComposeForm { at, ..Default::default() }, FieldError::default(), false)
-            .await?;
+    let page = compose_view(
+        &state,
+        &ctx,
+        ComposeForm { at, ..Default::default() },
+        FieldError::default(),
+        false,
+        public_base(&headers),
+    )
+    .await?;
     render(StatusCode::OK, &page)
 }
 
@@ -502,6 +542,11 @@ async fn read_compose(multipart: &mut Multipart) -> (ComposeForm, Vec<(usize, Po
             "text" => f.text = value,
             "at" => f.at = value,
             "langs" => f.langs = value,
+            "utm" => f.utm = !value.is_empty(),
+            "utm_source" => f.utm_source = value,
+            "utm_medium" => f.utm_medium = value,
+            "utm_campaign" => f.utm_campaign = value,
+            "shorten" => f.shorten = !value.is_empty(),
             other => {
                 if let Some(i) = other.strip_prefix("alt").and_then(|n| n.parse::<usize>().ok()) {
                     if (1..=MAX_IMAGES).contains(&i) {
@@ -566,15 +611,17 @@ async fn submit_post(
     }
     f.sent = images.iter().map(|(slot, _)| *slot).collect();
     let sent_images = !images.is_empty();
+    let base = public_base(&headers);
     let again = |f: ComposeForm, error: FieldError| {
         let state = state.clone();
         let ctx = ctx.clone();
+        let base = base.clone();
         async move {
             let status = match error.field.as_str() {
                 "" => StatusCode::FORBIDDEN,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
-            let page = compose_view(&state, &ctx, f, error, sent_images).await?;
+            let page = compose_view(&state, &ctx, f, error, sent_images, base).await?;
             render(status, &page)
         }
     };
@@ -599,8 +646,27 @@ async fn submit_post(
         langs,
         images: images.into_iter().map(|(_, m)| m).collect(),
     };
+    let mut link_options = LinkOptions {
+        utm: f.utm.then(|| Utm {
+            source: f.utm_source.trim().to_owned(),
+            medium: f.utm_medium.trim().to_owned(),
+            campaign: f.utm_campaign.trim().to_owned(),
+        }),
+        shorten_base: f.shorten.then(|| base.clone()),
+    };
+    if let Some(utm) = link_options.utm.as_mut() {
+        // An empty source is the chosen channel's network.
+        if utm.source.is_empty() {
+            let channels = state.app.channels(&ctx.actor(), &slug).await.map_err(|e| page_err(e, &ctx))?;
+            utm.source = channels
+                .iter()
+                .find(|c| c.id.to_string() == f.channel.trim())
+                .map(|c| c.network.clone())
+                .unwrap_or_default();
+        }
+    }
     let now = tutti_app::store::now_ms();
-    match state.app.create_post(&ctx.actor(), &slug, &post, now).await {
+    match state.app.create_post_with_links(&ctx.actor(), &slug, &post, &link_options, now).await {
         Ok(p) => {
             let day = local(placed_at(&p), tz).date_naive();
             let notice = if p.status == "in_review" { "review" } else { "scheduled" };
@@ -619,7 +685,18 @@ async fn submit_post(
                 .find(|c| c.id.to_string() == f.channel.trim())
                 .map(|c| c.network.clone())
                 .unwrap_or_default();
-            let message = text_too_long(&network, &f.text, &t);
+            let max = network_max(&network);
+            let fits_as_typed = network_count(&network, &f.text) <= max
+                && (network != "bluesky" || f.text.len() <= BLUESKY_MAX_BYTES);
+            let message = if fits_as_typed && (f.utm || f.shorten) {
+                // Only the rewritten links made it too long.
+                t.targs(
+                    "compose-links-too-long",
+                    &[("network", network_name(&network)), ("max", &max.to_string())],
+                )
+            } else {
+                text_too_long(&network, &f.text, &t)
+            };
             again(f, FieldError { field: "text".into(), message }).await
         }
         Err(AppError::Invalid(e)) if e.code == "charter_blocked" => {
@@ -1349,6 +1426,7 @@ async fn check_draft(
         langs: form.langs,
         alts: [form.alt1, form.alt2, form.alt3, form.alt4],
         sent,
+        ..Default::default()
     };
     let c = check_view(&state, &ctx, &f, &f.sent).await?;
     render(StatusCode::OK, &CheckOob { c })
