@@ -192,6 +192,7 @@ impl App {
                     status: if direct { "scheduled" } else { "in_review" },
                     scheduled_at: Some(*at),
                     idempotency_key: &key,
+                    reply_to_post_id: None,
                 },
                 media,
             )

@@ -58,6 +58,8 @@ pub struct PostToWrite {
     pub langs: Vec<String>,
     /// Images with their alt text.
     pub images: Vec<PostMedia>,
+    /// The post of the same channel this one continues, as the next post of a thread.
+    pub reply_to: Option<i64>,
 }
 
 impl App {
@@ -206,6 +208,39 @@ impl App {
                 .into());
             }
         }
+        if let Some(parent) = p.reply_to {
+            let found = publishing::post_by_id(&mut *self.store.conn().await?, parent).await.ok();
+            match found {
+                Some(q) if q.workspace_id == access.workspace.id && q.channel_id == channel.id => {
+                    if q.status == "failed" {
+                        return Err(InputError::new(
+                            "reply_to",
+                            "thread_parent_failed",
+                            format!("post {parent} failed to publish: fix it before continuing its thread"),
+                        )
+                        .into());
+                    }
+                }
+                Some(_) => {
+                    return Err(InputError::new(
+                        "reply_to",
+                        "thread_other_channel",
+                        format!(
+                            "post {parent} goes out through another channel: a thread stays on one account"
+                        ),
+                    )
+                    .into())
+                }
+                None => {
+                    return Err(InputError::new(
+                        "reply_to",
+                        "thread_parent_unknown",
+                        format!("no post {parent} in this workspace"),
+                    )
+                    .into())
+                }
+            }
+        }
         // Links are rewritten first (UTM, then short links): the limits apply to what goes out.
         let tagged = match &link_options.utm {
             Some(utm) => rewrite_links(&p.text, |l| tag_utm(l, utm)),
@@ -340,6 +375,7 @@ impl App {
                 status: if direct { "scheduled" } else { "in_review" },
                 scheduled_at,
                 idempotency_key: &key,
+                reply_to_post_id: p.reply_to,
             },
             &p.images,
         )

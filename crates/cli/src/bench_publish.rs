@@ -149,6 +149,7 @@ pub async fn run(
                 status: "scheduled",
                 scheduled_at: Some(at),
                 idempotency_key: &key,
+                reply_to_post_id: None,
             },
             &[],
         )

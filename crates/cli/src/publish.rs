@@ -148,6 +148,10 @@ pub enum PostCommand {
         /// The alt text of each image, in order.
         #[arg(long)]
         alt: Vec<String>,
+        /// Continue a thread: the post (id) of the same channel this one replies to; it goes
+        /// out once that one is published.
+        #[arg(long)]
+        reply_to: Option<i64>,
     },
     /// Import posts from a CSV file with the columns date, time, channel, text, link, image,
     /// alt (dates and times in the workspace's time zone; image paths relative to the file).
@@ -321,7 +325,7 @@ pub async fn channel(global: &Global, command: ChannelCommand) -> anyhow::Result
 pub async fn post(global: &Global, command: PostCommand) -> anyhow::Result<()> {
     let (app, actor) = app(global).await?;
     match command {
-        PostCommand::Create { workspace, channel, text, at, lang, image, alt } => {
+        PostCommand::Create { workspace, channel, text, at, lang, image, alt, reply_to } => {
             anyhow::ensure!(
                 alt.len() <= image.len(),
                 "--alt: {} alt texts for {} images",
@@ -349,7 +353,7 @@ pub async fn post(global: &Global, command: PostCommand) -> anyhow::Result<()> {
                 .create_post(
                     &actor,
                     &workspace,
-                    &PostToWrite { channel, text, at, langs: lang, images },
+                    &PostToWrite { channel, text, at, langs: lang, images, reply_to },
                     tutti_app::store::now_ms(),
                 )
                 .await?;

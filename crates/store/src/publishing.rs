@@ -196,9 +196,12 @@ pub struct Post {
     pub published_at: Option<i64>,
     /// Creation time, ms.
     pub created_at: i64,
+    /// The post of the same channel this one continues (a thread): it goes out after it, as a
+    /// reply to it.
+    pub reply_to_post_id: Option<i64>,
 }
 
-const POST_COLUMNS: &str = "id, workspace_id, channel_id, author_user_id, text, langs, status, scheduled_at, idempotency_key, attempts, next_attempt_at, remote_id, remote_url, error, published_at, created_at";
+const POST_COLUMNS: &str = "id, workspace_id, channel_id, author_user_id, text, langs, status, scheduled_at, idempotency_key, attempts, next_attempt_at, remote_id, remote_url, error, published_at, created_at, reply_to_post_id";
 
 fn post(r: &sqlx::any::AnyRow) -> Result<Post> {
     Ok(Post {
@@ -218,6 +221,7 @@ fn post(r: &sqlx::any::AnyRow) -> Result<Post> {
         error: r.try_get("error")?,
         published_at: r.try_get("published_at")?,
         created_at: r.try_get("created_at")?,
+        reply_to_post_id: r.try_get("reply_to_post_id")?,
     })
 }
 
@@ -240,6 +244,8 @@ pub struct NewPost<'a> {
     pub scheduled_at: Option<i64>,
     /// The key chosen before any call.
     pub idempotency_key: &'a str,
+    /// The post this one continues, in a thread.
+    pub reply_to_post_id: Option<i64>,
 }
 
 /// An image of a post.
@@ -257,8 +263,8 @@ pub struct PostMedia {
 pub async fn insert_post(db: &mut Db, p: &NewPost<'_>, media: &[PostMedia]) -> Result<Post> {
     let now = crate::now_ms();
     let row = sqlx::query(&format!(
-        "INSERT INTO posts (workspace_id, channel_id, author_user_id, text, langs, status, scheduled_at, idempotency_key, next_attempt_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING {POST_COLUMNS}"
+        "INSERT INTO posts (workspace_id, channel_id, author_user_id, text, langs, status, scheduled_at, idempotency_key, next_attempt_at, created_at, updated_at, reply_to_post_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING {POST_COLUMNS}"
     ))
     .bind(p.workspace_id)
     .bind(p.channel_id)
@@ -270,6 +276,7 @@ pub async fn insert_post(db: &mut Db, p: &NewPost<'_>, media: &[PostMedia]) -> R
     .bind(p.idempotency_key)
     .bind(p.scheduled_at.unwrap_or(now))
     .bind(now)
+    .bind(p.reply_to_post_id)
     .fetch_one(&mut *db)
     .await?;
     let saved = post(&row)?;
@@ -353,6 +360,8 @@ pub async fn claim_due(
          WHERE id IN (SELECT p.id FROM posts p JOIN channels c ON c.id = p.channel_id \
                       WHERE p.status IN ('scheduled', 'publishing') AND p.next_attempt_at <= $3 \
                       AND (p.lease_until IS NULL OR p.lease_until < $3) AND c.status = 'ok' \
+                      AND (p.reply_to_post_id IS NULL OR EXISTS (SELECT 1 FROM posts t \
+                           WHERE t.id = p.reply_to_post_id AND t.status = 'published')) \
                       AND NOT EXISTS (SELECT 1 FROM crisis_mode m WHERE m.workspace_id = p.workspace_id) \
                       ORDER BY p.next_attempt_at, p.id LIMIT $4{lock}) \
          RETURNING {POST_COLUMNS}"

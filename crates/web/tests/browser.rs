@@ -497,6 +497,7 @@ async fn compose_then_plan_and_move_posts_on_the_calendar_in_a_real_browser() {
             at: Some(at),
             langs: vec!["fr".into()],
             images: vec![],
+            reply_to: None,
         };
         t.app.create_post(who, ws, &post, tutti_app::store::now_ms()).await.unwrap();
     }

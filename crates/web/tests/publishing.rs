@@ -568,6 +568,7 @@ async fn hostile_post_text_renders_inert() {
                     status: "failed",
                     scheduled_at: Some(paris_ms(day, 9 + i as u32, 0)),
                     idempotency_key: &format!("3khostile{i}"),
+                    reply_to_post_id: None,
                 },
                 &[],
             )

@@ -145,6 +145,11 @@ impl Publisher {
             Err(message) => return self.settle_failed(post.id, &message).await,
         };
         let media = publishing::media_of(&mut *self.store.conn().await?, post.id).await?;
+        // A post continuing a thread is only claimed once the post before it is published.
+        let parent = match post.reply_to_post_id {
+            Some(id) => Some(publishing::post_by_id(&mut *self.store.conn().await?, id).await?),
+            None => None,
+        };
         let key = &post.idempotency_key;
         let langs: Vec<String> = post.langs.split(',').filter(|l| !l.is_empty()).map(str::to_owned).collect();
         let sent = match &*client {
@@ -161,21 +166,45 @@ impl Publisher {
                         Err(e) => return self.settle_error(&channel, post.id, post.attempts, e).await,
                     }
                 }
-                let new = tutti_bluesky::NewPost {
-                    text: post.text.clone(),
-                    langs,
-                    images: media
-                        .into_iter()
-                        .map(|m| tutti_bluesky::NewImage {
-                            bytes: m.bytes,
-                            mime_type: m.mime,
-                            alt: m.alt,
-                            aspect_ratio: None,
-                        })
-                        .collect(),
-                    reply: None,
-                };
-                bluesky.publish(&new, key).await.map(|done| (done.uri, bluesky_url(&channel, key)))
+                // The next post of a thread answers the one before it; the connector finds the
+                // thread's root and the parent's CID from the parent's record.
+                match parent.as_ref().and_then(|p| p.remote_id.clone()) {
+                    Some(parent_uri) => {
+                        let out = tutti_connector::OutgoingPost {
+                            text: post.text.clone(),
+                            langs,
+                            images: media
+                                .into_iter()
+                                .map(|m| tutti_connector::OutgoingImage {
+                                    bytes: m.bytes,
+                                    mime: m.mime,
+                                    alt: m.alt,
+                                })
+                                .collect(),
+                            reply_to: Some(tutti_connector::PostRef { id: parent_uri, cid: None }),
+                        };
+                        tutti_connector::Connector::publish(&**bluesky, &out, key)
+                            .await
+                            .map(|done| (done.post.id, bluesky_url(&channel, key)))
+                    }
+                    None => {
+                        let new = tutti_bluesky::NewPost {
+                            text: post.text.clone(),
+                            langs,
+                            images: media
+                                .into_iter()
+                                .map(|m| tutti_bluesky::NewImage {
+                                    bytes: m.bytes,
+                                    mime_type: m.mime,
+                                    alt: m.alt,
+                                    aspect_ratio: None,
+                                })
+                                .collect(),
+                            reply: None,
+                        };
+                        bluesky.publish(&new, key).await.map(|done| (done.uri, bluesky_url(&channel, key)))
+                    }
+                }
             }
             // Mastodon cannot be asked about a key: sending the same request with the same
             // Idempotency-Key is the reconciliation (the instance answers with the status the
@@ -185,6 +214,10 @@ impl Publisher {
                 let new = tutti_mastodon::NewStatus {
                     text: post.text.clone(),
                     language: langs.first().cloned(),
+                    in_reply_to_id: parent
+                        .as_ref()
+                        .and_then(|p| p.remote_id.as_deref())
+                        .and_then(tutti_mastodon::StatusId::parse),
                     media: media
                         .into_iter()
                         .enumerate()

@@ -58,7 +58,14 @@ async fn records(net: &Devnet, did: &str) -> Vec<serde_json::Value> {
 }
 
 fn write(text: &str, at: Option<String>, images: Vec<PostMedia>) -> PostToWrite {
-    PostToWrite { channel: String::new(), text: text.into(), at, langs: vec!["fr".into()], images }
+    PostToWrite {
+        channel: String::new(),
+        text: text.into(),
+        at,
+        langs: vec!["fr".into()],
+        images,
+        reply_to: None,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -279,5 +286,50 @@ async fn a_rate_limit_waits_the_announced_delay_and_a_refusal_keeps_the_networks
             failed.error.unwrap().contains("Record/text must not contain REFUSE"),
             "the network's own message"
         );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thread_goes_out_in_order_each_post_answering_the_one_before() {
+    let Some(net) = Devnet::start("publisher", false).await else { return };
+    for (n, db) in tutti_test_support::every_backend().await.into_iter().enumerate() {
+        let handle = format!("thread{n}.test");
+        let s = setup(&db, &net, &handle, &net.pds_url).await;
+        let now = tutti_app::store::now_ms();
+        let mut first = write("1/2 La nouvelle collection arrive.", None, Vec::new());
+        first.channel = handle.clone();
+        let first = s.app.create_post(&Actor::Operator, &s.slug, &first, now).await.unwrap();
+        let mut second = write("2/2 En boutique dès lundi.", None, Vec::new());
+        second.channel = handle.clone();
+        second.reply_to = Some(first.id);
+        let second = s.app.create_post(&Actor::Operator, &s.slug, &second, now).await.unwrap();
+        let mut elsewhere = write("Ailleurs", None, Vec::new());
+        elsewhere.channel = handle.clone();
+        elsewhere.reply_to = Some(999_999);
+        let refused = s.app.create_post(&Actor::Operator, &s.slug, &elsewhere, now).await.unwrap_err();
+        assert!(
+            matches!(refused, tutti_app::AppError::Invalid(ref e) if e.field == "reply_to"),
+            "{refused:?}"
+        );
+
+        let publisher = Publisher::new(s.app.store().clone(), "w".into(), s.keys.clone());
+        let round = publisher.run_once(tutti_app::store::now_ms()).await.unwrap();
+        assert_eq!(
+            round,
+            vec![(first.id, Outcome::Published)],
+            "[{}] the reply waits for its parent",
+            db.label()
+        );
+        let round = publisher.run_once(tutti_app::store::now_ms()).await.unwrap();
+        assert_eq!(round, vec![(second.id, Outcome::Published)]);
+        let stored = |id| {
+            let store = s.app.store().clone();
+            async move { publishing::post_by_id(&mut store.conn().await.unwrap(), id).await.unwrap() }
+        };
+        let (a, b) = (stored(first.id).await, stored(second.id).await);
+        let records = records(&net, &s.did).await;
+        let reply = records.iter().find(|r| r["uri"] == b.remote_id.clone().unwrap().as_str()).unwrap();
+        assert_eq!(reply["value"]["reply"]["parent"]["uri"], a.remote_id.clone().unwrap().as_str());
+        assert_eq!(reply["value"]["reply"]["root"]["uri"], a.remote_id.unwrap().as_str());
     }
 }

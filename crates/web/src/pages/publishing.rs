@@ -645,6 +645,7 @@ async fn submit_post(
         at,
         langs,
         images: images.into_iter().map(|(_, m)| m).collect(),
+        reply_to: None,
     };
     let mut link_options = LinkOptions {
         utm: f.utm.then(|| Utm {
