@@ -22,7 +22,7 @@ use tokio::sync::{watch, Mutex};
 use tracing::{error, info, warn};
 use tutti_app::secrets::Keyring;
 use tutti_bluesky::XrpcClient;
-use tutti_connector::ConnectorError;
+use tutti_connector::{Connector, ConnectorError, OutgoingImage, OutgoingPost, PostRef};
 use tutti_store::publishing::{self, Channel, Claimed};
 use tutti_store::{now_ms, Store, StoreError};
 
@@ -42,13 +42,6 @@ const MAX_ATTEMPTS: i64 = 12;
 /// after the network accepted a post and before the post is marked published.
 pub const ABORT_AFTER_SEND: &str = "TUTTI_TEST_ABORT_AFTER_SEND";
 
-/// One network client per channel, reused so that sessions and their refreshes are shared.
-#[derive(Debug)]
-enum Client {
-    Bluesky(Box<XrpcClient>),
-    Mastodon(Box<tutti_mastodon::MastodonClient>),
-}
-
 /// What publishing one post came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -65,12 +58,18 @@ pub enum Outcome {
 }
 
 /// The publisher of one worker.
-#[derive(Debug)]
 pub struct Publisher {
     store: Store,
     name: String,
     keys: Keyring,
-    clients: Mutex<HashMap<i64, Arc<Client>>>,
+    /// One connector per channel, reused so that sessions and their refreshes are shared.
+    clients: Mutex<HashMap<i64, Arc<dyn Connector>>>,
+}
+
+impl std::fmt::Debug for Publisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publisher").field("name", &self.name).finish_non_exhaustive()
+    }
 }
 
 impl Publisher {
@@ -117,22 +116,21 @@ impl Publisher {
         info!(worker = %self.name, "publisher stopped");
     }
 
-    async fn client(&self, channel: &Channel) -> Result<Arc<Client>, String> {
+    async fn client(&self, channel: &Channel) -> Result<Arc<dyn Connector>, String> {
         let mut clients = self.clients.lock().await;
         if let Some(c) = clients.get(&channel.id) {
             return Ok(c.clone());
         }
         let secret = self.keys.open(&channel.key_id, &channel.credentials).map_err(|e| e.to_string())?;
-        let client = match channel.network.as_str() {
-            "bluesky" => Client::Bluesky(Box::new(
+        let client: Arc<dyn Connector> = match channel.network.as_str() {
+            "bluesky" => Arc::new(
                 XrpcClient::new(&channel.service, &channel.handle, &secret).map_err(|e| e.to_string())?,
-            )),
-            "mastodon" => Client::Mastodon(Box::new(
+            ),
+            "mastodon" => Arc::new(
                 tutti_mastodon::MastodonClient::new(&channel.service, &secret).map_err(|e| e.to_string())?,
-            )),
+            ),
             other => return Err(format!("Tutti does not publish to {other}")),
         };
-        let client = Arc::new(client);
         clients.insert(channel.id, client.clone());
         Ok(client)
     }
@@ -151,110 +149,38 @@ impl Publisher {
             None => None,
         };
         let key = &post.idempotency_key;
-        let langs: Vec<String> = post.langs.split(',').filter(|l| !l.is_empty()).map(str::to_owned).collect();
-        let sent = match &*client {
-            Client::Bluesky(bluesky) => {
-                if claimed.maybe_sent {
-                    match bluesky.reconcile(key).await {
-                        Ok(Some(found)) => {
-                            info!(post = post.id, uri = %found.uri, "an earlier attempt had published the post");
-                            return self
-                                .settle_published(post.id, &found.uri, &bluesky_url(&channel, key))
-                                .await;
-                        }
-                        Ok(None) => {}
-                        Err(e) => return self.settle_error(&channel, post.id, post.attempts, e).await,
-                    }
-                }
-                // The next post of a thread answers the one before it; the connector finds the
-                // thread's root and the parent's CID from the parent's record.
-                match parent.as_ref().and_then(|p| p.remote_id.clone()) {
-                    Some(parent_uri) => {
-                        let out = tutti_connector::OutgoingPost {
-                            text: post.text.clone(),
-                            langs,
-                            images: media
-                                .into_iter()
-                                .map(|m| tutti_connector::OutgoingImage {
-                                    bytes: m.bytes,
-                                    mime: m.mime,
-                                    alt: m.alt,
-                                })
-                                .collect(),
-                            reply_to: Some(tutti_connector::PostRef { id: parent_uri, cid: None }),
-                        };
-                        tutti_connector::Connector::publish(&**bluesky, &out, key)
-                            .await
-                            .map(|done| (done.post.id, bluesky_url(&channel, key)))
-                    }
-                    None => {
-                        let new = tutti_bluesky::NewPost {
-                            text: post.text.clone(),
-                            langs,
-                            images: media
-                                .into_iter()
-                                .map(|m| tutti_bluesky::NewImage {
-                                    bytes: m.bytes,
-                                    mime_type: m.mime,
-                                    alt: m.alt,
-                                    aspect_ratio: None,
-                                })
-                                .collect(),
-                            reply: None,
-                        };
-                        bluesky.publish(&new, key).await.map(|done| (done.uri, bluesky_url(&channel, key)))
-                    }
-                }
-            }
-            // Mastodon cannot be asked about a key: sending the same request with the same
-            // Idempotency-Key is the reconciliation (the instance answers with the status the
-            // first attempt made), which `reconcile` does, and falls back to the account's
-            // recent statuses once the key has expired.
-            Client::Mastodon(mastodon) => {
-                let new = tutti_mastodon::NewStatus {
-                    text: post.text.clone(),
-                    language: langs.first().cloned(),
-                    in_reply_to_id: parent
-                        .as_ref()
-                        .and_then(|p| p.remote_id.as_deref())
-                        .and_then(tutti_mastodon::StatusId::parse),
-                    media: media
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, m)| tutti_mastodon::NewMedia {
-                            file_name: Some(format!(
-                                "image-{}.{}",
-                                i + 1,
-                                m.mime.rsplit('/').next().unwrap_or("bin")
-                            )),
-                            bytes: m.bytes,
-                            mime_type: m.mime,
-                            description: m.alt,
-                        })
-                        .collect(),
-                    ..tutti_mastodon::NewStatus::default()
-                };
-                let result = if claimed.maybe_sent {
-                    let first_try =
-                        chrono::DateTime::from_timestamp_millis(post.created_at).unwrap_or_default();
-                    match mastodon.reconcile(&new, key, first_try).await {
-                        Ok(tutti_mastodon::Reconciled::Published(s)) => Ok(s),
-                        Ok(tutti_mastodon::Reconciled::NotFound) => mastodon.publish(&new, key).await,
-                        Err(e) => Err(e),
-                    }
-                } else {
-                    mastodon.publish(&new, key).await
-                };
-                result.map(|s| (s.id.as_str().to_owned(), s.url.unwrap_or(s.uri)))
-            }
+        let out = OutgoingPost {
+            text: post.text.clone(),
+            langs: post.langs.split(',').filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+            images: media
+                .into_iter()
+                .map(|m| OutgoingImage { bytes: m.bytes, mime: m.mime, alt: m.alt })
+                .collect(),
+            // The next post of a thread answers the one before it (the connector finds the
+            // thread's root and anything else it needs from the parent).
+            reply_to: parent.and_then(|p| p.remote_id).map(|id| PostRef { id, cid: None }),
         };
-        match sent {
-            Ok((remote_id, url)) => {
+        if claimed.maybe_sent {
+            // Bluesky is asked what its record key holds; Mastodon is sent the same request
+            // with the same Idempotency-Key, which answers with the status the first attempt
+            // made (and falls back to the account's recent statuses once the key expired).
+            let first_try = chrono::DateTime::from_timestamp_millis(post.created_at).unwrap_or_default();
+            match client.reconcile(&out, key, first_try).await {
+                Ok(Some(found)) => {
+                    info!(post = post.id, id = %found.post.id, "an earlier attempt had published the post");
+                    return self.settle_published(post.id, &found.post.id, &found.url).await;
+                }
+                Ok(None) => {}
+                Err(e) => return self.settle_error(&channel, post.id, post.attempts, e).await,
+            }
+        }
+        match client.publish(&out, key).await {
+            Ok(done) => {
                 if std::env::var_os(ABORT_AFTER_SEND).is_some() {
                     error!(post = post.id, "aborting after the send, as {ABORT_AFTER_SEND} asks");
                     std::process::abort();
                 }
-                self.settle_published(post.id, &remote_id, &url).await
+                self.settle_published(post.id, &done.post.id, &done.url).await
             }
             Err(e) => self.settle_error(&channel, post.id, post.attempts, e).await,
         }
@@ -328,9 +254,4 @@ impl Publisher {
         info!(post = id, retry_at, %message, "post will be retried");
         Ok(if held { Outcome::Retrying(retry_at) } else { Outcome::LeaseLost })
     }
-}
-
-/// The post's address on the Bluesky app.
-fn bluesky_url(channel: &Channel, rkey: &str) -> String {
-    format!("https://bsky.app/profile/{}/post/{rkey}", channel.handle)
 }
