@@ -24,16 +24,9 @@ impl App {
         let access = self.workspace_access(actor, slug, Action::ManageChannels).await?;
         let channels = publishing::channels_of(&mut *self.store.conn().await?, access.workspace.id).await?;
         let wanted = handle.trim().trim_start_matches('@');
-        let channel = channels
-            .into_iter()
-            .find(|c| c.handle.trim_start_matches('@') == wanted || c.id.to_string() == wanted)
-            .ok_or_else(|| {
-                InputError::new(
-                    "handle",
-                    "channel_unknown",
-                    format!("no channel {wanted:?} in this workspace"),
-                )
-            })?;
+        let channel = crate::publishing::find_channel(&channels, wanted).cloned().ok_or_else(|| {
+            InputError::new("handle", "channel_unknown", format!("no channel {wanted:?} in this workspace"))
+        })?;
         let (key_id, sealed) = keys.seal(secret);
         let mut tx = self.store.begin().await?;
         publishing::set_credentials(&mut tx, channel.id, &sealed, &key_id).await?;

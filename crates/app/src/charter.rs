@@ -14,7 +14,7 @@ use serde_json::json;
 use tutti_domain::input::clip;
 use tutti_domain::{Action, InputError};
 use tutti_store::charters;
-use tutti_store::publishing::{self, Channel};
+use tutti_store::publishing;
 use tutti_store::{Db, StoreError};
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -466,16 +466,6 @@ pub(crate) fn refusal(text: &str, findings: &[Finding]) -> Option<(&'static str,
     Some((field, format!("the editorial charter blocks this post: {}", list.join("; "))))
 }
 
-/// The channel a post names (handle, `@handle` or id) among a workspace's channels.
-pub(crate) fn find_channel<'a>(channels: &'a [Channel], wanted: &str) -> Option<&'a Channel> {
-    let wanted = wanted.trim();
-    channels.iter().find(|c| {
-        c.handle == wanted
-            || c.handle.trim_start_matches('@') == wanted.trim_start_matches('@')
-            || c.id.to_string() == wanted
-    })
-}
-
 impl App {
     /// The workspace's editorial charter (the default until an SMM saves one). Everyone who
     /// writes posts reads it.
@@ -533,7 +523,9 @@ impl App {
         };
         let draft = Draft {
             text: text.to_owned(),
-            channel_handle: find_channel(&channels, channel).map(|c| c.handle.clone()).unwrap_or_default(),
+            channel_handle: crate::publishing::find_channel(&channels, channel)
+                .map(|c| c.handle.clone())
+                .unwrap_or_default(),
             images: alts.iter().map(|a| Image { alt: a.clone() }).collect(),
             lang: draft_lang(langs),
         };

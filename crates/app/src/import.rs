@@ -62,10 +62,7 @@ impl App {
             let mut bad = |column: &str, message: String| {
                 problems.push((row.line, format!("row {}, column {column}: {message}", row.line)))
             };
-            let channel = channels.iter().find(|c| {
-                let wanted = row.channel.trim().trim_start_matches('@');
-                c.handle.trim_start_matches('@') == wanted || c.id.to_string() == wanted
-            });
+            let channel = crate::publishing::find_channel(&channels, &row.channel);
             match channel {
                 None => bad("channel", format!("no channel {:?} in this workspace", row.channel.trim())),
                 Some(c) if c.owner_user_id.is_some() && c.owner_user_id != actor.user_id() => bad(

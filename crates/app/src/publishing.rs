@@ -184,20 +184,9 @@ impl App {
             (channels, crate::charter::charter_of(&mut db, access.workspace.id).await?)
         };
         let wanted = p.channel.trim();
-        let channel = channels
-            .iter()
-            .find(|c| {
-                c.handle == wanted
-                    || c.handle.trim_start_matches('@') == wanted.trim_start_matches('@')
-                    || c.id.to_string() == wanted
-            })
-            .ok_or_else(|| {
-                InputError::new(
-                    "channel",
-                    "channel_unknown",
-                    format!("no channel {wanted:?} in this workspace"),
-                )
-            })?;
+        let channel = find_channel(&channels, wanted).ok_or_else(|| {
+            InputError::new("channel", "channel_unknown", format!("no channel {wanted:?} in this workspace"))
+        })?;
         if let Some(owner) = channel.owner_user_id {
             if actor.user_id() != Some(owner) {
                 return Err(InputError::new(
@@ -434,6 +423,16 @@ impl App {
         tx.commit().await.map_err(StoreError::from)?;
         Ok(channels.len())
     }
+}
+
+/// The channel a post names (handle, `@handle` or id) among a workspace's channels.
+pub fn find_channel<'a>(channels: &'a [Channel], wanted: &str) -> Option<&'a Channel> {
+    let wanted = wanted.trim();
+    channels.iter().find(|c| {
+        c.handle == wanted
+            || c.handle.trim_start_matches('@') == wanted.trim_start_matches('@')
+            || c.id.to_string() == wanted
+    })
 }
 
 /// Checks a post's text against its network's limits, naming the limit.

@@ -266,10 +266,7 @@ pub async fn channel(global: &Global, command: ChannelCommand) -> anyhow::Result
             let secret = secret.trim().to_owned();
             anyhow::ensure!(!secret.is_empty(), "the new secret is empty");
             let existing = app.channels(&actor, &workspace).await?;
-            let wanted = handle.trim_start_matches('@');
-            let c = existing
-                .iter()
-                .find(|c| c.handle.trim_start_matches('@') == wanted || c.id.to_string() == wanted)
+            let c = tutti_app::publishing::find_channel(&existing, &handle)
                 .with_context(|| format!("--handle: no channel {handle:?} in {workspace}"))?;
             if c.network == "bluesky" {
                 let client = tutti_bluesky::XrpcClient::new(&c.service, &c.handle, &secret)
