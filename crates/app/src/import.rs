@@ -174,8 +174,8 @@ impl App {
             let report: Vec<String> = problems.into_iter().map(|(_, p)| p).collect();
             return Err(InputError::new("file", "import_invalid", report.join("\n")).into());
         }
-        let direct = access.allows(Action::PublishWithoutReview);
         let mut tx = self.store.begin().await?;
+        let direct = crate::queues::publishes_directly(&mut tx, &access).await?;
         for (channel_id, text, at, media) in &ready {
             let key = tutti_bluesky::Tid::now().to_string();
             publishing::insert_post(

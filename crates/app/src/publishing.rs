@@ -60,6 +60,8 @@ pub struct PostToWrite {
     pub images: Vec<PostMedia>,
     /// The post of the same channel this one continues, as the next post of a thread.
     pub reply_to: Option<i64>,
+    /// Whether to take the channel's next free queue slot (then `at` must be empty).
+    pub queue: bool,
 }
 
 impl App {
@@ -267,7 +269,16 @@ impl App {
             }),
         };
         check_text(&channel.network, &shortened(&codes))?;
-        let scheduled_at = match p.at.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        let at = p.at.as_deref().map(str::trim).filter(|a| !a.is_empty());
+        if p.queue && at.is_some() {
+            return Err(InputError::new(
+                "queue",
+                "queue_with_date",
+                "a post takes either a date or the next queue slot, not both",
+            )
+            .into());
+        }
+        let scheduled_at = match at {
             None => None,
             Some(at) => {
                 let t = DateTime::parse_from_rfc3339(at)
@@ -335,9 +346,17 @@ impl App {
         if let Some((field, message)) = crate::charter::refusal(&p.text, &findings) {
             return Err(InputError::new(field, "charter_blocked", message).into());
         }
-        let direct = access.allows(Action::PublishWithoutReview);
+        crate::mentions::check(&channel.network, &channel.service, &p.text).await?;
         let key = tutti_bluesky::Tid::now().to_string();
         let mut tx = self.store.begin().await?;
+        let direct = crate::queues::publishes_directly(&mut tx, &access).await?;
+        let scheduled_at = match p.queue {
+            false => scheduled_at,
+            true => {
+                let tz: chrono_tz::Tz = access.workspace.timezone.parse().unwrap_or(chrono_tz::UTC);
+                Some(crate::queues::take_slot(&mut tx, channel.id, tz, crate::store::now_ms()).await?)
+            }
+        };
         for (target, code) in targets.iter().zip(codes.iter_mut()) {
             let mut tries = 0;
             while !links::insert(&mut tx, code, access.workspace.id, None, target).await? {

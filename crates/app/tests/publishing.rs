@@ -215,3 +215,116 @@ async fn posts_wait_for_a_channel_that_needs_reconnecting_and_go_out_once_it_is_
         );
     }
 }
+
+#[tokio::test]
+async fn add_to_queue_takes_each_free_weekly_slot_once() {
+    for db in tutti_test_support::every_backend().await {
+        let (app, slug) = setup(&db).await;
+        let smm = as_user(&app, "smm@ml.test").await;
+        let cm = as_user(&app, "cm@ml.test").await;
+        let now = tutti_store::now_ms();
+        let queued = |text: &str| PostToWrite {
+            channel: "maison.test".into(),
+            text: text.into(),
+            queue: true,
+            ..Default::default()
+        };
+        let (f, _) = field(app.create_post(&smm, &slug, &queued("Sans créneau"), now).await.unwrap_err());
+        assert_eq!(f, "queue", "[{}] a channel without slots", db.label());
+        let slots = tutti_app::queues::parse_slots("lun 09:00, wed 12:30, fri 17:00").unwrap();
+        assert!(
+            matches!(
+                app.set_queue_slots(&cm, &slug, "maison.test", &slots).await,
+                Err(AppError::Forbidden(_))
+            ),
+            "a CM does not change a channel's queue"
+        );
+        app.set_queue_slots(&smm, &slug, "maison.test", &slots).await.unwrap();
+        assert_eq!(
+            tutti_app::queues::format_slots(&app.queue_slots(&cm, &slug, "maison.test").await.unwrap()),
+            "mon 09:00, wed 12:30, fri 17:00"
+        );
+        let mut times = Vec::new();
+        for i in 0..4 {
+            let p = app.create_post(&cm, &slug, &queued(&format!("Dans la file {i}")), now).await.unwrap();
+            times.push(p.scheduled_at.expect("a queued post has its slot's time"));
+        }
+        let mut sorted = times.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted, times, "[{}] each post takes the next slot: {times:?}", db.label());
+        assert!(times[0] > now && times[3] - times[0] < 8 * 24 * 3600 * 1000);
+        let tz: chrono_tz::Tz = "Europe/Paris".parse().unwrap();
+        for t in &times {
+            use chrono::{Datelike, Timelike};
+            let local = chrono::DateTime::from_timestamp_millis(*t).unwrap().with_timezone(&tz);
+            let at = (local.weekday().num_days_from_monday(), local.hour(), local.minute());
+            assert!([(0, 9, 0), (2, 12, 30), (4, 17, 0)].contains(&at), "{at:?} is a slot, in Paris time");
+        }
+        let both = PostToWrite { at: Some("2030-01-01T09:00:00+01:00".into()), ..queued("Les deux") };
+        assert_eq!(field(app.create_post(&cm, &slug, &both, now).await.unwrap_err()).0, "queue");
+    }
+}
+
+#[tokio::test]
+async fn who_publishes_without_review_is_a_rule_of_the_workspace() {
+    for db in tutti_test_support::every_backend().await {
+        let (app, slug) = setup(&db).await;
+        let smm = as_user(&app, "smm@ml.test").await;
+        let cm = as_user(&app, "cm@ml.test").await;
+        let now = tutti_store::now_ms();
+        let p = PostToWrite { channel: "maison.test".into(), text: "Bonjour".into(), ..Default::default() };
+        assert_eq!(app.create_post(&cm, &slug, &p, now).await.unwrap().status, "scheduled", "by default");
+        use tutti_domain::Role;
+        assert!(matches!(app.set_direct_roles(&cm, &slug, &[Role::Cm]).await, Err(AppError::Forbidden(_))));
+        let (f, _) =
+            field(app.set_direct_roles(&smm, &slug, &[Role::Smm, Role::Contributor]).await.unwrap_err());
+        assert_eq!(f, "roles", "contributors never publish without review");
+        app.set_direct_roles(&smm, &slug, &[Role::Smm, Role::Admin]).await.unwrap();
+        assert_eq!(app.direct_roles(&cm, &slug).await.unwrap(), vec![Role::Admin, Role::Smm]);
+        assert!(!app.publishes_directly(&cm, &slug).await.unwrap());
+        assert_eq!(
+            app.create_post(&cm, &slug, &p, now).await.unwrap().status,
+            "in_review",
+            "[{}]",
+            db.label()
+        );
+        assert_eq!(app.create_post(&smm, &slug, &p, now).await.unwrap().status, "scheduled");
+        let audit = app.store().clone();
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'publishing.review_rule'")
+                .fetch_one(&mut *audit.conn().await.unwrap())
+                .await
+                .unwrap();
+        assert_eq!(n, 1, "the change is audited");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_channel_notifies_the_people_who_can_reconnect_it() {
+    for db in tutti_test_support::every_backend().await {
+        let (app, slug) = setup(&db).await;
+        let store = app.store().clone();
+        let channels = app.channels(&Actor::Operator, &slug).await.unwrap();
+        let lucas = channels.iter().find(|c| c.handle == "lucas.test").unwrap();
+        let mut tx = store.begin().await.unwrap();
+        let ids = tutti_app::notices::channel_needs_reconnect(&mut tx, lucas, "Invalid app password <b>")
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(ids.len(), 2, "[{}] the SMM and the ambassador (the CM), not the contributor", db.label());
+        let cm = as_user(&app, "cm@ml.test").await;
+        let contrib = as_user(&app, "contrib@ml.test").await;
+        assert!(app.notices(&contrib, &slug).await.unwrap().is_empty());
+        let mine = app.notices(&cm, &slug).await.unwrap();
+        assert_eq!(mine.len(), 1);
+        assert_eq!(
+            (mine[0].subject.as_str(), mine[0].detail.as_str()),
+            ("lucas.test", "Invalid app password <b>")
+        );
+        assert_eq!(mine[0].link, format!("/w/{slug}/channels"));
+        assert_eq!(app.mark_notices_read(&cm, &slug).await.unwrap(), 1);
+        assert!(app.notices(&cm, &slug).await.unwrap().is_empty());
+        assert_eq!(app.notices(&as_user(&app, "smm@ml.test").await, &slug).await.unwrap().len(), 1);
+    }
+}

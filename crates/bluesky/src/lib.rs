@@ -16,7 +16,9 @@ pub mod xrpc;
 
 pub use firehose::{EventKind, Firehose, FirehoseEvent, FirehoseStats, Frame, FrameError};
 pub use jetstream::{BlueskyPost, EventError, Jetstream, JetstreamEvent, JetstreamStats};
-pub use xrpc::{NewImage, NewPost, PublishedPost, RecordRef, ReplyRef, Session, Tid, XrpcClient};
+pub use xrpc::{
+    detect_facets, FacetKind, NewImage, NewPost, PublishedPost, RecordRef, ReplyRef, Session, Tid, XrpcClient,
+};
 
 /// Waits before reconnecting a stream: the current delay less up to a quarter of jitter (so
 /// that clients dropped together do not come back together), then doubles the delay up to a

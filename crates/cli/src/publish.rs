@@ -83,6 +83,19 @@ pub enum ChannelCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Show a channel's weekly queue slots, or replace them with --set (SMMs and admins).
+    Slots {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// The channel, by handle or id.
+        #[arg(long)]
+        handle: String,
+        /// The new slots, in the workspace's time zone: "mon 09:00, wed 12:30, fri 17:00"
+        /// (an empty string clears them).
+        #[arg(long)]
+        set: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -152,6 +165,9 @@ pub enum PostCommand {
         /// out once that one is published.
         #[arg(long)]
         reply_to: Option<i64>,
+        /// Take the channel's next free queue slot (see `tutti channel slots`).
+        #[arg(long, conflicts_with = "at")]
+        queue: bool,
     },
     /// Import posts from a CSV file with the columns date, time, channel, text, link, image,
     /// alt (dates and times in the workspace's time zone; image paths relative to the file).
@@ -181,6 +197,16 @@ pub enum PostCommand {
         /// What to change.
         #[arg(long)]
         comment: String,
+    },
+    /// Show which roles publish without review, or set them with --set (SMMs and admins):
+    /// any of admin, smm, cm; contributors always go through review.
+    ReviewRule {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// The roles, comma-separated ("smm,admin"); an empty string sends every post to review.
+        #[arg(long)]
+        set: Option<String>,
     },
     /// List a workspace's posts.
     List {
@@ -315,6 +341,20 @@ pub async fn channel(global: &Global, command: ChannelCommand) -> anyhow::Result
                 }
             }
         }
+        ChannelCommand::Slots { workspace, handle, set } => {
+            let slots = match set {
+                None => app.queue_slots(&actor, &workspace, &handle).await?,
+                Some(text) => {
+                    let slots = tutti_app::queues::parse_slots(&text)?;
+                    app.set_queue_slots(&actor, &workspace, &handle, &slots).await?
+                }
+            };
+            if slots.is_empty() {
+                println!("{handle} has no queue slots.");
+            } else {
+                println!("{}", tutti_app::queues::format_slots(&slots));
+            }
+        }
     }
     Ok(())
 }
@@ -322,7 +362,7 @@ pub async fn channel(global: &Global, command: ChannelCommand) -> anyhow::Result
 pub async fn post(global: &Global, command: PostCommand) -> anyhow::Result<()> {
     let (app, actor) = app(global).await?;
     match command {
-        PostCommand::Create { workspace, channel, text, at, lang, image, alt, reply_to } => {
+        PostCommand::Create { workspace, channel, text, at, lang, image, alt, reply_to, queue } => {
             anyhow::ensure!(
                 alt.len() <= image.len(),
                 "--alt: {} alt texts for {} images",
@@ -350,7 +390,7 @@ pub async fn post(global: &Global, command: PostCommand) -> anyhow::Result<()> {
                 .create_post(
                     &actor,
                     &workspace,
-                    &PostToWrite { channel, text, at, langs: lang, images, reply_to },
+                    &PostToWrite { channel, text, at, langs: lang, images, reply_to, queue },
                     tutti_app::store::now_ms(),
                 )
                 .await?;
@@ -368,6 +408,26 @@ pub async fn post(global: &Global, command: PostCommand) -> anyhow::Result<()> {
         PostCommand::SendBack { workspace, post, comment } => {
             let p = app.send_back_post(&actor, &workspace, post, &comment).await?;
             println!("Post {} is back to {}.", p.id, p.status);
+        }
+        PostCommand::ReviewRule { workspace, set } => {
+            let roles = match set {
+                None => app.direct_roles(&actor, &workspace).await?,
+                Some(text) => {
+                    let roles = text
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|r| !r.is_empty())
+                        .map(|r| tutti_domain::Role::parse(r, "set"))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    app.set_direct_roles(&actor, &workspace, &roles).await?
+                }
+            };
+            if roles.is_empty() {
+                println!("Every post of {workspace} goes through review.");
+            } else {
+                let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+                println!("Published without review in {workspace}: {}.", names.join(", "));
+            }
         }
         PostCommand::List { workspace, json } => {
             let list = app.posts(&actor, &workspace, 500).await?;

@@ -10,6 +10,7 @@
 pub mod alerting;
 pub mod identity;
 pub mod listener;
+pub mod notices;
 pub mod publisher;
 pub mod sources;
 
@@ -24,6 +25,8 @@ use crate::alerting::{AlertingConfig, AlertingError};
 
 /// The queue of the hourly clean-up job.
 pub const HOUSEKEEPING_QUEUE: &str = "housekeeping";
+/// The queue of notices to e-mail (payload `{"notice": id}`).
+pub const NOTICE_QUEUE: &str = "notice.deliver";
 
 /// How long a claimed job stays reserved for its worker, in milliseconds.
 pub const LEASE_MS: i64 = 60_000;
@@ -260,6 +263,13 @@ impl Worker {
                     other => Ok(other?),
                 }
             }
+            NOTICE_QUEUE => match notices::deliver(&self.store, &self.alerting, &job.payload).await {
+                Err(e) if job.attempts >= alerting::MAX_DELIVERY_ATTEMPTS => {
+                    error!(worker = %self.name, job = job.id, error = %e, "notice e-mail given up");
+                    Ok(())
+                }
+                other => Ok(other?),
+            },
             other => Err(JobError::UnknownQueue(other.to_owned())),
         }
     }

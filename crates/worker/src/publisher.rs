@@ -24,7 +24,7 @@ use tutti_app::secrets::Keyring;
 use tutti_bluesky::XrpcClient;
 use tutti_connector::{Connector, ConnectorError, OutgoingImage, OutgoingPost, PostRef};
 use tutti_store::publishing::{self, Channel, Claimed};
-use tutti_store::{now_ms, Store, StoreError};
+use tutti_store::{jobs, now_ms, Store, StoreError};
 
 /// How long a claimed post stays reserved for its worker.
 pub const LEASE_MS: i64 = 60_000;
@@ -233,7 +233,14 @@ impl Publisher {
             ConnectorError::Unauthorized(m) => {
                 // The post waits for the channel to be reconnected; it is due again at once then.
                 let mut tx = self.store.begin().await?;
-                publishing::set_channel_status(&mut tx, channel.id, "needs_reconnect", Some(m)).await?;
+                if publishing::set_channel_status(&mut tx, channel.id, "needs_reconnect", Some(m)).await? {
+                    // First refusal: tell the people who can reconnect it, in the app and by e-mail.
+                    for notice in tutti_app::notices::channel_needs_reconnect(&mut tx, channel, m).await? {
+                        let payload = serde_json::json!({ "notice": notice }).to_string();
+                        let key = format!("notice:{notice}");
+                        jobs::enqueue(&mut tx, crate::NOTICE_QUEUE, Some(&key), &payload, now).await?;
+                    }
+                }
                 let held = publishing::retry_later(
                     &mut tx,
                     id,

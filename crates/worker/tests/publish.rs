@@ -65,6 +65,7 @@ fn write(text: &str, at: Option<String>, images: Vec<PostMedia>) -> PostToWrite 
         langs: vec!["fr".into()],
         images,
         reply_to: None,
+        queue: false,
     }
 }
 
@@ -331,5 +332,108 @@ async fn a_thread_goes_out_in_order_each_post_answering_the_one_before() {
         let reply = records.iter().find(|r| r["uri"] == b.remote_id.clone().unwrap().as_str()).unwrap();
         assert_eq!(reply["value"]["reply"]["parent"]["uri"], a.remote_id.clone().unwrap().as_str());
         assert_eq!(reply["value"]["reply"]["root"]["uri"], a.remote_id.unwrap().as_str());
+    }
+}
+
+/// Calls an XRPC procedure of the local PDS with an access token.
+async fn procedure(net: &Devnet, nsid: &str, jwt: &str, body: serde_json::Value) -> serde_json::Value {
+    let r = reqwest::Client::new()
+        .post(format!("{}/xrpc/{nsid}", net.pds_url))
+        .bearer_auth(jwt)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{nsid}: {}", r.status());
+    r.json().await.unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_mention_is_refused_when_the_post_is_written() {
+    let Some(net) = Devnet::start("publisher", false).await else { return };
+    for (n, db) in tutti_test_support::every_backend().await.into_iter().enumerate() {
+        let handle = format!("mentions{n}.test");
+        let s = setup(&db, &net, &handle, &net.pds_url).await;
+        net.create_account(&format!("real{n}.test"), PASSWORD).await;
+        let mut p = write(&format!("Merci @real{n}.test et @ghost{n}.test !"), None, Vec::new());
+        p.channel = handle.clone();
+        let e =
+            s.app.create_post(&Actor::Operator, &s.slug, &p, tutti_app::store::now_ms()).await.unwrap_err();
+        let tutti_app::AppError::Invalid(e) = e else { panic!("{e:?}") };
+        assert_eq!((e.field, e.code), ("text", "mention_unknown"), "[{}]", db.label());
+        assert!(e.message.starts_with(&format!("@ghost{n}.test (character ")), "{}", e.message);
+        assert!(s.app.posts(&Actor::Operator, &s.slug, 10).await.unwrap().is_empty(), "nothing stored");
+        p.text = format!("Merci @real{n}.test !");
+        s.app.create_post(&Actor::Operator, &s.slug, &p, tutti_app::store::now_ms()).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_app_password_holds_the_post_notifies_and_it_goes_out_once_reconnected() {
+    let Some(net) = Devnet::start("publisher", false).await else { return };
+    for (n, db) in tutti_test_support::every_backend().await.into_iter().enumerate() {
+        let app = App::new(db.open().await, AppConfig::default());
+        let op = Actor::Operator;
+        let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
+        app.add_user(&op, "smm@ml.test", "Sam", PASSWORD, false).await.unwrap();
+        app.add_member(&op, &ws.slug, "smm@ml.test", "smm").await.unwrap();
+        let handle = format!("revoked{n}.test");
+        let (did, jwt) = net.create_account(&handle, PASSWORD).await;
+        let app_password = |name: &'static str| {
+            let (net, jwt) = (&net, jwt.clone());
+            async move {
+                let v = procedure(
+                    net,
+                    "com.atproto.server.createAppPassword",
+                    &jwt,
+                    serde_json::json!({"name": name}),
+                )
+                .await;
+                v["password"].as_str().unwrap().to_owned()
+            }
+        };
+        let first = app_password("tutti").await;
+        let keys = Keyring::generate();
+        let channel = ChannelToAdd {
+            network: "bluesky".into(),
+            handle: handle.clone(),
+            service: net.pds_url.clone(),
+            account_id: Some(did.clone()),
+            secret: first,
+            ambassador: None,
+        };
+        app.add_channel(&op, &keys, &ws.slug, &channel).await.unwrap();
+        procedure(&net, "com.atproto.server.revokeAppPassword", &jwt, serde_json::json!({"name": "tutti"}))
+            .await;
+
+        let mut p = write("Elle attendra", None, Vec::new());
+        p.channel = handle.clone();
+        let post = app.create_post(&op, &ws.slug, &p, tutti_app::store::now_ms()).await.unwrap();
+        let publisher = Publisher::new(app.store().clone(), "w".into(), keys.clone());
+        let done = publisher.run_once(tutti_app::store::now_ms()).await.unwrap();
+        assert_eq!(done, vec![(post.id, Outcome::Held)], "[{}]", db.label());
+        let mut conn = app.store().conn().await.unwrap();
+        let c = publishing::channel_by_id(&mut conn, post.channel_id).await.unwrap();
+        assert_eq!(c.status, "needs_reconnect");
+        let waiting = publishing::post_by_id(&mut conn, post.id).await.unwrap();
+        assert_eq!(waiting.status, "scheduled", "nothing is lost: the post waits");
+        assert!(waiting.error.unwrap().contains("needs reconnecting"));
+        let jobs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE queue = 'notice.deliver'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        drop(conn);
+        assert_eq!(jobs, 1, "[{}] one e-mail to the one SMM", db.label());
+        let smm = Actor::User(app.user_by_email("smm@ml.test").await.unwrap());
+        let notices = app.notices(&smm, &ws.slug).await.unwrap();
+        assert_eq!(notices.len(), 1);
+        assert_eq!(notices[0].subject, handle);
+        assert!(publisher.run_once(tutti_app::store::now_ms() + 60_000).await.unwrap().is_empty(), "held");
+
+        let second = app_password("tutti-2").await;
+        app.reconnect_channel(&op, &keys, &ws.slug, &handle, &second).await.unwrap();
+        let done = publisher.run_once(tutti_app::store::now_ms()).await.unwrap();
+        assert_eq!(done, vec![(post.id, Outcome::Published)], "[{}]", db.label());
+        assert_eq!(records(&net, &did).await.len(), 1, "exactly one post");
     }
 }
