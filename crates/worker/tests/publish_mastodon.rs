@@ -28,6 +28,21 @@ async fn fake_instance() -> (String, Arc<Mutex<Instance>>) {
     let seen = state.clone();
     let app = axum::Router::new()
         .route("/api/v2/instance", axum::routing::get(move || async move { axum::Json(instance) }))
+        // As documented: the account for a known acct, 404 "Record not found" otherwise.
+        .route(
+            "/api/v1/accounts/lookup",
+            axum::routing::get(|q: axum::extract::Query<HashMap<String, String>>| async move {
+                use axum::response::IntoResponse;
+                match q.get("acct").map(String::as_str) {
+                    Some("mastodonpy_test") => {
+                        axum::Json(serde_json::json!({"id": "1", "username": "mastodonpy_test", "acct": "mastodonpy_test"}))
+                            .into_response()
+                    }
+                    _ => (axum::http::StatusCode::NOT_FOUND, axum::Json(serde_json::json!({"error": "Record not found"})))
+                        .into_response(),
+                }
+            }),
+        )
         .route(
             "/api/v1/statuses",
             axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
@@ -117,5 +132,46 @@ async fn a_mastodon_post_is_published_once_even_when_a_worker_dies_after_sending
         let s = state.lock().unwrap();
         assert_eq!(s.statuses.len(), 2, "[{}] one status per post on the instance", db.label());
         assert_eq!(s.requests, 3, "the retry went out with the same Idempotency-Key");
+    }
+}
+
+#[tokio::test]
+async fn a_mention_of_an_unknown_account_of_the_instance_is_refused_when_written() {
+    for db in tutti_test_support::every_backend().await {
+        let (url, state) = fake_instance().await;
+        let app = App::new(db.open().await, AppConfig::default());
+        let op = Actor::Operator;
+        let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
+        let channel = ChannelToAdd {
+            network: "mastodon".into(),
+            handle: "@maison@localhost".into(),
+            service: url.clone(),
+            account_id: None,
+            secret: "token".into(),
+            ambassador: None,
+        };
+        app.add_channel(&op, &Keyring::generate(), &ws.slug, &channel).await.unwrap();
+        let write = |text: &str| PostToWrite {
+            channel: "@maison@localhost".into(),
+            text: text.into(),
+            ..Default::default()
+        };
+        let now = tutti_app::store::now_ms();
+        let e = app
+            .create_post(&op, &ws.slug, &write("Merci @mastodonpy_test et @fantome !"), now)
+            .await
+            .unwrap_err();
+        let tutti_app::AppError::Invalid(e) = e else { panic!("{e:?}") };
+        assert_eq!((e.field, e.code), ("text", "mention_unknown"), "[{}]", db.label());
+        assert!(e.message.starts_with("@fantome (character 27)"), "{}", e.message);
+        app.create_post(
+            &op,
+            &ws.slug,
+            &write("Merci @mastodonpy_test et @quelqu_un@ailleurs.example !"),
+            now,
+        )
+        .await
+        .expect("a known local account, and a remote one left to federation");
+        assert_eq!(state.lock().unwrap().requests, 0, "nothing was published");
     }
 }
