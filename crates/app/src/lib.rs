@@ -15,6 +15,7 @@ mod crisis;
 pub mod demo;
 mod error;
 pub mod import;
+pub mod inbox;
 pub mod links;
 pub mod listening;
 mod mentions;

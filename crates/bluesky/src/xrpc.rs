@@ -40,6 +40,10 @@ use tutti_connector::{AccountProfile, ConnectorError, RateLimit};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::jetstream::bounded;
+pub use connector::{
+    NotificationCursor, MAX_HIDDEN_REPLIES, MAX_NOTIFICATION_PAGES, MAX_REPORT_GRAPHEMES, MAX_SEEN,
+    NOTIFICATION_LOOKBACK,
+};
 pub use facets::{detect_facets, DetectedFacet, FacetKind};
 pub use tid::Tid;
 

@@ -94,13 +94,18 @@ async fn start_worker(
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let name = default_worker_name();
-    let worker = Worker::new(store.clone(), name.clone()).with_alerting(args.alerting()?);
-    let publisher = tutti_worker::publisher::Publisher::new(
-        store.clone(),
-        name.clone(),
-        crate::publish::keyring(global)?,
-    );
-    let mut tasks = vec![tokio::spawn(worker.run(stop.clone())), tokio::spawn(publisher.run(stop.clone()))];
+    let connectors = tutti_worker::connectors::Connectors::new(crate::publish::keyring(global)?);
+    let worker = Worker::new(store.clone(), name.clone())
+        .with_alerting(args.alerting()?)
+        .with_connectors(connectors.clone());
+    let publisher =
+        tutti_worker::publisher::Publisher::with_connectors(store.clone(), name.clone(), connectors.clone());
+    let inbox = tutti_worker::inbox::InboxPoller::new(store.clone(), name.clone(), connectors);
+    let mut tasks = vec![
+        tokio::spawn(worker.run(stop.clone())),
+        tokio::spawn(publisher.run(stop.clone())),
+        tokio::spawn(inbox.run(stop.clone())),
+    ];
     let config = args.sources.config();
     if !config.is_empty() {
         let listener = std::sync::Arc::new(tutti_worker::listener::Listener::load(store.clone()).await?);

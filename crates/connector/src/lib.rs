@@ -1,7 +1,8 @@
 //! The `Connector` trait: what Tutti asks of a social network, and the errors it can answer.
 //!
 //! Connectors are implemented one crate per network (Bluesky, Mastodon, …), each behind this
-//! trait. Nothing outside a connector knows a network's wire format: the rest of Tutti sees
+//! trait: publishing, the inbox (notifications, replies, likes, reposts) and its moderation
+//! (hiding a reply, muting, blocking, reporting), analytics. Nothing outside a connector knows a network's wire format: the rest of Tutti sees
 //! only the types defined here, so adding a network never touches the application, the store
 //! or the worker. Errors are sorted by what the caller does about them (wait, retry, give up,
 //! ask the person to reconnect the account) rather than by where they came from.
@@ -211,6 +212,10 @@ pub enum NotificationKind {
 }
 
 /// Something that happened to the account.
+///
+/// Every text field comes from the network and is hostile: connectors fill them through
+/// [`clean_text`] and [`clean_line`], so that each is bounded and free of control characters
+/// (but for the newlines of a post's text) and of characters that reorder text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
     /// The network's id for it (unique per account).
@@ -219,15 +224,114 @@ pub struct Notification {
     pub kind: NotificationKind,
     /// Who did it: their handle (`alice.bsky.social`, `alice@example.social`).
     pub author_handle: String,
-    /// Who did it: their stable id (a DID, a Mastodon account id).
+    /// Who did it: their stable id (a DID, a Mastodon account id): what [`Connector::mute`],
+    /// [`Connector::block`] and [`ReportSubject`] take.
     pub author_id: String,
-    /// The post concerned: the author's own post for a reply, a mention or a quote; the
+    /// The name they show, when they have set one (at most [`MAX_NAME_CHARS`] characters).
+    pub author_name: Option<String>,
+    /// The post concerned: the author's own post for a reply, a mention or a quote (on Bluesky
+    /// with its CID, so that it can be answered, liked or reposted without another lookup); the
     /// account's post liked or reposted for a like or a repost; none for a follow.
     pub post: Option<PostRef>,
-    /// The text of the author's post, for a reply, a mention or a quote.
+    /// The text of the author's post, for a reply, a mention or a quote (at most
+    /// [`MAX_TEXT_BYTES`] bytes).
     pub text: Option<String>,
+    /// The language the author's post declares (its first, on Bluesky), a BCP 47 tag.
+    pub lang: Option<String>,
+    /// For a post that answers another: the post it answers (Bluesky: the record's
+    /// `reply.parent`, with its CID; Mastodon: `in_reply_to_id`).
+    pub reply_parent: Option<PostRef>,
+    /// For a post that answers another: the first post of the thread (Bluesky: the record's
+    /// `reply.root`, with its CID; Mastodon does not say, so `None`).
+    pub reply_root: Option<PostRef>,
+    /// For a like, a repost or a quote: the account's own post concerned (with its CID on
+    /// Bluesky when the network gives it).
+    pub subject: Option<PostRef>,
     /// When it happened (when the network recorded it).
     pub at: DateTime<Utc>,
+}
+
+/// The longest text kept from a notification's post, in bytes.
+pub const MAX_TEXT_BYTES: usize = 3_000;
+/// The longest name kept, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// Characters that are invisible or reorder the text around them: bidirectional embeddings,
+/// overrides and isolates, and the byte order mark.
+fn reorders(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// `text` from a network made safe to keep and show: control characters dropped but for `\n`
+/// (`\r\n` and `\r` become `\n`, tabs a space), characters that reorder text dropped, at
+/// most `max_bytes` bytes (cut at a character boundary).
+pub fn clean_text(text: &str, max_bytes: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_bytes));
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let c = match c {
+            '\r' if chars.peek() == Some(&'\n') => continue,
+            '\r' | '\n' | '\u{2028}' | '\u{2029}' => '\n',
+            '\t' => ' ',
+            c if c.is_control() || reorders(c) => continue,
+            c => c,
+        };
+        if out.len() + c.len_utf8() > max_bytes {
+            break;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A name or a handle from a network made safe: as [`clean_text`], on one line (white space
+/// collapsed, zero-width characters dropped too), trimmed, at most `max_chars` characters.
+pub fn clean_line(text: &str, max_chars: usize) -> String {
+    let zero_width = |c: char| matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}');
+    let mut out = String::new();
+    let mut count = 0;
+    // A bound on the work a hostile input causes.
+    let considered = clean_text(text, max_chars.saturating_mul(8).max(64));
+    for word in considered.split_whitespace() {
+        let word: String = word.chars().filter(|&c| !zero_width(c)).collect();
+        if word.is_empty() {
+            continue;
+        }
+        let separator = (!out.is_empty()).then_some(' ');
+        for c in separator.into_iter().chain(word.chars()) {
+            if count == max_chars {
+                return out;
+            }
+            out.push(c);
+            count += 1;
+        }
+    }
+    out
+}
+
+/// Who or what a report is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportSubject {
+    /// An account, by its stable id (a DID, a Mastodon account id).
+    Account(String),
+    /// A post, and its author's stable id (Mastodon reports name the account with its posts).
+    Post {
+        /// The post.
+        post: PostRef,
+        /// Its author's stable id.
+        author_id: String,
+    },
+}
+
+/// Why something is reported, in the terms both networks share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReportReason {
+    /// Spam, unwanted commercial content, excessive mentions.
+    Spam,
+    /// Rude, harassing, or otherwise abusive towards the account or others.
+    Abusive,
+    /// Anything else; say what in the comment.
+    Other,
 }
 
 /// One connected account on one social network.
@@ -277,11 +381,45 @@ pub trait Connector: Send + Sync {
 
     /// The account's notifications after the cursor `since` (the latest when `None`), oldest
     /// first, a bounded number per call, and the cursor to pass next time (`since` again when
-    /// nothing new came; `None` only when there never was anything).
+    /// nothing new came; `None` only when there never was anything). Store the cursor with
+    /// what was delivered: calling again with it never delivers a notification twice, and
+    /// skips none within the limits each connector documents, across restarts too.
     async fn notifications(
         &self,
         since: Option<&str>,
     ) -> Result<(Vec<Notification>, Option<String>), ConnectorError>;
+
+    /// Hides `reply`, an answer in the thread of `root`, one of the account's own posts, from
+    /// those who read the thread (again: no effect). Networks without a way to hide someone
+    /// else's reply answer [`ConnectorError::Permanent`] saying so.
+    async fn hide_reply(&self, root: &PostRef, reply: &PostRef) -> Result<(), ConnectorError>;
+
+    /// Shows again a reply that [`Connector::hide_reply`] hid (one not hidden: no effect).
+    async fn unhide_reply(&self, root: &PostRef, reply: &PostRef) -> Result<(), ConnectorError>;
+
+    /// Mutes the account `author_id` (a [`Notification::author_id`]): the account no longer
+    /// sees its posts or notifications from it. Muting again has no effect.
+    async fn mute(&self, author_id: &str) -> Result<(), ConnectorError>;
+
+    /// Undoes [`Connector::mute`] (an account not muted: no effect).
+    async fn unmute(&self, author_id: &str) -> Result<(), ConnectorError>;
+
+    /// Blocks the account `author_id`; returns the block on networks where it is a record of
+    /// its own (Bluesky: [`Connector::delete`] removes it too), else a reference to the account
+    /// itself, which must not be passed to `delete`. Use [`Connector::unblock`] to undo it.
+    async fn block(&self, author_id: &str) -> Result<PostRef, ConnectorError>;
+
+    /// Undoes every block of the account `author_id` by this account (none: no effect).
+    async fn unblock(&self, author_id: &str) -> Result<(), ConnectorError>;
+
+    /// Reports `subject` to the network's moderators for `reason`, with `comment` (may be
+    /// empty) in the person's words; returns the network's id for the report.
+    async fn report(
+        &self,
+        subject: &ReportSubject,
+        reason: ReportReason,
+        comment: &str,
+    ) -> Result<String, ConnectorError>;
 }
 
 #[cfg(test)]
@@ -318,6 +456,22 @@ mod tests {
             assert_eq!(limit.secs_until_reset(now), secs, "{limit:?}");
             assert_eq!(limit.is_exhausted(), exhausted, "{limit:?}");
         }
+    }
+
+    #[test]
+    fn network_text_is_bounded_and_inert() {
+        assert_eq!(
+            clean_text("a\r\nb\rc\u{2028}d\te\u{0}\u{1b}[31m\u{202E}f\u{2066}", 100),
+            "a\nb\nc\nd e[31mf"
+        );
+        // Emoji sequences keep their joiners; the cut never splits a character.
+        assert_eq!(clean_text("👨‍👩‍👧", 100), "👨‍👩‍👧");
+        assert_eq!(clean_text("ééé", 5), "éé");
+        assert_eq!(clean_text("", 0), "");
+        assert_eq!(clean_line("  Alice\n\u{200B}\u{202E}  the\tGreat  ", 100), "Alice the Great");
+        assert_eq!(clean_line("Alice the Great", 9), "Alice the");
+        assert_eq!(clean_line("\u{200B}\u{7}", 10), "");
+        assert_eq!(clean_line(&"x".repeat(100_000), 3), "xxx");
     }
 
     #[test]

@@ -49,11 +49,15 @@ pub enum Action {
     PublishWithoutReview,
     /// Approve posts in review, or send them back.
     ApprovePosts,
+    /// Read the inbox: conversations, their items, the people who wrote them.
+    ViewInbox,
+    /// Work the inbox: reply, like, repost, assign, tag, change status and priority.
+    HandleInbox,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and documentation.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 18] = [
         Action::CreateWorkspace,
         Action::ManageUsers,
         Action::ViewWorkspace,
@@ -70,6 +74,8 @@ impl Action {
         Action::WritePosts,
         Action::PublishWithoutReview,
         Action::ApprovePosts,
+        Action::ViewInbox,
+        Action::HandleInbox,
     ];
 
     /// Whether the action is instance-wide or bound to a workspace.
@@ -107,6 +113,9 @@ impl Action {
             Action::WritePosts => matches!(role, Admin | Smm | Cm | Contributor),
             // Contributors never publish without review.
             Action::PublishWithoutReview => matches!(role, Admin | Smm | Cm),
+            // The inbox is the community managers' desk; analysts read it for their reports.
+            Action::ViewInbox => matches!(role, Admin | Smm | Cm | Analyst),
+            Action::HandleInbox => matches!(role, Admin | Smm | Cm),
         }
     }
 
@@ -129,6 +138,8 @@ impl Action {
             Action::WritePosts => "write posts in this workspace",
             Action::PublishWithoutReview => "schedule posts without review in this workspace",
             Action::ApprovePosts => "approve the posts of this workspace",
+            Action::ViewInbox => "read the inbox of this workspace",
+            Action::HandleInbox => "work the inbox of this workspace",
         }
     }
 }

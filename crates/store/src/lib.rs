@@ -17,6 +17,7 @@ pub mod auth;
 pub mod calendar_feeds;
 pub mod charters;
 pub mod identities;
+pub mod inbox;
 pub mod jobs;
 pub mod links;
 pub mod listening;

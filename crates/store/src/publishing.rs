@@ -199,9 +199,15 @@ pub struct Post {
     /// The post of the same channel this one continues (a thread): it goes out after it, as a
     /// reply to it.
     pub reply_to_post_id: Option<i64>,
+    /// The network post this one answers (a reply from the inbox).
+    pub reply_ref: Option<String>,
+    /// That post's CID (Bluesky).
+    pub reply_cid: Option<String>,
+    /// The inbox conversation it answers in.
+    pub conversation_id: Option<i64>,
 }
 
-const POST_COLUMNS: &str = "id, workspace_id, channel_id, author_user_id, text, langs, status, scheduled_at, idempotency_key, attempts, next_attempt_at, remote_id, remote_url, error, published_at, created_at, reply_to_post_id";
+const POST_COLUMNS: &str = "id, workspace_id, channel_id, author_user_id, text, langs, status, scheduled_at, idempotency_key, attempts, next_attempt_at, remote_id, remote_url, error, published_at, created_at, reply_to_post_id, reply_ref, reply_cid, conversation_id";
 
 fn post(r: &sqlx::any::AnyRow) -> Result<Post> {
     Ok(Post {
@@ -222,7 +228,29 @@ fn post(r: &sqlx::any::AnyRow) -> Result<Post> {
         published_at: r.try_get("published_at")?,
         created_at: r.try_get("created_at")?,
         reply_to_post_id: r.try_get("reply_to_post_id")?,
+        reply_ref: r.try_get("reply_ref")?,
+        reply_cid: r.try_get("reply_cid")?,
+        conversation_id: r.try_get("conversation_id")?,
     })
+}
+
+/// Makes a post a reply to a network post (from the inbox): the publisher sends it as an
+/// answer to `reply_ref` (its CID `reply_cid` on Bluesky), in `conversation_id`.
+pub async fn set_reply_target(
+    db: &mut Db,
+    post_id: i64,
+    reply_ref: &str,
+    reply_cid: Option<&str>,
+    conversation_id: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE posts SET reply_ref = $1, reply_cid = $2, conversation_id = $3 WHERE id = $4")
+        .bind(reply_ref)
+        .bind(reply_cid)
+        .bind(conversation_id)
+        .bind(post_id)
+        .execute(db)
+        .await?;
+    Ok(())
 }
 
 /// A post to save.

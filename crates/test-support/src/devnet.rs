@@ -286,6 +286,27 @@ impl Devnet {
             .map(str::to_owned)
             .unwrap_or_else(|| panic!("no uri in {created}"))
     }
+
+    /// Creates any record (a reply, a like, a follow) in `did`'s repository and returns its
+    /// `at://` URI and CID.
+    pub async fn create_record(
+        &self,
+        access_jwt: &str,
+        did: &str,
+        collection: &str,
+        record: serde_json::Value,
+    ) -> (String, String) {
+        let body = serde_json::json!({ "repo": did, "collection": collection, "record": record });
+        let created = self.call("com.atproto.repo.createRecord", Some(access_jwt), body).await;
+        let field = |k: &str| {
+            created
+                .get(k)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+                .unwrap_or_else(|| panic!("no {k} in {created}"))
+        };
+        (field("uri"), field("cid"))
+    }
 }
 
 impl Drop for Devnet {

@@ -10,6 +10,7 @@
 
 mod api;
 mod api_listening;
+mod api_posts;
 mod error;
 mod format;
 mod i18n;
@@ -61,7 +62,7 @@ fn table(state: AppState) -> routes::RouteTable {
     let t = routes::RouteTable::new(state);
     let t = ops::routes(t);
     let t = pages::routes(t);
-    links::routes(ical::routes(api_listening::routes(api::routes(t)))).get(
+    links::routes(ical::routes(api_posts::routes(api_listening::routes(api::routes(t))))).get(
         "/api/openapi.json",
         Access::Public,
         api::openapi_json,

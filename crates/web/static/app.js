@@ -57,6 +57,13 @@
     return { n: n, over: n > max || bytes };
   }
   function update(form) {
+    // The UTM fields show only when tagging is on; a queued post takes no date.
+    var utm = form.querySelector("input[name=utm]");
+    var utmFields = form.querySelector("[data-utm-fields]");
+    if (utm && utmFields) { utmFields.hidden = !utm.checked; }
+    var queue = form.querySelector("input[name=queue]");
+    var at = form.querySelector("input[name=at]");
+    if (queue && at) { at.disabled = queue.checked; }
     var text = form.querySelector("[data-text]");
     var select = form.querySelector("[data-channel]");
     if (!text || !select) { return; }
@@ -187,6 +194,98 @@
       target: "#calendar-body",
       swap: "outerHTML",
       values: { date: day.getAttribute("data-drop-date"), back: body.getAttribute("data-back") }
+    });
+  });
+})();
+
+// The inbox: live arrivals (server-sent events), keyboard shortcuts, the reply counter.
+(function () {
+  "use strict";
+  function inbox() { return document.querySelector("[data-inbox]"); }
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll("[data-row-link]")); }
+  function current() {
+    var pane = document.querySelector("[data-conversation]");
+    return pane ? pane.getAttribute("data-conversation") : null;
+  }
+  function refreshList() {
+    var form = document.querySelector("[data-inbox-filters]");
+    if (!form || !window.htmx) { return; }
+    var params = new URLSearchParams(new FormData(form)).toString();
+    htmx.ajax("GET", form.getAttribute("action") + (params ? "?" + params : ""), { target: "#inbox-list", swap: "outerHTML", select: "#inbox-list" }).then(mark);
+  }
+  function mark() {
+    var id = current();
+    rows().forEach(function (a) {
+      var here = a.closest("[data-row]").getAttribute("data-row") === id;
+      a.closest("[data-row]").classList.toggle("current", here);
+      if (here) { a.setAttribute("aria-current", "true"); } else { a.removeAttribute("aria-current"); }
+    });
+  }
+  function move(step) {
+    var list = rows();
+    if (!list.length) { return; }
+    var id = current();
+    var i = list.findIndex(function (a) { return a.closest("[data-row]").getAttribute("data-row") === id; });
+    var next = list[Math.max(0, Math.min(list.length - 1, i < 0 ? 0 : i + step))];
+    next.focus();
+    next.click();
+  }
+  function press(selector) {
+    var b = document.querySelector(selector);
+    if (b) { b.click(); }
+  }
+  document.addEventListener("keydown", function (event) {
+    if (!inbox() || event.ctrlKey || event.metaKey || event.altKey) { return; }
+    var t = event.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) {
+      if (event.key === "Escape") { t.blur(); }
+      return;
+    }
+    var handled = true;
+    switch (event.key) {
+      case "j": move(1); break;
+      case "k": move(-1); break;
+      case "r": var r = document.querySelector("[data-reply-text]"); if (r) { r.focus(); } break;
+      case "a": press("[data-assign-me]"); break;
+      case "e": press("[data-status-action=closed]"); break;
+      case "o": press("[data-status-action=open]"); break;
+      case "t": var g = document.querySelector("[data-tags-input]"); if (g) { g.focus(); } break;
+      case "?": press("[data-shortcuts-toggle]"); break;
+      default: handled = false;
+    }
+    if (handled) { event.preventDefault(); }
+  });
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest("[data-shortcuts-toggle]");
+    if (!toggle) { return; }
+    var box = document.getElementById(toggle.getAttribute("aria-controls"));
+    if (!box) { return; }
+    box.hidden = !box.hidden;
+    toggle.setAttribute("aria-expanded", String(!box.hidden));
+  });
+  document.addEventListener("input", function (event) {
+    if (!event.target.matches || !event.target.matches("[data-reply-text]")) { return; }
+    var count = document.querySelector("[data-reply-count]");
+    if (!count) { return; }
+    var n = window.Intl && Intl.Segmenter ? Array.from(new Intl.Segmenter().segment(event.target.value)).length : Array.from(event.target.value).length;
+    count.textContent = n;
+    count.parentElement.classList.toggle("over", n > parseInt(event.target.getAttribute("data-max"), 10));
+  });
+  document.body && document.body.addEventListener("inbox-changed", refreshList);
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "conversation") { mark(); }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    var box = inbox();
+    if (!box) { return; }
+    document.body.addEventListener("inbox-changed", refreshList);
+    mark();
+    if (!window.EventSource) { return; }
+    var source = new EventSource(box.getAttribute("data-events"));
+    source.addEventListener("moved", function () {
+      refreshList();
+      var live = document.querySelector("[data-inbox-live]");
+      if (live) { live.textContent = live.getAttribute("data-arrived"); }
     });
   });
 })();

@@ -498,6 +498,7 @@ async fn compose_then_plan_and_move_posts_on_the_calendar_in_a_real_browser() {
             langs: vec!["fr".into()],
             images: vec![],
             reply_to: None,
+            queue: false,
         };
         t.app.create_post(who, ws, &post, tutti_app::store::now_ms()).await.unwrap();
     }
@@ -579,8 +580,49 @@ async fn compose_then_plan_and_move_posts_on_the_calendar_in_a_real_browser() {
     c.execute(to_calendar, vec![]).await.unwrap();
     shot(&c, "en-390-calendar-week").await;
 
-    // The same pages in French.
+    // Channels: weekly queue slots set from the page, then "add to queue" in the composer.
     c.set_window_size(WIDE.0, WIDE.1).await.unwrap();
+    c.goto(&t.url(&format!("/w/{ws}/channels"))).await.unwrap();
+    let brand = t
+        .app
+        .channels(&Actor::Operator, ws)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.handle == "maison.test")
+        .unwrap();
+    fill(&c, &format!("#slots-{}", brand.id), "mon 09:00, wed 12:30, fri 17:00").await;
+    submit(&c, &format!("#channel-{} form button[type=submit]", brand.id)).await;
+    let page = text(&c).await;
+    assert!(
+        page.contains("The queue slots are saved.") && page.contains("mon 09:00, wed 12:30, fri 17:00"),
+        "{page}"
+    );
+    shot(&c, "en-1440-channels").await;
+    c.goto(&t.url(&format!("/w/{ws}/compose"))).await.unwrap();
+    let utm = c.find(Locator::Css("[data-utm-fields]")).await.unwrap();
+    assert!(!utm.is_displayed().await.unwrap(), "the UTM fields wait for their checkbox");
+    click(&c, "input[name=utm]").await;
+    assert!(utm.is_displayed().await.unwrap());
+    click(&c, "input[name=utm]").await;
+    fill(&c, "#c-text", "Dans la file d'attente").await;
+    click(&c, "input[name=queue]").await;
+    assert!(
+        !c.find(Locator::Css("#c-at")).await.unwrap().is_enabled().await.unwrap(),
+        "a queued post takes no date"
+    );
+    submit(&c, "#compose-form button[type=submit]").await;
+    let queued = t
+        .app
+        .posts(&Actor::Operator, ws, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.text == "Dans la file d'attente")
+        .unwrap();
+    assert!(queued.scheduled_at.is_some(), "the post took a slot");
+
+    // The same pages in French.
     c.goto(&t.url("/settings")).await.unwrap();
     c.find(Locator::Css("#s-locale option[value=fr]")).await.unwrap().click().await.unwrap();
     submit(&c, "form[action='/settings'] button[type=submit]").await;
@@ -597,5 +639,153 @@ async fn compose_then_plan_and_move_posts_on_the_calendar_in_a_real_browser() {
     shot(&c, "fr-390-calendar-list").await;
     c.execute(to_calendar, vec![]).await.unwrap();
     shot(&c, "fr-390-calendar-list-days").await;
+    c.goto(&t.url(&format!("/w/{ws}/channels"))).await.unwrap();
+    shot(&c, "fr-390-channels").await;
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_inbox_is_worked_from_the_keyboard_in_a_real_browser() {
+    use tutti_app::inbox::{item_of, Incoming};
+    use tutti_app::publishing::ChannelToAdd;
+    use tutti_app::secrets::Keyring;
+    use tutti_app::Actor;
+
+    let Some(driver) = start_driver() else { return };
+    let t = common::spawn(tutti_test_support::sqlite()).await;
+    common::seed(&t.app).await;
+    let ws = common::WS;
+    let channel = ChannelToAdd {
+        network: "bluesky".into(),
+        handle: "maison.test".into(),
+        service: "http://127.0.0.1:9".into(),
+        account_id: Some("did:plc:maison".into()),
+        secret: "x".into(),
+        ambassador: None,
+    };
+    let ch = t.app.add_channel(&Actor::Operator, &Keyring::generate(), ws, &channel).await.unwrap();
+    let now = tutti_store::now_ms();
+    let notes = [
+        (
+            "r1",
+            "reply",
+            "alice",
+            "Alice Martin",
+            "Ma lampe est arrivée cassée, et le service client ne répond pas. Très déçue.",
+            1,
+        ),
+        (
+            "m1",
+            "mention",
+            "bob",
+            "Bob",
+            "Quelqu'un a testé @maison.test ? Leurs lampes ont l'air superbes ✨",
+            2,
+        ),
+        (
+            "r2",
+            "reply",
+            "carla",
+            "<b>Carla</b>\u{202E}",
+            "<script>alert(1)</script> Livraison en retard… 😡😡😡",
+            3,
+        ),
+        ("f1", "follow", "dan", "Dan", "", 4),
+    ];
+    let items: Vec<_> = notes
+        .iter()
+        .map(|(id, kind, author, name, text, i)| {
+            let n = Incoming {
+                remote_id: (*id).into(),
+                kind: (*kind).into(),
+                author_id: format!("did:plc:{author}"),
+                author_handle: format!("{author}.test"),
+                author_name: (*name).into(),
+                text: (*text).into(),
+                post: (*kind != "follow")
+                    .then(|| (format!("at://did:plc:{author}/app.bsky.feed.post/{id}"), None)),
+                parent: (*kind == "reply").then(|| format!("at://did:plc:maison/app.bsky.feed.post/{id}")),
+                at: now - 3_600_000 * 3 + i * 600_000,
+                ..Default::default()
+            };
+            item_of(ch.workspace_id, ch.id, "bluesky", &n)
+        })
+        .collect();
+    let mut tx = t.app.store().begin().await.unwrap();
+    tutti_app::inbox::ingest_batch(&mut tx, &items).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let c = open_browser(&driver).await;
+    c.goto(&t.url("/login")).await.unwrap();
+    fill(&c, "#email", "cm@acme.test").await;
+    fill(&c, "#password", common::PASSWORD).await;
+    submit(&c, "button[type=submit]").await;
+    c.goto(&t.url(&format!("/w/{ws}/inbox"))).await.unwrap();
+    let page = text(&c).await;
+    assert!(
+        page.contains("Alice Martin") && page.contains("<b>Carla</b>"),
+        "hostile names shown as text: {page}"
+    );
+    shot(&c, "en-1440-inbox").await;
+
+    // j opens the first conversation (the latest), j again the next one.
+    let body = c.find(Locator::Css("body")).await.unwrap();
+    body.send_keys("j").await.unwrap();
+    c.wait().for_element(Locator::Css("[data-conversation]")).await.unwrap();
+    let first =
+        c.find(Locator::Css("[data-conversation]")).await.unwrap().attr("data-conversation").await.unwrap();
+    c.find(Locator::Css("body")).await.unwrap().send_keys("j").await.unwrap();
+    let mut second = first.clone();
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        second = c
+            .find(Locator::Css("[data-conversation]"))
+            .await
+            .unwrap()
+            .attr("data-conversation")
+            .await
+            .unwrap();
+        if second != first {
+            break;
+        }
+    }
+    assert_ne!(first, second, "j moves to the next conversation");
+    assert!(
+        path(&c).await.starts_with(&format!("/w/{ws}/inbox/")),
+        "the address follows: {}",
+        path(&c).await
+    );
+    // r writes a reply; it is sent without leaving the page.
+    c.find(Locator::Css("body")).await.unwrap().send_keys("r").await.unwrap();
+    let active = c.active_element().await.unwrap();
+    assert_eq!(active.attr("id").await.unwrap().as_deref(), Some("reply-text"));
+    active.send_keys("Bonjour, nous sommes désolés : nous vous écrivons en privé.").await.unwrap();
+    click(&c, "#reply-form button[type=submit]").await;
+    let notice = c.wait().for_element(Locator::Css(".conversation .banner-ok")).await.unwrap();
+    assert!(notice.text().await.unwrap().contains("Reply sent"));
+    shot(&c, "en-1440-inbox-conversation").await;
+    // e closes it.
+    c.find(Locator::Css("body")).await.unwrap().send_keys("e").await.unwrap();
+    let mut closed = false;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if text(&c).await.contains("Conversation marked “Closed”") {
+            closed = true;
+            break;
+        }
+    }
+    assert!(closed, "e closes the conversation");
+    assert_eq!(t.app.posts(&Actor::Operator, ws, 10).await.unwrap().len(), 1, "one reply was written");
+    c.set_window_size(NARROW.0, NARROW.1).await.unwrap();
+    shot(&c, "en-390-inbox-conversation").await;
+
+    // In French.
+    c.set_window_size(WIDE.0, WIDE.1).await.unwrap();
+    c.goto(&t.url("/settings")).await.unwrap();
+    c.find(Locator::Css("#s-locale option[value=fr]")).await.unwrap().click().await.unwrap();
+    submit(&c, "form[action='/settings'] button[type=submit]").await;
+    c.goto(&t.url(&format!("/w/{ws}/inbox?status=all"))).await.unwrap();
+    assert!(text(&c).await.contains("Boîte de réception"));
+    shot(&c, "fr-1440-inbox").await;
     c.close().await.unwrap();
 }

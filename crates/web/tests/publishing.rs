@@ -623,3 +623,159 @@ async fn hostile_post_text_renders_inert() {
         assert!(r.text().await.unwrap().contains("2300 characters over Bluesky&#39;s limit (300)"));
     }
 }
+
+#[tokio::test]
+async fn queues_are_set_on_the_channels_page_and_taken_from_the_composer() {
+    for db in tutti_test_support::every_backend().await {
+        let label = db.label();
+        let t = spawn(db).await;
+        seed(&t.app).await;
+        let ch = channel(&t).await.to_string();
+        let mut smm = t.sign_in("smm@acme.test", PASSWORD).await;
+        let mut cm = t.sign_in("cm@acme.test", PASSWORD).await;
+        let page = t.get(&mut cm, &format!("/w/{WS}/channels")).await.text().await.unwrap();
+        assert!(page.contains("@maison.test") && page.contains("No queue slots yet"), "[{label}]");
+        assert!(!page.contains("/slots\""), "[{label}] a CM reads the queue but does not change it");
+        let r =
+            t.post_form(&mut cm, &format!("/w/{WS}/channels/{ch}/slots"), &[("slots", "mon 09:00")]).await;
+        assert_eq!(r.status(), 403);
+
+        // A bad slot is named, the typed text kept, nothing saved.
+        let r = t
+            .post_form(
+                &mut smm,
+                &format!("/w/{WS}/channels/{ch}/slots"),
+                &[("slots", "mon 09:00, someday 10:00")],
+            )
+            .await;
+        assert_eq!(r.status(), 422, "[{label}]");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("slot 2")
+                && html.contains("aria-invalid=\"true\"")
+                && html.contains("someday 10:00")
+        );
+        assert!(t.app.queue_slots(&Actor::Operator, WS, &ch).await.unwrap().is_empty());
+        let r = t
+            .post_form(
+                &mut smm,
+                &format!("/w/{WS}/channels/{ch}/slots"),
+                &[("slots", "mar 10:00, jeu 16:30")],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "[{label}]");
+        let page = t.get(&mut smm, &location(&r)).await.text().await.unwrap();
+        assert!(
+            page.contains("tue 10:00, thu 16:30") && page.contains("The queue slots are saved."),
+            "[{label}]"
+        );
+
+        // The composer: the UTM fields stay hidden until tagging is chosen; "add to queue".
+        let form = t.get(&mut cm, &format!("/w/{WS}/compose")).await.text().await.unwrap();
+        assert!(form.contains("data-utm-fields hidden"), "[{label}]");
+        assert!(form.contains("name=\"queue\""));
+        let r = compose(&t, &cm, &[("channel", &ch), ("text", "Dans la file"), ("queue", "1")], &[]).await;
+        assert_eq!(r.status(), 303, "[{label}]");
+        let queued = posts(&t).await.into_iter().find(|p| p.text == "Dans la file").unwrap();
+        let local = chrono::DateTime::from_timestamp_millis(queued.scheduled_at.unwrap())
+            .unwrap()
+            .with_timezone(&PARIS);
+        use chrono::Timelike;
+        assert!(
+            [(Weekday::Tue, 10, 0), (Weekday::Thu, 16, 30)].contains(&(
+                local.weekday(),
+                local.hour(),
+                local.minute()
+            )),
+            "[{label}] {local}"
+        );
+
+        // Continuing a thread from the composer.
+        let form = t.get(&mut cm, &format!("/w/{WS}/compose")).await.text().await.unwrap();
+        assert!(
+            form.contains(&format!("<option value=\"{}\"", queued.id)),
+            "[{label}] the thread picker lists it"
+        );
+        let parent = queued.id.to_string();
+        let r = compose(
+            &t,
+            &cm,
+            &[("channel", &ch), ("text", "La suite"), ("reply_to", &parent), ("at", "")],
+            &[],
+        )
+        .await;
+        assert_eq!(r.status(), 303, "[{label}]");
+        let child = posts(&t).await.into_iter().find(|p| p.text == "La suite").unwrap();
+        assert_eq!(child.reply_to_post_id, Some(queued.id));
+        let r =
+            compose(&t, &cm, &[("channel", &ch), ("text", "Orpheline"), ("reply_to", "999999")], &[]).await;
+        assert_eq!(r.status(), 422);
+        assert!(
+            r.text().await.unwrap().contains("id=\"c-reply-to-error\""),
+            "[{label}] refused at its field"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_review_rule_is_set_by_the_smm_and_followed_by_the_composer() {
+    for db in tutti_test_support::every_backend().await {
+        let label = db.label();
+        let t = spawn(db).await;
+        seed(&t.app).await;
+        let ch = channel(&t).await.to_string();
+        let mut smm = t.sign_in("smm@acme.test", PASSWORD).await;
+        let mut cm = t.sign_in("cm@acme.test", PASSWORD).await;
+        let r = t.post_form(&mut cm, &format!("/w/{WS}/review-rule"), &[("roles", "cm")]).await;
+        assert_eq!(r.status(), 403, "[{label}]");
+        let r = t.post_form(&mut smm, &format!("/w/{WS}/review-rule"), &[("roles", "contributor")]).await;
+        assert_eq!(r.status(), 422, "[{label}]");
+        let r = t
+            .post_form(&mut smm, &format!("/w/{WS}/review-rule"), &[("roles", "admin"), ("roles", "smm")])
+            .await;
+        assert_eq!(r.status(), 303, "[{label}]");
+        let form = t.get(&mut cm, &format!("/w/{WS}/compose")).await.text().await.unwrap();
+        assert!(form.contains(">Send for review</button>"), "[{label}] the CM now goes through review");
+        let r = compose(&t, &cm, &[("channel", &ch), ("text", "Relis-moi"), ("at", "")], &[]).await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(posts(&t).await.into_iter().find(|p| p.text == "Relis-moi").unwrap().status, "in_review");
+        let page = t.get(&mut cm, &format!("/w/{WS}/channels")).await.text().await.unwrap();
+        assert!(!page.contains("name=\"roles\""), "[{label}] a CM reads the rule only");
+    }
+}
+
+#[tokio::test]
+async fn a_channel_that_needs_reconnecting_is_a_notice_on_the_overview() {
+    for db in tutti_test_support::every_backend().await {
+        let label = db.label();
+        let t = spawn(db).await;
+        seed(&t.app).await;
+        channel(&t).await;
+        let c = t.app.channels(&Actor::Operator, WS).await.unwrap().remove(0);
+        let store = t.app.store().clone();
+        let mut tx = store.begin().await.unwrap();
+        tutti_app::notices::channel_needs_reconnect(
+            &mut tx,
+            &c,
+            "<script>alert(1)</script> Invalid password",
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let mut smm = t.sign_in("smm@acme.test", PASSWORD).await;
+        let home = t.get(&mut smm, &format!("/w/{WS}")).await.text().await.unwrap();
+        assert!(home.contains("@maison.test needs reconnecting."), "[{label}]");
+        assert!(
+            home.contains("&#60;script&#62;alert(1)") && !home.contains("<script>alert"),
+            "[{label}] the network's words are inert"
+        );
+        assert!(home.contains(&format!("href=\"/w/{WS}/channels\"")));
+        let mut cm = t.sign_in("cm@acme.test", PASSWORD).await;
+        let home = t.get(&mut cm, &format!("/w/{WS}")).await.text().await.unwrap();
+        assert!(!home.contains("needs reconnecting."), "[{label}] a CM cannot reconnect a brand channel");
+        let r = t.post_form(&mut smm, &format!("/w/{WS}/notices/read"), &[]).await;
+        assert_eq!(r.status(), 303);
+        let home = t.get(&mut smm, &format!("/w/{WS}")).await.text().await.unwrap();
+        assert!(!home.contains("needs reconnecting."), "[{label}] read");
+    }
+}

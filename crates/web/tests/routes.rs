@@ -30,7 +30,8 @@ fn member_may(action: Action, role: Role) -> bool {
         Action::ManageAlerting | Action::ManageCrisis => &[Admin, Smm],
         Action::ManageChannels | Action::ApprovePosts => &[Admin, Smm],
         Action::WritePosts => &[Admin, Smm, Cm, Contributor],
-        Action::PublishWithoutReview => &[Admin, Smm, Cm],
+        Action::PublishWithoutReview | Action::HandleInbox => &[Admin, Smm, Cm],
+        Action::ViewInbox => &[Admin, Smm, Cm, Analyst],
         Action::CreateWorkspace | Action::ManageUsers => &[],
     };
     allowed.contains(&role)
@@ -72,6 +73,7 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 .replace("{user}", &s.target_id.to_string())
                 .replace("{token}", &"0".repeat(64))
                 .replace("{id}", "999999")
+                .replace("{post}", "999999")
                 .replace("{query}", "999999")
                 .replace("{rule}", "999999");
             for (caller, token) in &callers {
@@ -155,6 +157,9 @@ fn only_the_expected_routes_are_public() {
             ("PATCH", "/api/v1/workspaces/{workspace}/members/{user}"),
             ("GET", "/w/{workspace}/team"),
             ("GET", "/w/{workspace}/audit"),
+            ("GET", "/w/{workspace}/posts/{post}"),
+            ("GET", "/w/{workspace}/review"),
+            ("POST", "/api/v1/workspaces/{workspace}/posts/{post}/approve"),
         ] {
             assert!(
                 t.specs.iter().any(|s| s.method.as_str() == method && s.path == path),

@@ -8,7 +8,9 @@
 //! or block the queue behind it.
 
 pub mod alerting;
+pub mod connectors;
 pub mod identity;
+pub mod inbox;
 pub mod listener;
 pub mod notices;
 pub mod publisher;
@@ -96,6 +98,12 @@ enum JobError {
     /// Evaluating or delivering alerts failed.
     #[error(transparent)]
     Alerting(#[from] AlertingError),
+    /// A network did not take an action asked from the inbox, for now.
+    #[error("network: {0}")]
+    Network(String),
+    /// The job needs the channels' credentials, which this worker was not given.
+    #[error("this worker cannot open channel credentials")]
+    NoConnectors,
 }
 
 /// A worker: a name that it writes on the jobs it claims, and the store holding the queue.
@@ -104,18 +112,25 @@ pub struct Worker {
     store: Store,
     name: String,
     alerting: AlertingConfig,
+    connectors: Option<connectors::Connectors>,
 }
 
 impl Worker {
     /// Creates a worker; `name` must be unique among live workers (see
     /// [`default_worker_name`]), because a lease only protects a job against other names.
     pub fn new(store: Store, name: String) -> Worker {
-        Worker { store, name, alerting: AlertingConfig::default() }
+        Worker { store, name, alerting: AlertingConfig::default(), connectors: None }
     }
 
     /// The same worker, delivering alerts with `config` (links, SMTP server).
     pub fn with_alerting(mut self, config: AlertingConfig) -> Worker {
         self.alerting = config;
+        self
+    }
+
+    /// The same worker, acting on the networks (inbox likes and reposts) through `connectors`.
+    pub fn with_connectors(mut self, connectors: connectors::Connectors) -> Worker {
+        self.connectors = Some(connectors);
         self
     }
 
@@ -270,6 +285,10 @@ impl Worker {
                 }
                 other => Ok(other?),
             },
+            tutti_app::inbox::ACTION_QUEUE => {
+                let connectors = self.connectors.as_ref().ok_or(JobError::NoConnectors)?;
+                inbox::act(&self.store, connectors, &job.payload).await.map_err(JobError::Network)
+            }
             other => Err(JobError::UnknownQueue(other.to_owned())),
         }
     }

@@ -14,17 +14,17 @@
 //! credentials mark the channel "needs reconnecting", and its posts wait, visible, until it
 //! is reconnected.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{watch, Mutex};
+use tokio::sync::watch;
 use tracing::{error, info, warn};
 use tutti_app::secrets::Keyring;
-use tutti_bluesky::XrpcClient;
 use tutti_connector::{Connector, ConnectorError, OutgoingImage, OutgoingPost, PostRef};
 use tutti_store::publishing::{self, Channel, Claimed};
 use tutti_store::{jobs, now_ms, Store, StoreError};
+
+use crate::connectors::Connectors;
 
 /// How long a claimed post stays reserved for its worker.
 pub const LEASE_MS: i64 = 60_000;
@@ -61,9 +61,8 @@ pub enum Outcome {
 pub struct Publisher {
     store: Store,
     name: String,
-    keys: Keyring,
     /// One connector per channel, reused so that sessions and their refreshes are shared.
-    clients: Mutex<HashMap<i64, Arc<dyn Connector>>>,
+    connectors: Connectors,
 }
 
 impl std::fmt::Debug for Publisher {
@@ -75,7 +74,12 @@ impl std::fmt::Debug for Publisher {
 impl Publisher {
     /// A publisher writing `name` on the posts it claims, opening credentials with `keys`.
     pub fn new(store: Store, name: String, keys: Keyring) -> Publisher {
-        Publisher { store, name, keys, clients: Mutex::new(HashMap::new()) }
+        Publisher::with_connectors(store, name, Connectors::new(keys))
+    }
+
+    /// A publisher sharing `connectors` with the other tasks of its process.
+    pub fn with_connectors(store: Store, name: String, connectors: Connectors) -> Publisher {
+        Publisher { store, name, connectors }
     }
 
     /// Claims the posts due at `now` and publishes them concurrently; returns what became of
@@ -117,22 +121,7 @@ impl Publisher {
     }
 
     async fn client(&self, channel: &Channel) -> Result<Arc<dyn Connector>, String> {
-        let mut clients = self.clients.lock().await;
-        if let Some(c) = clients.get(&channel.id) {
-            return Ok(c.clone());
-        }
-        let secret = self.keys.open(&channel.key_id, &channel.credentials).map_err(|e| e.to_string())?;
-        let client: Arc<dyn Connector> = match channel.network.as_str() {
-            "bluesky" => Arc::new(
-                XrpcClient::new(&channel.service, &channel.handle, &secret).map_err(|e| e.to_string())?,
-            ),
-            "mastodon" => Arc::new(
-                tutti_mastodon::MastodonClient::new(&channel.service, &secret).map_err(|e| e.to_string())?,
-            ),
-            other => return Err(format!("Tutti does not publish to {other}")),
-        };
-        clients.insert(channel.id, client.clone());
-        Ok(client)
+        self.connectors.get(channel).await
     }
 
     async fn publish(&self, claimed: Claimed) -> Result<Outcome, StoreError> {
@@ -158,7 +147,11 @@ impl Publisher {
                 .collect(),
             // The next post of a thread answers the one before it (the connector finds the
             // thread's root and anything else it needs from the parent).
-            reply_to: parent.and_then(|p| p.remote_id).map(|id| PostRef { id, cid: None }),
+            // A reply from the inbox answers the network post it names.
+            reply_to: match &post.reply_ref {
+                Some(id) => Some(PostRef { id: id.clone(), cid: post.reply_cid.clone() }),
+                None => parent.and_then(|p| p.remote_id).map(|id| PostRef { id, cid: None }),
+            },
         };
         if claimed.maybe_sent {
             // Bluesky is asked what its record key holds; Mastodon is sent the same request
@@ -205,6 +198,10 @@ impl Publisher {
     async fn settle_failed(&self, id: i64, message: &str) -> Result<Outcome, StoreError> {
         let mut tx = self.store.begin().await?;
         let held = publishing::mark_failed(&mut tx, id, &self.name, message).await?;
+        if held {
+            // A reply from the inbox that failed leaves its conversation waiting for an answer.
+            tutti_store::inbox::reply_failed(&mut tx, id).await?;
+        }
         tx.commit().await?;
         warn!(post = id, %message, "post failed");
         Ok(if held { Outcome::Failed(message.to_owned()) } else { Outcome::LeaseLost })
@@ -250,7 +247,7 @@ impl Publisher {
                 )
                 .await?;
                 tx.commit().await?;
-                self.clients.lock().await.remove(&channel.id);
+                self.connectors.forget(channel.id).await;
                 warn!(post = id, channel = %channel.handle, %m, "channel needs reconnecting");
                 return Ok(if held { Outcome::Held } else { Outcome::LeaseLost });
             }

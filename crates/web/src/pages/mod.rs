@@ -1,7 +1,10 @@
 //! The web pages: sign-in and setup, the workspace shell, team, audit log, settings.
 
 mod auth;
+mod channels;
+mod inbox;
 mod listening;
+pub(crate) mod post;
 mod publishing;
 mod settings;
 mod team;
@@ -25,6 +28,9 @@ pub fn routes(t: RouteTable) -> RouteTable {
     let t = team::routes(t);
     let t = listening::routes(t);
     let t = publishing::routes(t);
+    let t = post::routes(t);
+    let t = channels::routes(t);
+    let t = inbox::routes(t);
     settings::routes(t)
 }
 
@@ -72,6 +78,8 @@ pub struct Layout {
     pub can_create: bool,
     /// Whether the listening entry is live for the reader.
     pub can_listen: bool,
+    /// Whether the reader may open the inbox.
+    pub can_inbox: bool,
     /// Since when the current workspace is in crisis mode, formatted, if it is.
     pub crisis: Option<String>,
     /// Whether the reader may turn crisis mode on or off here.
@@ -139,6 +147,7 @@ pub async fn layout(
         can_charter: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ApprovePosts)),
         can_write: ctx.access.as_ref().is_some_and(|a| a.allows(Action::WritePosts)),
         can_listen: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ViewListening)),
+        can_inbox: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ViewInbox)),
     })
 }
 
@@ -159,6 +168,7 @@ pub fn bare_layout(ctx: &Ctx, title: String) -> Layout {
         can_write: false,
         can_create: false,
         can_listen: false,
+        can_inbox: false,
         crisis: None,
         can_crisis: false,
     }

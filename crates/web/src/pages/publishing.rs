@@ -61,7 +61,7 @@ pub fn routes(t: RouteTable) -> RouteTable {
 // Dates in the workspace's zone
 
 /// The workspace's time zone (Paris if the stored name is unknown, as elsewhere).
-fn zone(ctx: &Ctx) -> Tz {
+pub(super) fn zone(ctx: &Ctx) -> Tz {
     ctx.ws().workspace.timezone.parse().unwrap_or(chrono_tz::Europe::Paris)
 }
 
@@ -93,11 +93,11 @@ fn parse_local(value: &str, t: &Tr) -> Result<NaiveDateTime, FieldError> {
 
 /// The instant a post is placed at on the calendar: when it is due, or when it was written if
 /// it goes out as soon as possible.
-fn placed_at(p: &Post) -> i64 {
+pub(super) fn placed_at(p: &Post) -> i64 {
     p.scheduled_at.unwrap_or(p.created_at)
 }
 
-fn local(ms: i64, tz: Tz) -> DateTime<Tz> {
+pub(super) fn local(ms: i64, tz: Tz) -> DateTime<Tz> {
     DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default().with_timezone(&tz)
 }
 
@@ -144,7 +144,7 @@ const FR_DAYS_SHORT: [&str; 7] = ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam."
 const EN_DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 /// A time of day: « 14 h 30 », "2:30 PM".
-fn clock(hour: u32, minute: u32, locale: Locale) -> String {
+pub(super) fn clock(hour: u32, minute: u32, locale: Locale) -> String {
     match locale {
         Locale::Fr => format!("{hour} h {minute:02}"),
         Locale::En => {
@@ -174,7 +174,7 @@ fn day_month(d: NaiveDate, locale: Locale) -> String {
 }
 
 /// « dimanche 29 mars 2026 », "Sunday, March 29, 2026".
-fn long_day(d: NaiveDate, locale: Locale) -> String {
+pub(super) fn long_day(d: NaiveDate, locale: Locale) -> String {
     let wd = d.weekday().num_days_from_monday() as usize;
     match locale {
         Locale::Fr => format!("{} {} {} {}", FR_DAYS[wd], d.day(), FR_MONTHS[d.month0() as usize], d.year()),
@@ -196,7 +196,7 @@ fn short_weekday(i: usize, locale: Locale) -> String {
 // Channels
 
 /// The network's name as people write it.
-fn network_name(network: &str) -> &'static str {
+pub(super) fn network_name(network: &str) -> &'static str {
     match network {
         "bluesky" => "Bluesky",
         _ => "Mastodon",
@@ -231,15 +231,15 @@ fn at_handle(handle: &str) -> String {
 /// A channel as the compose form and the calendar show it.
 #[derive(Debug, Clone)]
 pub struct ChannelView {
-    id: i64,
-    network: String,
-    network_name: &'static str,
-    handle: String,
+    pub(super) id: i64,
+    pub(super) network: String,
+    pub(super) network_name: &'static str,
+    pub(super) handle: String,
     /// « Marque », "Brand", or the ambassador's name.
-    voice: String,
+    pub(super) voice: String,
     ambassador: bool,
     max: usize,
-    needs_reconnect: bool,
+    pub(super) needs_reconnect: bool,
     /// Whether the reader may publish through it (an ambassador's account is theirs alone).
     usable: bool,
     /// The option's whole label.
@@ -247,7 +247,11 @@ pub struct ChannelView {
 }
 
 /// The channels as shown: the brand's first, then the ambassadors', by network and handle.
-fn channel_views(channels: &[Channel], names: &HashMap<i64, String>, ctx: &Ctx) -> Vec<ChannelView> {
+pub(super) fn channel_views(
+    channels: &[Channel],
+    names: &HashMap<i64, String>,
+    ctx: &Ctx,
+) -> Vec<ChannelView> {
     let t = ctx.tr();
     let me = ctx.me().id;
     let mut views: Vec<ChannelView> = channels
@@ -292,7 +296,7 @@ fn channel_views(channels: &[Channel], names: &HashMap<i64, String>, ctx: &Ctx) 
 }
 
 /// Display names of the workspace's members, by account id.
-async fn member_names(state: &AppState, ctx: &Ctx) -> Result<HashMap<i64, String>, WebError> {
+pub(super) async fn member_names(state: &AppState, ctx: &Ctx) -> Result<HashMap<i64, String>, WebError> {
     let members =
         state.app.list_members(&ctx.actor(), &ctx.ws().workspace.slug).await.map_err(|e| page_err(e, ctx))?;
     Ok(members.into_iter().map(|m| (m.user_id, m.name)).collect())
@@ -318,6 +322,10 @@ pub struct ComposeForm {
     utm_campaign: String,
     /// Whether to replace the links with Tutti's short links.
     shorten: bool,
+    /// Whether to take the channel's next free queue slot instead of a date.
+    queue: bool,
+    /// The post this one continues (its id), empty for a new post.
+    reply_to: String,
 }
 
 /// The preview of the post on one network.
@@ -355,6 +363,8 @@ struct ComposePage {
     tone: String,
     /// The address short links start with (`https://tutti.example`).
     base: String,
+    /// The posts a new one may continue as a thread: id and label.
+    threads: Vec<(i64, String)>,
 }
 
 impl ComposePage {
@@ -436,8 +446,24 @@ async fn compose_view(
     let now = local(tutti_app::store::now_ms(), tz);
     let tone = state.app.charter(&ctx.actor(), &slug).await.map_err(|e| page_err(e, ctx))?.tone_notes;
     let c = check_view(state, ctx, &f, &f.sent).await?;
+    // Recent posts that a new one may continue: not failed, through a channel the writer uses.
+    let threads = state
+        .app
+        .posts(&ctx.actor(), &slug, 200)
+        .await
+        .map_err(|e| page_err(e, ctx))?
+        .into_iter()
+        .filter(|p| p.status != "failed")
+        .filter_map(|p| {
+            let c = channels.iter().find(|c| c.id == p.channel_id && c.usable)?;
+            Some((p.id, format!("{} · {}", c.handle, excerpt(&p.text, 60))))
+        })
+        .take(50)
+        .collect();
+    let direct = state.app.publishes_directly(&ctx.actor(), &slug).await.map_err(|e| page_err(e, ctx))?;
     let l = layout(state, ctx, t.t("compose-title"), "calendar").await?;
     Ok(ComposePage {
+        threads,
         c,
         tone,
         l,
@@ -447,7 +473,7 @@ async fn compose_view(
         previews,
         f,
         error,
-        direct: ctx.ws().allows(Action::PublishWithoutReview),
+        direct,
         images_lost,
         min_at: now.format("%Y-%m-%dT%H:%M").to_string(),
         max_upload: UPLOAD_LIMIT,
@@ -458,7 +484,7 @@ async fn compose_view(
 
 /// The address short links start with: the `Host` the browser used, over `http` for the local
 /// machine and `https` anywhere else.
-fn public_base(headers: &HeaderMap) -> String {
+pub(crate) fn public_base(headers: &HeaderMap) -> String {
     let origin = super::origin(headers);
     let host = origin.trim_start_matches("http://");
     let name = match host.rsplit_once(':') {
@@ -547,6 +573,8 @@ async fn read_compose(multipart: &mut Multipart) -> (ComposeForm, Vec<(usize, Po
             "utm_medium" => f.utm_medium = value,
             "utm_campaign" => f.utm_campaign = value,
             "shorten" => f.shorten = !value.is_empty(),
+            "queue" => f.queue = !value.is_empty(),
+            "reply_to" => f.reply_to = value,
             other => {
                 if let Some(i) = other.strip_prefix("alt").and_then(|n| n.parse::<usize>().ok()) {
                     if (1..=MAX_IMAGES).contains(&i) {
@@ -559,7 +587,7 @@ async fn read_compose(multipart: &mut Multipart) -> (ComposeForm, Vec<(usize, Po
 }
 
 /// The languages typed (`fr, en`), each a language tag.
-fn parse_langs(value: &str, t: &Tr) -> Result<Vec<String>, FieldError> {
+pub(crate) fn parse_langs(value: &str, t: &Tr) -> Result<Vec<String>, FieldError> {
     let langs: Vec<String> = value
         .split(|c: char| c == ',' || c.is_whitespace())
         .filter(|s| !s.is_empty())
@@ -639,13 +667,24 @@ async fn submit_post(
         Ok(l) => l,
         Err(e) => return again(f, e).await,
     };
+    let reply_to = match f.reply_to.trim() {
+        "" => None,
+        v => match v.parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                let message = t.t("error-thread_parent_unknown");
+                return again(f, FieldError { field: "reply_to".into(), message }).await;
+            }
+        },
+    };
     let post = PostToWrite {
         channel: f.channel.clone(),
         text: f.text.clone(),
         at,
         langs,
         images: images.into_iter().map(|(_, m)| m).collect(),
-        reply_to: None,
+        reply_to,
+        queue: f.queue,
     };
     let mut link_options = LinkOptions {
         utm: f.utm.then(|| Utm {
@@ -698,6 +737,12 @@ async fn submit_post(
             } else {
                 text_too_long(&network, &f.text, &t)
             };
+            again(f, FieldError { field: "text".into(), message }).await
+        }
+        Err(AppError::Invalid(e)) if e.code == "mention_unknown" => {
+            // "@name (character N) is not an account …": the mention, said in the reader's words.
+            let mention = e.message.split(" (").next().unwrap_or_default().to_owned();
+            let message = t.t1("compose-mention-unknown", "mention", &mention);
             again(f, FieldError { field: "text".into(), message }).await
         }
         Err(AppError::Invalid(e)) if e.code == "charter_blocked" => {
@@ -837,7 +882,7 @@ impl Cal {
     }
 }
 
-fn glyph(status: &str) -> &'static str {
+pub(super) fn glyph(status: &str) -> &'static str {
     match status {
         "draft" => "○",
         "in_review" => "◐",
@@ -850,7 +895,7 @@ fn glyph(status: &str) -> &'static str {
 }
 
 /// The first graphemes of a text, with an ellipsis if it was longer.
-fn excerpt(text: &str, max: usize) -> String {
+pub(super) fn excerpt(text: &str, max: usize) -> String {
     let mut g = text.graphemes(true);
     let head: String = g.by_ref().take(max).collect();
     if g.next().is_some() {

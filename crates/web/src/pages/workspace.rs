@@ -22,7 +22,7 @@ pub fn routes(t: RouteTable) -> RouteTable {
         .get("/workspaces", Access::SignedIn, switcher)
         .post("/workspaces", Access::Instance(Action::CreateWorkspace), create)
         .get("/w/{workspace}", ws, overview)
-        .get("/w/{workspace}/inbox", ws, |s: State<AppState>, c: Extension<Ctx>| area(s, c, "inbox"))
+        .post("/w/{workspace}/notices/read", ws, read_notices)
         .get("/w/{workspace}/community", ws, |s: State<AppState>, c: Extension<Ctx>| area(s, c, "community"))
         .get("/w/{workspace}/analytics", ws, |s: State<AppState>, c: Extension<Ctx>| area(s, c, "analytics"))
 }
@@ -91,6 +91,8 @@ struct OverviewPage {
     team: Vec<(String, String, String)>,
     /// The reader's role, translated.
     my_role: String,
+    /// The reader's unread notices: what happened, the network's words, where to act.
+    notices: Vec<(String, String, String)>,
 }
 
 async fn overview(
@@ -107,17 +109,47 @@ async fn overview(
         ctx.ws().role.map(|r| super::role_label(&t, r)).unwrap_or_else(|| t.t("overview-instance-admin"));
     let can_listen = ctx.ws().allows(tutti_domain::Action::ViewListening);
     let can_write = ctx.ws().allows(tutti_domain::Action::WritePosts);
+    let can_inbox = ctx.ws().allows(tutti_domain::Action::ViewInbox);
     let areas = AREAS
         .iter()
-        .filter(|a| (**a != "listening" || can_listen) && (**a != "calendar" || can_write))
+        .filter(|a| {
+            (**a != "listening" || can_listen)
+                && (**a != "calendar" || can_write)
+                && (**a != "inbox" || can_inbox)
+        })
         .map(|a| {
-            let live = matches!(*a, "listening" | "calendar");
+            let live = matches!(*a, "listening" | "calendar" | "inbox");
             let text = t.t(&format!("area-{a}-{}", if live { "live" } else { "soon" }));
             (*a, t.t(&format!("nav-{a}")), text, live)
         })
         .collect();
+    let notices = state
+        .app
+        .notices(&ctx.actor(), &ws.slug)
+        .await
+        .map_err(|e| page_err(e, &ctx))?
+        .into_iter()
+        .map(|n| {
+            let handle =
+                if n.subject.starts_with('@') { n.subject.clone() } else { format!("@{}", n.subject) };
+            let what = t.t1(&format!("notice-{}", n.kind), "subject", &handle);
+            // Only links inside Tutti are followed.
+            let link =
+                if n.link.starts_with('/') && !n.link.starts_with("//") { n.link } else { String::new() };
+            (what, n.detail, link)
+        })
+        .collect();
     let l = layout(&state, &ctx, ws.name.clone(), "home").await?;
-    render(StatusCode::OK, &OverviewPage { l, slug: ws.slug, members, areas, team, my_role })
+    render(StatusCode::OK, &OverviewPage { l, slug: ws.slug, members, areas, team, my_role, notices })
+}
+
+async fn read_notices(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Response, WebError> {
+    let slug = ctx.ws().workspace.slug.clone();
+    state.app.mark_notices_read(&ctx.actor(), &slug).await.map_err(|e| page_err(e, &ctx))?;
+    Ok(see_other(&format!("/w/{slug}")))
 }
 
 #[derive(Template)]

@@ -1,0 +1,278 @@
+//! The inbox on every backend: notifications become conversations once each, linked to their
+//! person; replies are posts answering the network post; two people never reply at once; a
+//! crisis sends replies to the SMM first; hostile text is cleaned.
+
+use tutti_app::inbox::{item_of, Incoming, ReplyToWrite};
+use tutti_app::publishing::ChannelToAdd;
+use tutti_app::secrets::Keyring;
+use tutti_app::{Actor, App, AppConfig, AppError};
+use tutti_store::inbox::Filter;
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn setup(db: &tutti_test_support::TestDb) -> (App, String, i64) {
+    let app = App::new(db.open().await, AppConfig::default());
+    let op = Actor::Operator;
+    let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
+    for (email, role) in
+        [("smm@ml.test", "smm"), ("cm@ml.test", "cm"), ("cm2@ml.test", "cm"), ("analyst@ml.test", "analyst")]
+    {
+        app.add_user(&op, email, email, PASSWORD, false).await.unwrap();
+        app.add_member(&op, &ws.slug, email, role).await.unwrap();
+    }
+    let channel = ChannelToAdd {
+        network: "bluesky".into(),
+        handle: "maison.test".into(),
+        service: "http://127.0.0.1:9".into(),
+        account_id: Some("did:plc:maison".into()),
+        secret: "x".into(),
+        ambassador: None,
+    };
+    let c = app.add_channel(&op, &Keyring::generate(), &ws.slug, &channel).await.unwrap();
+    (app, ws.slug, c.id)
+}
+
+async fn as_user(app: &App, email: &str) -> Actor {
+    Actor::User(app.user_by_email(email).await.unwrap())
+}
+
+fn note(id: &str, kind: &str, author: &str, text: &str, at: i64) -> Incoming {
+    Incoming {
+        remote_id: id.into(),
+        kind: kind.into(),
+        author_id: format!("did:plc:{author}"),
+        author_handle: format!("{author}.test"),
+        author_name: author.to_uppercase(),
+        text: text.into(),
+        post: (kind != "follow" && kind != "like")
+            .then(|| (format!("at://did:plc:{author}/app.bsky.feed.post/{id}"), Some(format!("cid-{id}")))),
+        parent: (kind == "reply").then(|| "at://did:plc:maison/app.bsky.feed.post/1".to_owned()),
+        root: (kind == "reply").then(|| "at://did:plc:maison/app.bsky.feed.post/1".to_owned()),
+        subject: (kind == "like").then(|| "at://did:plc:maison/app.bsky.feed.post/1".to_owned()),
+        at,
+        ..Default::default()
+    }
+}
+
+async fn ingest(app: &App, slug: &str, channel: i64, notes: &[Incoming]) -> Vec<i64> {
+    let ws = app
+        .list_workspaces(&Actor::Operator)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(w, _)| w.slug == slug)
+        .unwrap()
+        .0;
+    let items: Vec<_> = notes.iter().map(|n| item_of(ws.id, channel, "bluesky", n)).collect();
+    let mut tx = app.store().begin().await.unwrap();
+    let moved = tutti_app::inbox::ingest_batch(&mut tx, &items).await.unwrap();
+    tx.commit().await.unwrap();
+    moved
+}
+
+fn field(e: AppError) -> (String, String) {
+    match e {
+        AppError::Invalid(i) | AppError::Conflict(i) => (i.field.to_owned(), i.message),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn notifications_become_conversations_once_with_their_person() {
+    for db in tutti_test_support::every_backend().await {
+        let (app, slug, ch) = setup(&db).await;
+        let t0 = tutti_store::now_ms() - 60_000;
+        let notes = [
+            note("r1", "reply", "alice", "Ma commande est arrivée cassée, c'est vraiment nul", t0),
+            note("l1", "like", "bob", "", t0 + 1),
+            note("f1", "follow", "bob", "", t0 + 2),
+            note("m1", "mention", "carol", "J'adore @maison.test, merci !", t0 + 3),
+            note("r2", "reply", "alice", "Toujours pas de réponse, service nul, je suis très déçue", t0 + 4),
+        ];
+        ingest(&app, &slug, ch, &notes).await;
+        // Read twice: stored once.
+        assert!(ingest(&app, &slug, ch, &notes).await.is_empty(), "[{}] nothing new", db.label());
+        let cm = as_user(&app, "cm@ml.test").await;
+        let all = app.inbox(&cm, &slug, &Filter::default(), None, 50).await.unwrap();
+        assert_eq!(
+            all.len(),
+            3,
+            "[{}] the thread (replies and the like), the mention, the follow: {all:#?}",
+            db.label()
+        );
+        let thread = all.iter().find(|c| c.root_ref.ends_with(".post/1")).unwrap();
+        assert_eq!((thread.items, thread.kind.as_str(), thread.sentiment.as_str()), (3, "reply", "neg"));
+        assert_eq!(thread.person_name, "ALICE");
+        assert!(thread.unanswered && thread.status == "open");
+        let open = app
+            .inbox(&cm, &slug, &Filter { status: Some("open".into()), ..Default::default() }, None, 50)
+            .await
+            .unwrap();
+        assert_eq!(open.len(), 2, "a follow alone has nothing to answer");
+        let neg = app
+            .inbox(&cm, &slug, &Filter { sentiment: Some("neg".into()), ..Default::default() }, None, 50)
+            .await
+            .unwrap();
+        assert_eq!(neg.iter().map(|c| c.id).collect::<Vec<_>>(), vec![thread.id]);
+        // Paging: the second page starts after the first.
+        let first = app.inbox(&cm, &slug, &Filter::default(), None, 2).await.unwrap();
+        let last = first.last().unwrap();
+        let rest =
+            app.inbox(&cm, &slug, &Filter::default(), Some((last.last_item_at, last.id)), 2).await.unwrap();
+        assert_eq!(first.len() + rest.len(), 3);
+        assert!(rest.iter().all(|c| !first.iter().any(|f| f.id == c.id)));
+        let (_, items, _) = app.conversation(&cm, &slug, thread.id).await.unwrap();
+        assert_eq!(items.iter().map(|i| i.kind.as_str()).collect::<Vec<_>>(), vec!["reply", "like", "reply"]);
+        assert_eq!(items[0].person_id, items[2].person_id, "one person behind alice's two replies");
+        let analyst = as_user(&app, "analyst@ml.test").await;
+        assert!(
+            app.inbox(&analyst, &slug, &Filter::default(), None, 5).await.is_ok(),
+            "analysts read the inbox"
+        );
+        assert!(matches!(
+            app.set_conversation_status(&analyst, &slug, thread.id, "closed").await,
+            Err(AppError::Forbidden(_))
+        ));
+        assert_eq!(
+            field(app.set_conversation_status(&cm, &slug, thread.id, "done").await.unwrap_err()).0,
+            "status"
+        );
+        app.set_conversation_status(&cm, &slug, thread.id, "closed").await.unwrap();
+        app.assign_conversation(&cm, &slug, thread.id, "cm2@ml.test").await.unwrap();
+        assert_eq!(
+            field(app.assign_conversation(&cm, &slug, thread.id, "nobody@ml.test").await.unwrap_err()).0,
+            "assignee"
+        );
+        assert_eq!(
+            field(app.tag_conversation(&cm, &slug, thread.id, "livraison, <b>").await.unwrap_err()).0,
+            "tags"
+        );
+        app.tag_conversation(&cm, &slug, thread.id, "Livraison, SAV").await.unwrap();
+        let tagged = app
+            .inbox(&cm, &slug, &Filter { tag: Some("sav".into()), ..Default::default() }, None, 5)
+            .await
+            .unwrap();
+        assert_eq!(tagged.len(), 1);
+        assert_eq!(tagged[0].assignee_user_id, app.user_by_email("cm2@ml.test").await.ok().map(|u| u.id));
+        // A new reply reopens a closed conversation.
+        ingest(&app, &slug, ch, &[note("r3", "reply", "alice", "Allô ?", t0 + 10)]).await;
+        assert_eq!(app.conversation(&cm, &slug, thread.id).await.unwrap().0.status, "open");
+    }
+}
+
+#[tokio::test]
+async fn a_reply_is_a_post_answering_the_item_and_two_people_never_reply_at_once() {
+    for db in tutti_test_support::every_backend().await {
+        let (app, slug, ch) = setup(&db).await;
+        let t0 = tutti_store::now_ms() - 60_000;
+        ingest(&app, &slug, ch, &[note("r1", "reply", "alice", "Où est ma commande ?", t0)]).await;
+        let cm = as_user(&app, "cm@ml.test").await;
+        let cm2 = as_user(&app, "cm2@ml.test").await;
+        let c = app.inbox(&cm, &slug, &Filter::default(), None, 5).await.unwrap().remove(0);
+        assert_eq!(app.start_reply(&cm, &slug, c.id).await.unwrap(), None);
+        assert_eq!(
+            app.start_reply(&cm2, &slug, c.id).await.unwrap(),
+            Some("cm@ml.test".into()),
+            "cm2 is told"
+        );
+        let r = ReplyToWrite {
+            text: "Bonjour Alice, nous regardons !".into(),
+            seen_items: Some(1),
+            ..Default::default()
+        };
+        let (f, m) = field(app.reply(&cm2, &slug, c.id, &r).await.unwrap_err());
+        assert_eq!(f, "text");
+        assert!(m.contains("cm@ml.test is replying"), "{m}");
+        let post = app.reply(&cm, &slug, c.id, &r).await.unwrap();
+        assert_eq!(post.status, "scheduled", "[{}]", db.label());
+        assert_eq!(post.reply_ref.as_deref(), Some("at://did:plc:alice/app.bsky.feed.post/r1"));
+        assert_eq!(post.reply_cid.as_deref(), Some("cid-r1"));
+        assert_eq!(post.conversation_id, Some(c.id));
+        let (after, items, posts) = app.conversation(&cm, &slug, c.id).await.unwrap();
+        assert!(!after.unanswered && after.status == "pending" && after.first_response_at.is_some());
+        assert_eq!(items.last().unwrap().kind, "sent");
+        assert_eq!(posts[0].id, post.id);
+        // cm2 opened the form before cm answered: refused before anything is sent.
+        app.start_reply(&cm2, &slug, c.id).await.unwrap();
+        let late = ReplyToWrite { text: "Bonjour !".into(), seen_items: Some(1), ..Default::default() };
+        let (f, m) = field(app.reply(&cm2, &slug, c.id, &late).await.unwrap_err());
+        assert!(f == "text" && m.contains("since you opened it"), "{m}");
+        assert_eq!(app.posts(&cm, &slug, 10).await.unwrap().len(), 1, "one reply");
+        assert_eq!(
+            field(
+                app.reply(&cm, &slug, c.id, &ReplyToWrite { text: " ".into(), ..Default::default() })
+                    .await
+                    .unwrap_err()
+            )
+            .0,
+            "text"
+        );
+        let long = ReplyToWrite { text: "é".repeat(301), ..Default::default() };
+        assert_eq!(field(app.reply(&cm, &slug, c.id, &long).await.unwrap_err()).0, "text");
+        let ambassador = ReplyToWrite { text: "Moi-même".into(), as_ambassador: true, ..Default::default() };
+        assert_eq!(
+            field(app.reply(&cm, &slug, c.id, &ambassador).await.unwrap_err()).0,
+            "as",
+            "no account of their own"
+        );
+        // Likes are asked once, as a job for the worker.
+        let item = items[0].id;
+        let a = app.act_on_item(&cm, &slug, item, "like").await.unwrap();
+        let b = app.act_on_item(&cm, &slug, item, "like").await.unwrap();
+        assert_eq!((a.id, a.status.as_str()), (b.id, "pending"));
+        assert_eq!(field(app.act_on_item(&cm, &slug, item, "nuke").await.unwrap_err()).0, "action");
+    }
+}
+
+#[tokio::test]
+async fn during_a_crisis_a_community_managers_reply_waits_for_the_smm() {
+    for db in tutti_test_support::every_backend().await {
+        let (app, slug, ch) = setup(&db).await;
+        let t0 = tutti_store::now_ms() - 60_000;
+        ingest(
+            &app,
+            &slug,
+            ch,
+            &[note("r1", "reply", "alice", "Rappel produit ? Mon enfant a été malade", t0)],
+        )
+        .await;
+        ingest(&app, &slug, ch, &[note("m1", "mention", "dan", "Alors @maison.test ?", t0 + 1)]).await;
+        let cm = as_user(&app, "cm@ml.test").await;
+        let smm = as_user(&app, "smm@ml.test").await;
+        let list = app.inbox(&cm, &slug, &Filter::default(), None, 5).await.unwrap();
+        let (thread, mention) = (
+            list.iter().find(|c| c.kind == "reply").unwrap(),
+            list.iter().find(|c| c.kind == "mention").unwrap(),
+        );
+        app.tag_conversation(&cm, &slug, thread.id, "crisis").await.unwrap();
+        let r = ReplyToWrite {
+            text: "Nous sommes désolés, écrivez-nous en privé.".into(),
+            ..Default::default()
+        };
+        let held = app.reply(&cm, &slug, thread.id, &r).await.unwrap();
+        assert_eq!(held.status, "in_review", "[{}] a crisis conversation", db.label());
+        let plain = app.reply(&cm, &slug, mention.id, &r).await.unwrap();
+        assert_eq!(plain.status, "scheduled");
+        app.set_crisis(&smm, &slug, true, "rappel").await.unwrap();
+        ingest(&app, &slug, ch, &[note("m2", "mention", "erin", "@maison.test ???", t0 + 2)]).await;
+        let other = app
+            .inbox(
+                &cm,
+                &slug,
+                &Filter { kind: Some("mention".into()), unanswered: true, ..Default::default() },
+                None,
+                5,
+            )
+            .await
+            .unwrap()
+            .remove(0);
+        assert_eq!(app.reply(&cm, &slug, other.id, &r).await.unwrap().status, "in_review", "crisis mode on");
+        assert_eq!(
+            app.reply(&smm, &slug, other.id, &r).await.unwrap().status,
+            "scheduled",
+            "the SMM's own reply goes"
+        );
+        let approved = app.approve_post(&smm, &slug, held.id).await.unwrap();
+        assert_eq!(approved.status, "scheduled", "the SMM approves, Tutti sends");
+    }
+}

@@ -1,0 +1,827 @@
+//! The inbox: items (what the community did to or said to a channel), grouped into
+//! conversations, linked to people through their network identities; the notification cursor
+//! of each channel under a lease; the guard that keeps two people from replying at once.
+
+use sqlx::Row;
+
+use crate::{Db, Result};
+
+/// The kinds of item that ask for an answer.
+pub const ANSWERABLE: [&str; 3] = ["reply", "mention", "quote"];
+
+/// An item to store, as the ingestion read it from a network (already bounded and enriched).
+#[derive(Debug, Clone, Default)]
+pub struct NewItem {
+    /// Its workspace.
+    pub workspace_id: i64,
+    /// The channel whose notification it is.
+    pub channel_id: i64,
+    /// `bluesky` or `mastodon`.
+    pub network: String,
+    /// The network's id of the notification.
+    pub remote_id: String,
+    /// reply, mention, quote, repost, like, follow.
+    pub kind: String,
+    /// What its conversation hangs on (a post id, `follow:<author>`).
+    pub root_ref: String,
+    /// Who: a DID, a Mastodon account id.
+    pub author_id: String,
+    /// Their handle.
+    pub author_handle: String,
+    /// Their display name.
+    pub author_name: String,
+    /// The text of their post.
+    pub text: String,
+    /// Its language.
+    pub lang: String,
+    /// pos, neu, neg.
+    pub sentiment: String,
+    /// 0 to 1.
+    pub toxicity: f64,
+    /// Their post.
+    pub post_ref: Option<String>,
+    /// Its CID (Bluesky).
+    pub post_cid: Option<String>,
+    /// The post it answers.
+    pub parent_ref: Option<String>,
+    /// The brand's post a like, repost or quote is about.
+    pub subject_ref: Option<String>,
+    /// When the network recorded it, ms.
+    pub created_at: i64,
+}
+
+/// What storing an item did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ingested {
+    /// Its conversation.
+    pub conversation_id: i64,
+    /// The item.
+    pub item_id: i64,
+    /// The person who wrote it.
+    pub person_id: i64,
+}
+
+/// The person behind `(network, author_id)` in a workspace, created on first sight; their
+/// handle and name are refreshed.
+pub async fn person_for(
+    db: &mut Db,
+    workspace_id: i64,
+    network: &str,
+    author_id: &str,
+    handle: &str,
+    name: &str,
+    at: i64,
+) -> Result<i64> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT person_id FROM person_identities WHERE workspace_id = $1 AND network = $2 AND author_id = $3",
+    )
+    .bind(workspace_id)
+    .bind(network)
+    .bind(author_id)
+    .fetch_optional(&mut *db)
+    .await?;
+    if let Some(id) = found {
+        sqlx::query("UPDATE person_identities SET handle = $1 WHERE workspace_id = $2 AND network = $3 AND author_id = $4 AND handle <> $1")
+            .bind(handle)
+            .bind(workspace_id)
+            .bind(network)
+            .bind(author_id)
+            .execute(&mut *db)
+            .await?;
+        sqlx::query(
+            "UPDATE people SET interactions = interactions + 1, \
+             last_seen_at = CASE WHEN last_seen_at < $1 THEN $1 ELSE last_seen_at END, \
+             display_name = CASE WHEN $2 <> '' THEN $2 ELSE display_name END WHERE id = $3",
+        )
+        .bind(at)
+        .bind(name)
+        .bind(id)
+        .execute(&mut *db)
+        .await?;
+        return Ok(id);
+    }
+    let display = if name.is_empty() { handle } else { name };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO people (workspace_id, display_name, interactions, first_seen_at, last_seen_at, created_at) \
+         VALUES ($1, $2, 1, $3, $3, $4) RETURNING id",
+    )
+    .bind(workspace_id)
+    .bind(display)
+    .bind(at)
+    .bind(crate::now_ms())
+    .fetch_one(&mut *db)
+    .await?;
+    sqlx::query(
+        "INSERT INTO person_identities (workspace_id, person_id, network, author_id, handle) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(workspace_id)
+    .bind(id)
+    .bind(network)
+    .bind(author_id)
+    .bind(handle)
+    .execute(&mut *db)
+    .await?;
+    Ok(id)
+}
+
+/// Stores an item once: `None` when the channel already has it. Its conversation is created
+/// or brought up to date: an answerable item reopens it and marks it unanswered; a like, a
+/// repost or a follow only adds to it (a conversation of those alone starts closed: there is
+/// nothing to answer).
+pub async fn ingest(db: &mut Db, item: &NewItem) -> Result<Option<Ingested>> {
+    let exists: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM inbox_items WHERE channel_id = $1 AND remote_id = $2")
+            .bind(item.channel_id)
+            .bind(&item.remote_id)
+            .fetch_optional(&mut *db)
+            .await?;
+    if exists.is_some() {
+        return Ok(None);
+    }
+    let person_id = person_for(
+        db,
+        item.workspace_id,
+        &item.network,
+        &item.author_id,
+        &item.author_handle,
+        &item.author_name,
+        item.created_at,
+    )
+    .await?;
+    let answerable = ANSWERABLE.contains(&item.kind.as_str());
+    let excerpt: String = item.text.chars().take(280).collect();
+    let conversation_id: i64 = sqlx::query_scalar(
+        "INSERT INTO conversations (workspace_id, channel_id, root_ref, person_id, kind, excerpt, sentiment, lang, toxicity, \
+           status, unanswered, items, first_item_at, last_item_at, touched_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12, $14) \
+         ON CONFLICT (channel_id, root_ref) DO UPDATE SET \
+           items = conversations.items + 1, touched_at = excluded.touched_at, \
+           last_item_at = CASE WHEN excluded.last_item_at > conversations.last_item_at THEN excluded.last_item_at ELSE conversations.last_item_at END, \
+           person_id = CASE WHEN $13 = 1 THEN excluded.person_id ELSE conversations.person_id END, \
+           kind = CASE WHEN $13 = 1 THEN excluded.kind ELSE conversations.kind END, \
+           excerpt = CASE WHEN $13 = 1 THEN excluded.excerpt ELSE conversations.excerpt END, \
+           sentiment = CASE WHEN $13 = 1 THEN excluded.sentiment ELSE conversations.sentiment END, \
+           lang = CASE WHEN $13 = 1 THEN excluded.lang ELSE conversations.lang END, \
+           toxicity = CASE WHEN $13 = 1 AND excluded.toxicity > conversations.toxicity THEN excluded.toxicity ELSE conversations.toxicity END, \
+           unanswered = CASE WHEN $13 = 1 THEN 1 ELSE conversations.unanswered END, \
+           status = CASE WHEN $13 = 1 THEN 'open' ELSE conversations.status END, \
+           resolved_at = CASE WHEN $13 = 1 THEN NULL ELSE conversations.resolved_at END \
+         RETURNING id",
+    )
+    .bind(item.workspace_id)
+    .bind(item.channel_id)
+    .bind(&item.root_ref)
+    .bind(person_id)
+    .bind(&item.kind)
+    .bind(&excerpt)
+    .bind(&item.sentiment)
+    .bind(&item.lang)
+    .bind(item.toxicity)
+    .bind(if answerable { "open" } else { "closed" })
+    .bind(i64::from(answerable))
+    .bind(item.created_at)
+    .bind(i64::from(answerable))
+    .bind(crate::now_ms())
+    .fetch_one(&mut *db)
+    .await?;
+    let item_id: i64 = sqlx::query_scalar(
+        "INSERT INTO inbox_items (workspace_id, channel_id, conversation_id, remote_id, kind, person_id, author_id, \
+           author_handle, author_name, text, lang, sentiment, toxicity, post_ref, post_cid, parent_ref, subject_ref, \
+           created_at, received_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
+    )
+    .bind(item.workspace_id)
+    .bind(item.channel_id)
+    .bind(conversation_id)
+    .bind(&item.remote_id)
+    .bind(&item.kind)
+    .bind(person_id)
+    .bind(&item.author_id)
+    .bind(&item.author_handle)
+    .bind(&item.author_name)
+    .bind(&item.text)
+    .bind(&item.lang)
+    .bind(&item.sentiment)
+    .bind(item.toxicity)
+    .bind(&item.post_ref)
+    .bind(&item.post_cid)
+    .bind(&item.parent_ref)
+    .bind(&item.subject_ref)
+    .bind(item.created_at)
+    .bind(crate::now_ms())
+    .fetch_one(&mut *db)
+    .await?;
+    Ok(Some(Ingested { conversation_id, item_id, person_id }))
+}
+
+/// A conversation as the inbox lists it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Conversation {
+    /// Stable identifier.
+    pub id: i64,
+    /// Its workspace.
+    pub workspace_id: i64,
+    /// The channel it happens on.
+    pub channel_id: i64,
+    /// What it hangs on.
+    pub root_ref: String,
+    /// The person of its latest answerable item.
+    pub person_id: Option<i64>,
+    /// Their display name.
+    pub person_name: String,
+    /// The kind of its latest answerable item (or its first item).
+    pub kind: String,
+    /// That item's text, cut.
+    pub excerpt: String,
+    /// Its sentiment.
+    pub sentiment: String,
+    /// Its language.
+    pub lang: String,
+    /// The highest toxicity seen.
+    pub toxicity: f64,
+    /// open, pending, closed.
+    pub status: String,
+    /// 0 (normal) to 3 (urgent).
+    pub priority: i64,
+    /// Who handles it.
+    pub assignee_user_id: Option<i64>,
+    /// Its tags.
+    pub tags: Vec<String>,
+    /// Whether the community's latest word has no answer.
+    pub unanswered: bool,
+    /// Items so far.
+    pub items: i64,
+    /// When it started, ms.
+    pub first_item_at: i64,
+    /// When it last moved, ms.
+    pub last_item_at: i64,
+    /// When the brand first answered, ms.
+    pub first_response_at: Option<i64>,
+    /// When it was closed, ms.
+    pub resolved_at: Option<i64>,
+    /// Who is writing a reply, until when.
+    pub replying: Option<(i64, i64)>,
+}
+
+const CONVERSATION_COLUMNS: &str = "c.id, c.workspace_id, c.channel_id, c.root_ref, c.person_id, \
+    COALESCE(p.display_name, '') AS person_name, c.kind, c.excerpt, c.sentiment, c.lang, c.toxicity, c.status, \
+    c.priority, c.assignee_user_id, c.tags, c.unanswered, c.items, c.first_item_at, c.last_item_at, \
+    c.first_response_at, c.resolved_at, c.replying_user_id, c.replying_until";
+
+fn conversation(r: &sqlx::any::AnyRow) -> Result<Conversation> {
+    let tags: String = r.try_get("tags")?;
+    let unanswered: i64 = r.try_get("unanswered")?;
+    let replying = match (
+        r.try_get::<Option<i64>, _>("replying_user_id")?,
+        r.try_get::<Option<i64>, _>("replying_until")?,
+    ) {
+        (Some(u), Some(until)) => Some((u, until)),
+        _ => None,
+    };
+    Ok(Conversation {
+        id: r.try_get("id")?,
+        workspace_id: r.try_get("workspace_id")?,
+        channel_id: r.try_get("channel_id")?,
+        root_ref: r.try_get("root_ref")?,
+        person_id: r.try_get("person_id")?,
+        person_name: r.try_get("person_name")?,
+        kind: r.try_get("kind")?,
+        excerpt: r.try_get("excerpt")?,
+        sentiment: r.try_get("sentiment")?,
+        lang: r.try_get("lang")?,
+        toxicity: r.try_get("toxicity")?,
+        status: r.try_get("status")?,
+        priority: r.try_get("priority")?,
+        assignee_user_id: r.try_get("assignee_user_id")?,
+        tags: tags.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect(),
+        unanswered: unanswered != 0,
+        items: r.try_get("items")?,
+        first_item_at: r.try_get("first_item_at")?,
+        last_item_at: r.try_get("last_item_at")?,
+        first_response_at: r.try_get("first_response_at")?,
+        resolved_at: r.try_get("resolved_at")?,
+        replying,
+    })
+}
+
+/// The filters of the inbox list; `None` means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// open, pending, closed.
+    pub status: Option<String>,
+    /// A channel.
+    pub channel_id: Option<i64>,
+    /// The kind of the latest item.
+    pub kind: Option<String>,
+    /// pos, neu, neg.
+    pub sentiment: Option<String>,
+    /// A language code.
+    pub lang: Option<String>,
+    /// A tag.
+    pub tag: Option<String>,
+    /// `Some(Some(id))` assigned to that person, `Some(None)` assigned to no one.
+    pub assignee: Option<Option<i64>>,
+    /// Only those with no answer yet.
+    pub unanswered: bool,
+    /// A person.
+    pub person_id: Option<i64>,
+}
+
+/// A page of a workspace's conversations, latest first; `before` is the `(last_item_at, id)`
+/// of the last one of the previous page.
+pub async fn list(
+    db: &mut Db,
+    workspace_id: i64,
+    f: &Filter,
+    before: Option<(i64, i64)>,
+    limit: i64,
+) -> Result<Vec<Conversation>> {
+    let mut sql = format!(
+        "SELECT {CONVERSATION_COLUMNS} FROM conversations c LEFT JOIN people p ON p.id = c.person_id WHERE c.workspace_id = $1"
+    );
+    let mut n = 1;
+    let mut next = |sql: &mut String, clause: &str| {
+        n += 1;
+        sql.push_str(&clause.replace('?', &format!("${n}")));
+    };
+    if f.status.is_some() {
+        next(&mut sql, " AND c.status = ?");
+    }
+    if f.channel_id.is_some() {
+        next(&mut sql, " AND c.channel_id = ?");
+    }
+    if f.kind.is_some() {
+        next(&mut sql, " AND c.kind = ?");
+    }
+    if f.sentiment.is_some() {
+        next(&mut sql, " AND c.sentiment = ?");
+    }
+    if f.lang.is_some() {
+        next(&mut sql, " AND c.lang = ?");
+    }
+    if f.tag.is_some() {
+        next(&mut sql, " AND c.tags LIKE ?");
+    }
+    match f.assignee {
+        Some(Some(_)) => next(&mut sql, " AND c.assignee_user_id = ?"),
+        Some(None) => sql.push_str(" AND c.assignee_user_id IS NULL"),
+        None => {}
+    }
+    if f.unanswered {
+        sql.push_str(" AND c.unanswered = 1");
+    }
+    if f.person_id.is_some() {
+        next(&mut sql, " AND c.person_id = ?");
+    }
+    if before.is_some() {
+        n += 1;
+        let a = n;
+        n += 1;
+        sql.push_str(&format!(" AND (c.last_item_at < ${a} OR (c.last_item_at = ${a} AND c.id < ${n}))"));
+    }
+    n += 1;
+    sql.push_str(&format!(" ORDER BY c.last_item_at DESC, c.id DESC LIMIT ${n}"));
+    let mut q = sqlx::query(&sql).bind(workspace_id);
+    if let Some(s) = &f.status {
+        q = q.bind(s);
+    }
+    if let Some(c) = f.channel_id {
+        q = q.bind(c);
+    }
+    if let Some(k) = &f.kind {
+        q = q.bind(k);
+    }
+    if let Some(s) = &f.sentiment {
+        q = q.bind(s);
+    }
+    if let Some(l) = &f.lang {
+        q = q.bind(l);
+    }
+    if let Some(t) = &f.tag {
+        q = q.bind(format!("%,{t},%"));
+    }
+    if let Some(Some(a)) = f.assignee {
+        q = q.bind(a);
+    }
+    if let Some(p) = f.person_id {
+        q = q.bind(p);
+    }
+    if let Some((at, id)) = before {
+        q = q.bind(at).bind(id);
+    }
+    let rows = q.bind(limit).fetch_all(db).await?;
+    rows.iter().map(conversation).collect()
+}
+
+/// One conversation.
+pub async fn conversation_by_id(db: &mut Db, id: i64) -> Result<Conversation> {
+    let row = sqlx::query(&format!(
+        "SELECT {CONVERSATION_COLUMNS} FROM conversations c LEFT JOIN people p ON p.id = c.person_id WHERE c.id = $1"
+    ))
+    .bind(id)
+    .fetch_one(db)
+    .await?;
+    conversation(&row)
+}
+
+/// An item of a conversation.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Item {
+    /// Stable identifier.
+    pub id: i64,
+    /// Its conversation.
+    pub conversation_id: i64,
+    /// reply, mention, quote, repost, like, follow, sent.
+    pub kind: String,
+    /// The person who wrote it (none for the brand's own).
+    pub person_id: Option<i64>,
+    /// Their network id.
+    pub author_id: String,
+    /// Their handle.
+    pub author_handle: String,
+    /// Their display name.
+    pub author_name: String,
+    /// The text.
+    pub text: String,
+    /// Its language.
+    pub lang: String,
+    /// pos, neu, neg.
+    pub sentiment: String,
+    /// 0 to 1.
+    pub toxicity: f64,
+    /// Their post.
+    pub post_ref: Option<String>,
+    /// Its CID.
+    pub post_cid: Option<String>,
+    /// What it answers.
+    pub parent_ref: Option<String>,
+    /// The brand's post it is about.
+    pub subject_ref: Option<String>,
+    /// For the brand's replies: the post that carries it.
+    pub post_id: Option<i64>,
+    /// When, ms.
+    pub created_at: i64,
+}
+
+/// The items of a conversation, oldest first.
+pub async fn items_of(db: &mut Db, conversation_id: i64) -> Result<Vec<Item>> {
+    let rows = sqlx::query(
+        "SELECT id, conversation_id, kind, person_id, author_id, author_handle, author_name, text, lang, sentiment, \
+         toxicity, post_ref, post_cid, parent_ref, subject_ref, post_id, created_at \
+         FROM inbox_items WHERE conversation_id = $1 ORDER BY created_at, id LIMIT 500",
+    )
+    .bind(conversation_id)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Item {
+                id: r.try_get("id")?,
+                conversation_id: r.try_get("conversation_id")?,
+                kind: r.try_get("kind")?,
+                person_id: r.try_get("person_id")?,
+                author_id: r.try_get("author_id")?,
+                author_handle: r.try_get("author_handle")?,
+                author_name: r.try_get("author_name")?,
+                text: r.try_get("text")?,
+                lang: r.try_get("lang")?,
+                sentiment: r.try_get("sentiment")?,
+                toxicity: r.try_get("toxicity")?,
+                post_ref: r.try_get("post_ref")?,
+                post_cid: r.try_get("post_cid")?,
+                parent_ref: r.try_get("parent_ref")?,
+                subject_ref: r.try_get("subject_ref")?,
+                post_id: r.try_get("post_id")?,
+                created_at: r.try_get("created_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Changes a conversation's status (closing stamps `resolved_at`); returns whether it existed
+/// in the workspace.
+pub async fn set_status(db: &mut Db, workspace_id: i64, id: i64, status: &str, now: i64) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE conversations SET status = $1, resolved_at = CASE WHEN $1 = 'closed' THEN $2 ELSE NULL END \
+         WHERE id = $3 AND workspace_id = $4",
+    )
+    .bind(status)
+    .bind(now)
+    .bind(id)
+    .bind(workspace_id)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Assigns a conversation (none to unassign).
+pub async fn assign(db: &mut Db, workspace_id: i64, id: i64, user: Option<i64>) -> Result<bool> {
+    let n = sqlx::query("UPDATE conversations SET assignee_user_id = $1 WHERE id = $2 AND workspace_id = $3")
+        .bind(user)
+        .bind(id)
+        .bind(workspace_id)
+        .execute(db)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
+
+/// Replaces a conversation's tags (stored `,a,b,` so that one tag is found with `LIKE`).
+pub async fn set_tags(db: &mut Db, workspace_id: i64, id: i64, tags: &[String]) -> Result<bool> {
+    let stored = if tags.is_empty() { String::new() } else { format!(",{},", tags.join(",")) };
+    let n = sqlx::query("UPDATE conversations SET tags = $1 WHERE id = $2 AND workspace_id = $3")
+        .bind(stored)
+        .bind(id)
+        .bind(workspace_id)
+        .execute(db)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
+
+/// Sets a conversation's priority.
+pub async fn set_priority(db: &mut Db, workspace_id: i64, id: i64, priority: i64) -> Result<bool> {
+    let n = sqlx::query("UPDATE conversations SET priority = $1 WHERE id = $2 AND workspace_id = $3")
+        .bind(priority)
+        .bind(id)
+        .bind(workspace_id)
+        .execute(db)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
+
+/// Takes the right to reply to a conversation until `until`: granted when no one else holds
+/// it (or their hold ran out). Returns the other person holding it when refused.
+pub async fn claim_reply(db: &mut Db, id: i64, user: i64, now: i64, until: i64) -> Result<Option<i64>> {
+    let n = sqlx::query(
+        "UPDATE conversations SET replying_user_id = $1, replying_until = $2 \
+         WHERE id = $3 AND (replying_user_id IS NULL OR replying_user_id = $1 OR replying_until < $4)",
+    )
+    .bind(user)
+    .bind(until)
+    .bind(id)
+    .bind(now)
+    .execute(&mut *db)
+    .await?
+    .rows_affected();
+    if n == 1 {
+        return Ok(None);
+    }
+    Ok(sqlx::query_scalar("SELECT replying_user_id FROM conversations WHERE id = $1")
+        .bind(id)
+        .fetch_one(db)
+        .await?)
+}
+
+/// Records the brand's reply (carried by `post_id`) in its conversation: answered, pending,
+/// the first response time kept, the reply guard released.
+pub async fn add_sent(
+    db: &mut Db,
+    c: &Conversation,
+    post_id: i64,
+    author: &str,
+    text: &str,
+    parent_ref: &str,
+    now: i64,
+) -> Result<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO inbox_items (workspace_id, channel_id, conversation_id, remote_id, kind, author_name, text, \
+           parent_ref, post_id, created_at, received_at) \
+         VALUES ($1, $2, $3, $4, 'sent', $5, $6, $7, $8, $9, $9) RETURNING id",
+    )
+    .bind(c.workspace_id)
+    .bind(c.channel_id)
+    .bind(c.id)
+    .bind(format!("post:{post_id}"))
+    .bind(author)
+    .bind(text)
+    .bind(parent_ref)
+    .bind(post_id)
+    .bind(now)
+    .fetch_one(&mut *db)
+    .await?;
+    sqlx::query(
+        "UPDATE conversations SET unanswered = 0, status = 'pending', items = items + 1, touched_at = $1, \
+         first_response_at = COALESCE(first_response_at, $1), replying_user_id = NULL, replying_until = NULL \
+         WHERE id = $2",
+    )
+    .bind(now)
+    .bind(c.id)
+    .execute(db)
+    .await?;
+    Ok(id)
+}
+
+/// The workspace's conversations Tutti changed after `since` (ms), latest first, at most `limit`:
+/// what the live inbox adds.
+pub async fn moved_since(db: &mut Db, workspace_id: i64, since: i64, limit: i64) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM conversations WHERE workspace_id = $1 AND touched_at > $2 ORDER BY touched_at DESC LIMIT $3",
+    )
+    .bind(workspace_id)
+    .bind(since)
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Takes the lease on a channel's notifications for `owner` until `now + lease_ms`: the stored
+/// cursor (`Some(None)` before the first read), or `None` while another process holds it.
+pub async fn claim_cursor(
+    db: &mut Db,
+    channel_id: i64,
+    owner: &str,
+    now: i64,
+    lease_ms: i64,
+) -> Result<Option<Option<String>>> {
+    sqlx::query("INSERT INTO inbox_cursors (channel_id, updated_at) VALUES ($1, $2) ON CONFLICT (channel_id) DO NOTHING")
+        .bind(channel_id)
+        .bind(now)
+        .execute(&mut *db)
+        .await?;
+    let n = sqlx::query(
+        "UPDATE inbox_cursors SET lease_owner = $1, lease_until = $2 \
+         WHERE channel_id = $3 AND (lease_owner IS NULL OR lease_owner = $1 OR lease_until < $4)",
+    )
+    .bind(owner)
+    .bind(now + lease_ms)
+    .bind(channel_id)
+    .bind(now)
+    .execute(&mut *db)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Ok(None);
+    }
+    let cursor: Option<String> = sqlx::query_scalar("SELECT cursor FROM inbox_cursors WHERE channel_id = $1")
+        .bind(channel_id)
+        .fetch_one(db)
+        .await?;
+    Ok(Some(cursor))
+}
+
+/// Saves a channel's cursor, if `owner` still holds the lease; returns whether it did.
+pub async fn save_cursor(
+    db: &mut Db,
+    channel_id: i64,
+    owner: &str,
+    cursor: Option<&str>,
+    error: Option<&str>,
+    now: i64,
+) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE inbox_cursors SET cursor = COALESCE($1, cursor), last_error = $2, polled_at = $3, updated_at = $3 \
+         WHERE channel_id = $4 AND lease_owner = $5",
+    )
+    .bind(cursor)
+    .bind(error)
+    .bind(now)
+    .bind(channel_id)
+    .bind(owner)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// An action on the network asked from the inbox.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Action {
+    /// Stable identifier.
+    pub id: i64,
+    /// Its workspace.
+    pub workspace_id: i64,
+    /// The item acted on.
+    pub item_id: i64,
+    /// The channel acting.
+    pub channel_id: i64,
+    /// like, repost.
+    pub action: String,
+    /// pending, done, failed.
+    pub status: String,
+    /// What undoes it.
+    pub result_ref: Option<String>,
+    /// The network's words when it failed.
+    pub error: Option<String>,
+}
+
+fn action(r: &sqlx::any::AnyRow) -> Result<Action> {
+    Ok(Action {
+        id: r.try_get("id")?,
+        workspace_id: r.try_get("workspace_id")?,
+        item_id: r.try_get("item_id")?,
+        channel_id: r.try_get("channel_id")?,
+        action: r.try_get("action")?,
+        status: r.try_get("status")?,
+        result_ref: r.try_get("result_ref")?,
+        error: r.try_get("error")?,
+    })
+}
+
+const ACTION_COLUMNS: &str = "id, workspace_id, item_id, channel_id, action, status, result_ref, error";
+
+/// Records an action to run; `None` when the same action on the same item by the same
+/// channel was already asked.
+pub async fn insert_action(
+    db: &mut Db,
+    workspace_id: i64,
+    item_id: i64,
+    channel_id: i64,
+    action: &str,
+    by: Option<i64>,
+) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO inbox_actions (workspace_id, item_id, channel_id, action, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (item_id, channel_id, action) DO NOTHING RETURNING id",
+    )
+    .bind(workspace_id)
+    .bind(item_id)
+    .bind(channel_id)
+    .bind(action)
+    .bind(by)
+    .bind(crate::now_ms())
+    .fetch_optional(db)
+    .await?)
+}
+
+/// One action.
+pub async fn action_by_id(db: &mut Db, id: i64) -> Result<Action> {
+    let row = sqlx::query(&format!("SELECT {ACTION_COLUMNS} FROM inbox_actions WHERE id = $1"))
+        .bind(id)
+        .fetch_one(db)
+        .await?;
+    action(&row)
+}
+
+/// The actions on the items of a conversation.
+pub async fn actions_of(db: &mut Db, conversation_id: i64) -> Result<Vec<Action>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {ACTION_COLUMNS} FROM inbox_actions WHERE item_id IN (SELECT id FROM inbox_items WHERE conversation_id = $1) ORDER BY id"
+    ))
+    .bind(conversation_id)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(action).collect()
+}
+
+/// Settles an action: done with what undoes it, or failed with the network's words.
+pub async fn settle_action(
+    db: &mut Db,
+    id: i64,
+    result_ref: Option<&str>,
+    error: Option<&str>,
+) -> Result<()> {
+    sqlx::query("UPDATE inbox_actions SET status = $1, result_ref = $2, error = $3 WHERE id = $4")
+        .bind(if error.is_some() { "failed" } else { "done" })
+        .bind(result_ref)
+        .bind(error)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// One item.
+pub async fn item_by_id(db: &mut Db, id: i64) -> Result<Item> {
+    let conversation: i64 = sqlx::query_scalar("SELECT conversation_id FROM inbox_items WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *db)
+        .await?;
+    items_of(db, conversation).await?.into_iter().find(|i| i.id == id).ok_or(crate::StoreError::NotFound)
+}
+
+/// A reply sent from the inbox failed: its conversation is open and unanswered again.
+pub async fn reply_failed(db: &mut Db, post_id: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE conversations SET unanswered = 1, status = 'open' \
+         WHERE id = (SELECT conversation_id FROM posts WHERE id = $1)",
+    )
+    .bind(post_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The workspace's first-answer SLA in minutes, `None` when it never set one.
+pub async fn sla_minutes(db: &mut Db, workspace_id: i64) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT sla_minutes FROM inbox_settings WHERE workspace_id = $1")
+        .bind(workspace_id)
+        .fetch_optional(db)
+        .await?)
+}
+
+/// Sets the workspace's first-answer SLA in minutes.
+pub async fn set_sla_minutes(db: &mut Db, workspace_id: i64, minutes: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO inbox_settings (workspace_id, sla_minutes, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (workspace_id) DO UPDATE SET sla_minutes = excluded.sla_minutes, updated_at = excluded.updated_at",
+    )
+    .bind(workspace_id)
+    .bind(minutes)
+    .bind(crate::now_ms())
+    .execute(db)
+    .await?;
+    Ok(())
+}

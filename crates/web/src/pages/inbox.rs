@@ -1,0 +1,696 @@
+//! The inbox (D2, D3): one list of every channel's conversations, filtered, with the
+//! conversation beside it; status, assignment, tags, replies (the voice named before
+//! sending), likes and reposts, all without a full page load; new conversations arrive live
+//! (server-sent events); power users work from the keyboard (`j`/`k`, `r`, `a`, `e`, `o`, `t`).
+//!
+//! Everything that came from a network (names, handles, texts) is rendered escaped, with
+//! `dir="auto"` and `<bdi>` so that right-to-left or mixed text stays readable and inert.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Form};
+use serde::Deserialize;
+use tutti_app::inbox::{ReplyToWrite, KINDS, STATUSES};
+use tutti_app::store::inbox::{Conversation, Filter, Item};
+use tutti_app::store::publishing::{Channel, Post};
+use tutti_app::AppError;
+use tutti_domain::Action;
+
+use super::{form_error, is_htmx, layout, page_err, render, FieldError, Layout};
+use crate::error::WebError;
+use crate::routes::{Access, Ctx, RouteTable};
+use crate::AppState;
+
+pub fn routes(t: RouteTable) -> RouteTable {
+    let view = Access::Workspace(Action::ViewInbox);
+    let handle = Access::Workspace(Action::HandleInbox);
+    t.get("/w/{workspace}/inbox", view, inbox_page)
+        .get("/w/{workspace}/inbox/events", view, events)
+        .get("/w/{workspace}/inbox/{conversation}", view, conversation_page)
+        .post("/w/{workspace}/inbox/{conversation}/status", handle, set_status)
+        .post("/w/{workspace}/inbox/{conversation}/assign", handle, assign)
+        .post("/w/{workspace}/inbox/{conversation}/tags", handle, tag)
+        .post("/w/{workspace}/inbox/{conversation}/reply/start", handle, start_reply)
+        .post("/w/{workspace}/inbox/{conversation}/reply", handle, reply)
+        .post("/w/{workspace}/inbox/items/{item}/{action}", handle, act)
+        .post("/w/{workspace}/inbox-sla", Access::Workspace(Action::ApprovePosts), set_sla)
+}
+
+/// The filters, as the list's query string carries them.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct InboxQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    sentiment: String,
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    tag: String,
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    unanswered: String,
+    /// The conversation shown beside the list.
+    #[serde(default)]
+    c: Option<i64>,
+    /// Paging: `last_item_at:id` of the last row shown.
+    #[serde(default)]
+    before: String,
+}
+
+impl InboxQuery {
+    fn filter(&self, me: i64) -> Filter {
+        let some = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        Filter {
+            // The default view: what is open.
+            status: match self.status.as_str() {
+                "all" => None,
+                "" => Some("open".into()),
+                s => Some(s.to_owned()),
+            },
+            channel_id: self.channel.parse().ok(),
+            kind: some(&self.kind).filter(|k| KINDS.contains(&k.as_str())),
+            sentiment: some(&self.sentiment),
+            lang: some(&self.lang),
+            tag: some(&self.tag).map(|t| t.to_lowercase()),
+            assignee: match self.assignee.as_str() {
+                "me" => Some(Some(me)),
+                "none" => Some(None),
+                _ => None,
+            },
+            unanswered: self.unanswered == "1",
+            person_id: None,
+        }
+    }
+
+    /// The query string of the filters (without the conversation and paging).
+    fn query_string(&self) -> String {
+        let pairs = [
+            ("status", &self.status),
+            ("channel", &self.channel),
+            ("kind", &self.kind),
+            ("sentiment", &self.sentiment),
+            ("lang", &self.lang),
+            ("tag", &self.tag),
+            ("assignee", &self.assignee),
+            ("unanswered", &self.unanswered),
+        ];
+        pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", urlencoding(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+fn urlencoding(v: &str) -> String {
+    serde_urlencoded::to_string([("", v)]).map(|s| s[1..].to_owned()).unwrap_or_default()
+}
+
+/// A row of the list.
+pub struct Row {
+    id: i64,
+    person: String,
+    channel: String,
+    kind: String,
+    kind_label: String,
+    sentiment: String,
+    excerpt: String,
+    when: String,
+    when_iso: String,
+    status: String,
+    status_label: String,
+    assignee: String,
+    unanswered: bool,
+    /// « due in 12 min », "late by 2 h", or empty when answered.
+    sla: String,
+    late: bool,
+    toxic: bool,
+    tags: Vec<String>,
+}
+
+/// An item of the conversation as shown.
+pub struct ItemView {
+    id: i64,
+    kind: String,
+    kind_label: String,
+    who: String,
+    handle: String,
+    text: String,
+    when: String,
+    when_iso: String,
+    sentiment: String,
+    toxic: bool,
+    sent: bool,
+    /// For a reply of the brand: its state and the network's words when it failed.
+    sent_status: String,
+    sent_error: String,
+    can_act: bool,
+    /// like and repost, each with whether it is done.
+    acts: Vec<(&'static str, bool)>,
+}
+
+/// The conversation pane.
+#[derive(Template)]
+#[template(path = "inbox_conversation.html")]
+pub struct ConversationPane {
+    l: Layout,
+    slug: String,
+    c: Conversation,
+    channel: String,
+    voice: String,
+    ambassador: Option<String>,
+    items: Vec<ItemView>,
+    seen_items: i64,
+    can_handle: bool,
+    status_label: String,
+    assignee: String,
+    tags: String,
+    replying: Option<String>,
+    error: FieldError,
+    draft: String,
+    notice: String,
+    max: usize,
+}
+
+impl ConversationPane {
+    /// The statuses the conversation can move to.
+    fn moves(&self) -> Vec<&'static str> {
+        STATUSES.into_iter().filter(|s| *s != self.c.status).collect()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    l: Layout,
+    slug: String,
+    rows: Vec<Row>,
+    q: InboxQuery,
+    qs: String,
+    next: String,
+    channels: Vec<(i64, String)>,
+    pane: Option<ConversationPane>,
+    sla: i64,
+    can_sla: bool,
+    statuses: Vec<(&'static str, String)>,
+    kinds: Vec<(&'static str, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "inbox_list.html")]
+struct InboxList {
+    l: Layout,
+    slug: String,
+    rows: Vec<Row>,
+    qs: String,
+    next: String,
+}
+
+fn channel_label(c: &Channel) -> String {
+    if c.handle.starts_with('@') {
+        c.handle.clone()
+    } else {
+        format!("@{}", c.handle)
+    }
+}
+
+fn ago(ctx: &Ctx, ms: i64, now: i64) -> String {
+    let t = ctx.tr();
+    let mins = (now - ms).max(0) / 60_000;
+    match mins {
+        0 => t.t("inbox-now"),
+        1..=59 => t.t1("inbox-minutes", "n", &mins.to_string()),
+        60..=1439 => t.t1("inbox-hours", "n", &(mins / 60).to_string()),
+        _ => crate::format::datetime(ms, &ctx.ws().workspace.timezone, ctx.locale),
+    }
+}
+
+fn duration(ctx: &Ctx, minutes: i64) -> String {
+    let t = ctx.tr();
+    if minutes < 60 {
+        t.t1("inbox-duration-min", "n", &minutes.max(1).to_string())
+    } else if minutes < 48 * 60 {
+        t.t1("inbox-duration-h", "n", &(minutes / 60).to_string())
+    } else {
+        t.t1("inbox-duration-d", "n", &(minutes / 1440).to_string())
+    }
+}
+
+struct Lookups {
+    channels: HashMap<i64, Channel>,
+    names: HashMap<i64, String>,
+    sla: i64,
+}
+
+async fn lookups(state: &AppState, ctx: &Ctx) -> Result<Lookups, WebError> {
+    let slug = &ctx.ws().workspace.slug;
+    let actor = ctx.actor();
+    // Analysts read the inbox without writing posts: the channels are read through the store.
+    let channels = tutti_app::store::publishing::channels_of(
+        &mut *state.app.store().conn().await.map_err(|e| page_err(e.into(), ctx))?,
+        ctx.ws().workspace.id,
+    )
+    .await
+    .map_err(|e| page_err(e.into(), ctx))?;
+    let members = state.app.list_members(&actor, slug).await.map_err(|e| page_err(e, ctx))?;
+    let sla = state.app.inbox_sla(&actor, slug).await.map_err(|e| page_err(e, ctx))?;
+    Ok(Lookups {
+        channels: channels.into_iter().map(|c| (c.id, c)).collect(),
+        names: members.into_iter().map(|m| (m.user_id, m.name)).collect(),
+        sla,
+    })
+}
+
+fn row(ctx: &Ctx, k: &Lookups, c: &Conversation, now: i64) -> Row {
+    let t = ctx.tr();
+    let due = c.first_item_at + k.sla * 60_000;
+    let (sla, late) = if !c.unanswered || c.status == "closed" {
+        (String::new(), false)
+    } else if now > due {
+        (t.t1("inbox-sla-late", "d", &duration(ctx, (now - due) / 60_000)), true)
+    } else {
+        (t.t1("inbox-sla-due", "d", &duration(ctx, (due - now) / 60_000)), false)
+    };
+    Row {
+        id: c.id,
+        person: if c.person_name.is_empty() { "?".into() } else { c.person_name.clone() },
+        channel: k.channels.get(&c.channel_id).map(channel_label).unwrap_or_default(),
+        kind: c.kind.clone(),
+        kind_label: t.t(&format!("inbox-kind-{}", c.kind)),
+        sentiment: c.sentiment.clone(),
+        excerpt: c.excerpt.chars().take(160).collect(),
+        when: ago(ctx, c.last_item_at, now),
+        when_iso: crate::format::iso(c.last_item_at),
+        status: c.status.clone(),
+        status_label: t.t(&format!("inbox-status-{}", c.status)),
+        assignee: c.assignee_user_id.and_then(|u| k.names.get(&u).cloned()).unwrap_or_default(),
+        unanswered: c.unanswered,
+        sla,
+        late,
+        toxic: c.toxicity >= tutti_app::inbox::TOXIC_AT,
+        tags: c.tags.clone(),
+    }
+}
+
+async fn rows_for(
+    state: &AppState,
+    ctx: &Ctx,
+    k: &Lookups,
+    q: &InboxQuery,
+) -> Result<(Vec<Row>, String), WebError> {
+    let slug = &ctx.ws().workspace.slug;
+    let before = q.before.split_once(':').and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)));
+    let list = state
+        .app
+        .inbox(&ctx.actor(), slug, &q.filter(ctx.me().id), before, 50)
+        .await
+        .map_err(|e| page_err(e, ctx))?;
+    let now = tutti_app::store::now_ms();
+    let next = if list.len() == 50 {
+        list.last().map(|c| format!("{}:{}", c.last_item_at, c.id)).unwrap_or_default()
+    } else {
+        String::new()
+    };
+    Ok((list.iter().map(|c| row(ctx, k, c, now)).collect(), next))
+}
+
+async fn pane(
+    state: &AppState,
+    ctx: &Ctx,
+    k: &Lookups,
+    id: i64,
+    error: FieldError,
+    draft: String,
+    notice: String,
+) -> Result<ConversationPane, WebError> {
+    let t = ctx.tr();
+    let slug = ctx.ws().workspace.slug.clone();
+    let actor = ctx.actor();
+    let (c, items, posts) = state.app.conversation(&actor, &slug, id).await.map_err(|e| page_err(e, ctx))?;
+    let actions = state.app.conversation_actions(&actor, &slug, id).await.map_err(|e| page_err(e, ctx))?;
+    let posts: HashMap<i64, Post> = posts.into_iter().map(|p| (p.id, p)).collect();
+    let now = tutti_app::store::now_ms();
+    let home = k.channels.get(&c.channel_id);
+    let me = ctx.me().id;
+    let ambassador = home.and_then(|h| {
+        k.channels.values().find(|x| x.network == h.network && x.owner_user_id == Some(me)).map(channel_label)
+    });
+    let voice = match home {
+        Some(h) if h.owner_user_id.is_some() => t.t1(
+            "compose-voice-ambassador",
+            "name",
+            h.owner_user_id.and_then(|o| k.names.get(&o)).map(String::as_str).unwrap_or("?"),
+        ),
+        _ => t.t("compose-voice-brand"),
+    };
+    let can_handle = ctx.ws().allows(Action::HandleInbox);
+    let views = items
+        .iter()
+        .map(|i: &Item| {
+            let post = i.post_id.and_then(|p| posts.get(&p));
+            let done =
+                |a: &str| actions.iter().any(|x| x.item_id == i.id && x.action == a && x.status != "failed");
+            ItemView {
+                id: i.id,
+                kind: i.kind.clone(),
+                kind_label: t.t(&format!("inbox-kind-{}", i.kind)),
+                who: if i.kind == "sent" {
+                    i.author_name.clone()
+                } else if i.author_name.is_empty() {
+                    i.author_handle.clone()
+                } else {
+                    i.author_name.clone()
+                },
+                handle: if i.author_handle.is_empty() {
+                    String::new()
+                } else {
+                    format!("@{}", i.author_handle)
+                },
+                text: i.text.clone(),
+                when: ago(ctx, i.created_at, now),
+                when_iso: crate::format::iso(i.created_at),
+                sentiment: i.sentiment.clone(),
+                toxic: i.toxicity >= tutti_app::inbox::TOXIC_AT,
+                sent: i.kind == "sent",
+                sent_status: post.map(|p| t.t(&format!("post-status-{}", p.status))).unwrap_or_default(),
+                sent_error: post
+                    .filter(|p| p.status == "failed")
+                    .and_then(|p| p.error.clone())
+                    .unwrap_or_default(),
+                can_act: can_handle && i.post_ref.is_some() && i.kind != "sent",
+                acts: vec![("like", done("like")), ("repost", done("repost"))],
+            }
+        })
+        .collect();
+    let replying = c
+        .replying
+        .filter(|(u, until)| *u != me && *until > now)
+        .map(|(u, _)| k.names.get(&u).cloned().unwrap_or_default());
+    let l = layout(state, ctx, t.t("inbox-title"), "inbox").await?;
+    let network = home.map(|h| h.network.as_str()).unwrap_or("bluesky");
+    Ok(ConversationPane {
+        l,
+        slug,
+        channel: home.map(channel_label).unwrap_or_default(),
+        voice,
+        ambassador,
+        seen_items: c.items,
+        status_label: t.t(&format!("inbox-status-{}", c.status)),
+        assignee: c.assignee_user_id.and_then(|u| k.names.get(&u).cloned()).unwrap_or_default(),
+        tags: c.tags.join(", "),
+        c,
+        items: views,
+        can_handle,
+        replying,
+        error,
+        draft,
+        notice,
+        max: if network == "mastodon" {
+            tutti_app::publishing::MASTODON_MAX_CHARS
+        } else {
+            tutti_app::publishing::BLUESKY_MAX_GRAPHEMES
+        },
+    })
+}
+
+async fn full_page(
+    state: &AppState,
+    ctx: &Ctx,
+    q: InboxQuery,
+    pane_id: Option<i64>,
+) -> Result<Response, WebError> {
+    let t = ctx.tr();
+    let k = lookups(state, ctx).await?;
+    let (rows, next) = rows_for(state, ctx, &k, &q).await?;
+    let pane = match pane_id.or(q.c) {
+        Some(id) => {
+            Some(pane(state, ctx, &k, id, FieldError::default(), String::new(), String::new()).await?)
+        }
+        None => None,
+    };
+    let mut channels: Vec<(i64, String)> = k.channels.values().map(|c| (c.id, channel_label(c))).collect();
+    channels.sort_by(|a, b| a.1.cmp(&b.1));
+    let l = layout(state, ctx, t.t("inbox-title"), "inbox").await?;
+    let page = InboxPage {
+        l,
+        slug: ctx.ws().workspace.slug.clone(),
+        rows,
+        qs: q.query_string(),
+        next,
+        channels,
+        pane,
+        sla: k.sla,
+        can_sla: ctx.ws().allows(Action::ApprovePosts),
+        statuses: STATUSES.iter().map(|s| (*s, t.t(&format!("inbox-status-{s}")))).collect(),
+        kinds: KINDS.iter().map(|s| (*s, t.t(&format!("inbox-kind-{s}")))).collect(),
+        q,
+    };
+    render(StatusCode::OK, &page)
+}
+
+async fn inbox_page(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+    Query(q): Query<InboxQuery>,
+) -> Result<Response, WebError> {
+    // htmx asks for the list alone when the filters change or new conversations arrive.
+    if is_htmx(&headers) && headers.get("hx-target").and_then(|v| v.to_str().ok()) == Some("inbox-list") {
+        let k = lookups(&state, &ctx).await?;
+        let (rows, next) = rows_for(&state, &ctx, &k, &q).await?;
+        let l = layout(&state, &ctx, ctx.tr().t("inbox-title"), "inbox").await?;
+        let list = InboxList { l, slug: ctx.ws().workspace.slug.clone(), rows, qs: q.query_string(), next };
+        return render(StatusCode::OK, &list);
+    }
+    full_page(&state, &ctx, q, None).await
+}
+
+async fn conversation_page(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+    Path((_, id)): Path<(String, i64)>,
+    Query(q): Query<InboxQuery>,
+) -> Result<Response, WebError> {
+    if is_htmx(&headers) {
+        let k = lookups(&state, &ctx).await?;
+        let p = pane(&state, &ctx, &k, id, FieldError::default(), String::new(), String::new()).await?;
+        return render(StatusCode::OK, &p);
+    }
+    full_page(&state, &ctx, q, Some(id)).await
+}
+
+/// After an action: the pane again (htmx), or the inbox page with the conversation.
+async fn after(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    id: i64,
+    result: Result<String, AppError>,
+    draft: String,
+) -> Result<Response, WebError> {
+    let (status, error, notice, draft) = match result {
+        Ok(notice) => (StatusCode::OK, FieldError::default(), notice, String::new()),
+        Err(e) => {
+            let error = form_error(e, ctx)?;
+            (super::form_status(&error), error, String::new(), draft)
+        }
+    };
+    if !is_htmx(headers) && status == StatusCode::OK {
+        return Ok(super::see_other(&format!("/w/{}/inbox/{id}", ctx.ws().workspace.slug)));
+    }
+    let k = lookups(state, ctx).await?;
+    let p = pane(state, ctx, &k, id, error, draft, notice).await?;
+    let mut r = render(status, &p)?;
+    if status == StatusCode::OK {
+        // The list shows the change too.
+        r.headers_mut().insert("hx-trigger", axum::http::HeaderValue::from_static("inbox-changed"));
+    }
+    Ok(r)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ValueForm {
+    #[serde(default)]
+    value: String,
+}
+
+async fn set_status(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(f): Form<ValueForm>,
+) -> Result<Response, WebError> {
+    let r = state.app.set_conversation_status(&ctx.actor(), &slug, id, &f.value).await;
+    let notice =
+        ctx.tr().t1("inbox-status-set", "status", &ctx.tr().t(&format!("inbox-status-{}", f.value.trim())));
+    after(&state, &ctx, &headers, id, r.map(|_| notice), String::new()).await
+}
+
+async fn assign(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(f): Form<ValueForm>,
+) -> Result<Response, WebError> {
+    let r = state.app.assign_conversation(&ctx.actor(), &slug, id, &f.value).await;
+    let notice = ctx.tr().t("inbox-assigned");
+    after(&state, &ctx, &headers, id, r.map(|_| notice), String::new()).await
+}
+
+async fn tag(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(f): Form<ValueForm>,
+) -> Result<Response, WebError> {
+    let r = state.app.tag_conversation(&ctx.actor(), &slug, id, &f.value).await;
+    let notice = ctx.tr().t("inbox-tagged");
+    after(&state, &ctx, &headers, id, r.map(|_| notice), String::new()).await
+}
+
+async fn start_reply(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((slug, id)): Path<(String, i64)>,
+) -> Result<Response, WebError> {
+    let other = state.app.start_reply(&ctx.actor(), &slug, id).await.map_err(|e| page_err(e, &ctx))?;
+    let html = match other {
+        Some(name) => format!(
+            "<p class=\"notice small\" role=\"status\">{}</p>",
+            askama::filters::escape(
+                &ctx.tr().t1("inbox-someone-replying", "name", &name),
+                askama::filters::Html
+            )
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+        ),
+        None => String::new(),
+    };
+    Ok((StatusCode::OK, axum::response::Html(html)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReplyForm {
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    voice: String,
+    #[serde(default)]
+    seen_items: Option<i64>,
+}
+
+async fn reply(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(f): Form<ReplyForm>,
+) -> Result<Response, WebError> {
+    let r = ReplyToWrite {
+        text: f.text.clone(),
+        item_id: None,
+        as_ambassador: f.voice == "ambassador",
+        seen_items: f.seen_items,
+    };
+    let t = ctx.tr();
+    let result = state.app.reply(&ctx.actor(), &slug, id, &r).await.map(|p| {
+        if p.status == "in_review" {
+            t.t("inbox-reply-review")
+        } else {
+            t.t("inbox-reply-sent")
+        }
+    });
+    after(&state, &ctx, &headers, id, result, f.text).await
+}
+
+async fn act(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+    Path((slug, item, action)): Path<(String, i64, String)>,
+) -> Result<Response, WebError> {
+    let done = state.app.act_on_item(&ctx.actor(), &slug, item, &action).await;
+    if let Err(e @ (AppError::NotFound(_) | AppError::Forbidden(_))) = done {
+        return Err(page_err(e, &ctx));
+    }
+    let conversation = item_conversation(&state, &ctx, item).await?;
+    let notice = ctx.tr().t(&format!("inbox-{}-asked", if action == "repost" { "repost" } else { "like" }));
+    after(&state, &ctx, &headers, conversation, done.map(|_| notice), String::new()).await
+}
+
+async fn item_conversation(state: &AppState, ctx: &Ctx, item: i64) -> Result<i64, WebError> {
+    let mut db = state.app.store().conn().await.map_err(|e| page_err(e.into(), ctx))?;
+    let i = tutti_app::store::inbox::item_by_id(&mut db, item).await.map_err(|e| page_err(e.into(), ctx))?;
+    Ok(i.conversation_id)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SlaForm {
+    #[serde(default)]
+    sla: String,
+}
+
+async fn set_sla(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(slug): Path<String>,
+    Form(f): Form<SlaForm>,
+) -> Result<Response, WebError> {
+    match state.app.set_inbox_sla(&ctx.actor(), &slug, &f.sla).await {
+        Ok(_) => Ok(super::see_other(&format!("/w/{slug}/inbox"))),
+        Err(e) => {
+            let error = form_error(e, &ctx)?;
+            Err(page_err(
+                AppError::Invalid(tutti_domain::InputError::new("sla", "sla_invalid", error.message)),
+                &ctx,
+            ))
+        }
+    }
+}
+
+/// Server-sent events: `moved` with the ids of conversations that changed, checked every
+/// second; the page reloads its list when one arrives.
+async fn events(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(slug): Path<String>,
+) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+    let actor = ctx.actor();
+    let start = tutti_app::store::now_ms();
+    let stream =
+        futures_util::stream::unfold((state, actor, slug, start), |(state, actor, slug, since)| async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let now = tutti_app::store::now_ms();
+                match state.app.inbox_moved_since(&actor, &slug, since).await {
+                    Ok(ids) if !ids.is_empty() => {
+                        let data = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                        let event = Event::default().event("moved").data(data);
+                        return Some((Ok(event), (state, actor, slug, now)));
+                    }
+                    Ok(_) => {}
+                    // Signed out or removed from the workspace: the stream ends.
+                    Err(_) => return None,
+                }
+            }
+        });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}

@@ -1,0 +1,189 @@
+//! The inbox as a browser uses it, on every backend: the list and a conversation, hostile
+//! text rendered inert and readable, replies from the form, the guard against two replies,
+//! roles, and new conversations announced by server-sent events.
+
+mod common;
+
+use common::{seed, spawn, TestApp, PASSWORD, WS};
+use tutti_app::inbox::{item_of, Incoming};
+use tutti_app::publishing::ChannelToAdd;
+use tutti_app::secrets::Keyring;
+use tutti_app::Actor;
+
+async fn channel(t: &TestApp) -> (i64, i64) {
+    let c = t
+        .app
+        .add_channel(
+            &Actor::Operator,
+            &Keyring::generate(),
+            WS,
+            &ChannelToAdd {
+                network: "bluesky".into(),
+                handle: "maison.test".into(),
+                service: "http://127.0.0.1:9".into(),
+                account_id: Some("did:plc:maison".into()),
+                secret: "x".into(),
+                ambassador: None,
+            },
+        )
+        .await
+        .unwrap();
+    (c.workspace_id, c.id)
+}
+
+async fn ingest(t: &TestApp, ws: i64, ch: i64, n: Incoming) -> i64 {
+    let item = item_of(ws, ch, "bluesky", &n);
+    let mut tx = t.app.store().begin().await.unwrap();
+    let moved = tutti_app::inbox::ingest_batch(&mut tx, &[item]).await.unwrap();
+    tx.commit().await.unwrap();
+    moved[0]
+}
+
+fn reply(id: &str, author: &str, name: &str, text: &str) -> Incoming {
+    Incoming {
+        remote_id: id.into(),
+        kind: "reply".into(),
+        author_id: format!("did:plc:{author}"),
+        author_handle: format!("{author}.test"),
+        author_name: name.into(),
+        text: text.into(),
+        post: Some((format!("at://did:plc:{author}/app.bsky.feed.post/{id}"), Some(format!("cid{id}")))),
+        parent: Some("at://did:plc:maison/app.bsky.feed.post/1".into()),
+        root: Some("at://did:plc:maison/app.bsky.feed.post/1".into()),
+        at: tutti_store::now_ms() - 5_000,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn the_inbox_lists_conversations_with_hostile_text_inert_and_replies_from_the_form() {
+    for db in tutti_test_support::every_backend().await {
+        let label = db.label();
+        let t = spawn(db).await;
+        seed(&t.app).await;
+        let (ws, ch) = channel(&t).await;
+        let hostile_name = "<img src=x onerror=alert(1)>\u{202E}evil\u{200B}";
+        let flood = "😡".repeat(10_000);
+        let text = format!("<script>alert('x')</script> Livraison ratée, c'est nul {flood}");
+        let c = ingest(&t, ws, ch, reply("r1", "alice", hostile_name, &text)).await;
+
+        let mut cm = t.sign_in("cm@acme.test", PASSWORD).await;
+        let r = t.get(&mut cm, &format!("/w/{WS}/inbox")).await;
+        assert_eq!(r.status(), 200, "[{label}]");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains(&format!("href=\"/w/{WS}/inbox/{c}\"")),
+            "[{label}] the conversation is listed"
+        );
+        assert!(!html.contains("<img src=x") && !html.contains("<script>alert"), "[{label}] inert");
+        assert!(
+            html.contains("&#60;img src=x onerror=alert(1)&#62;evil"),
+            "[{label}] readable, bidi and zero-width removed"
+        );
+        assert!(!html.contains('\u{202E}'));
+        let pane = t.get(&mut cm, &format!("/w/{WS}/inbox/{c}")).await.text().await.unwrap();
+        assert!(
+            pane.contains("&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;")
+                || pane.contains("&#60;script&#62;alert("),
+            "[{label}]"
+        );
+        assert!(
+            pane.matches('😡').count() < 3_500,
+            "[{label}] a flood of 10,000 is cut to the 3,000 characters kept (and 160 in the list)"
+        );
+        assert!(pane.contains("Brand · @maison.test"), "[{label}] the voice is named before sending");
+
+        // Another CM opened the reply form first: told, and refused.
+        let mut cm2 = {
+            t.app.add_user(&Actor::Operator, "cm2@acme.test", "Camille Deux", PASSWORD, false).await.unwrap();
+            t.app.add_member(&Actor::Operator, WS, "cm2@acme.test", "cm").await.unwrap();
+            t.sign_in("cm2@acme.test", PASSWORD).await
+        };
+        let start = t.post_form(&mut cm2, &format!("/w/{WS}/inbox/{c}/reply/start"), &[]).await;
+        assert_eq!(start.status(), 200);
+        assert!(start.text().await.unwrap().is_empty(), "no one else was replying");
+        let start = t.post_form(&mut cm, &format!("/w/{WS}/inbox/{c}/reply/start"), &[]).await;
+        assert!(start.text().await.unwrap().contains("Camille Deux is writing a reply"), "[{label}]");
+        let r = t
+            .post_form(
+                &mut cm,
+                &format!("/w/{WS}/inbox/{c}/reply"),
+                &[("text", "Bonjour, on regarde"), ("seen_items", "1")],
+            )
+            .await;
+        assert_eq!(r.status(), 422, "[{label}] refused before sending");
+        assert!(r.text().await.unwrap().contains("Someone else is replying"), "[{label}] and told why");
+        let r = t
+            .post_form(
+                &mut cm2,
+                &format!("/w/{WS}/inbox/{c}/reply"),
+                &[("text", "Bonjour Alice, nous regardons !"), ("seen_items", "1")],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "[{label}]");
+        let posts = t.app.posts(&Actor::Operator, WS, 10).await.unwrap();
+        assert_eq!(posts.len(), 1);
+        assert_eq!(posts[0].reply_ref.as_deref(), Some("at://did:plc:alice/app.bsky.feed.post/r1"));
+        let pane = t.get(&mut cm, &format!("/w/{WS}/inbox/{c}")).await.text().await.unwrap();
+        assert!(pane.contains("Bonjour Alice, nous regardons !") && pane.contains("Our reply"), "[{label}]");
+
+        // Close, tag, assign, like: each answered with the pane (htmx) and listed.
+        for (path, value) in [("status", "closed"), ("tags", "livraison, sav"), ("assign", "me")] {
+            let r = t.post_form(&mut cm, &format!("/w/{WS}/inbox/{c}/{path}"), &[("value", value)]).await;
+            assert_eq!(r.status(), 303, "[{label}] {path}");
+        }
+        let bad = t.post_form(&mut cm, &format!("/w/{WS}/inbox/{c}/tags"), &[("value", "<b>")]).await;
+        assert_eq!(bad.status(), 422, "[{label}]");
+        let closed = t
+            .get(&mut cm, &format!("/w/{WS}/inbox?status=closed&tag=sav&assignee=me"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(closed.contains(&format!("/w/{WS}/inbox/{c}\"")), "[{label}] filters");
+        let open = t.get(&mut cm, &format!("/w/{WS}/inbox")).await.text().await.unwrap();
+        assert!(
+            !open.contains(&format!("/w/{WS}/inbox/{c}\"")),
+            "[{label}] the default view is what is open"
+        );
+
+        // Roles: analysts read, contributors do not.
+        let mut analyst = t.sign_in("analyst@acme.test", PASSWORD).await;
+        assert_eq!(t.get(&mut analyst, &format!("/w/{WS}/inbox/{c}")).await.status(), 200);
+        let r = t.post_form(&mut analyst, &format!("/w/{WS}/inbox/{c}/reply"), &[("text", "Non")]).await;
+        assert_eq!(r.status(), 403, "[{label}]");
+        let mut contributor = t.sign_in("contributor@acme.test", PASSWORD).await;
+        assert_eq!(t.get(&mut contributor, &format!("/w/{WS}/inbox")).await.status(), 403, "[{label}]");
+    }
+}
+
+#[tokio::test]
+async fn new_conversations_are_announced_by_server_sent_events() {
+    let t = spawn(tutti_test_support::sqlite()).await;
+    seed(&t.app).await;
+    let (ws, ch) = channel(&t).await;
+    let mut cm = t.sign_in("cm@acme.test", PASSWORD).await;
+    let mut events = t
+        .client
+        .get(t.url(&format!("/w/{WS}/inbox/events")))
+        .header(reqwest::header::COOKIE, cm.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), 200);
+    assert!(events.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let c = ingest(&t, ws, ch, reply("r9", "bob", "Bob", "Un souci avec ma commande")).await;
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !seen.contains("event: moved") {
+        let chunk = tokio::time::timeout_at(deadline, events.chunk())
+            .await
+            .expect("an event within 10 s")
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(seen.contains(&format!("data: {c}")), "{seen}");
+    let _ = t.get(&mut cm, "/settings").await;
+}

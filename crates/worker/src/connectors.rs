@@ -1,0 +1,57 @@
+//! One connector per channel, opened from its sealed credentials and shared by the publisher,
+//! the inbox poller and the jobs that act on the networks, so that a channel's session (and
+//! its refreshes) is one.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::Mutex;
+use tutti_app::secrets::Keyring;
+use tutti_bluesky::XrpcClient;
+use tutti_connector::Connector;
+use tutti_store::publishing::Channel;
+
+/// The connectors of every channel this process talks to.
+#[derive(Clone)]
+pub struct Connectors {
+    keys: Keyring,
+    open: Arc<Mutex<HashMap<i64, Arc<dyn Connector>>>>,
+}
+
+impl std::fmt::Debug for Connectors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connectors").finish_non_exhaustive()
+    }
+}
+
+impl Connectors {
+    /// Connectors opening credentials with `keys`.
+    pub fn new(keys: Keyring) -> Connectors {
+        Connectors { keys, open: Arc::default() }
+    }
+
+    /// The connector of `channel`, opened on first use; the error says why it cannot be.
+    pub async fn get(&self, channel: &Channel) -> Result<Arc<dyn Connector>, String> {
+        let mut open = self.open.lock().await;
+        if let Some(c) = open.get(&channel.id) {
+            return Ok(c.clone());
+        }
+        let secret = self.keys.open(&channel.key_id, &channel.credentials).map_err(|e| e.to_string())?;
+        let client: Arc<dyn Connector> = match channel.network.as_str() {
+            "bluesky" => Arc::new(
+                XrpcClient::new(&channel.service, &channel.handle, &secret).map_err(|e| e.to_string())?,
+            ),
+            "mastodon" => Arc::new(
+                tutti_mastodon::MastodonClient::new(&channel.service, &secret).map_err(|e| e.to_string())?,
+            ),
+            other => return Err(format!("Tutti does not talk to {other}")),
+        };
+        open.insert(channel.id, client.clone());
+        Ok(client)
+    }
+
+    /// Drops the connector of a channel (its credentials changed or were refused).
+    pub async fn forget(&self, channel_id: i64) {
+        self.open.lock().await.remove(&channel_id);
+    }
+}
