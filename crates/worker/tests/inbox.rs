@@ -19,6 +19,22 @@ use tutti_worker::publisher::{Outcome, Publisher};
 
 const PASSWORD: &str = "correct-horse-battery";
 
+/// The CID of a record, read from the PDS that holds it.
+/// A record as the PDS that holds it answers `getRecord`: `uri`, `cid`, `value`.
+async fn get_record(net: &Devnet, uri: &str) -> serde_json::Value {
+    let parts: Vec<&str> = uri.trim_start_matches("at://").split('/').collect();
+    let url = format!(
+        "{}/xrpc/com.atproto.repo.getRecord?repo={}&collection={}&rkey={}",
+        net.pds_url, parts[0], parts[1], parts[2]
+    );
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
+/// The CID of a record.
+async fn record_cid(net: &Devnet, uri: &str) -> String {
+    get_record(net, uri).await["cid"].as_str().expect("a CID").to_owned()
+}
+
 fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -66,17 +82,14 @@ async fn the_community_reaches_the_inbox_within_seconds_and_a_reply_lands_as_a_c
             .await
             .unwrap();
         let brand_uri = post.remote_id.clone().unwrap();
-        let brand_cid = net.appview_get("app.bsky.feed.getPosts", &[("uris", &brand_uri)]).await["posts"][0]
-            ["cid"]
-            .as_str()
-            .map(str::to_owned);
+        let brand_cid = record_cid(&net, &brand_uri).await;
         // The first read sets the cursor: what came before Tutti is not the inbox's.
         poller.poll_once().await.unwrap();
 
         // A customer: a complaint as a reply, a mention, a like, a follow.
         let customer = format!("client{n}.test");
         let (cust_did, jwt) = net.create_account(&customer, PASSWORD).await;
-        let strong = json!({ "uri": brand_uri, "cid": brand_cid.clone().unwrap_or_default() });
+        let strong = json!({ "uri": brand_uri, "cid": brand_cid });
         let complaint =
             "Livraison ratée, la lampe est arrivée cassée. Service client nul, je suis très déçu.";
         let (reply_uri, _) = net
@@ -174,9 +187,8 @@ async fn the_community_reaches_the_inbox_within_seconds_and_a_reply_lands_as_a_c
         let sent = tutti_app::store::publishing::post_by_id(&mut app.store().conn().await.unwrap(), sent.id)
             .await
             .unwrap();
-        let record =
-            net.appview_get("app.bsky.feed.getPosts", &[("uris", sent.remote_id.as_deref().unwrap())]).await;
-        let reply = &record["posts"][0]["record"]["reply"];
+        let record = get_record(&net, sent.remote_id.as_deref().unwrap()).await;
+        let reply = &record["value"]["reply"];
         assert_eq!(reply["parent"]["uri"], reply_uri.as_str(), "[{label}] a child of the customer's post");
         assert_eq!(reply["root"]["uri"], brand_uri.as_str(), "[{label}] in the brand's thread");
         let (after, ..) = app.conversation(&cm, &ws.slug, thread.id).await.unwrap();
