@@ -53,11 +53,21 @@ pub enum Action {
     ViewInbox,
     /// Work the inbox: reply, like, repost, assign, tag, change status and priority.
     HandleInbox,
+    /// Write, try and switch on moderation rules; hide, mute, block and report, and undo.
+    ManageModeration,
+    /// Read the community: people, their identities, history, scores and segments.
+    ViewCommunity,
+    /// Change people: tags, notes, custom fields, merge and split, segments.
+    ManageCommunity,
+    /// Read the product feedback: categories, recurring issues, the report.
+    ViewFeedback,
+    /// Confirm or change the category of feedback items.
+    ManageFeedback,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and documentation.
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 23] = [
         Action::CreateWorkspace,
         Action::ManageUsers,
         Action::ViewWorkspace,
@@ -76,6 +86,11 @@ impl Action {
         Action::ApprovePosts,
         Action::ViewInbox,
         Action::HandleInbox,
+        Action::ManageModeration,
+        Action::ViewCommunity,
+        Action::ManageCommunity,
+        Action::ViewFeedback,
+        Action::ManageFeedback,
     ];
 
     /// Whether the action is instance-wide or bound to a workspace.
@@ -116,6 +131,13 @@ impl Action {
             // The inbox is the community managers' desk; analysts read it for their reports.
             Action::ViewInbox => matches!(role, Admin | Smm | Cm | Analyst),
             Action::HandleInbox => matches!(role, Admin | Smm | Cm),
+            // Moderation is the community managers' job, under the SMM's eye.
+            Action::ManageModeration => matches!(role, Admin | Smm | Cm),
+            Action::ViewCommunity => matches!(role, Admin | Smm | Cm | Analyst),
+            Action::ManageCommunity => matches!(role, Admin | Smm | Cm),
+            // The product team reads what the community reports; the CMs confirm it.
+            Action::ViewFeedback => matches!(role, Admin | Smm | Cm | Analyst | Product),
+            Action::ManageFeedback => matches!(role, Admin | Smm | Cm),
         }
     }
 
@@ -140,6 +162,11 @@ impl Action {
             Action::ApprovePosts => "approve the posts of this workspace",
             Action::ViewInbox => "read the inbox of this workspace",
             Action::HandleInbox => "work the inbox of this workspace",
+            Action::ManageModeration => "moderate the conversations of this workspace",
+            Action::ViewCommunity => "read the community of this workspace",
+            Action::ManageCommunity => "change the community records of this workspace",
+            Action::ViewFeedback => "read the product feedback of this workspace",
+            Action::ManageFeedback => "categorise the product feedback of this workspace",
         }
     }
 }

@@ -31,7 +31,9 @@ fn member_may(action: Action, role: Role) -> bool {
         Action::ManageChannels | Action::ApprovePosts => &[Admin, Smm],
         Action::WritePosts => &[Admin, Smm, Cm, Contributor],
         Action::PublishWithoutReview | Action::HandleInbox => &[Admin, Smm, Cm],
-        Action::ViewInbox => &[Admin, Smm, Cm, Analyst],
+        Action::ManageModeration | Action::ManageCommunity | Action::ManageFeedback => &[Admin, Smm, Cm],
+        Action::ViewInbox | Action::ViewCommunity => &[Admin, Smm, Cm, Analyst],
+        Action::ViewFeedback => &[Admin, Smm, Cm, Analyst, Product],
         Action::CreateWorkspace | Action::ManageUsers => &[],
     };
     allowed.contains(&role)

@@ -460,6 +460,8 @@ compose-links-utm-campaign = Campaign
 compose-links-shorten = Shorten through Tutti
 compose-links-shorten-hint = Each link becomes { $base }/l/… and its clicks are counted.
 compose-links-too-long = With its links rewritten, the post is over { $network }’s limit of { $max }: shorten the text, or leave the links as they are.
+# Moderation (keys below)
+# Community and feedback (keys below)
 # Inbox
 area-inbox-live = Every reply, mention, like and follow of your accounts, answered as a team.
 inbox-title = Inbox

@@ -460,6 +460,8 @@ compose-links-utm-campaign = Campagne
 compose-links-shorten = Raccourcir via Tutti
 compose-links-shorten-hint = Chaque lien devient { $base }/l/… et ses clics sont comptés.
 compose-links-too-long = Une fois ses liens réécrits, la publication dépasse la limite de { $max } de { $network } : raccourcissez le texte, ou laissez les liens tels quels.
+# Moderation (keys below)
+# Community and feedback (keys below)
 # Inbox
 area-inbox-live = Chaque réponse, mention, like et abonnement de vos comptes, traités en équipe.
 inbox-title = Boîte de réception
