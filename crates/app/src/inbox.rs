@@ -89,6 +89,7 @@ pub fn item_of(workspace_id: i64, channel_id: i64, network: &str, n: &Incoming) 
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_else(|| "neu".into());
+    let category = crate::feedback::suggest(&n.kind, &text, e.sentiment.label);
     let post_ref = n.post.as_ref().map(|(id, _)| id.clone());
     // The thread's root, else the post answered, else the brand's post concerned, else the
     // author's own post; a follow is one conversation per follower.
@@ -123,21 +124,31 @@ pub fn item_of(workspace_id: i64, channel_id: i64, network: &str, n: &Incoming) 
         parent_ref: n.parent.clone(),
         subject_ref: n.subject.clone(),
         created_at: n.at,
+        category,
     }
 }
 
 /// Stores a batch of a channel's notifications in one transaction; returns the conversations
-/// that moved (each once).
+/// that moved (each once). The workspace's moderation rules run on the new items in the same
+/// transaction (see [`ingest_batch_items`]).
 pub async fn ingest_batch(db: &mut Db, items: &[NewItem]) -> Result<Vec<i64>, StoreError> {
+    Ok(ingest_batch_items(db, items).await?.0)
+}
+
+/// [`ingest_batch`], also returning the ids of the new items.
+pub async fn ingest_batch_items(db: &mut Db, items: &[NewItem]) -> Result<(Vec<i64>, Vec<i64>), StoreError> {
     let mut moved = Vec::new();
+    let mut new_items = Vec::new();
     for item in items {
         if let Some(done) = inbox::ingest(db, item).await? {
+            new_items.push(done.item_id);
             if !moved.contains(&done.conversation_id) {
                 moved.push(done.conversation_id);
             }
         }
     }
-    Ok(moved)
+    crate::moderation::on_ingested(db, &new_items).await?;
+    Ok((moved, new_items))
 }
 
 /// A reply to write from the inbox.

@@ -276,3 +276,91 @@ async fn during_a_crisis_a_community_managers_reply_waits_for_the_smm() {
         assert_eq!(approved.status, "scheduled", "the SMM approves, Tutti sends");
     }
 }
+
+#[tokio::test]
+async fn the_desk_saved_replies_notes_escalation_views_and_round_robin() {
+    for db in tutti_test_support::every_backend().await {
+        let (app, slug, ch) = setup(&db).await;
+        let t0 = tutti_store::now_ms() - 60_000;
+        ingest(&app, &slug, ch, &[note("r1", "reply", "alice", "Où est ma commande ?", t0)]).await;
+        let cm = as_user(&app, "cm@ml.test").await;
+        let smm = as_user(&app, "smm@ml.test").await;
+        let c = app.inbox(&cm, &slug, &Filter::default(), None, 5).await.unwrap().remove(0);
+
+        // Saved replies: only {prenom} and {handle} are variables; filled for the person.
+        let (f, _) =
+            field(app.add_saved_reply(&cm, &slug, "Retard", "fr", "Bonjour {nom}").await.unwrap_err());
+        assert_eq!(f, "body", "[{}]", db.label());
+        let id = app
+            .add_saved_reply(&cm, &slug, "Retard", "fr", "Bonjour {prenom} ({handle}), désolés du retard !")
+            .await
+            .unwrap();
+        assert_eq!(
+            field(app.add_saved_reply(&cm, &slug, "Retard", "fr", "Autre").await.unwrap_err()).0,
+            "name"
+        );
+        let filled = app.fill_saved_reply(&cm, &slug, c.id, id).await.unwrap();
+        assert_eq!(filled, "Bonjour ALICE (@alice.test), désolés du retard !");
+
+        // A note that @mentions a colleague tells them, and only them.
+        let n = app.add_note(&cm, &slug, c.id, "@cm2 tu peux regarder ? <b>urgent</b>").await.unwrap();
+        assert_eq!(n, 1, "[{}]", db.label());
+        let cm2 = as_user(&app, "cm2@ml.test").await;
+        let told = app.notices(&cm2, &slug).await.unwrap();
+        assert_eq!(told.len(), 1);
+        assert_eq!(told[0].link, format!("/w/{slug}/inbox/{}", c.id));
+        assert!(app.notices(&smm, &slug).await.unwrap().is_empty());
+        assert_eq!(
+            app.notes(&cm, &slug, c.id).await.unwrap()[0].body,
+            "@cm2 tu peux regarder ? <b>urgent</b>"
+        );
+        assert_eq!(field(app.add_note(&cm, &slug, c.id, "  ").await.unwrap_err()).0, "note");
+
+        // Escalation: urgent, tagged, assigned to the SMM, who is told.
+        app.escalate(&cm, &slug, c.id).await.unwrap();
+        let (after, ..) = app.conversation(&cm, &slug, c.id).await.unwrap();
+        assert_eq!(after.priority, 3);
+        assert!(after.tags.contains(&"escalated".to_owned()));
+        assert_eq!(after.assignee_user_id, app.user_by_email("smm@ml.test").await.ok().map(|u| u.id));
+        assert_eq!(app.notices(&smm, &slug).await.unwrap().len(), 1);
+        assert_eq!(
+            field(app.set_conversation_priority(&cm, &slug, c.id, "9").await.unwrap_err()).0,
+            "priority"
+        );
+
+        // Saved views are the caller's own.
+        app.save_inbox_view(&cm, &slug, "Négatifs", "sentiment=neg&unanswered=1").await.unwrap();
+        assert_eq!(app.inbox_views(&cm, &slug).await.unwrap()[0].query, "sentiment=neg&unanswered=1");
+        assert!(app.inbox_views(&cm2, &slug).await.unwrap().is_empty());
+
+        // Round robin: new conversations go to the community managers in turn.
+        assert!(matches!(
+            app.set_assignment_rule(&cm, &slug, "round_robin").await,
+            Err(AppError::Forbidden(_))
+        ));
+        app.set_assignment_rule(&smm, &slug, "round_robin").await.unwrap();
+        let ws_id = app.conversation(&cm, &slug, c.id).await.unwrap().0.workspace_id;
+        let moved = ingest(
+            &app,
+            &slug,
+            ch,
+            &[
+                note("m1", "mention", "bob", "Hello @maison.test", t0 + 1),
+                note("m2", "mention", "carol", "Coucou @maison.test", t0 + 2),
+            ],
+        )
+        .await;
+        let mut tx = app.store().begin().await.unwrap();
+        let n = tutti_app::inbox_desk::auto_assign(&mut tx, ws_id, &moved).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(n, 2, "[{}]", db.label());
+        let list = app
+            .inbox(&cm, &slug, &Filter { kind: Some("mention".into()), ..Default::default() }, None, 5)
+            .await
+            .unwrap();
+        let mut who: Vec<_> = list.iter().map(|c| c.assignee_user_id.unwrap()).collect();
+        who.sort_unstable();
+        who.dedup();
+        assert_eq!(who.len(), 2, "[{}] one each", db.label());
+    }
+}

@@ -4,10 +4,14 @@
 //! **Architecture Invariant:** only this crate chooses the storage backend (from the URL) and
 //! installs the tracing subscriber.
 
+mod bench_inbox;
 mod bench_publish;
 mod commands;
+mod inbox;
 mod listen;
+mod people;
 mod publish;
+mod rules;
 mod serve;
 
 use std::path::PathBuf;
@@ -111,12 +115,24 @@ enum Command {
     /// Crisis mode: pause the workspace's outgoing voice, or resume it.
     #[command(subcommand)]
     Crisis(listen::CrisisCommand),
+    /// Moderation rules: add, list, dry run, turn on and off.
+    #[command(subcommand)]
+    Rule(rules::RuleCommand),
     /// The accounts a workspace publishes through.
     #[command(subcommand)]
     Channel(publish::ChannelCommand),
     /// Posts: write, schedule, list.
     #[command(subcommand)]
     Post(publish::PostCommand),
+    /// The community: people, segments, CSV export.
+    #[command(subcommand)]
+    People(people::PeopleCommand),
+    /// Product feedback: the report of a period.
+    #[command(subcommand)]
+    Feedback(people::FeedbackCommand),
+    /// The inbox: conversations with the community, replies.
+    #[command(subcommand)]
+    Inbox(inbox::InboxCommand),
     /// The key ring that encrypts channel credentials.
     #[command(subcommand)]
     Key(publish::KeyCommand),
@@ -157,6 +173,23 @@ enum BenchCommand {
         /// Over how many seconds the posts are due (0: all at once).
         #[arg(long, default_value_t = 60)]
         spread_secs: u64,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The inbox: the list of a workspace with many conversations, served by the web server in
+    /// this process, and the ingestion of notifications with their enrichment. SQLite in a
+    /// fresh directory unless --database-url names a PostgreSQL database dedicated to it.
+    Inbox {
+        /// How many conversations to load.
+        #[arg(long, default_value_t = 1_000_000)]
+        conversations: usize,
+        /// How many requests per view of the list.
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+        /// How many notifications to ingest.
+        #[arg(long, default_value_t = 100_000)]
+        ingest: usize,
         /// One JSON object.
         #[arg(long)]
         json: bool,
@@ -233,8 +266,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Listen { sources, replay } => listen::listen(global, sources, replay).await,
         Command::Alert(c) => listen::alert(global, c).await,
         Command::Crisis(c) => listen::crisis(global, c).await,
+        Command::Rule(c) => rules::rule(global, c).await,
         Command::Channel(c) => publish::channel(global, c).await,
         Command::Post(c) => publish::post(global, c).await,
+        Command::People(c) => people::people(global, c).await,
+        Command::Feedback(c) => people::feedback(global, c).await,
+        Command::Inbox(c) => inbox::inbox(global, c).await,
         Command::Key(c) => publish::key(global, c).await,
         Command::Calendar(c) => publish::calendar(global, c).await,
         Command::Bench(BenchCommand::Listen { queries, posts, threads: _, json }) => {
@@ -242,6 +279,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Bench(BenchCommand::Publish { posts, workers, spread_secs, json }) => {
             bench_publish::run(global.database_url.clone(), posts, workers, spread_secs, json).await
+        }
+        Command::Bench(BenchCommand::Inbox { conversations, requests, ingest, json }) => {
+            bench_inbox::run(global.database_url.clone(), conversations, requests, ingest, json).await
         }
         Command::Bench(BenchCommand::ListenReplay { events, queries, json }) => {
             listen::bench_listen_replay(events, queries, json).await

@@ -49,6 +49,7 @@
 //! and [`to_json_line`] adds the entities on demand.
 
 mod entities;
+pub mod feedback;
 mod lang;
 mod lexicon;
 mod sentiment;

@@ -48,6 +48,8 @@ pub struct NewItem {
     pub subject_ref: Option<String>,
     /// When the network recorded it, ms.
     pub created_at: i64,
+    /// The suggested product-feedback category (empty when none).
+    pub category: String,
 }
 
 /// What storing an item did.
@@ -187,8 +189,8 @@ pub async fn ingest(db: &mut Db, item: &NewItem) -> Result<Option<Ingested>> {
     let item_id: i64 = sqlx::query_scalar(
         "INSERT INTO inbox_items (workspace_id, channel_id, conversation_id, remote_id, kind, person_id, author_id, \
            author_handle, author_name, text, lang, sentiment, toxicity, post_ref, post_cid, parent_ref, subject_ref, \
-           created_at, received_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
+           created_at, received_at, category) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
     )
     .bind(item.workspace_id)
     .bind(item.channel_id)
@@ -209,6 +211,7 @@ pub async fn ingest(db: &mut Db, item: &NewItem) -> Result<Option<Ingested>> {
     .bind(&item.subject_ref)
     .bind(item.created_at)
     .bind(crate::now_ms())
+    .bind(&item.category)
     .fetch_one(&mut *db)
     .await?;
     Ok(Some(Ingested { conversation_id, item_id, person_id }))

@@ -150,6 +150,11 @@ impl Context {
     }
 }
 
+/// A post as the API answers it (without its links).
+pub(crate) async fn post_response(state: &AppState, ctx: &Ctx, slug: &str, p: Post) -> Result<PostResponse, WebError> {
+    Ok(Context::load(state, ctx, slug).await?.post(p))
+}
+
 /// A post with its short links and their clicks.
 async fn with_links(state: &AppState, ctx: &Ctx, slug: &str, p: Post) -> Result<PostResponse, WebError> {
     let id = p.id;

@@ -9,6 +9,7 @@
 //! runs. The table is public so that a test can walk every route with every role.
 
 mod api;
+mod api_inbox;
 mod api_listening;
 mod api_posts;
 mod error;
@@ -62,7 +63,7 @@ fn table(state: AppState) -> routes::RouteTable {
     let t = routes::RouteTable::new(state);
     let t = ops::routes(t);
     let t = pages::routes(t);
-    links::routes(ical::routes(api_posts::routes(api_listening::routes(api::routes(t))))).get(
+    links::routes(ical::routes(api_inbox::routes(api_posts::routes(api_listening::routes(api::routes(t)))))).get(
         "/api/openapi.json",
         Access::Public,
         api::openapi_json,

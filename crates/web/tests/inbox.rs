@@ -187,3 +187,93 @@ async fn new_conversations_are_announced_by_server_sent_events() {
     assert!(seen.contains(&format!("data: {c}")), "{seen}");
     let _ = t.get(&mut cm, "/settings").await;
 }
+
+#[tokio::test]
+async fn the_inbox_api_lists_reads_and_replies_with_the_pages_rules() {
+    for db in tutti_test_support::every_backend().await {
+        let label = db.label();
+        let t = spawn(db).await;
+        let s = seed(&t.app).await;
+        let (ws, ch) = channel(&t).await;
+        let c =
+            ingest(&t, ws, ch, reply("r1", "alice", "Alice", "Ma commande n'est jamais arrivée, c'est nul"))
+                .await;
+        let token = |role: tutti_domain::Role| s.members[&role].1.clone();
+        let cm = token(tutti_domain::Role::Cm);
+        let r = t
+            .bearer(reqwest::Method::GET, &format!("/api/v1/workspaces/{WS}/inbox?sentiment=neg"), &cm)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "[{label}]");
+        let list: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(list[0]["id"], c);
+        assert_eq!((list[0]["kind"].as_str(), list[0]["unanswered"].as_bool()), (Some("reply"), Some(true)));
+        let r = t
+            .bearer(reqwest::Method::GET, &format!("/api/v1/workspaces/{WS}/inbox?status=maybe"), &cm)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["error"]["field"], "status");
+        let one: serde_json::Value = t
+            .bearer(reqwest::Method::GET, &format!("/api/v1/workspaces/{WS}/inbox/{c}"), &cm)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(one["items"][0]["author_handle"], "alice.test");
+        let path = format!("/api/v1/workspaces/{WS}/inbox/{c}/reply");
+        let r = t
+            .bearer(reqwest::Method::POST, &path, &cm)
+            .json(&serde_json::json!({"text": ""}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "[{label}]");
+        let r = t
+            .bearer(reqwest::Method::POST, &path, &cm)
+            .json(&serde_json::json!({"text": "Bonjour Alice !", "seen_items": 1}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "[{label}]");
+        let post: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(post["status"], "scheduled");
+        // Someone answered since: refused with 409, nothing written.
+        let r = t
+            .bearer(reqwest::Method::POST, &path, &token(tutti_domain::Role::Smm))
+            .json(&serde_json::json!({"text": "Bonjour !", "seen_items": 1}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 409, "[{label}]");
+        assert_eq!(t.app.posts(&Actor::Operator, WS, 10).await.unwrap().len(), 1);
+        let r = t
+            .bearer(reqwest::Method::POST, &path, &token(tutti_domain::Role::Analyst))
+            .json(&serde_json::json!({"text": "Non"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let r = t
+            .bearer(
+                reqwest::Method::GET,
+                &format!("/api/v1/workspaces/{WS}/inbox"),
+                &token(tutti_domain::Role::Contributor),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let r = t
+            .bearer(reqwest::Method::POST, &format!("/api/v1/workspaces/{WS}/inbox/{c}/status"), &cm)
+            .json(&serde_json::json!({"status": "closed"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204);
+    }
+}

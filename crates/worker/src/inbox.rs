@@ -105,6 +105,8 @@ impl InboxPoller {
                             .collect();
                         let mut tx = self.store.begin().await?;
                         let moved = app_inbox::ingest_batch(&mut tx, &items).await?;
+                        // New conversations go to the community managers in turn, if the workspace says so.
+                        tutti_app::inbox_desk::auto_assign(&mut tx, channel.workspace_id, &moved).await?;
                         if !inbox::save_cursor(
                             &mut tx,
                             channel.id,
@@ -175,12 +177,19 @@ pub async fn act(store: &Store, connectors: &Connectors, payload: &str) -> Resul
         warn!(payload, "skipping a malformed inbox action");
         return Ok(());
     };
+    if v["undo"].as_bool() == Some(true) {
+        return crate::moderation::undo(store, connectors, id).await;
+    }
     let mut db = store.conn().await.map_err(|e| e.to_string())?;
     let action = match inbox::action_by_id(&mut db, id).await {
         Ok(a) if a.status == "pending" => a,
         Ok(_) | Err(StoreError::NotFound) => return Ok(()),
         Err(e) => return Err(e.to_string()),
     };
+    if crate::moderation::is_moderation(&action.action) {
+        drop(db);
+        return crate::moderation::act(store, connectors, id).await;
+    }
     let item = inbox::item_by_id(&mut db, action.item_id).await.map_err(|e| e.to_string())?;
     let channel = publishing::channel_by_id(&mut db, action.channel_id).await.map_err(|e| e.to_string())?;
     drop(db);

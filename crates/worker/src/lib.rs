@@ -12,6 +12,7 @@ pub mod connectors;
 pub mod identity;
 pub mod inbox;
 pub mod listener;
+pub mod moderation;
 pub mod notices;
 pub mod publisher;
 pub mod sources;

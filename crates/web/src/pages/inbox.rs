@@ -41,6 +41,13 @@ pub fn routes(t: RouteTable) -> RouteTable {
         .post("/w/{workspace}/inbox/{conversation}/reply", handle, reply)
         .post("/w/{workspace}/inbox/items/{item}/{action}", handle, act)
         .post("/w/{workspace}/inbox-sla", Access::Workspace(Action::ApprovePosts), set_sla)
+        .post("/w/{workspace}/inbox/{conversation}/notes", handle, add_note)
+        .post("/w/{workspace}/inbox/{conversation}/escalate", handle, escalate)
+        .post("/w/{workspace}/inbox/{conversation}/priority", handle, set_priority)
+        .get("/w/{workspace}/inbox/{conversation}/saved/{saved}", handle, saved_reply)
+        .post("/w/{workspace}/inbox-saved-replies", handle, add_saved_reply)
+        .post("/w/{workspace}/inbox-views", view, save_view)
+        .post("/w/{workspace}/inbox-assignment", Access::Workspace(Action::ApprovePosts), set_assignment)
 }
 
 /// The filters, as the list's query string carries them.
@@ -184,6 +191,10 @@ pub struct ConversationPane {
     draft: String,
     notice: String,
     max: usize,
+    /// Internal notes: author, time, text.
+    notes: Vec<(String, String, String)>,
+    /// Saved replies: id and label.
+    saved: Vec<(i64, String)>,
 }
 
 impl ConversationPane {
@@ -208,6 +219,10 @@ struct InboxPage {
     can_sla: bool,
     statuses: Vec<(&'static str, String)>,
     kinds: Vec<(&'static str, String)>,
+    /// The reader's saved views: name and query string.
+    views: Vec<(String, String)>,
+    /// The assignment rule: manual or round_robin.
+    assignment: String,
 }
 
 #[derive(Template)]
@@ -400,6 +415,25 @@ async fn pane(
         .replying
         .filter(|(u, until)| *u != me && *until > now)
         .map(|(u, _)| k.names.get(&u).cloned().unwrap_or_default());
+    let notes = state
+        .app
+        .notes(&actor, &slug, id)
+        .await
+        .map_err(|e| page_err(e, ctx))?
+        .into_iter()
+        .map(|n| {
+            let who = n.author_user_id.and_then(|u| k.names.get(&u).cloned()).unwrap_or_default();
+            (who, ago(ctx, n.created_at, now), n.body)
+        })
+        .collect();
+    let saved = state
+        .app
+        .saved_replies(&actor, &slug)
+        .await
+        .map_err(|e| page_err(e, ctx))?
+        .into_iter()
+        .map(|r| (r.id, if r.lang.is_empty() { r.name } else { format!("{} ({})", r.name, r.lang) }))
+        .collect();
     let l = layout(state, ctx, t.t("inbox-title"), "inbox").await?;
     let network = home.map(|h| h.network.as_str()).unwrap_or("bluesky");
     Ok(ConversationPane {
@@ -419,6 +453,8 @@ async fn pane(
         error,
         draft,
         notice,
+        notes,
+        saved,
         max: if network == "mastodon" {
             tutti_app::publishing::MASTODON_MAX_CHARS
         } else {
@@ -457,6 +493,19 @@ async fn full_page(
         can_sla: ctx.ws().allows(Action::ApprovePosts),
         statuses: STATUSES.iter().map(|s| (*s, t.t(&format!("inbox-status-{s}")))).collect(),
         kinds: KINDS.iter().map(|s| (*s, t.t(&format!("inbox-kind-{s}")))).collect(),
+        views: state
+            .app
+            .inbox_views(&ctx.actor(), &ctx.ws().workspace.slug)
+            .await
+            .map_err(|e| page_err(e, ctx))?
+            .into_iter()
+            .map(|v| (v.name, v.query))
+            .collect(),
+        assignment: state
+            .app
+            .assignment_rule(&ctx.actor(), &ctx.ws().workspace.slug)
+            .await
+            .map_err(|e| page_err(e, ctx))?,
         q,
     };
     render(StatusCode::OK, &page)
@@ -693,4 +742,128 @@ async fn events(
             }
         });
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+async fn add_note(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(f): Form<ValueForm>,
+) -> Result<Response, WebError> {
+    let r = state.app.add_note(&ctx.actor(), &slug, id, &f.value).await;
+    let t = ctx.tr();
+    let result = r.map(|n| {
+        if n == 0 {
+            t.t("inbox-note-saved")
+        } else {
+            t.t1("inbox-note-notified", "n", &n.to_string())
+        }
+    });
+    after(&state, &ctx, &headers, id, result, String::new()).await
+}
+
+async fn escalate(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+    Path((slug, id)): Path<(String, i64)>,
+) -> Result<Response, WebError> {
+    let r = state.app.escalate(&ctx.actor(), &slug, id).await.map(|_| ctx.tr().t("inbox-escalated"));
+    after(&state, &ctx, &headers, id, r, String::new()).await
+}
+
+async fn set_priority(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(f): Form<ValueForm>,
+) -> Result<Response, WebError> {
+    let r = state
+        .app
+        .set_conversation_priority(&ctx.actor(), &slug, id, &f.value)
+        .await
+        .map(|_| ctx.tr().t("inbox-priority-set"));
+    after(&state, &ctx, &headers, id, r, String::new()).await
+}
+
+#[derive(Template)]
+#[template(
+    source = "<textarea id=\"reply-text\" name=\"text\" rows=\"4\" dir=\"auto\" maxlength=\"5000\" data-reply-text data-max=\"{{ max }}\" aria-describedby=\"reply-count\">{{ text }}</textarea>",
+    ext = "html"
+)]
+struct ReplyBox {
+    text: String,
+    max: usize,
+}
+
+/// A saved reply filled in for the conversation's person, as the reply box.
+async fn saved_reply(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((slug, id, saved)): Path<(String, i64, i64)>,
+) -> Result<Response, WebError> {
+    let text =
+        state.app.fill_saved_reply(&ctx.actor(), &slug, id, saved).await.map_err(|e| page_err(e, &ctx))?;
+    render(StatusCode::OK, &ReplyBox { text, max: tutti_app::publishing::BLUESKY_MAX_GRAPHEMES })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SavedForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    body: String,
+}
+
+async fn add_saved_reply(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(slug): Path<String>,
+    Form(f): Form<SavedForm>,
+) -> Result<Response, WebError> {
+    match state.app.add_saved_reply(&ctx.actor(), &slug, &f.name, &f.lang, &f.body).await {
+        Ok(_) => Ok(super::see_other(&format!("/w/{slug}/inbox?saved=1"))),
+        Err(e) => field_page(&ctx, e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ViewForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    query: String,
+}
+
+async fn save_view(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(slug): Path<String>,
+    Form(f): Form<ViewForm>,
+) -> Result<Response, WebError> {
+    match state.app.save_inbox_view(&ctx.actor(), &slug, &f.name, &f.query).await {
+        Ok(()) => Ok(super::see_other(&format!("/w/{slug}/inbox?{}", f.query.trim_start_matches('?')))),
+        Err(e) => field_page(&ctx, e),
+    }
+}
+
+async fn set_assignment(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(slug): Path<String>,
+    Form(f): Form<ValueForm>,
+) -> Result<Response, WebError> {
+    match state.app.set_assignment_rule(&ctx.actor(), &slug, &f.value).await {
+        Ok(()) => Ok(super::see_other(&format!("/w/{slug}/inbox"))),
+        Err(e) => field_page(&ctx, e),
+    }
+}
+
+/// A refused small form of the inbox's side: the error page names the field and says why.
+fn field_page(ctx: &Ctx, e: AppError) -> Result<Response, WebError> {
+    Err(page_err(e, ctx))
 }

@@ -2,8 +2,11 @@
 
 mod auth;
 mod channels;
+mod feedback;
 mod inbox;
 mod listening;
+mod people;
+mod moderation;
 pub(crate) mod post;
 mod publishing;
 mod settings;
@@ -31,6 +34,8 @@ pub fn routes(t: RouteTable) -> RouteTable {
     let t = post::routes(t);
     let t = channels::routes(t);
     let t = inbox::routes(t);
+    let t = people::routes(feedback::routes(t));
+    let t = moderation::routes(t);
     settings::routes(t)
 }
 
@@ -80,6 +85,12 @@ pub struct Layout {
     pub can_listen: bool,
     /// Whether the reader may open the inbox.
     pub can_inbox: bool,
+    /// Whether the reader may open the community.
+    pub can_community: bool,
+    /// Whether the reader may read the product feedback.
+    pub can_feedback: bool,
+    /// Whether the reader may moderate (the Moderation entry).
+    pub can_moderate: bool,
     /// Since when the current workspace is in crisis mode, formatted, if it is.
     pub crisis: Option<String>,
     /// Whether the reader may turn crisis mode on or off here.
@@ -148,6 +159,9 @@ pub async fn layout(
         can_write: ctx.access.as_ref().is_some_and(|a| a.allows(Action::WritePosts)),
         can_listen: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ViewListening)),
         can_inbox: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ViewInbox)),
+        can_community: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ViewCommunity)),
+        can_feedback: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ViewFeedback)),
+        can_moderate: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ManageModeration)),
     })
 }
 
@@ -169,6 +183,9 @@ pub fn bare_layout(ctx: &Ctx, title: String) -> Layout {
         can_create: false,
         can_listen: false,
         can_inbox: false,
+        can_community: false,
+        can_feedback: false,
+        can_moderate: false,
         crisis: None,
         can_crisis: false,
     }

@@ -23,7 +23,6 @@ pub fn routes(t: RouteTable) -> RouteTable {
         .post("/workspaces", Access::Instance(Action::CreateWorkspace), create)
         .get("/w/{workspace}", ws, overview)
         .post("/w/{workspace}/notices/read", ws, read_notices)
-        .get("/w/{workspace}/community", ws, |s: State<AppState>, c: Extension<Ctx>| area(s, c, "community"))
         .get("/w/{workspace}/analytics", ws, |s: State<AppState>, c: Extension<Ctx>| area(s, c, "analytics"))
 }
 
@@ -130,8 +129,11 @@ async fn overview(
         .map_err(|e| page_err(e, &ctx))?
         .into_iter()
         .map(|n| {
-            let handle =
-                if n.subject.starts_with('@') { n.subject.clone() } else { format!("@{}", n.subject) };
+            let handle = if n.kind != tutti_app::notices::CHANNEL_RECONNECT || n.subject.starts_with('@') {
+                n.subject.clone()
+            } else {
+                format!("@{}", n.subject)
+            };
             let what = t.t1(&format!("notice-{}", n.kind), "subject", &handle);
             // Only links inside Tutti are followed.
             let link =

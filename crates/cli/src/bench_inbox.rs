@@ -1,0 +1,965 @@
+//! `tutti bench inbox`: the inbox list of a workspace with many conversations, served by the
+//! real web server, and the ingestion of notifications with their enrichment.
+//!
+//! 1. A fresh database gets a workspace, four members and three channels, then `N`
+//!    conversations loaded in bulk (multi-row inserts in large transactions): their people and
+//!    network identities, one item each, a mix of statuses, kinds, sentiments, languages,
+//!    channels, assignees and tags, spread over a year. The tables are analysed afterwards.
+//! 2. The web server starts in this process; a community manager signs in through the login
+//!    form and asks each view of `/w/{workspace}/inbox` `M` times, one request after the other.
+//!    Each request is timed by the client (the round trip over loopback HTTP, so the server's
+//!    time plus a little) and by the server itself (its latency histogram on `/metrics`). The
+//!    store's list query alone is timed too, and the process's resident memory is read.
+//! 3. `K` notifications of generated French and English texts are enriched (language,
+//!    sentiment, toxicity) and stored in transactions of 500, as the worker does.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tutti_app::inbox::{ingest_batch, item_of, Incoming};
+use tutti_app::publishing::ChannelToAdd;
+use tutti_app::secrets::Keyring;
+use tutti_app::{Actor, App, AppConfig};
+use tutti_listen::bench::{generate_posts, Rng};
+use tutti_store::inbox::Filter;
+use tutti_store::{Backend, Store};
+use tutti_web::{AppState, WebConfig};
+
+const PASSWORD: &str = "correct horse battery";
+/// The member who signs in: a community manager.
+const ME: &str = "cm@bench.test";
+/// Rows per INSERT statement while loading.
+const ROWS_PER_STATEMENT: usize = 1_000;
+/// Rows per transaction while loading.
+const ROWS_PER_TRANSACTION: usize = 100_000;
+/// Items per ingestion transaction.
+const INGEST_BATCH: usize = 500;
+/// The server's route whose latency histogram is read.
+const ROUTE: &str = "route=\"/w/{workspace}/inbox\"";
+const DAY_MS: i64 = 86_400_000;
+
+const FIRST_NAMES: [&str; 24] = [
+    "Camille", "Léa", "Lucas", "Hugo", "Chloé", "Emma", "Noah", "Jade", "Louis", "Inès", "Olivia", "Liam",
+    "Amelia", "Jack", "Sophie", "Thomas", "Manon", "Arthur", "Zoé", "Nathan", "Aïcha", "Mehdi", "Grace",
+    "Oscar",
+];
+const LAST_NAMES: [&str; 20] = [
+    "Martin", "Bernard", "Dubois", "Moreau", "Laurent", "Smith", "Johnson", "Brown", "Taylor", "Wilson",
+    "Nguyen", "Lefèvre", "Garcia", "Roux", "Fontaine", "Clark", "Lewis", "Walker", "Mercier", "Girard",
+];
+const TAGS: [&str; 8] =
+    ["livraison", "sav", "remboursement", "bug", "crisis", "vip", "presse", "facturation"];
+
+/// A view of the inbox: its query string and the same filter for the store's query.
+struct View {
+    name: &'static str,
+    query: String,
+    filter: Filter,
+}
+
+/// Timings of one view, ms.
+#[derive(Debug, Default)]
+struct Timed {
+    name: &'static str,
+    query: String,
+    rows: usize,
+    round_trip: Vec<f64>,
+    server_mean_ms: f64,
+    /// `(p, upper bound of the histogram bucket that holds it, ms)`.
+    server_buckets: Vec<(f64, f64)>,
+    server_within_50ms: f64,
+    store_only: Vec<f64>,
+}
+
+/// Runs the benchmark; `database_url` is SQLite in a fresh directory unless a PostgreSQL URL
+/// is given (its database should be dedicated to the benchmark and start empty).
+pub async fn run(
+    database_url: Option<String>,
+    conversations: usize,
+    requests: usize,
+    ingest: usize,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let url = database_url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("tutti.db").display()));
+    let store = Store::open(&url).await?;
+    let backend = if store.backend() == Backend::Postgres { "postgres" } else { "sqlite" };
+    let app = App::new(store.clone(), AppConfig::default());
+    let say = |s: String| {
+        if !as_json {
+            eprintln!("{s}");
+        }
+    };
+
+    // The workspace, its team and its channels.
+    let op = Actor::Operator;
+    let name = format!("Bench Inbox {}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let ws = app.create_workspace(&op, &name, "Europe/Paris").await?;
+    let mut members = Vec::new();
+    for (email, role) in
+        [(ME, "cm"), ("smm@bench.test", "smm"), ("cm2@bench.test", "cm"), ("cm3@bench.test", "cm")]
+    {
+        let user =
+            match app.add_user(&op, email, &email.replace("@bench.test", " Bench"), PASSWORD, false).await {
+                Ok(u) => u.id,
+                // A PostgreSQL database used before keeps its accounts.
+                Err(_) => app.user_by_email(email).await?.id,
+            };
+        app.add_member(&op, &ws.slug, email, role).await?;
+        members.push(user);
+    }
+    let keys = Keyring::generate();
+    let mut channels = Vec::new();
+    for handle in ["maison.bench.test", "support.bench.test", "careers.bench.test"] {
+        let c = app
+            .add_channel(
+                &op,
+                &keys,
+                &ws.slug,
+                &ChannelToAdd {
+                    network: "bluesky".into(),
+                    handle: handle.into(),
+                    service: "http://127.0.0.1:9".into(),
+                    account_id: Some(format!("did:plc:{}", handle.replace('.', ""))),
+                    secret: "bench".into(),
+                    ambassador: None,
+                },
+            )
+            .await?;
+        channels.push(c.id);
+    }
+
+    // The bulk load.
+    say(format!("loading {conversations} conversations into {backend}…"));
+    let now = tutti_store::now_ms();
+    let started = Instant::now();
+    let loaded = load(&store, ws.id, &channels, &members, conversations, now).await?;
+    let load_secs = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    analyse(&store).await?;
+    let analyse_secs = started.elapsed().as_secs_f64();
+    say(format!(
+        "loaded in {load_secs:.1} s ({:.0} conversations/s), analysed in {analyse_secs:.1} s",
+        conversations as f64 / load_secs.max(0.001)
+    ));
+
+    // The server, in this process; its peak memory is counted from here.
+    let hwm_reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let rss_before = memory("VmRSS:");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(app.clone(), WebConfig::default());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(tutti_web::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let cookies = sign_in(addr, ME, PASSWORD).await?;
+    let me = members[0];
+    let open = || Filter { status: Some("open".into()), ..Filter::default() };
+    let views = [
+        View { name: "default (open, latest first)", query: String::new(), filter: open() },
+        View {
+            name: "negative, unanswered, one channel",
+            query: format!("?sentiment=neg&unanswered=1&channel={}", channels[1]),
+            filter: Filter {
+                channel_id: Some(channels[1]),
+                sentiment: Some("neg".into()),
+                unanswered: true,
+                ..open()
+            },
+        },
+        View {
+            name: "assigned to me",
+            query: "?assignee=me".into(),
+            filter: Filter { assignee: Some(Some(me)), ..open() },
+        },
+        View {
+            name: "every status",
+            query: "?status=all".into(),
+            filter: Filter { status: None, ..Filter::default() },
+        },
+        View {
+            name: "tag, every status",
+            query: "?status=all&tag=livraison".into(),
+            filter: Filter { status: None, tag: Some("livraison".into()), ..Filter::default() },
+        },
+    ];
+    let mut timed = Vec::new();
+    for v in &views {
+        say(format!("{requests} requests: {}", v.name));
+        timed.push(time_view(&store, addr, &cookies, &ws.slug, ws.id, v, requests).await?);
+    }
+    let rss_peak = memory("VmHWM:");
+    let rss_after = memory("VmRSS:");
+    let _ = stop.send(());
+    let _ = server.await;
+
+    // Ingestion with enrichment.
+    say(format!("ingesting {ingest} notifications…"));
+    let ingested = ingest_notifications(&store, ws.id, &channels, conversations, ingest).await?;
+    store.close().await;
+
+    report(&Report {
+        backend,
+        conversations,
+        loaded,
+        load_secs,
+        analyse_secs,
+        requests,
+        timed,
+        hwm_reset,
+        rss_before,
+        rss_peak,
+        rss_after,
+        ingested,
+        as_json,
+    });
+    Ok(())
+}
+
+/// What the bulk load wrote.
+#[derive(Debug, Default, Clone, Copy)]
+struct Loaded {
+    people: usize,
+    conversations: usize,
+    items: usize,
+    open: usize,
+}
+
+/// A text as an SQL string literal.
+fn lit(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn opt(s: Option<String>) -> String {
+    s.map_or_else(|| "NULL".into(), |s| lit(&s))
+}
+
+/// Runs INSERT statements of `ROWS_PER_STATEMENT` rows, `ROWS_PER_TRANSACTION` rows per
+/// transaction, from rows written by `row(i)`.
+async fn insert_rows(
+    store: &Store,
+    head: &str,
+    count: usize,
+    mut row: impl FnMut(usize) -> String,
+) -> anyhow::Result<()> {
+    let mut i = 0;
+    while i < count {
+        let mut tx = store.begin().await?;
+        let end = (i + ROWS_PER_TRANSACTION).min(count);
+        while i < end {
+            let stop = (i + ROWS_PER_STATEMENT).min(end);
+            let mut sql = String::with_capacity(512 * (stop - i));
+            sql.push_str(head);
+            sql.push_str(" VALUES ");
+            for j in i..stop {
+                if j > i {
+                    sql.push(',');
+                }
+                sql.push_str(&row(j));
+            }
+            sqlx::raw_sql(&sql).execute(&mut *tx).await.with_context(|| format!("loading: {head}"))?;
+            i = stop;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+async fn next_id(store: &Store, table: &str) -> anyhow::Result<i64> {
+    let max: Option<i64> = sqlx::query_scalar(&format!("SELECT MAX(id) FROM {table}"))
+        .fetch_one(&mut *store.conn().await?)
+        .await?;
+    Ok(max.unwrap_or(0) + 1)
+}
+
+/// One conversation of the load, drawn from `seed` and its number.
+struct Drawn {
+    channel: i64,
+    person: usize,
+    kind: &'static str,
+    status: &'static str,
+    sentiment: &'static str,
+    lang: &'static str,
+    toxicity: f64,
+    priority: i64,
+    assignee: Option<i64>,
+    tags: String,
+    unanswered: bool,
+    first: i64,
+    last: i64,
+    text: usize,
+}
+
+fn draw(
+    rng: &mut Rng,
+    j: usize,
+    n: usize,
+    people: usize,
+    channels: &[i64],
+    members: &[i64],
+    now: i64,
+) -> Drawn {
+    let channel = channels[match rng.below(10) {
+        0..=4 => 0,
+        5..=7 => 1,
+        _ => 2,
+    } % channels.len()];
+    // Everyone has a first conversation; some come back.
+    let person = if j < people { j } else { rng.below(people) };
+    let kind = match rng.below(100) {
+        0..=44 => "reply",
+        45..=69 => "mention",
+        70..=74 => "quote",
+        75..=89 => "like",
+        90..=94 => "repost",
+        _ => "follow",
+    };
+    let answerable = matches!(kind, "reply" | "mention" | "quote");
+    let status = match rng.below(10) {
+        0..=2 => "open",
+        3..=4 => "pending",
+        _ => "closed",
+    };
+    let sentiment = if !answerable {
+        "neu"
+    } else {
+        match rng.below(10) {
+            0..=1 => "neg",
+            2..=6 => "neu",
+            _ => "pos",
+        }
+    };
+    let lang = match rng.below(100) {
+        0..=44 => "fr",
+        45..=89 => "en",
+        90..=92 => "es",
+        93..=94 => "de",
+        _ => "",
+    };
+    let toxicity = if answerable && rng.chance(5) {
+        0.5 + rng.below(500) as f64 / 1000.0
+    } else {
+        rng.below(200) as f64 / 1000.0
+    };
+    let priority = if rng.chance(10) { 1 + rng.below(3) as i64 } else { 0 };
+    let assignee = rng.chance(35).then(|| members[rng.below(members.len())]);
+    let tags = if rng.chance(12) {
+        let a = *rng.pick(&TAGS);
+        let b = *rng.pick(&TAGS);
+        if a == b || rng.chance(60) {
+            format!(",{a},")
+        } else {
+            format!(",{a},{b},")
+        }
+    } else {
+        String::new()
+    };
+    let unanswered = status == "open" && answerable && rng.chance(85);
+    // Ids grow with time, as conversations arrive; one in ten moved again later.
+    let year = 365 * DAY_MS;
+    let start = now - year;
+    let mut last = start + (j as i64 * year) / n.max(1) as i64 + rng.below(600_000) as i64;
+    if rng.chance(10) {
+        last += rng.below((now - last).max(1) as usize) as i64;
+    }
+    let last = last.min(now);
+    let first = last - rng.below(3 * DAY_MS as usize) as i64;
+    Drawn {
+        channel,
+        person,
+        kind,
+        status,
+        sentiment,
+        lang,
+        toxicity,
+        priority,
+        assignee,
+        tags,
+        unanswered,
+        first,
+        last,
+        text: rng.next_u64() as usize,
+    }
+}
+
+/// Loads `n` conversations, their people, identities and one item each.
+async fn load(
+    store: &Store,
+    ws: i64,
+    channels: &[i64],
+    members: &[i64],
+    n: usize,
+    now: i64,
+) -> anyhow::Result<Loaded> {
+    let people = (n * 6 / 10).max(1);
+    let texts: Vec<String> =
+        generate_posts(5_000, 1_000, 7).into_iter().map(|p| p.text.chars().take(280).collect()).collect();
+    let name = |p: usize| {
+        format!("{} {}", FIRST_NAMES[p % FIRST_NAMES.len()], LAST_NAMES[(p / 24) % LAST_NAMES.len()])
+    };
+    let author = |p: usize| format!("did:plc:bench{p:09}");
+
+    let person0 = next_id(store, "people").await?;
+    let year_ago = now - 365 * DAY_MS;
+    insert_rows(
+        store,
+        "INSERT INTO people (id, workspace_id, display_name, interactions, first_seen_at, last_seen_at, created_at)",
+        people,
+        |p| {
+            let seen = year_ago + (p as i64 * 365 * DAY_MS) / people as i64;
+            format!("({}, {ws}, {}, 1, {seen}, {seen}, {seen})", person0 + p as i64, lit(&name(p)))
+        },
+    )
+    .await?;
+    let identity0 = next_id(store, "person_identities").await?;
+    insert_rows(
+        store,
+        "INSERT INTO person_identities (id, workspace_id, person_id, network, author_id, handle)",
+        people,
+        |p| {
+            format!(
+                "({}, {ws}, {}, 'bluesky', {}, {})",
+                identity0 + p as i64,
+                person0 + p as i64,
+                lit(&author(p)),
+                lit(&format!("user{p}.bsky.social"))
+            )
+        },
+    )
+    .await?;
+
+    let conversation0 = next_id(store, "conversations").await?;
+    let mut rng = Rng::new(42);
+    let drawn = |rng: &mut Rng, j: usize| draw(rng, j, n, people, channels, members, now);
+    let root = |j: usize, d: &Drawn| match d.kind {
+        "follow" => format!("follow:{}#{j:09}", author(d.person)),
+        "mention" => format!("at://{}/app.bsky.feed.post/m{j:09}", author(d.person)),
+        _ => format!("at://did:plc:brand/app.bsky.feed.post/b{j:09}"),
+    };
+    let mut open = 0;
+    insert_rows(
+        store,
+        "INSERT INTO conversations (id, workspace_id, channel_id, root_ref, person_id, kind, excerpt, sentiment, lang, \
+         toxicity, status, priority, assignee_user_id, tags, unanswered, items, first_item_at, last_item_at, \
+         first_response_at, resolved_at, touched_at)",
+        n,
+        |j| {
+            let d = drawn(&mut rng, j);
+            open += usize::from(d.status == "open");
+            let answerable = matches!(d.kind, "reply" | "mention" | "quote");
+            let excerpt = if answerable { texts[d.text % texts.len()].as_str() } else { "" };
+            let responded = (d.status != "open").then(|| d.first + (d.text % DAY_MS as usize) as i64);
+            let resolved = (d.status == "closed").then(|| (d.last + (d.text % (2 * DAY_MS as usize)) as i64).min(now));
+            format!(
+                "({}, {ws}, {}, {}, {}, '{}', {}, '{}', '{}', {:.3}, '{}', {}, {}, {}, {}, 1, {}, {}, {}, {}, {})",
+                conversation0 + j as i64,
+                d.channel,
+                lit(&root(j, &d)),
+                person0 + d.person as i64,
+                d.kind,
+                lit(excerpt),
+                d.sentiment,
+                d.lang,
+                d.toxicity,
+                d.status,
+                d.priority,
+                d.assignee.map_or_else(|| "NULL".into(), |a| a.to_string()),
+                lit(&d.tags),
+                i64::from(d.unanswered),
+                d.first,
+                d.last,
+                responded.map_or_else(|| "NULL".into(), |t| t.to_string()),
+                resolved.map_or_else(|| "NULL".into(), |t| t.to_string()),
+                d.last + 500,
+            )
+        },
+    )
+    .await?;
+
+    // The same draws again, for the item of each conversation.
+    let item0 = next_id(store, "inbox_items").await?;
+    let mut rng = Rng::new(42);
+    insert_rows(
+        store,
+        "INSERT INTO inbox_items (id, workspace_id, channel_id, conversation_id, remote_id, kind, person_id, author_id, \
+         author_handle, author_name, text, lang, sentiment, toxicity, post_ref, post_cid, parent_ref, subject_ref, \
+         created_at, received_at)",
+        n,
+        |j| {
+            let d = drawn(&mut rng, j);
+            let answerable = matches!(d.kind, "reply" | "mention" | "quote");
+            let text = if answerable { texts[d.text % texts.len()].as_str() } else { "" };
+            let who = author(d.person);
+            let root = root(j, &d);
+            let post = answerable.then(|| format!("at://{who}/app.bsky.feed.post/p{j:09}"));
+            let parent = (d.kind == "reply").then(|| root.clone());
+            let subject = matches!(d.kind, "like" | "repost" | "quote").then(|| root.clone());
+            format!(
+                "({}, {ws}, {}, {}, {}, '{}', {}, {}, {}, {}, {}, '{}', '{}', {:.3}, {}, {}, {}, {}, {}, {})",
+                item0 + j as i64,
+                d.channel,
+                conversation0 + j as i64,
+                lit(&format!("at://{who}/app.bsky.notification/n{j:09}")),
+                d.kind,
+                person0 + d.person as i64,
+                lit(&who),
+                lit(&format!("user{}.bsky.social", d.person)),
+                lit(&name(d.person)),
+                lit(text),
+                d.lang,
+                d.sentiment,
+                d.toxicity,
+                opt(post.clone()),
+                opt(post.map(|_| format!("bafyrei{j:09}"))),
+                opt(parent),
+                opt(subject),
+                d.last,
+                d.last + 500,
+            )
+        },
+    )
+    .await?;
+
+    // Rows written with their ids leave PostgreSQL's identity sequences behind.
+    if store.backend() == Backend::Postgres {
+        for table in ["people", "person_identities", "conversations", "inbox_items"] {
+            sqlx::raw_sql(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+            ))
+            .execute(&mut *store.conn().await?)
+            .await?;
+        }
+    }
+    Ok(Loaded { people, conversations: n, items: n, open })
+}
+
+/// Gives the query planner the statistics of the loaded tables.
+async fn analyse(store: &Store) -> anyhow::Result<()> {
+    let sql = match store.backend() {
+        Backend::Sqlite => "ANALYZE",
+        // Vacuumed as autovacuum would have done: visibility map and hint bits set.
+        Backend::Postgres => "VACUUM ANALYZE people, person_identities, conversations, inbox_items",
+    };
+    sqlx::raw_sql(sql).execute(&mut *store.conn().await?).await?;
+    Ok(())
+}
+
+/// A value of this process's `/proc/self/status` (`VmRSS:`, `VmHWM:`), bytes; 0 elsewhere.
+fn memory(key: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with(key))?.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// An HTTP response: status, headers (lower-cased names), body.
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+/// One HTTP/1.1 request on a fresh loopback connection, read to its end.
+async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    cookies: &str,
+    form: Option<&str>,
+) -> anyhow::Result<Response> {
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let mut req =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept-Language: fr\r\n");
+    if !cookies.is_empty() {
+        req.push_str(&format!("Cookie: {cookies}\r\n"));
+    }
+    if let Some(body) = form {
+        req.push_str(&format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ));
+    } else {
+        req.push_str("\r\n");
+    }
+    stream.write_all(req.as_bytes()).await?;
+    let mut raw = Vec::with_capacity(64 * 1024);
+    stream.read_to_end(&mut raw).await?;
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").context("no end of headers in the answer")?;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .context("no status")?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let mut body = raw[split + 4..].to_vec();
+    if headers.iter().any(|(k, v)| k == "transfer-encoding" && v.contains("chunked")) {
+        body = unchunk(&body)?;
+    }
+    Ok(Response { status, headers, body })
+}
+
+/// Decodes a chunked body.
+fn unchunk(mut data: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(data.len());
+    loop {
+        let eol = data.windows(2).position(|w| w == b"\r\n").context("bad chunk")?;
+        let size_text = String::from_utf8_lossy(&data[..eol]);
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)?;
+        data = &data[eol + 2..];
+        if size == 0 {
+            return Ok(out);
+        }
+        if data.len() < size + 2 {
+            bail!("truncated chunk");
+        }
+        out.extend_from_slice(&data[..size]);
+        data = &data[size + 2..];
+    }
+}
+
+/// Form encoding of one value.
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b' ' => "+".into(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Keeps the cookies a response sets.
+fn absorb(jar: &mut HashMap<String, String>, r: &Response) {
+    for (_, v) in r.headers.iter().filter(|(k, _)| k == "set-cookie") {
+        if let Some((k, v)) = v.split(';').next().and_then(|p| p.split_once('=')) {
+            if v.is_empty() {
+                jar.remove(k);
+            } else {
+                jar.insert(k.to_owned(), v.to_owned());
+            }
+        }
+    }
+}
+
+fn cookie_header(jar: &HashMap<String, String>) -> String {
+    jar.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+}
+
+/// Signs in through the login form (its CSRF token included); returns the `Cookie` header.
+async fn sign_in(addr: SocketAddr, email: &str, password: &str) -> anyhow::Result<String> {
+    let mut jar = HashMap::new();
+    let page = http(addr, "GET", "/login", "", None).await?;
+    absorb(&mut jar, &page);
+    let html = String::from_utf8_lossy(&page.body);
+    let marker = "name=\"csrf\" value=\"";
+    let at = html.find(marker).context("the login page has no CSRF field")? + marker.len();
+    let csrf: String = html[at..].chars().take_while(|c| *c != '"').collect();
+    let form =
+        format!("csrf={}&email={}&password={}&next=%2F", encode(&csrf), encode(email), encode(password));
+    let r = http(addr, "POST", "/login", &cookie_header(&jar), Some(&form)).await?;
+    absorb(&mut jar, &r);
+    if r.status != 303 || !jar.contains_key("tutti_session") {
+        bail!("signing in as {email} failed: HTTP {}", r.status);
+    }
+    Ok(cookie_header(&jar))
+}
+
+/// The inbox route's latency histogram on `/metrics`: cumulative counts by bucket bound (s),
+/// the sum (s) and the count.
+async fn histogram(addr: SocketAddr) -> anyhow::Result<(Vec<(f64, f64)>, f64, f64)> {
+    let r = http(addr, "GET", "/metrics", "", None).await?;
+    let text = String::from_utf8_lossy(&r.body);
+    let (mut buckets, mut sum, mut count) = (Vec::new(), 0.0, 0.0);
+    for line in text.lines().filter(|l| l.contains(ROUTE) && l.contains("method=\"GET\"")) {
+        let value: f64 = line.rsplit(' ').next().and_then(|v| v.parse().ok()).unwrap_or(0.0);
+        if line.starts_with("tutti_http_request_duration_seconds_bucket") {
+            let le = line.split("le=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or("+Inf");
+            let bound = if le == "+Inf" { f64::INFINITY } else { le.parse().unwrap_or(f64::INFINITY) };
+            buckets.push((bound, value));
+        } else if line.starts_with("tutti_http_request_duration_seconds_sum") {
+            sum = value;
+        } else if line.starts_with("tutti_http_request_duration_seconds_count") {
+            count = value;
+        }
+    }
+    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Ok((buckets, sum, count))
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+/// Asks one view `requests` times after a warm-up, then times the store's query alone.
+async fn time_view(
+    store: &Store,
+    addr: SocketAddr,
+    cookies: &str,
+    slug: &str,
+    ws: i64,
+    v: &View,
+    requests: usize,
+) -> anyhow::Result<Timed> {
+    let path = format!("/w/{slug}/inbox{}", v.query);
+    let mut rows = 0;
+    for _ in 0..5 {
+        let r = http(addr, "GET", &path, cookies, None).await?;
+        if r.status != 200 {
+            bail!("GET {path}: HTTP {}", r.status);
+        }
+        rows = String::from_utf8_lossy(&r.body).matches("data-row=\"").count();
+    }
+    let (before, sum0, count0) = histogram(addr).await?;
+    let mut round_trip = Vec::with_capacity(requests);
+    for _ in 0..requests {
+        let t = Instant::now();
+        let r = http(addr, "GET", &path, cookies, None).await?;
+        round_trip.push(ms(t.elapsed()));
+        if r.status != 200 {
+            bail!("GET {path}: HTTP {}", r.status);
+        }
+    }
+    let (after, sum1, count1) = histogram(addr).await?;
+    let n = (count1 - count0).max(1.0);
+    let delta: Vec<(f64, f64)> = after
+        .iter()
+        .map(|(le, c)| (*le, c - before.iter().find(|(b, _)| b == le).map_or(0.0, |x| x.1)))
+        .collect();
+    let bucket_of =
+        |p: f64| delta.iter().find(|(_, c)| *c >= p * n).map_or(f64::INFINITY, |(le, _)| le * 1000.0);
+    let within_50 = delta.iter().find(|(le, _)| (*le - 0.05).abs() < 1e-9).map_or(0.0, |(_, c)| c / n);
+
+    let mut store_only = Vec::with_capacity(requests);
+    let mut conn = store.conn().await?;
+    for _ in 0..requests {
+        let t = Instant::now();
+        tutti_store::inbox::list(&mut conn, ws, &v.filter, None, 50).await?;
+        store_only.push(ms(t.elapsed()));
+    }
+    round_trip.sort_by(f64::total_cmp);
+    store_only.sort_by(f64::total_cmp);
+    Ok(Timed {
+        name: v.name,
+        query: v.query.clone(),
+        rows,
+        round_trip,
+        server_mean_ms: (sum1 - sum0) * 1000.0 / n,
+        server_buckets: [0.5, 0.95, 0.99].iter().map(|p| (*p, bucket_of(*p))).collect(),
+        server_within_50ms: within_50,
+        store_only,
+    })
+}
+
+/// What the ingestion measured.
+#[derive(Debug, Default)]
+struct Ingested {
+    items: usize,
+    conversations_moved: usize,
+    enrich_secs: f64,
+    store_secs: f64,
+}
+
+/// Notifications to ingest: generated French and English texts, a mix of kinds, authors
+/// already known and new ones, replies gathering on the brand's recent posts.
+fn notifications(k: usize, known_people: usize) -> Vec<Incoming> {
+    let mut rng = Rng::new(2024);
+    let now = tutti_store::now_ms();
+    generate_posts(k, 1_000, 11)
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let author = if rng.chance(50) && known_people > 0 {
+                format!("did:plc:bench{:09}", rng.below(known_people))
+            } else {
+                format!("did:plc:fresh{:07}", rng.below((k / 3).max(1)))
+            };
+            let kind = match rng.below(100) {
+                0..=49 => "reply",
+                50..=74 => "mention",
+                75..=79 => "quote",
+                80..=91 => "like",
+                92..=95 => "repost",
+                _ => "follow",
+            };
+            let brand_post =
+                format!("at://did:plc:maisonbenchtest/app.bsky.feed.post/live{}", rng.below(2_000));
+            let own = format!("at://{author}/app.bsky.feed.post/i{i:09}");
+            let with_text = matches!(kind, "reply" | "mention" | "quote");
+            Incoming {
+                remote_id: format!("at://{author}/app.bsky.notification/i{i:09}"),
+                kind: kind.into(),
+                author_handle: format!("{}.bsky.social", &author[8..]),
+                author_name: format!("{} {}", rng.pick(&FIRST_NAMES), rng.pick(&LAST_NAMES)),
+                author_id: author,
+                text: if with_text { p.text } else { String::new() },
+                lang: p.lang,
+                post: matches!(kind, "reply" | "mention" | "quote")
+                    .then(|| (own, Some(format!("bafyreii{i:09}")))),
+                parent: (kind == "reply").then(|| brand_post.clone()),
+                root: (kind == "reply").then(|| brand_post.clone()),
+                subject: matches!(kind, "like" | "repost" | "quote").then_some(brand_post),
+                at: now - (k - i) as i64 * 10,
+            }
+        })
+        .collect()
+}
+
+/// Enriches and stores `k` notifications in transactions of [`INGEST_BATCH`], one channel per
+/// transaction as the worker reads them.
+async fn ingest_notifications(
+    store: &Store,
+    ws: i64,
+    channels: &[i64],
+    loaded: usize,
+    k: usize,
+) -> anyhow::Result<Ingested> {
+    let notes = notifications(k, (loaded * 6 / 10).max(1));
+    let mut out = Ingested { items: k, ..Ingested::default() };
+    for (b, batch) in notes.chunks(INGEST_BATCH).enumerate() {
+        let channel = channels[b % channels.len()];
+        let t = Instant::now();
+        let items: Vec<_> = batch.iter().map(|n| item_of(ws, channel, "bluesky", n)).collect();
+        out.enrich_secs += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let mut tx = store.begin().await?;
+        let moved = ingest_batch(&mut tx, &items).await?;
+        tx.commit().await?;
+        out.store_secs += t.elapsed().as_secs_f64();
+        out.conversations_moved += moved.len();
+    }
+    Ok(out)
+}
+
+struct Report {
+    backend: &'static str,
+    conversations: usize,
+    loaded: Loaded,
+    load_secs: f64,
+    analyse_secs: f64,
+    requests: usize,
+    timed: Vec<Timed>,
+    hwm_reset: bool,
+    rss_before: u64,
+    rss_peak: u64,
+    rss_after: u64,
+    ingested: Ingested,
+    as_json: bool,
+}
+
+fn mb(b: u64) -> f64 {
+    b as f64 / 1_048_576.0
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn report(r: &Report) {
+    let ing = &r.ingested;
+    let total = ing.enrich_secs + ing.store_secs;
+    let rate = |secs: f64| if secs > 0.0 { ing.items as f64 / secs } else { 0.0 };
+    if r.as_json {
+        let views: Vec<Value> = r
+            .timed
+            .iter()
+            .map(|t| {
+                json!({
+                    "view": t.name, "query": t.query, "rows": t.rows,
+                    "round_trip_ms": {"p50": round2(percentile(&t.round_trip, 0.5)), "p95": round2(percentile(&t.round_trip, 0.95)),
+                        "p99": round2(percentile(&t.round_trip, 0.99)), "max": round2(t.round_trip.last().copied().unwrap_or(0.0))},
+                    "server_mean_ms": round2(t.server_mean_ms),
+                    "server_bucket_ms": t.server_buckets.iter().map(|(p, b)| (format!("p{}", (p * 100.0).round()), if b.is_finite() { json!(b) } else { json!("inf") })).collect::<serde_json::Map<_, _>>(),
+                    "server_share_within_50ms": round2(t.server_within_50ms),
+                    "store_query_ms": {"p50": round2(percentile(&t.store_only, 0.5)), "p95": round2(percentile(&t.store_only, 0.95)),
+                        "p99": round2(percentile(&t.store_only, 0.99))},
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            json!({
+                "backend": r.backend, "conversations": r.conversations, "people": r.loaded.people,
+                "items_loaded": r.loaded.items, "open": r.loaded.open,
+                "load_s": round2(r.load_secs), "analyse_s": round2(r.analyse_secs),
+                "requests_per_view": r.requests, "views": views,
+                "rss_before_requests_bytes": r.rss_before, "rss_peak_during_requests_bytes": r.rss_peak,
+                "rss_after_requests_bytes": r.rss_after, "peak_counted_from_server_start": r.hwm_reset,
+                "ingest": {"items": ing.items, "conversations_moved": ing.conversations_moved,
+                    "enrich_s": round2(ing.enrich_secs), "store_s": round2(ing.store_secs),
+                    "items_per_s": rate(total).round(), "enrich_items_per_s": rate(ing.enrich_secs).round(),
+                    "store_items_per_s": rate(ing.store_secs).round(), "batch": INGEST_BATCH},
+            })
+        );
+        return;
+    }
+    println!("backend              {}", r.backend);
+    println!(
+        "loaded               {} conversations ({} open), {} people, {} items in {:.1} s; analysed in {:.1} s",
+        r.loaded.conversations, r.loaded.open, r.loaded.people, r.loaded.items, r.load_secs, r.analyse_secs
+    );
+    println!("inbox list           {} sequential requests per view, 50 rows a page", r.requests);
+    println!("                     round trip = client-side, over loopback HTTP (server time + a little)");
+    println!("                     server = the server's own histogram (mean; bucket bound holding p95)");
+    println!("                     query = the store's list query alone");
+    for t in &r.timed {
+        let p95_bucket = t.server_buckets.iter().find(|(p, _)| (*p - 0.95).abs() < 1e-9).map_or(0.0, |x| x.1);
+        println!("  {} ({} rows) /inbox{}", t.name, t.rows, t.query);
+        println!(
+            "    round trip       p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            percentile(&t.round_trip, 0.5),
+            percentile(&t.round_trip, 0.95),
+            percentile(&t.round_trip, 0.99),
+            t.round_trip.last().copied().unwrap_or(0.0)
+        );
+        println!(
+            "    server           mean {:.1} ms, p95 ≤ {} ms, {:.0}% within 50 ms",
+            t.server_mean_ms,
+            if p95_bucket.is_finite() { format!("{p95_bucket}") } else { "∞".into() },
+            t.server_within_50ms * 100.0
+        );
+        println!(
+            "    query            p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms",
+            percentile(&t.store_only, 0.5),
+            percentile(&t.store_only, 0.95),
+            percentile(&t.store_only, 0.99)
+        );
+    }
+    println!(
+        "memory (RSS)         {:.1} MB before the server, peak {:.1} MB{}, {:.1} MB after the requests",
+        mb(r.rss_before),
+        mb(r.rss_peak),
+        if r.hwm_reset { " while serving" } else { " (since the process started)" },
+        mb(r.rss_after)
+    );
+    println!(
+        "ingestion            {} notifications in {:.1} s: {:.0} items/s enriched and stored (transactions of {})",
+        ing.items,
+        total,
+        rate(total),
+        INGEST_BATCH
+    );
+    println!(
+        "                     enrichment {:.0} items/s, storage {:.0} items/s, {} conversations moved",
+        rate(ing.enrich_secs),
+        rate(ing.store_secs),
+        ing.conversations_moved
+    );
+}

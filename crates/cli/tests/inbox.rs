@@ -1,0 +1,87 @@
+//! The inbox from the command line: `tutti inbox list` and `tutti inbox reply` over a SQLite
+//! database that holds a conversation.
+
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+use tutti_app::inbox::{item_of, Incoming};
+use tutti_app::publishing::ChannelToAdd;
+use tutti_app::secrets::Keyring;
+use tutti_app::{Actor, App, AppConfig};
+
+fn tutti(dir: &TempDir, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tutti"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(args)
+        .env_remove("TUTTI_DATABASE_URL")
+        .env_remove("TUTTI_AS")
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn conversations_are_listed_and_answered_from_the_command_line() {
+    let dir = TempDir::new().unwrap();
+    let url = format!("sqlite://{}", tutti_store::sqlite_path(dir.path()).display());
+    {
+        let app = App::new(tutti_store::Store::open(&url).await.unwrap(), AppConfig::default());
+        let ws = app.create_workspace(&Actor::Operator, "Maison Lumière", "Europe/Paris").await.unwrap();
+        let channel = ChannelToAdd {
+            network: "bluesky".into(),
+            handle: "maison.test".into(),
+            service: "http://127.0.0.1:9".into(),
+            account_id: None,
+            secret: "x".into(),
+            ambassador: None,
+        };
+        let c = app.add_channel(&Actor::Operator, &Keyring::generate(), &ws.slug, &channel).await.unwrap();
+        let n = Incoming {
+            remote_id: "n1".into(),
+            kind: "reply".into(),
+            author_id: "did:plc:alice".into(),
+            author_handle: "alice.test".into(),
+            text: "Ma lampe est arrivée cassée\u{202E}, nul".into(),
+            post: Some(("at://did:plc:alice/app.bsky.feed.post/1".into(), Some("cid1".into()))),
+            at: tutti_store::now_ms(),
+            ..Default::default()
+        };
+        let mut tx = app.store().begin().await.unwrap();
+        tutti_app::inbox::ingest_batch(&mut tx, &[item_of(ws.id, c.id, "bluesky", &n)]).await.unwrap();
+        tx.commit().await.unwrap();
+        app.store().close().await;
+    }
+    let out = tutti(&dir, &["inbox", "list", "--workspace", "maison-lumiere", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = list[0]["id"].as_i64().unwrap();
+    assert_eq!(list[0]["sentiment"], "neg");
+    let out = tutti(&dir, &["inbox", "list", "--workspace", "maison-lumiere"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with(&format!("{id}\topen\treply\tneg")) && !text.contains('\u{202E}'), "{text}");
+    let out = tutti(&dir, &["inbox", "list", "--workspace", "maison-lumiere", "--status", "maybe"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--status"));
+    let out = tutti(
+        &dir,
+        &[
+            "inbox",
+            "reply",
+            &id.to_string(),
+            "--workspace",
+            "maison-lumiere",
+            "--text",
+            "Bonjour Alice, désolés !",
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is scheduled"));
+    let out =
+        tutti(&dir, &["inbox", "reply", &id.to_string(), "--workspace", "maison-lumiere", "--text", ""]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("text"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

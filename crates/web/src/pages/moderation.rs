@@ -1,0 +1,434 @@
+//! Moderation (D5): the workspace's rules (a form with errors beside their field), a dry run
+//! of a rule on the latest items, the log of actions with undo, and the repeat offenders.
+//! Texts and names from the networks are rendered escaped, never trusted.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::{Extension, Form};
+use serde::Deserialize;
+use tutti_app::moderation::{Offender, RuleToWrite, RuleView};
+use tutti_app::store::moderation::{Candidate, LogEntry};
+use tutti_domain::Action;
+
+use super::{form_error, form_status, layout, page_err, render, see_other, FieldError, Layout};
+use crate::error::WebError;
+use crate::routes::{Access, Ctx, RouteTable};
+use crate::AppState;
+
+pub fn routes(t: RouteTable) -> RouteTable {
+    let m = Access::Workspace(Action::ManageModeration);
+    t.get("/w/{workspace}/moderation", m, page)
+        .post("/w/{workspace}/moderation/rules", m, add_rule)
+        .post("/w/{workspace}/moderation/rules/{rule}/enabled", m, set_enabled)
+        .post("/w/{workspace}/moderation/rules/{rule}/dry-run", m, dry_run_rule)
+        .post("/w/{workspace}/moderation/actions/{id}/undo", m, undo)
+        .post("/w/{workspace}/moderation/items/{id}", m, moderate_item)
+}
+
+/// The rule form, as posted (and shown again after an error).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RuleForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    words: String,
+    #[serde(default)]
+    regex: String,
+    #[serde(default)]
+    toxicity: String,
+    #[serde(default)]
+    authors: String,
+    #[serde(default)]
+    langs: String,
+    #[serde(default)]
+    domains: String,
+    #[serde(default)]
+    kinds: String,
+    #[serde(default)]
+    hide: String,
+    #[serde(default)]
+    mute: String,
+    #[serde(default)]
+    block: String,
+    #[serde(default)]
+    report: String,
+    #[serde(default)]
+    tag: String,
+    #[serde(default)]
+    assign: String,
+    #[serde(default)]
+    priority: String,
+    #[serde(default)]
+    reply: String,
+    /// `save` or `dry`.
+    #[serde(default)]
+    op: String,
+    #[serde(default)]
+    last: String,
+}
+
+impl RuleForm {
+    fn rule(&self) -> RuleToWrite {
+        let mut actions: Vec<String> = Vec::new();
+        for (on, a) in [(&self.hide, "hide"), (&self.mute, "mute"), (&self.block, "block")] {
+            if !on.is_empty() {
+                actions.push(a.into());
+            }
+        }
+        if !self.report.is_empty() {
+            actions.push(format!("report:{}", self.report));
+        }
+        if !self.tag.trim().is_empty() {
+            actions.push(format!("tag:{}", self.tag.trim()));
+        }
+        if !self.assign.trim().is_empty() {
+            actions.push(format!("assign:{}", self.assign.trim()));
+        }
+        if !self.priority.trim().is_empty() {
+            actions.push(format!("priority:{}", self.priority.trim()));
+        }
+        RuleToWrite {
+            name: self.name.clone(),
+            enabled: true,
+            words: self.words.clone(),
+            regex: self.regex.clone(),
+            toxicity: self.toxicity.clone(),
+            authors: self.authors.clone(),
+            langs: self.langs.clone(),
+            domains: self.domains.clone(),
+            kinds: self.kinds.clone(),
+            actions: actions.join(","),
+            reply: self.reply.clone(),
+        }
+    }
+}
+
+pub struct RuleRow {
+    id: i64,
+    name: String,
+    enabled: bool,
+    when: String,
+    then: String,
+    hits: i64,
+}
+
+pub struct DryRow {
+    conversation_id: i64,
+    who: String,
+    text: String,
+    when: String,
+    toxicity: String,
+}
+
+pub struct LogRow {
+    id: i64,
+    conversation_id: i64,
+    when: String,
+    action: String,
+    detail: String,
+    status: String,
+    status_label: String,
+    rule: String,
+    who: String,
+    text: String,
+    error: String,
+    can_undo: bool,
+}
+
+#[derive(Template)]
+#[template(path = "moderation.html")]
+struct ModerationPage {
+    l: Layout,
+    slug: String,
+    rules: Vec<RuleRow>,
+    f: RuleForm,
+    error: FieldError,
+    notice: String,
+    dry: Option<(String, Vec<DryRow>)>,
+    log: Vec<LogRow>,
+    offenders: Vec<Offender>,
+}
+
+impl ModerationPage {
+    /// The condition fields: name, label key, value.
+    fn condition_fields(&self) -> Vec<(&'static str, &'static str, String)> {
+        let f = &self.f;
+        vec![
+            ("name", "moderation-f-name", f.name.clone()),
+            ("words", "moderation-f-words", f.words.clone()),
+            ("regex", "moderation-f-regex", f.regex.clone()),
+            ("toxicity", "moderation-f-toxicity", f.toxicity.clone()),
+            ("authors", "moderation-f-authors", f.authors.clone()),
+            ("langs", "moderation-f-langs", f.langs.clone()),
+            ("domains", "moderation-f-domains", f.domains.clone()),
+            ("kinds", "moderation-f-kinds", f.kinds.clone()),
+        ]
+    }
+
+    /// The local action fields: name, label key, value.
+    fn action_fields(&self) -> Vec<(&'static str, &'static str, String)> {
+        let f = &self.f;
+        vec![
+            ("tag", "moderation-f-tag", f.tag.clone()),
+            ("assign", "moderation-f-assign", f.assign.clone()),
+            ("priority", "moderation-f-priority", f.priority.clone()),
+        ]
+    }
+
+    /// The report reasons, with whether chosen.
+    fn reasons(&self) -> Vec<(&'static str, bool)> {
+        ["abusive", "spam", "other"].into_iter().map(|r| (r, self.f.report == r)).collect()
+    }
+}
+
+fn rule_row(ctx: &Ctx, r: &RuleView) -> RuleRow {
+    let t = ctx.tr();
+    let c = &r.conditions;
+    let mut when: Vec<String> = Vec::new();
+    let mut part = |key: &str, v: String| when.push(format!("{} {v}", t.t(key)));
+    if !c.words.is_empty() {
+        part("moderation-when-words", c.words.join(", "));
+    }
+    if let Some(re) = &c.regex {
+        part("moderation-when-regex", re.clone());
+    }
+    if let Some(x) = c.toxicity {
+        part("moderation-when-toxicity", format!("{x:.2}"));
+    }
+    if !c.authors.is_empty() {
+        part("moderation-when-authors", c.authors.join(", "));
+    }
+    if !c.langs.is_empty() {
+        part("moderation-when-langs", c.langs.join(", "));
+    }
+    if !c.domains.is_empty() {
+        part("moderation-when-domains", c.domains.join(", "));
+    }
+    if !c.kinds.is_empty() {
+        part("moderation-when-kinds", c.kinds.join(", "));
+    }
+    let then = r
+        .actions
+        .iter()
+        .map(|a| {
+            let label = t.t(&format!("moderation-action-{}", a.kind));
+            if a.value.is_empty() {
+                label
+            } else {
+                format!("{label} « {} »", a.value.chars().take(60).collect::<String>())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" · ");
+    RuleRow {
+        id: r.rule.id,
+        name: r.rule.name.clone(),
+        enabled: r.rule.enabled,
+        when: when.join(" · "),
+        then,
+        hits: r.hits,
+    }
+}
+
+fn when(ctx: &Ctx, ms: i64) -> String {
+    crate::format::datetime(ms, &ctx.ws().workspace.timezone, ctx.locale)
+}
+
+fn dry_rows(ctx: &Ctx, items: &[Candidate]) -> Vec<DryRow> {
+    items
+        .iter()
+        .map(|i| DryRow {
+            conversation_id: i.conversation_id,
+            who: i.author_handle.clone(),
+            text: i.text.chars().take(200).collect(),
+            when: when(ctx, i.created_at),
+            toxicity: format!("{:.2}", i.toxicity),
+        })
+        .collect()
+}
+
+fn log_row(ctx: &Ctx, e: &LogEntry) -> LogRow {
+    let t = ctx.tr();
+    let kind = e.action.split(':').next().unwrap_or_default();
+    let undoable = matches!(kind, "tag" | "assign" | "priority" | "hide" | "mute" | "block");
+    LogRow {
+        id: e.id,
+        conversation_id: e.conversation_id,
+        when: when(ctx, e.created_at),
+        action: t.t(&format!("moderation-action-{kind}")),
+        detail: e.detail.chars().take(80).collect(),
+        status: e.status.clone(),
+        status_label: t.t(&format!("moderation-status-{}", e.status)),
+        rule: e.rule_name.clone(),
+        who: e.author_handle.clone(),
+        text: e.text.chars().take(140).collect(),
+        error: e.error.clone().unwrap_or_default().chars().take(200).collect(),
+        can_undo: undoable && e.status == "done",
+    }
+}
+
+async fn show(
+    state: &AppState,
+    ctx: &Ctx,
+    f: RuleForm,
+    error: FieldError,
+    notice: String,
+    dry: Option<(String, Vec<DryRow>)>,
+) -> Result<Response, WebError> {
+    let slug = ctx.ws().workspace.slug.clone();
+    let actor = ctx.actor();
+    let rules = state.app.moderation_rules(&actor, &slug).await.map_err(|e| page_err(e, ctx))?;
+    let log = state.app.moderation_log(&actor, &slug, 100).await.map_err(|e| page_err(e, ctx))?;
+    let offenders = state.app.repeat_offenders(&actor, &slug, 10).await.map_err(|e| page_err(e, ctx))?;
+    let status = form_status(&error);
+    let status = if error.message.is_empty() { axum::http::StatusCode::OK } else { status };
+    let page = ModerationPage {
+        l: layout(state, ctx, ctx.tr().t("moderation-title"), "moderation").await?,
+        slug,
+        rules: rules.iter().map(|r| rule_row(ctx, r)).collect(),
+        f,
+        error,
+        notice,
+        dry,
+        log: log.iter().map(|e| log_row(ctx, e)).collect(),
+        offenders,
+    };
+    render(status, &page)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    #[serde(default)]
+    notice: String,
+}
+
+async fn page(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, WebError> {
+    let notice = match q.notice.as_str() {
+        "saved" | "undone" | "asked" | "changed" => ctx.tr().t(&format!("moderation-notice-{}", q.notice)),
+        _ => String::new(),
+    };
+    show(
+        &state,
+        &ctx,
+        RuleForm { priority: String::new(), ..Default::default() },
+        FieldError::default(),
+        notice,
+        None,
+    )
+    .await
+}
+
+async fn add_rule(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(slug): Path<String>,
+    Form(f): Form<RuleForm>,
+) -> Result<Response, WebError> {
+    let actor = ctx.actor();
+    if f.op == "dry" {
+        let last = f.last.trim().parse().ok();
+        return match state.app.dry_run_conditions(&actor, &slug, &f.rule(), last).await {
+            Ok(items) => {
+                let title = ctx.tr().t1("moderation-dry-title", "n", &items.len().to_string());
+                let rows = dry_rows(&ctx, &items);
+                show(&state, &ctx, f, FieldError::default(), String::new(), Some((title, rows))).await
+            }
+            Err(e) => {
+                let error = form_error(e, &ctx)?;
+                show(&state, &ctx, f, error, String::new(), None).await
+            }
+        };
+    }
+    match state.app.add_moderation_rule(&actor, &slug, &f.rule()).await {
+        Ok(_) => Ok(see_other(&format!("/w/{slug}/moderation?notice=saved"))),
+        Err(e) => {
+            let error = form_error(e, &ctx)?;
+            show(&state, &ctx, f, error, String::new(), None).await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EnabledForm {
+    #[serde(default)]
+    enabled: String,
+}
+
+async fn set_enabled(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(f): Form<EnabledForm>,
+) -> Result<Response, WebError> {
+    state
+        .app
+        .set_moderation_rule_enabled(&ctx.actor(), &slug, id, f.enabled == "1")
+        .await
+        .map_err(|e| page_err(e, &ctx))?;
+    Ok(see_other(&format!("/w/{slug}/moderation?notice=changed")))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LastForm {
+    #[serde(default)]
+    last: String,
+}
+
+async fn dry_run_rule(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(f): Form<LastForm>,
+) -> Result<Response, WebError> {
+    let items = state
+        .app
+        .dry_run_rule(&ctx.actor(), &slug, id, f.last.trim().parse().ok())
+        .await
+        .map_err(|e| page_err(e, &ctx))?;
+    let title = ctx.tr().t1("moderation-dry-title", "n", &items.len().to_string());
+    let rows = dry_rows(&ctx, &items);
+    show(&state, &ctx, RuleForm::default(), FieldError::default(), String::new(), Some((title, rows))).await
+}
+
+async fn undo(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((slug, id)): Path<(String, i64)>,
+) -> Result<Response, WebError> {
+    match state.app.undo_moderation(&ctx.actor(), &slug, id).await {
+        Ok(_) => Ok(see_other(&format!("/w/{slug}/moderation?notice=undone"))),
+        Err(e) => {
+            let error = form_error(e, &ctx)?;
+            show(
+                &state,
+                &ctx,
+                RuleForm::default(),
+                FieldError { field: String::new(), ..error },
+                String::new(),
+                None,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ItemForm {
+    #[serde(default)]
+    action: String,
+}
+
+async fn moderate_item(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(f): Form<ItemForm>,
+) -> Result<Response, WebError> {
+    state.app.moderate_item(&ctx.actor(), &slug, id, &f.action).await.map_err(|e| page_err(e, &ctx))?;
+    Ok(see_other(&format!("/w/{slug}/moderation?notice=asked")))
+}

@@ -1,0 +1,122 @@
+//! The product feedback page on every backend: the report for the product team, confirm
+//! controls for community managers only, downloads, hostile text inert.
+
+mod common;
+
+use common::{seed, spawn, PASSWORD, WS};
+use tutti_app::inbox::{item_of, Incoming};
+use tutti_app::publishing::ChannelToAdd;
+use tutti_app::secrets::Keyring;
+use tutti_app::Actor;
+
+fn reply(id: &str, author: &str, text: &str) -> Incoming {
+    Incoming {
+        remote_id: id.into(),
+        kind: "reply".into(),
+        author_id: format!("did:plc:{author}"),
+        author_handle: format!("{author}.test"),
+        author_name: author.into(),
+        text: text.into(),
+        post: Some((format!("at://did:plc:{author}/app.bsky.feed.post/{id}"), None)),
+        parent: Some(format!("at://did:plc:maison/app.bsky.feed.post/{id}")),
+        root: Some(format!("at://did:plc:maison/app.bsky.feed.post/{id}")),
+        at: tutti_store::now_ms() - 60_000,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn the_feedback_page_and_report_by_role() {
+    for db in tutti_test_support::every_backend().await {
+        let label = db.label();
+        let t = spawn(db).await;
+        seed(&t.app).await;
+        let c = t
+            .app
+            .add_channel(
+                &Actor::Operator,
+                &Keyring::generate(),
+                WS,
+                &ChannelToAdd {
+                    network: "bluesky".into(),
+                    handle: "maison.test".into(),
+                    service: "http://127.0.0.1:9".into(),
+                    account_id: Some("did:plc:maison".into()),
+                    secret: "x".into(),
+                    ambassador: None,
+                },
+            )
+            .await
+            .unwrap();
+        let items = [
+            item_of(
+                c.workspace_id,
+                c.id,
+                "bluesky",
+                &reply("a", "ann", "L'appli plante <script>alert(1)</script>"),
+            ),
+            item_of(c.workspace_id, c.id, "bluesky", &reply("b", "ben", "L'appli plante encore")),
+            item_of(c.workspace_id, c.id, "bluesky", &reply("q", "cat", "Vous livrez en Belgique ?")),
+        ];
+        let mut tx = t.app.store().begin().await.unwrap();
+        tutti_app::inbox::ingest_batch(&mut tx, &items).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let mut product = t.sign_in("product@acme.test", PASSWORD).await;
+        let r = t.get(&mut product, &format!("/w/{WS}/feedback")).await;
+        assert_eq!(r.status(), 200, "[{label}]");
+        let html = r.text().await.unwrap();
+        assert!(!html.contains("<script>alert"), "[{label}] inert");
+        assert!(html.contains("appli plante"), "[{label}] a recurring issue: {html}");
+        assert!(!html.contains("/category\""), "[{label}] no confirm controls for the product team");
+        let md = t.get(&mut product, &format!("/w/{WS}/feedback/report.md")).await;
+        assert_eq!(md.status(), 200);
+        assert!(md.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+        let md = md.text().await.unwrap();
+        assert!(md.contains("| bug | 2 | 0 |"), "[{label}] {md}");
+        assert!(md.contains(&format!("/w/{WS}/inbox/")), "[{label}] links to conversations");
+        let csv = t.get(&mut product, &format!("/w/{WS}/feedback/report.csv")).await.text().await.unwrap();
+        assert!(csv.starts_with("date,category,"), "[{label}]");
+        let question = t
+            .app
+            .feedback(&Actor::Operator, WS, "2000-01-01", "2099-12-31", Some("question"), None)
+            .await
+            .unwrap()[0]
+            .id;
+        let r = t
+            .post_form(
+                &mut product,
+                &format!("/w/{WS}/feedback/items/{question}/category"),
+                &[("category", "feature")],
+            )
+            .await;
+        assert_eq!(r.status(), 403, "[{label}] the product team reads only");
+
+        let mut cm = t.sign_in("cm@acme.test", PASSWORD).await;
+        let html = t.get(&mut cm, &format!("/w/{WS}/feedback")).await.text().await.unwrap();
+        assert!(html.contains(&format!("/w/{WS}/feedback/items/{question}/category\"")), "[{label}]");
+        let r = t
+            .post_form(
+                &mut cm,
+                &format!("/w/{WS}/feedback/items/{question}/category"),
+                &[("category", "feature")],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "[{label}]");
+        let bad = t
+            .post_form(&mut cm, &format!("/w/{WS}/feedback/items/{question}/category"), &[("category", "x")])
+            .await;
+        assert_eq!(bad.status(), 422, "[{label}]");
+        let r = t.get(&mut cm, &format!("/w/{WS}/feedback?from=2026-13-01")).await;
+        assert_eq!(r.status(), 422, "[{label}] a bad day names its field");
+        let confirmed = t
+            .app
+            .feedback(&Actor::Operator, WS, "2000-01-01", "2099-12-31", Some("feature"), Some(true))
+            .await
+            .unwrap();
+        assert_eq!(confirmed.len(), 1);
+
+        let mut contributor = t.sign_in("contributor@acme.test", PASSWORD).await;
+        assert_eq!(t.get(&mut contributor, &format!("/w/{WS}/feedback")).await.status(), 403);
+    }
+}
