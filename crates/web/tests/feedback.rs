@@ -9,6 +9,11 @@ use tutti_app::publishing::ChannelToAdd;
 use tutti_app::secrets::Keyring;
 use tutti_app::Actor;
 
+/// Today plus `d` days, UTC.
+fn day(d: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::days(d)).format("%Y-%m-%d").to_string()
+}
+
 fn reply(id: &str, author: &str, text: &str) -> Incoming {
     Incoming {
         remote_id: id.into(),
@@ -77,11 +82,9 @@ async fn the_feedback_page_and_report_by_role() {
         assert!(md.contains(&format!("/w/{WS}/inbox/")), "[{label}] links to conversations");
         let csv = t.get(&mut product, &format!("/w/{WS}/feedback/report.csv")).await.text().await.unwrap();
         assert!(csv.starts_with("date,category,"), "[{label}]");
-        let question = t
-            .app
-            .feedback(&Actor::Operator, WS, "2000-01-01", "2099-12-31", Some("question"), None)
-            .await
-            .unwrap()[0]
+        let question =
+            t.app.feedback(&Actor::Operator, WS, &day(-10), &day(1), Some("question"), None).await.unwrap()
+                [0]
             .id;
         let r = t
             .post_form(
@@ -111,7 +114,7 @@ async fn the_feedback_page_and_report_by_role() {
         assert_eq!(r.status(), 422, "[{label}] a bad day names its field");
         let confirmed = t
             .app
-            .feedback(&Actor::Operator, WS, "2000-01-01", "2099-12-31", Some("feature"), Some(true))
+            .feedback(&Actor::Operator, WS, &day(-10), &day(1), Some("feature"), Some(true))
             .await
             .unwrap();
         assert_eq!(confirmed.len(), 1);

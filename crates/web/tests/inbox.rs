@@ -277,3 +277,29 @@ async fn the_inbox_api_lists_reads_and_replies_with_the_pages_rules() {
         assert_eq!(r.status(), 204);
     }
 }
+
+#[tokio::test]
+async fn a_reply_is_hidden_from_the_conversation_and_the_cm_comes_back_to_it() {
+    let t = spawn(tutti_test_support::sqlite()).await;
+    seed(&t.app).await;
+    let (ws, ch) = channel(&t).await;
+    let c = ingest(&t, ws, ch, reply("r1", "troll", "Troll", "Vous êtes des idiots")).await;
+    let mut cm = t.sign_in("cm@acme.test", PASSWORD).await;
+    let pane = t.get(&mut cm, &format!("/w/{WS}/inbox/{c}")).await.text().await.unwrap();
+    assert!(pane.contains("Hide this reply") && pane.contains("Block the author"));
+    let item = t.app.conversation(&Actor::Operator, WS, c).await.unwrap().1[0].id;
+    let r = t
+        .post_form(
+            &mut cm,
+            &format!("/w/{WS}/moderation/items/{item}"),
+            &[("action", "hide"), ("back", "inbox")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], format!("/w/{WS}/inbox/{c}").as_str(), "back to the conversation");
+    let actions = t.app.conversation_actions(&Actor::Operator, WS, c).await.unwrap();
+    assert!(actions.iter().any(|a| a.action == "hide" && a.status == "pending"), "{actions:?}");
+    let mut analyst = t.sign_in("analyst@acme.test", PASSWORD).await;
+    let pane = t.get(&mut analyst, &format!("/w/{WS}/inbox/{c}")).await.text().await.unwrap();
+    assert!(!pane.contains("Hide this reply"), "analysts read only");
+}

@@ -565,6 +565,7 @@ error-not_a_reply = Only a reply to the brand's post can be hidden.
 error-rule_lang_invalid = A language is a two- or three-letter code such as fr or en.
 error-moderation_action_unknown = The actions are tag, assign, priority, hide, mute, block, report and reply.
 # Community and feedback (keys below)
+area-community-live = The people behind the handles: history with the brand, tags, notes, segments and scores.
 nav-feedback = Feedback
 community-title = Community
 community-intro = The people behind the handles: their history with the brand, tags, notes and scores.
@@ -678,6 +679,11 @@ error-day_invalid = Write a day as YYYY-MM-DD.
 error-period_reversed = The last day comes after the first.
 error-period_too_long = A period is at most a year.
 # Inbox
+inbox-moderate = Moderate
+inbox-moderate-hide = Hide this reply
+inbox-moderate-mute = Mute the author
+inbox-moderate-block = Block the author
+inbox-moderate-report = Report to the network
 inbox-escalate = Escalate to the SMM
 inbox-escalated = Escalated: the SMMs were told.
 inbox-priority = Priority

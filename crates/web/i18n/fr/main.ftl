@@ -565,6 +565,7 @@ error-not_a_reply = Seule une réponse à un post de la marque peut être masqu�
 error-rule_lang_invalid = Une langue est un code de deux ou trois lettres, comme fr ou en.
 error-moderation_action_unknown = Les actions sont étiqueter, attribuer, priorité, masquer, sourdine, bloquer, signaler et répondre.
 # Community and feedback (keys below)
+area-community-live = Les personnes derrière les comptes : historique avec la marque, étiquettes, notes, segments et scores.
 nav-feedback = Retours produit
 community-title = Communauté
 community-intro = Les personnes derrière les comptes : leur histoire avec la marque, étiquettes, notes et scores.
@@ -678,6 +679,11 @@ error-day_invalid = Écrivez un jour sous la forme AAAA-MM-JJ.
 error-period_reversed = Le dernier jour vient après le premier.
 error-period_too_long = Une période dure au plus un an.
 # Inbox
+inbox-moderate = Modérer
+inbox-moderate-hide = Masquer cette réponse
+inbox-moderate-mute = Mettre l’auteur en sourdine
+inbox-moderate-block = Bloquer l’auteur
+inbox-moderate-report = Signaler au réseau
 inbox-escalate = Transmettre au SMM
 inbox-escalated = Transmise : les SMM sont prévenus.
 inbox-priority = Priorité

@@ -195,6 +195,8 @@ pub struct ConversationPane {
     notes: Vec<(String, String, String)>,
     /// Saved replies: id and label.
     saved: Vec<(i64, String)>,
+    /// Whether the reader moderates (hide, mute, block, report).
+    can_moderate: bool,
 }
 
 impl ConversationPane {
@@ -455,6 +457,7 @@ async fn pane(
         notice,
         notes,
         saved,
+        can_moderate: ctx.ws().allows(Action::ManageModeration),
         max: if network == "mastodon" {
             tutti_app::publishing::MASTODON_MAX_CHARS
         } else {

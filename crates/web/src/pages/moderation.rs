@@ -421,6 +421,9 @@ async fn undo(
 pub struct ItemForm {
     #[serde(default)]
     action: String,
+    /// `inbox` to come back to the conversation instead of the moderation page.
+    #[serde(default)]
+    back: String,
 }
 
 async fn moderate_item(
@@ -430,5 +433,11 @@ async fn moderate_item(
     Form(f): Form<ItemForm>,
 ) -> Result<Response, WebError> {
     state.app.moderate_item(&ctx.actor(), &slug, id, &f.action).await.map_err(|e| page_err(e, &ctx))?;
+    if f.back == "inbox" {
+        let mut db = state.app.store().conn().await.map_err(|e| page_err(e.into(), &ctx))?;
+        let item =
+            tutti_app::store::inbox::item_by_id(&mut db, id).await.map_err(|e| page_err(e.into(), &ctx))?;
+        return Ok(see_other(&format!("/w/{slug}/inbox/{}", item.conversation_id)));
+    }
     Ok(see_other(&format!("/w/{slug}/moderation?notice=asked")))
 }

@@ -115,9 +115,10 @@ async fn overview(
             (**a != "listening" || can_listen)
                 && (**a != "calendar" || can_write)
                 && (**a != "inbox" || can_inbox)
+                && (**a != "community" || ctx.ws().allows(tutti_domain::Action::ViewCommunity))
         })
         .map(|a| {
-            let live = matches!(*a, "listening" | "calendar" | "inbox");
+            let live = matches!(*a, "listening" | "calendar" | "inbox" | "community");
             let text = t.t(&format!("area-{a}-{}", if live { "live" } else { "soon" }));
             (*a, t.t(&format!("nav-{a}")), text, live)
         })
