@@ -216,6 +216,9 @@ pub async fn run(
         rss_peak,
         rss_after,
         ingested,
+        load_average: std::fs::read_to_string("/proc/loadavg")
+            .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+            .unwrap_or_default(),
         as_json,
     });
     Ok(())
@@ -861,6 +864,8 @@ struct Report {
     rss_peak: u64,
     rss_after: u64,
     ingested: Ingested,
+    /// The machine's load average (1, 5, 15 min) at the end: other work skews the timings.
+    load_average: String,
     as_json: bool,
 }
 
@@ -906,11 +911,17 @@ fn report(r: &Report) {
                     "enrich_s": round2(ing.enrich_secs), "store_s": round2(ing.store_secs),
                     "items_per_s": rate(total).round(), "enrich_items_per_s": rate(ing.enrich_secs).round(),
                     "store_items_per_s": rate(ing.store_secs).round(), "batch": INGEST_BATCH},
+                "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()), "load_average": r.load_average,
             })
         );
         return;
     }
-    println!("backend              {}", r.backend);
+    println!(
+        "backend              {} ({} CPUs, load average {} at the end)",
+        r.backend,
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        r.load_average
+    );
     println!(
         "loaded               {} conversations ({} open), {} people, {} items in {:.1} s; analysed in {:.1} s",
         r.loaded.conversations, r.loaded.open, r.loaded.people, r.loaded.items, r.load_secs, r.analyse_secs

@@ -151,7 +151,12 @@ impl Context {
 }
 
 /// A post as the API answers it (without its links).
-pub(crate) async fn post_response(state: &AppState, ctx: &Ctx, slug: &str, p: Post) -> Result<PostResponse, WebError> {
+pub(crate) async fn post_response(
+    state: &AppState,
+    ctx: &Ctx,
+    slug: &str,
+    p: Post,
+) -> Result<PostResponse, WebError> {
     Ok(Context::load(state, ctx, slug).await?.post(p))
 }
 

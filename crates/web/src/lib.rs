@@ -63,11 +63,8 @@ fn table(state: AppState) -> routes::RouteTable {
     let t = routes::RouteTable::new(state);
     let t = ops::routes(t);
     let t = pages::routes(t);
-    links::routes(ical::routes(api_inbox::routes(api_posts::routes(api_listening::routes(api::routes(t)))))).get(
-        "/api/openapi.json",
-        Access::Public,
-        api::openapi_json,
-    )
+    links::routes(ical::routes(api_inbox::routes(api_posts::routes(api_listening::routes(api::routes(t))))))
+        .get("/api/openapi.json", Access::Public, api::openapi_json)
 }
 
 /// The whole router, with the list of its routes and their access rules.

@@ -572,6 +572,19 @@ async fn compose_then_plan_and_move_posts_on_the_calendar_in_a_real_browser() {
     let page = text(&c).await;
     assert!(page.contains("One post failed to publish") && page.contains("longer than 300 graphemes"));
     shot(&c, "en-1440-calendar-failed").await;
+    // The failed post's own page: the network's words, and what to do.
+    let failed = t
+        .app
+        .posts(&Actor::Operator, ws, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.status == "failed")
+        .unwrap();
+    c.goto(&t.url(&format!("/w/{ws}/posts/{}", failed.id))).await.unwrap();
+    assert!(text(&c).await.contains("longer than 300 graphemes"));
+    shot(&c, "en-1440-post-failed").await;
+    c.goto(&t.url(&format!("/w/{ws}/calendar?view=month&date={}", ymd(day)))).await.unwrap();
     c.set_window_size(NARROW.0, NARROW.1).await.unwrap();
     let to_calendar = "document.getElementById('calendar-body').scrollIntoView();";
     c.execute(to_calendar, vec![]).await.unwrap();

@@ -65,6 +65,9 @@ CREATE TABLE conversations (
 );
 CREATE INDEX conversations_touched ON conversations (workspace_id, touched_at);
 CREATE INDEX conversations_inbox ON conversations (workspace_id, status, last_item_at);
+-- The list across every status ("all"), and filters without a status, latest first: without it
+-- the whole workspace is sorted for each page.
+CREATE INDEX conversations_latest ON conversations (workspace_id, last_item_at);
 CREATE INDEX conversations_by_assignee ON conversations (workspace_id, assignee_user_id, status, last_item_at);
 CREATE INDEX conversations_by_channel ON conversations (workspace_id, channel_id, status, last_item_at);
 CREATE INDEX conversations_by_person ON conversations (person_id, last_item_at);
