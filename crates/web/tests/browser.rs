@@ -792,8 +792,32 @@ async fn the_inbox_is_worked_from_the_keyboard_in_a_real_browser() {
     c.set_window_size(NARROW.0, NARROW.1).await.unwrap();
     shot(&c, "en-390-inbox-conversation").await;
 
-    // In French.
+    // Moderation: a rule tried on what came in before it is switched on.
     c.set_window_size(WIDE.0, WIDE.1).await.unwrap();
+    c.goto(&t.url(&format!("/w/{ws}/moderation"))).await.unwrap();
+    fill(&c, "#mr-name", "Livraisons").await;
+    fill(&c, "#mr-words", "livraison, déçue").await;
+    submit(&c, "button[name=op][value=dry]").await;
+    let page = text(&c).await;
+    assert!(
+        page.contains("Alice Martin") || page.contains("alice.test"),
+        "the dry run lists what it would hit: {page}"
+    );
+    shot(&c, "en-1440-moderation-dry-run").await;
+    // The person behind a conversation, and the feedback report.
+    let list = t
+        .app
+        .inbox(&Actor::Operator, ws, &tutti_app::store::inbox::Filter::default(), None, 10)
+        .await
+        .unwrap();
+    let alice = list.iter().find(|c| c.person_name == "Alice Martin").and_then(|c| c.person_id).unwrap();
+    c.goto(&t.url(&format!("/w/{ws}/people/{alice}"))).await.unwrap();
+    assert!(text(&c).await.contains("Alice Martin"));
+    shot(&c, "en-1440-person").await;
+    c.goto(&t.url(&format!("/w/{ws}/feedback"))).await.unwrap();
+    shot(&c, "en-1440-feedback").await;
+
+    // In French.
     c.goto(&t.url("/settings")).await.unwrap();
     c.find(Locator::Css("#s-locale option[value=fr]")).await.unwrap().click().await.unwrap();
     submit(&c, "form[action='/settings'] button[type=submit]").await;
