@@ -54,6 +54,11 @@ async fn fake_instance() -> (String, Arc<Mutex<Instance>>) {
                         .unwrap_or_default()
                         .to_owned();
                     let sent: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+                    if sent["status"].as_str().unwrap_or_default().contains("REFUSE") {
+                        // As Mastodon answers a status it will not take.
+                        let e = serde_json::json!({"error": "Validation failed: Text contains a word this server refuses"});
+                        return (axum::http::StatusCode::UNPROCESSABLE_ENTITY, axum::Json(e));
+                    }
                     let mut s = seen.lock().unwrap();
                     s.requests += 1;
                     let n = s.statuses.len();
@@ -65,7 +70,7 @@ async fn fake_instance() -> (String, Arc<Mutex<Instance>>) {
                         created["url"] = format!("http://localhost:3000/@mastodonpy_test/{id}").into();
                         created
                     });
-                    axum::Json(status.clone())
+                    (axum::http::StatusCode::OK, axum::Json(status.clone()))
                 }
             }),
         );
@@ -173,5 +178,57 @@ async fn a_mention_of_an_unknown_account_of_the_instance_is_refused_when_written
         .await
         .expect("a known local account, and a remote one left to federation");
         assert_eq!(state.lock().unwrap().requests, 0, "nothing was published");
+    }
+}
+
+#[tokio::test]
+async fn a_reply_the_network_refuses_stays_in_the_conversation_with_its_words() {
+    for db in tutti_test_support::every_backend().await {
+        let (url, _) = fake_instance().await;
+        let app = App::new(db.open().await, AppConfig::default());
+        let op = Actor::Operator;
+        let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
+        let keys = Keyring::generate();
+        let channel = ChannelToAdd {
+            network: "mastodon".into(),
+            handle: "@maison@localhost".into(),
+            service: url.clone(),
+            account_id: None,
+            secret: "token".into(),
+            ambassador: None,
+        };
+        let c = app.add_channel(&op, &keys, &ws.slug, &channel).await.unwrap();
+        let n = tutti_app::inbox::Incoming {
+            remote_id: "42".into(),
+            kind: "mention".into(),
+            author_id: "7".into(),
+            author_handle: "alice@social.example".into(),
+            text: "@maison ma commande ?".into(),
+            post: Some(("117446908383040000".into(), None)),
+            at: tutti_app::store::now_ms(),
+            ..Default::default()
+        };
+        let mut tx = app.store().begin().await.unwrap();
+        let moved = tutti_app::inbox::ingest_batch(
+            &mut tx,
+            &[tutti_app::inbox::item_of(ws.id, c.id, "mastodon", &n)],
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let r = tutti_app::inbox::ReplyToWrite { text: "REFUSE ceci".into(), ..Default::default() };
+        let post = app.reply(&op, &ws.slug, moved[0], &r).await.unwrap();
+        let publisher = Publisher::new(app.store().clone(), "w".into(), keys.clone());
+        let done = publisher.run_once(tutti_app::store::now_ms()).await.unwrap();
+        assert!(
+            matches!(&done[..], [(id, Outcome::Failed(m))] if *id == post.id && m.contains("refuses")),
+            "[{}] {done:?}",
+            db.label()
+        );
+        let (conversation, items, posts) = app.conversation(&op, &ws.slug, moved[0]).await.unwrap();
+        assert!(conversation.unanswered && conversation.status == "open", "waiting for an answer again");
+        assert_eq!(items.last().unwrap().text, "REFUSE ceci", "the reply is kept, not lost");
+        assert_eq!(posts[0].status, "failed");
+        assert!(posts[0].error.as_deref().unwrap().contains("Text contains a word this server refuses"));
     }
 }
