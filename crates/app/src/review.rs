@@ -15,6 +15,67 @@ impl App {
         self.review(actor, slug, post_id, "scheduled", None, "post.approve").await
     }
 
+    /// Approves a post in review after the approver rewrote its text (a crisis reply the SMM
+    /// edits, say): the new text is checked against the channel's limits, the change audited
+    /// with the text before and after, and the post scheduled — all in one transaction.
+    pub async fn edit_and_approve_post(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        post_id: i64,
+        text: &str,
+    ) -> Result<Post, AppError> {
+        let access = self.workspace_access(actor, slug, Action::ApprovePosts).await?;
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(InputError::new("text", "required", "the post needs a text").into());
+        }
+        let mut tx = self.store.begin().await?;
+        let before = match publishing::post_by_id(&mut tx, post_id).await {
+            Ok(p) if p.workspace_id == access.workspace.id => p,
+            _ => return Err(AppError::NotFound("post")),
+        };
+        let channel = publishing::channel_by_id(&mut tx, before.channel_id).await?;
+        crate::publishing::check_text(&channel.network, text)?;
+        if !review::set_text(&mut tx, access.workspace.id, post_id, text).await? {
+            return Err(AppError::Conflict(InputError::new(
+                "post",
+                "post_not_in_review",
+                format!("post {post_id} is {}, not in review", before.status),
+            )));
+        }
+        record(
+            &mut tx,
+            actor,
+            Some(access.workspace.id),
+            "post.edit",
+            &format!("post {post_id}"),
+            Some(json!({"text": before.text})),
+            Some(json!({"text": text})),
+        )
+        .await?;
+        if !review::move_post(&mut tx, access.workspace.id, post_id, "in_review", "scheduled", None).await? {
+            return Err(AppError::Conflict(InputError::new(
+                "post",
+                "post_not_in_review",
+                format!("post {post_id} left review"),
+            )));
+        }
+        record(
+            &mut tx,
+            actor,
+            Some(access.workspace.id),
+            "post.approve",
+            &format!("post {post_id}"),
+            None,
+            Some(json!({"comment": null})),
+        )
+        .await?;
+        let post = publishing::post_by_id(&mut tx, post_id).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(post)
+    }
+
     /// Sends a post in review back to its author as a draft, with a comment.
     pub async fn send_back_post(
         &self,

@@ -272,8 +272,32 @@ async fn during_a_crisis_a_community_managers_reply_waits_for_the_smm() {
             "scheduled",
             "the SMM's own reply goes"
         );
-        let approved = app.approve_post(&smm, &slug, held.id).await.unwrap();
-        assert_eq!(approved.status, "scheduled", "the SMM approves, Tutti sends");
+        // The SMM edits the held reply, then approves it: one move, audited with both texts.
+        let long = "é".repeat(301);
+        assert_eq!(
+            field(app.edit_and_approve_post(&smm, &slug, held.id, &long).await.unwrap_err()).0,
+            "text"
+        );
+        assert!(matches!(
+            app.edit_and_approve_post(&cm, &slug, held.id, "Non").await,
+            Err(AppError::Forbidden(_))
+        ));
+        let approved = app
+            .edit_and_approve_post(
+                &smm,
+                &slug,
+                held.id,
+                "Nous sommes désolés : écrivez-nous en privé, nous vous répondons vite.",
+            )
+            .await
+            .unwrap();
+        assert_eq!(approved.status, "scheduled", "the SMM edits and approves, Tutti sends");
+        assert!(approved.text.starts_with("Nous sommes désolés : écrivez-nous"));
+        let edits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'post.edit'")
+            .fetch_one(&mut *app.store().conn().await.unwrap())
+            .await
+            .unwrap();
+        assert_eq!(edits, 1);
     }
 }
 

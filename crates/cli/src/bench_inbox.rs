@@ -76,7 +76,7 @@ struct Timed {
 }
 
 /// Runs the benchmark; `database_url` is SQLite in a fresh directory unless a PostgreSQL URL
-/// is given (its database should be dedicated to the benchmark and start empty).
+/// is given (its database must be dedicated to the benchmark: one with a workspace is refused).
 pub async fn run(
     database_url: Option<String>,
     conversations: usize,
@@ -87,6 +87,11 @@ pub async fn run(
     let dir = tempfile::tempdir()?;
     let url = database_url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("tutti.db").display()));
     let store = Store::open(&url).await?;
+    let workspaces: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM workspaces").fetch_one(&mut *store.conn().await?).await?;
+    if workspaces > 0 {
+        bail!("the benchmark fills the database: give it an empty one of its own, not {}", store.location());
+    }
     let backend = if store.backend() == Backend::Postgres { "postgres" } else { "sqlite" };
     let app = App::new(store.clone(), AppConfig::default());
     let say = |s: String| {
@@ -104,11 +109,7 @@ pub async fn run(
         [(ME, "cm"), ("smm@bench.test", "smm"), ("cm2@bench.test", "cm"), ("cm3@bench.test", "cm")]
     {
         let user =
-            match app.add_user(&op, email, &email.replace("@bench.test", " Bench"), PASSWORD, false).await {
-                Ok(u) => u.id,
-                // A PostgreSQL database used before keeps its accounts.
-                Err(_) => app.user_by_email(email).await?.id,
-            };
+            app.add_user(&op, email, &email.replace("@bench.test", " Bench"), PASSWORD, false).await?.id;
         app.add_member(&op, &ws.slug, email, role).await?;
         members.push(user);
     }

@@ -29,3 +29,17 @@ pub async fn move_post(
     .rows_affected();
     Ok(n == 1)
 }
+
+/// Replaces the text of a post of `workspace_id` still in review (the approver's edit);
+/// returns whether it did.
+pub async fn set_text(db: &mut Db, workspace_id: i64, id: i64, text: &str) -> Result<bool> {
+    let n = sqlx::query("UPDATE posts SET text = $1, updated_at = $2 WHERE id = $3 AND workspace_id = $4 AND status = 'in_review'")
+        .bind(text)
+        .bind(crate::now_ms())
+        .bind(id)
+        .bind(workspace_id)
+        .execute(db)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}

@@ -252,6 +252,9 @@ async fn post_page(
 pub struct ReviewForm {
     #[serde(default)]
     comment: String,
+    /// The text as the approver leaves it (absent, or unchanged, to approve as written).
+    #[serde(default)]
+    text: Option<String>,
     /// `review` to come back to the review list rather than the post's page.
     #[serde(default)]
     back: String,
@@ -292,7 +295,18 @@ async fn approve_post(
     Path((slug, post_id)): Path<(String, i64)>,
     Form(form): Form<ReviewForm>,
 ) -> Result<Response, WebError> {
-    let outcome = state.app.approve_post(&ctx.actor(), &slug, post_id).await;
+    let outcome = match form.text.as_deref() {
+        Some(text) => {
+            let current = state.app.post(&ctx.actor(), &slug, post_id).await.map(|p| p.text);
+            match current {
+                Ok(t) if t.trim() != text.trim() => {
+                    state.app.edit_and_approve_post(&ctx.actor(), &slug, post_id, text).await
+                }
+                _ => state.app.approve_post(&ctx.actor(), &slug, post_id).await,
+            }
+        }
+        None => state.app.approve_post(&ctx.actor(), &slug, post_id).await,
+    };
     reviewed(&state, &ctx, post_id, form, outcome, "approved").await
 }
 
