@@ -679,6 +679,9 @@ error-day_invalid = Write a day as YYYY-MM-DD.
 error-period_reversed = The last day comes after the first.
 error-period_too_long = A period is at most a year.
 # Inbox
+inbox-state-open = Open
+inbox-state-pending = Pending
+inbox-state-closed = Closed
 post-edit-text = Text (you may correct it before approving)
 post-edit-hint = Approving sends the text as it is here; the change is kept in the audit log.
 audit-action-post-edit = Edited a post before approving it

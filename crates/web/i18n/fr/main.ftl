@@ -679,6 +679,9 @@ error-day_invalid = Écrivez un jour sous la forme AAAA-MM-JJ.
 error-period_reversed = Le dernier jour vient après le premier.
 error-period_too_long = Une période dure au plus un an.
 # Inbox
+inbox-state-open = Ouverte
+inbox-state-pending = En attente
+inbox-state-closed = Close
 post-edit-text = Texte (vous pouvez le corriger avant de valider)
 post-edit-hint = Valider envoie le texte tel qu’il est ici ; la modification reste dans le journal.
 audit-action-post-edit = A modifié une publication avant de la valider

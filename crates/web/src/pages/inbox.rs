@@ -313,7 +313,7 @@ fn row(ctx: &Ctx, k: &Lookups, c: &Conversation, now: i64) -> Row {
         when: ago(ctx, c.last_item_at, now),
         when_iso: crate::format::iso(c.last_item_at),
         status: c.status.clone(),
-        status_label: t.t(&format!("inbox-status-{}", c.status)),
+        status_label: t.t(&format!("inbox-state-{}", c.status)),
         assignee: c.assignee_user_id.and_then(|u| k.names.get(&u).cloned()).unwrap_or_default(),
         unanswered: c.unanswered,
         sla,
@@ -445,7 +445,7 @@ async fn pane(
         voice,
         ambassador,
         seen_items: c.items,
-        status_label: t.t(&format!("inbox-status-{}", c.status)),
+        status_label: t.t(&format!("inbox-state-{}", c.status)),
         assignee: c.assignee_user_id.and_then(|u| k.names.get(&u).cloned()).unwrap_or_default(),
         tags: c.tags.join(", "),
         c,
@@ -590,7 +590,7 @@ async fn set_status(
 ) -> Result<Response, WebError> {
     let r = state.app.set_conversation_status(&ctx.actor(), &slug, id, &f.value).await;
     let notice =
-        ctx.tr().t1("inbox-status-set", "status", &ctx.tr().t(&format!("inbox-status-{}", f.value.trim())));
+        ctx.tr().t1("inbox-status-set", "status", &ctx.tr().t(&format!("inbox-state-{}", f.value.trim())));
     after(&state, &ctx, &headers, id, r.map(|_| notice), String::new()).await
 }
 
