@@ -166,19 +166,6 @@ pub struct ReplyToWrite {
 }
 
 impl App {
-    async fn own_conversation(
-        &self,
-        db: &mut Db,
-        workspace_id: i64,
-        id: i64,
-    ) -> Result<Conversation, AppError> {
-        match inbox::conversation_by_id(db, id).await {
-            Ok(c) if c.workspace_id == workspace_id => Ok(c),
-            Ok(_) | Err(StoreError::NotFound) => Err(AppError::NotFound("conversation")),
-            Err(e) => Err(e.into()),
-        }
-    }
-
     /// A page of the inbox, latest first.
     pub async fn inbox(
         &self,
@@ -203,7 +190,7 @@ impl App {
     ) -> Result<(Conversation, Vec<Item>, Vec<Post>), AppError> {
         let access = self.workspace_access(actor, slug, Action::ViewInbox).await?;
         let mut db = self.store.conn().await?;
-        let c = self.own_conversation(&mut db, access.workspace.id, id).await?;
+        let c = conversation_in(&mut db, access.workspace.id, id).await?;
         let items = inbox::items_of(&mut db, id).await?;
         let mut posts = Vec::new();
         for post_id in items.iter().filter_map(|i| i.post_id) {
@@ -221,7 +208,7 @@ impl App {
     ) -> Result<Vec<inbox::Action>, AppError> {
         let access = self.workspace_access(actor, slug, Action::ViewInbox).await?;
         let mut db = self.store.conn().await?;
-        self.own_conversation(&mut db, access.workspace.id, id).await?;
+        conversation_in(&mut db, access.workspace.id, id).await?;
         Ok(inbox::actions_of(&mut db, id).await?)
     }
 
@@ -317,26 +304,7 @@ impl App {
         tags: &str,
     ) -> Result<Vec<String>, AppError> {
         let access = self.workspace_access(actor, slug, Action::HandleInbox).await?;
-        let mut list: Vec<String> = Vec::new();
-        for t in tags.split(',').map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()) {
-            if t.chars().count() > 40 || !t.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
-                return Err(InputError::new(
-                    "tags",
-                    "tag_invalid",
-                    format!(
-                        "{:?}: a tag is up to 40 letters, digits, - or _",
-                        tutti_domain::input::clip(&t, 40)
-                    ),
-                )
-                .into());
-            }
-            if !list.contains(&t) {
-                list.push(t);
-            }
-        }
-        if list.len() > 20 {
-            return Err(InputError::new("tags", "too_many_tags", "at most 20 tags").into());
-        }
+        let list = crate::people::parse_tags(tags)?;
         let mut tx = self.store.begin().await?;
         if !inbox::set_tags(&mut tx, access.workspace.id, id, &list).await? {
             return Err(AppError::NotFound("conversation"));
@@ -361,7 +329,7 @@ impl App {
         let access = self.workspace_access(actor, slug, Action::HandleInbox).await?;
         let Some(me) = actor.user_id() else { return Ok(None) };
         let mut tx = self.store.begin().await?;
-        self.own_conversation(&mut tx, access.workspace.id, id).await?;
+        conversation_in(&mut tx, access.workspace.id, id).await?;
         let now = crate::store::now_ms();
         let other = inbox::claim_reply(&mut tx, id, me, now, now + REPLY_HOLD_MS).await?;
         let name = match other {
@@ -390,7 +358,7 @@ impl App {
         }
         let (c, items, channels, crisis) = {
             let mut db = self.store.conn().await?;
-            let c = self.own_conversation(&mut db, access.workspace.id, id).await?;
+            let c = conversation_in(&mut db, access.workspace.id, id).await?;
             let items = inbox::items_of(&mut db, id).await?;
             let channels = publishing::channels_of(&mut db, access.workspace.id).await?;
             let crisis = alerts::crisis(&mut db, access.workspace.id).await?.is_some();
@@ -517,7 +485,7 @@ impl App {
             Err(StoreError::NotFound) => return Err(AppError::NotFound("item")),
             Err(e) => return Err(e.into()),
         };
-        let c = self.own_conversation(&mut tx, access.workspace.id, item.conversation_id).await?;
+        let c = conversation_in(&mut tx, access.workspace.id, item.conversation_id).await?;
         if item.post_ref.is_none() {
             return Err(InputError::new(
                 "action",
@@ -577,6 +545,29 @@ impl App {
 pub const DEFAULT_SLA_MINUTES: i64 = 60;
 
 impl App {
+    /// The channels of the workspace, for those who read the inbox (analysts do, without
+    /// writing posts).
+    pub async fn inbox_channels(
+        &self,
+        actor: &Actor,
+        slug: &str,
+    ) -> Result<Vec<tutti_store::publishing::Channel>, AppError> {
+        let access = self.workspace_access(actor, slug, Action::ViewInbox).await?;
+        Ok(publishing::channels_of(&mut *self.store.conn().await?, access.workspace.id).await?)
+    }
+
+    /// The conversation an item of the workspace belongs to.
+    pub async fn item_conversation(&self, actor: &Actor, slug: &str, item: i64) -> Result<i64, AppError> {
+        let access = self.workspace_access(actor, slug, Action::ViewInbox).await?;
+        let mut db = self.store.conn().await?;
+        let i = match inbox::item_by_id(&mut db, item).await {
+            Ok(i) => i,
+            Err(StoreError::NotFound) => return Err(AppError::NotFound("item")),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(conversation_in(&mut db, access.workspace.id, i.conversation_id).await?.id)
+    }
+
     /// The workspace's first-answer SLA, minutes.
     pub async fn inbox_sla(&self, actor: &Actor, slug: &str) -> Result<i64, AppError> {
         let access = self.workspace_access(actor, slug, Action::ViewInbox).await?;
@@ -621,6 +612,20 @@ impl App {
     ) -> Result<Vec<i64>, AppError> {
         let access = self.workspace_access(actor, slug, Action::ViewInbox).await?;
         Ok(inbox::moved_since(&mut *self.store.conn().await?, access.workspace.id, since, 100).await?)
+    }
+}
+
+/// The conversation `id` if it belongs to the workspace; `NotFound` otherwise (another
+/// workspace's conversation is not told apart from a missing one).
+pub(crate) async fn conversation_in(
+    db: &mut Db,
+    workspace_id: i64,
+    id: i64,
+) -> Result<Conversation, AppError> {
+    match inbox::conversation_by_id(db, id).await {
+        Ok(c) if c.workspace_id == workspace_id => Ok(c),
+        Ok(_) | Err(StoreError::NotFound) => Err(AppError::NotFound("conversation")),
+        Err(e) => Err(e.into()),
     }
 }
 

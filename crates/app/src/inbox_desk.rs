@@ -128,7 +128,7 @@ impl App {
     ) -> Result<String, AppError> {
         let access = self.workspace_access(actor, slug, Action::HandleInbox).await?;
         let mut db = self.store.conn().await?;
-        let c = conversation_of(&mut db, access.workspace.id, conversation).await?;
+        let c = crate::inbox::conversation_in(&mut db, access.workspace.id, conversation).await?;
         let reply = inbox_desk::saved_replies(&mut db, access.workspace.id)
             .await?
             .into_iter()
@@ -148,7 +148,7 @@ impl App {
     pub async fn notes(&self, actor: &Actor, slug: &str, conversation: i64) -> Result<Vec<Note>, AppError> {
         let access = self.workspace_access(actor, slug, Action::ViewInbox).await?;
         let mut db = self.store.conn().await?;
-        conversation_of(&mut db, access.workspace.id, conversation).await?;
+        crate::inbox::conversation_in(&mut db, access.workspace.id, conversation).await?;
         Ok(inbox_desk::notes_of(&mut db, conversation).await?)
     }
 
@@ -167,7 +167,7 @@ impl App {
             return Err(InputError::new("note", "required", "write the note").into());
         }
         let mut tx = self.store.begin().await?;
-        let c = conversation_of(&mut tx, access.workspace.id, conversation).await?;
+        let c = crate::inbox::conversation_in(&mut tx, access.workspace.id, conversation).await?;
         inbox_desk::insert_note(&mut tx, access.workspace.id, c.id, actor.user_id(), &body).await?;
         let words = mentioned(&body);
         let members = workspaces::members(&mut tx, access.workspace.id).await?;
@@ -210,7 +210,7 @@ impl App {
     pub async fn escalate(&self, actor: &Actor, slug: &str, conversation: i64) -> Result<(), AppError> {
         let access = self.workspace_access(actor, slug, Action::HandleInbox).await?;
         let mut tx = self.store.begin().await?;
-        let c = conversation_of(&mut tx, access.workspace.id, conversation).await?;
+        let c = crate::inbox::conversation_in(&mut tx, access.workspace.id, conversation).await?;
         let smms: Vec<_> = workspaces::members(&mut tx, access.workspace.id)
             .await?
             .into_iter()
@@ -382,14 +382,6 @@ pub async fn auto_assign(db: &mut Db, workspace_id: i64, conversations: &[i64]) 
         inbox_desk::set_assignment(db, workspace_id, "round_robin", last).await?;
     }
     Ok(assigned)
-}
-
-async fn conversation_of(db: &mut Db, workspace_id: i64, id: i64) -> Result<inbox::Conversation, AppError> {
-    match inbox::conversation_by_id(db, id).await {
-        Ok(c) if c.workspace_id == workspace_id => Ok(c),
-        Ok(_) | Err(StoreError::NotFound) => Err(AppError::NotFound("conversation")),
-        Err(e) => Err(e.into()),
-    }
 }
 
 #[cfg(test)]

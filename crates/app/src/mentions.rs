@@ -126,7 +126,11 @@ pub(crate) async fn check(network: &str, service: &str, text: &str) -> Result<()
     if found.is_empty() {
         return Ok(());
     }
-    let Ok(http) = reqwest::Client::builder().timeout(TIMEOUT).connect_timeout(TIMEOUT).build() else {
+    // One client for every check, so that connections to a PDS or an instance are reused.
+    static HTTP: std::sync::OnceLock<Option<reqwest::Client>> = std::sync::OnceLock::new();
+    let Some(http) = HTTP
+        .get_or_init(|| reqwest::Client::builder().timeout(TIMEOUT).connect_timeout(TIMEOUT).build().ok())
+    else {
         return Ok(());
     };
     let mut seen: Vec<String> = Vec::new();
@@ -139,7 +143,7 @@ pub(crate) async fn check(network: &str, service: &str, text: &str) -> Result<()
             break;
         }
         seen.push(key);
-        if known(&http, network, service, &m.account).await == Some(false) {
+        if known(http, network, service, &m.account).await == Some(false) {
             let column = text[..m.start].chars().count() + 1;
             let name = if network == "bluesky" { "Bluesky" } else { "this Mastodon instance" };
             return Err(InputError::new(

@@ -86,7 +86,9 @@ pub fn csv_row(cells: &[String]) -> String {
     line
 }
 
-fn parse_tags(tags: &str) -> Result<Vec<String>, AppError> {
+/// Reads comma-separated tags (people and conversations alike): lower-cased, each up to 40
+/// letters, digits, `-` or `_`, at most 20, duplicates dropped; refused at `tags`.
+pub(crate) fn parse_tags(tags: &str) -> Result<Vec<String>, AppError> {
     let mut list: Vec<String> = Vec::new();
     for t in tags.split(',').map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()) {
         if t.chars().count() > 40 || !t.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {

@@ -468,37 +468,39 @@ pub struct Item {
 
 /// The items of a conversation, oldest first.
 pub async fn items_of(db: &mut Db, conversation_id: i64) -> Result<Vec<Item>> {
-    let rows = sqlx::query(
-        "SELECT id, conversation_id, kind, person_id, author_id, author_handle, author_name, text, lang, sentiment, \
-         toxicity, post_ref, post_cid, parent_ref, subject_ref, post_id, created_at \
-         FROM inbox_items WHERE conversation_id = $1 ORDER BY created_at, id LIMIT 500",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT {ITEM_COLUMNS} FROM inbox_items WHERE conversation_id = $1 ORDER BY created_at, id LIMIT 500"
+    ))
     .bind(conversation_id)
     .fetch_all(db)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Item {
-                id: r.try_get("id")?,
-                conversation_id: r.try_get("conversation_id")?,
-                kind: r.try_get("kind")?,
-                person_id: r.try_get("person_id")?,
-                author_id: r.try_get("author_id")?,
-                author_handle: r.try_get("author_handle")?,
-                author_name: r.try_get("author_name")?,
-                text: r.try_get("text")?,
-                lang: r.try_get("lang")?,
-                sentiment: r.try_get("sentiment")?,
-                toxicity: r.try_get("toxicity")?,
-                post_ref: r.try_get("post_ref")?,
-                post_cid: r.try_get("post_cid")?,
-                parent_ref: r.try_get("parent_ref")?,
-                subject_ref: r.try_get("subject_ref")?,
-                post_id: r.try_get("post_id")?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(item).collect()
+}
+
+const ITEM_COLUMNS: &str =
+    "id, conversation_id, kind, person_id, author_id, author_handle, author_name, text, lang, \
+    sentiment, toxicity, post_ref, post_cid, parent_ref, subject_ref, post_id, created_at";
+
+fn item(r: &sqlx::any::AnyRow) -> Result<Item> {
+    Ok(Item {
+        id: r.try_get("id")?,
+        conversation_id: r.try_get("conversation_id")?,
+        kind: r.try_get("kind")?,
+        person_id: r.try_get("person_id")?,
+        author_id: r.try_get("author_id")?,
+        author_handle: r.try_get("author_handle")?,
+        author_name: r.try_get("author_name")?,
+        text: r.try_get("text")?,
+        lang: r.try_get("lang")?,
+        sentiment: r.try_get("sentiment")?,
+        toxicity: r.try_get("toxicity")?,
+        post_ref: r.try_get("post_ref")?,
+        post_cid: r.try_get("post_cid")?,
+        parent_ref: r.try_get("parent_ref")?,
+        subject_ref: r.try_get("subject_ref")?,
+        post_id: r.try_get("post_id")?,
+        created_at: r.try_get("created_at")?,
+    })
 }
 
 /// Changes a conversation's status (closing stamps `resolved_at`); returns whether it existed
@@ -788,11 +790,11 @@ pub async fn settle_action(
 
 /// One item.
 pub async fn item_by_id(db: &mut Db, id: i64) -> Result<Item> {
-    let conversation: i64 = sqlx::query_scalar("SELECT conversation_id FROM inbox_items WHERE id = $1")
+    let row = sqlx::query(&format!("SELECT {ITEM_COLUMNS} FROM inbox_items WHERE id = $1"))
         .bind(id)
-        .fetch_one(&mut *db)
+        .fetch_one(db)
         .await?;
-    items_of(db, conversation).await?.into_iter().find(|i| i.id == id).ok_or(crate::StoreError::NotFound)
+    item(&row)
 }
 
 /// A reply sent from the inbox failed: its conversation is open and unanswered again.

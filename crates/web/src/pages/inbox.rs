@@ -276,13 +276,7 @@ struct Lookups {
 async fn lookups(state: &AppState, ctx: &Ctx) -> Result<Lookups, WebError> {
     let slug = &ctx.ws().workspace.slug;
     let actor = ctx.actor();
-    // Analysts read the inbox without writing posts: the channels are read through the store.
-    let channels = tutti_app::store::publishing::channels_of(
-        &mut *state.app.store().conn().await.map_err(|e| page_err(e.into(), ctx))?,
-        ctx.ws().workspace.id,
-    )
-    .await
-    .map_err(|e| page_err(e.into(), ctx))?;
+    let channels = state.app.inbox_channels(&actor, slug).await.map_err(|e| page_err(e, ctx))?;
     let members = state.app.list_members(&actor, slug).await.map_err(|e| page_err(e, ctx))?;
     let sla = state.app.inbox_sla(&actor, slug).await.map_err(|e| page_err(e, ctx))?;
     Ok(Lookups {
@@ -345,15 +339,24 @@ async fn rows_for(
     Ok((list.iter().map(|c| row(ctx, k, c, now)).collect(), next))
 }
 
+/// What the last action on a conversation left to show: an error at its field with the text
+/// typed, or a notice.
+#[derive(Debug, Default)]
+struct Outcome {
+    error: FieldError,
+    draft: String,
+    notice: String,
+}
+
 async fn pane(
     state: &AppState,
     ctx: &Ctx,
     k: &Lookups,
+    l: Layout,
     id: i64,
-    error: FieldError,
-    draft: String,
-    notice: String,
+    outcome: Outcome,
 ) -> Result<ConversationPane, WebError> {
+    let Outcome { error, draft, notice } = outcome;
     let t = ctx.tr();
     let slug = ctx.ws().workspace.slug.clone();
     let actor = ctx.actor();
@@ -436,7 +439,6 @@ async fn pane(
         .into_iter()
         .map(|r| (r.id, if r.lang.is_empty() { r.name } else { format!("{} ({})", r.name, r.lang) }))
         .collect();
-    let l = layout(state, ctx, t.t("inbox-title"), "inbox").await?;
     let network = home.map(|h| h.network.as_str()).unwrap_or("bluesky");
     Ok(ConversationPane {
         l,
@@ -475,15 +477,13 @@ async fn full_page(
     let t = ctx.tr();
     let k = lookups(state, ctx).await?;
     let (rows, next) = rows_for(state, ctx, &k, &q).await?;
+    let l = layout(state, ctx, t.t("inbox-title"), "inbox").await?;
     let pane = match pane_id.or(q.c) {
-        Some(id) => {
-            Some(pane(state, ctx, &k, id, FieldError::default(), String::new(), String::new()).await?)
-        }
+        Some(id) => Some(pane(state, ctx, &k, l.clone(), id, Outcome::default()).await?),
         None => None,
     };
     let mut channels: Vec<(i64, String)> = k.channels.values().map(|c| (c.id, channel_label(c))).collect();
     channels.sort_by(|a, b| a.1.cmp(&b.1));
-    let l = layout(state, ctx, t.t("inbox-title"), "inbox").await?;
     let page = InboxPage {
         l,
         slug: ctx.ws().workspace.slug.clone(),
@@ -540,7 +540,8 @@ async fn conversation_page(
 ) -> Result<Response, WebError> {
     if is_htmx(&headers) {
         let k = lookups(&state, &ctx).await?;
-        let p = pane(&state, &ctx, &k, id, FieldError::default(), String::new(), String::new()).await?;
+        let l = layout(&state, &ctx, ctx.tr().t("inbox-title"), "inbox").await?;
+        let p = pane(&state, &ctx, &k, l, id, Outcome::default()).await?;
         return render(StatusCode::OK, &p);
     }
     full_page(&state, &ctx, q, Some(id)).await
@@ -566,7 +567,8 @@ async fn after(
         return Ok(super::see_other(&format!("/w/{}/inbox/{id}", ctx.ws().workspace.slug)));
     }
     let k = lookups(state, ctx).await?;
-    let p = pane(state, ctx, &k, id, error, draft, notice).await?;
+    let l = layout(state, ctx, ctx.tr().t("inbox-title"), "inbox").await?;
+    let p = pane(state, ctx, &k, l, id, Outcome { error, draft, notice }).await?;
     let mut r = render(status, &p)?;
     if status == StatusCode::OK {
         // The list shows the change too.
@@ -683,15 +685,10 @@ async fn act(
     if let Err(e @ (AppError::NotFound(_) | AppError::Forbidden(_))) = done {
         return Err(page_err(e, &ctx));
     }
-    let conversation = item_conversation(&state, &ctx, item).await?;
+    let conversation =
+        state.app.item_conversation(&ctx.actor(), &slug, item).await.map_err(|e| page_err(e, &ctx))?;
     let notice = ctx.tr().t(&format!("inbox-{}-asked", if action == "repost" { "repost" } else { "like" }));
     after(&state, &ctx, &headers, conversation, done.map(|_| notice), String::new()).await
-}
-
-async fn item_conversation(state: &AppState, ctx: &Ctx, item: i64) -> Result<i64, WebError> {
-    let mut db = state.app.store().conn().await.map_err(|e| page_err(e.into(), ctx))?;
-    let i = tutti_app::store::inbox::item_by_id(&mut db, item).await.map_err(|e| page_err(e.into(), ctx))?;
-    Ok(i.conversation_id)
 }
 
 #[derive(Debug, Deserialize)]
@@ -706,16 +703,8 @@ async fn set_sla(
     Path(slug): Path<String>,
     Form(f): Form<SlaForm>,
 ) -> Result<Response, WebError> {
-    match state.app.set_inbox_sla(&ctx.actor(), &slug, &f.sla).await {
-        Ok(_) => Ok(super::see_other(&format!("/w/{slug}/inbox"))),
-        Err(e) => {
-            let error = form_error(e, &ctx)?;
-            Err(page_err(
-                AppError::Invalid(tutti_domain::InputError::new("sla", "sla_invalid", error.message)),
-                &ctx,
-            ))
-        }
-    }
+    state.app.set_inbox_sla(&ctx.actor(), &slug, &f.sla).await.map_err(|e| page_err(e, &ctx))?;
+    Ok(super::see_other(&format!("/w/{slug}/inbox")))
 }
 
 /// Server-sent events: `moved` with the ids of conversations that changed, checked every
@@ -830,7 +819,7 @@ async fn add_saved_reply(
 ) -> Result<Response, WebError> {
     match state.app.add_saved_reply(&ctx.actor(), &slug, &f.name, &f.lang, &f.body).await {
         Ok(_) => Ok(super::see_other(&format!("/w/{slug}/inbox?saved=1"))),
-        Err(e) => field_page(&ctx, e),
+        Err(e) => Err(page_err(e, &ctx)),
     }
 }
 
@@ -850,7 +839,7 @@ async fn save_view(
 ) -> Result<Response, WebError> {
     match state.app.save_inbox_view(&ctx.actor(), &slug, &f.name, &f.query).await {
         Ok(()) => Ok(super::see_other(&format!("/w/{slug}/inbox?{}", f.query.trim_start_matches('?')))),
-        Err(e) => field_page(&ctx, e),
+        Err(e) => Err(page_err(e, &ctx)),
     }
 }
 
@@ -862,11 +851,6 @@ async fn set_assignment(
 ) -> Result<Response, WebError> {
     match state.app.set_assignment_rule(&ctx.actor(), &slug, &f.value).await {
         Ok(()) => Ok(super::see_other(&format!("/w/{slug}/inbox"))),
-        Err(e) => field_page(&ctx, e),
+        Err(e) => Err(page_err(e, &ctx)),
     }
-}
-
-/// A refused small form of the inbox's side: the error page names the field and says why.
-fn field_page(ctx: &Ctx, e: AppError) -> Result<Response, WebError> {
-    Err(page_err(e, ctx))
 }

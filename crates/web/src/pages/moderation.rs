@@ -434,10 +434,9 @@ async fn moderate_item(
 ) -> Result<Response, WebError> {
     state.app.moderate_item(&ctx.actor(), &slug, id, &f.action).await.map_err(|e| page_err(e, &ctx))?;
     if f.back == "inbox" {
-        let mut db = state.app.store().conn().await.map_err(|e| page_err(e.into(), &ctx))?;
-        let item =
-            tutti_app::store::inbox::item_by_id(&mut db, id).await.map_err(|e| page_err(e.into(), &ctx))?;
-        return Ok(see_other(&format!("/w/{slug}/inbox/{}", item.conversation_id)));
+        let conversation =
+            state.app.item_conversation(&ctx.actor(), &slug, id).await.map_err(|e| page_err(e, &ctx))?;
+        return Ok(see_other(&format!("/w/{slug}/inbox/{conversation}")));
     }
     Ok(see_other(&format!("/w/{slug}/moderation?notice=asked")))
 }
