@@ -27,7 +27,7 @@ use crate::{Actor, App, AppError};
 
 /// The categories, as stored.
 pub const CATEGORIES: [&str; 5] = ["complaint", "bug", "feature", "question", "praise"];
-const DAY_MS: i64 = 86_400_000;
+use tutti_store::DAY_MS;
 /// The most items a report reads.
 pub const MAX_REPORT_ITEMS: i64 = 20_000;
 
@@ -265,6 +265,18 @@ fn day_start(day: &str, tz: &str, field: &'static str) -> Result<i64, AppError> 
     let date = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d").map_err(|_| bad())?;
     let t = tz.from_local_datetime(&date.and_hms_opt(0, 0, 0).ok_or_else(bad)?).earliest().ok_or_else(bad)?;
     Ok(t.timestamp_millis())
+}
+
+/// The default period of the feedback page and API: the last 30 days in `tz`, today
+/// included, as `(from, to)` days (`YYYY-MM-DD`); a bound given (not blank) is kept.
+pub fn last_30_days(tz: &str, from: &str, to: &str) -> (String, String) {
+    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let given = |v: &str| Some(v.trim()).filter(|v| !v.is_empty()).map(str::to_owned);
+    (
+        given(from).unwrap_or_else(|| (today - chrono::Duration::days(29)).format("%Y-%m-%d").to_string()),
+        given(to).unwrap_or_else(|| today.format("%Y-%m-%d").to_string()),
+    )
 }
 
 /// A period of days `from`–`to` (both included) in `tz`, as `[from, to)` in ms.

@@ -18,6 +18,7 @@
 use serde_json::json;
 use tutti_domain::{Action, InputError};
 use tutti_store::inbox::{self, Conversation, Filter, Item, NewItem};
+use tutti_store::moderation::Candidate;
 use tutti_store::publishing::{self, NewPost, Post};
 use tutti_store::{alerts, Db, StoreError};
 
@@ -35,7 +36,7 @@ pub const TOXIC_AT: f64 = tutti_nlp::FLAG_THRESHOLD as f64;
 /// The statuses of a conversation.
 pub const STATUSES: [&str; 3] = ["open", "pending", "closed"];
 /// The kinds of item.
-pub const KINDS: [&str; 6] = ["reply", "mention", "quote", "repost", "like", "follow"];
+pub const KINDS: [&str; 7] = ["reply", "mention", "quote", "repost", "like", "follow", "dm"];
 
 /// Hostile text made safe to keep: control and invisible formatting characters (bidi
 /// overrides, zero-width joiners used to hide words) removed, line breaks kept, length bounded.
@@ -64,6 +65,8 @@ pub struct Incoming {
     pub author_handle: String,
     /// Their display name.
     pub author_name: String,
+    /// When their account was created, ms, if the network says.
+    pub author_since: Option<i64>,
     /// Their post's text.
     pub text: String,
     /// The language the network declares.
@@ -110,6 +113,7 @@ pub fn item_of(workspace_id: i64, channel_id: i64, network: &str, n: &Incoming) 
         author_id: clean_text(&n.author_id, 300),
         author_handle: clean_text(&n.author_handle, MAX_NAME_CHARS),
         author_name: clean_text(&n.author_name, MAX_NAME_CHARS).replace('\n', " "),
+        author_since: n.author_since,
         lang: e
             .lang
             .map(|l| l.code().to_owned())
@@ -137,18 +141,56 @@ pub async fn ingest_batch(db: &mut Db, items: &[NewItem]) -> Result<Vec<i64>, St
 
 /// [`ingest_batch`], also returning the ids of the new items.
 pub async fn ingest_batch_items(db: &mut Db, items: &[NewItem]) -> Result<(Vec<i64>, Vec<i64>), StoreError> {
+    let stored = inbox::ingest_many(db, items).await?;
     let mut moved = Vec::new();
-    let mut new_items = Vec::new();
-    for item in items {
-        if let Some(done) = inbox::ingest(db, item).await? {
-            new_items.push(done.item_id);
-            if !moved.contains(&done.conversation_id) {
-                moved.push(done.conversation_id);
-            }
+    let mut seen = std::collections::HashSet::new();
+    let mut candidates = Vec::with_capacity(stored.len());
+    for done in &stored {
+        if seen.insert(done.conversation_id) {
+            moved.push(done.conversation_id);
         }
+        let item = &items[done.index];
+        if !crate::moderation::RULE_KINDS.contains(&item.kind.as_str()) {
+            continue;
+        }
+        candidates.push((
+            item.workspace_id,
+            Candidate {
+                id: done.item_id,
+                conversation_id: done.conversation_id,
+                channel_id: item.channel_id,
+                kind: item.kind.clone(),
+                person_id: Some(done.person_id),
+                author_id: item.author_id.clone(),
+                author_handle: item.author_handle.clone(),
+                text: item.text.clone(),
+                lang: item.lang.clone(),
+                toxicity: item.toxicity,
+                post_ref: item.post_ref.clone(),
+                created_at: item.created_at,
+                author_since: item.author_since,
+            },
+        ));
     }
-    crate::moderation::on_ingested(db, &new_items).await?;
-    Ok((moved, new_items))
+    crate::moderation::on_ingested(db, &candidates).await?;
+    Ok((moved, stored.iter().map(|d| d.item_id).collect()))
+}
+
+/// `text` addressed to `handle`: as it is when it mentions them (`@handle`, whole, whatever
+/// the case), else with `@handle ` in front. A private answer is only seen by the accounts it
+/// mentions.
+pub(crate) fn addressed(text: &str, handle: &str) -> String {
+    let wanted = format!("@{}", handle.to_lowercase());
+    let lower = text.to_lowercase();
+    let mentioned = lower.match_indices(&wanted).any(|(at, m)| {
+        !lower[at + m.len()..]
+            .starts_with(|c: char| c.is_alphanumeric() || matches!(c, '_' | '.' | '@' | '-'))
+    });
+    if mentioned {
+        text.to_owned()
+    } else {
+        format!("@{handle} {text}")
+    }
 }
 
 /// A reply to write from the inbox.
@@ -429,6 +471,15 @@ impl App {
                 )));
             }
         }
+        // A direct message is answered privately, to its author, who must be mentioned to see it.
+        let private = target.kind == "dm";
+        let addressed_text;
+        let text = if private {
+            addressed_text = addressed(text, &target.author_handle);
+            addressed_text.as_str()
+        } else {
+            text
+        };
         let needs_review =
             (crisis || c.tags.iter().any(|t| t == "crisis")) && !access.allows(Action::ApprovePosts);
         let direct = !needs_review && crate::queues::publishes_directly(&mut tx, &access).await?;
@@ -450,7 +501,8 @@ impl App {
         )
         .await?;
         let parent = target.post_ref.clone().unwrap_or_default();
-        publishing::set_reply_target(&mut tx, post.id, &parent, target.post_cid.as_deref(), id).await?;
+        publishing::set_reply_target(&mut tx, post.id, &parent, target.post_cid.as_deref(), id, private)
+            .await?;
         inbox::add_sent(&mut tx, &c, post.id, &channel.handle, text, &parent, now).await?;
         record(
             &mut tx,
@@ -634,6 +686,16 @@ pub const ACTION_QUEUE: &str = "inbox.action";
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_private_answer_mentions_its_reader() {
+        assert_eq!(super::addressed("Merci !", "ana@social.test"), "@ana@social.test Merci !");
+        assert_eq!(super::addressed("@Ana@Social.test merci", "ana@social.test"), "@Ana@Social.test merci");
+        assert_eq!(
+            super::addressed("@ana@social.testing", "ana@social.test"),
+            "@ana@social.test @ana@social.testing"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -14,8 +14,9 @@
 //!   items, decayed with a 10-day scale).
 //! - The moderation log lists every action; tags, assignment and priority are reverted here,
 //!   hides, mutes and blocks undone on the network by the worker. Every change is audited.
-//! - "New account" is not a condition: the networks' notifications do not carry the age of the
-//!   account, and Tutti does not fetch profiles at ingestion.
+//! - "New account": the author's account was opened less than N days before they wrote, as
+//!   the network's notification says (Bluesky's profile `createdAt`, Mastodon's account
+//!   `created_at`); an item whose network does not say is not hit by that condition.
 
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
@@ -38,7 +39,10 @@ pub const NETWORK_ACTIONS: [&str; 4] = ["hide", "mute", "block", "report"];
 /// The actions that can be undone on the network.
 pub const UNDOABLE_ON_NETWORK: [&str; 3] = ["hide", "mute", "block"];
 /// The kinds of item rules look at.
-pub const RULE_KINDS: [&str; 3] = ["reply", "mention", "quote"];
+pub const RULE_KINDS: [&str; 4] = ["reply", "mention", "quote", "dm"];
+/// The longest "new account" age a rule may ask for, days.
+pub const MAX_NEW_ACCOUNT_DAYS: u32 = 3_650;
+use tutti_store::DAY_MS;
 /// The longest regular expression, characters.
 pub const MAX_REGEX_CHARS: usize = 500;
 /// The longest automatic reply, characters.
@@ -69,9 +73,12 @@ pub struct Conditions {
     /// Links to these domains (or their subdomains).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub domains: Vec<String>,
-    /// Kinds of item; all of reply, mention, quote when empty.
+    /// Kinds of item; all of reply, mention, quote, dm when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kinds: Vec<String>,
+    /// The author's account was opened less than this many days before they wrote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_account_days: Option<u32>,
 }
 
 /// One action of a rule.
@@ -103,8 +110,10 @@ pub struct RuleToWrite {
     pub langs: String,
     /// Domains.
     pub domains: String,
-    /// reply, mention, quote.
+    /// reply, mention, quote, dm.
     pub kinds: String,
+    /// Hits authors whose account is younger than this many days.
+    pub new_account_days: String,
     /// `hide,mute,block,report[:spam|abusive|other],tag:<tag>,assign:<e-mail>,priority:<0-3>,reply`.
     pub actions: String,
     /// The automatic reply's text (implies the `reply` action).
@@ -142,6 +151,10 @@ pub struct Subject<'a> {
     pub author_id: &'a str,
     /// Their handle.
     pub author_handle: &'a str,
+    /// When they wrote it, ms.
+    pub at: i64,
+    /// When their account was created, ms, if known.
+    pub author_since: Option<i64>,
 }
 
 impl<'a> From<&'a Candidate> for Subject<'a> {
@@ -153,6 +166,8 @@ impl<'a> From<&'a Candidate> for Subject<'a> {
             toxicity: c.toxicity,
             author_id: &c.author_id,
             author_handle: &c.author_handle,
+            at: c.created_at,
+            author_since: c.author_since,
         }
     }
 }
@@ -206,6 +221,12 @@ impl Matcher {
         if let Some(t) = self.c.toxicity {
             if s.toxicity < t {
                 return false;
+            }
+        }
+        if let Some(days) = self.c.new_account_days {
+            match s.author_since {
+                Some(since) if s.at.saturating_sub(since) < i64::from(days) * DAY_MS => {}
+                _ => return false,
             }
         }
         if !self.c.langs.is_empty() {
@@ -381,10 +402,27 @@ pub fn parse_conditions(r: &RuleToWrite) -> Result<Conditions, InputError> {
             continue;
         }
         if !RULE_KINDS.contains(&k.as_str()) {
-            return Err(InputError::new("kinds", "kind_invalid", "the kinds are reply, mention and quote"));
+            return Err(InputError::new(
+                "kinds",
+                "kind_invalid",
+                "the kinds are reply, mention, quote and dm",
+            ));
         }
         if !c.kinds.contains(&k) {
             c.kinds.push(k);
+        }
+    }
+    let days = r.new_account_days.trim();
+    if !days.is_empty() {
+        match days.parse::<u32>() {
+            Ok(d) if (1..=MAX_NEW_ACCOUNT_DAYS).contains(&d) => c.new_account_days = Some(d),
+            _ => {
+                return Err(InputError::new(
+                    "new_account_days",
+                    "new_account_days_invalid",
+                    format!("the age of a new account is a number of days from 1 to {MAX_NEW_ACCOUNT_DAYS}"),
+                ))
+            }
         }
     }
     if c.words.is_empty()
@@ -393,11 +431,12 @@ pub fn parse_conditions(r: &RuleToWrite) -> Result<Conditions, InputError> {
         && c.authors.is_empty()
         && c.langs.is_empty()
         && c.domains.is_empty()
+        && c.new_account_days.is_none()
     {
         return Err(InputError::new(
             "words",
             "conditions_required",
-            "give at least one condition: words, a regular expression, a toxicity, authors, languages or domains",
+            "give at least one condition: words, a regular expression, a toxicity, authors, languages, domains or a new account",
         ));
     }
     Ok(c)
@@ -538,34 +577,33 @@ async fn enqueue(db: &mut Db, id: i64, undo: bool) -> Result<(), StoreError> {
 /// A rule read and compiled.
 type Ready = (Rule, Matcher, Vec<RuleAction>);
 
-/// Runs the enabled rules of the workspace on newly stored items (inside the ingestion's
-/// transaction): records the hits, applies local actions, enqueues network ones. Returns how
-/// many hits.
-pub async fn on_ingested(db: &mut Db, item_ids: &[i64]) -> Result<usize, StoreError> {
-    if item_ids.is_empty() {
-        return Ok(0);
-    }
+/// Runs the enabled rules of their workspaces on items just stored, in the ingestion's
+/// transaction: each `(workspace, item)` is checked against the rules of its workspace (read
+/// once per call), and only a hit costs a write. Returns how many hits were recorded.
+pub async fn on_ingested(db: &mut Db, items: &[(i64, Candidate)]) -> Result<usize, StoreError> {
     let mut rules: Vec<(i64, Vec<Ready>)> = Vec::new();
+    for (ws, _) in items {
+        if rules.iter().any(|(w, _)| w == ws) {
+            continue;
+        }
+        let mut ready = Vec::new();
+        for rule in store::enabled_rules(db, *ws).await? {
+            match read_rule(&rule).and_then(|(c, a)| Matcher::new(&c).ok().map(|m| (m, a))) {
+                Some((m, a)) => ready.push((rule, m, a)),
+                None => warn!(rule = rule.id, "skipping a moderation rule that cannot be read"),
+            }
+        }
+        rules.push((*ws, ready));
+    }
     let mut hits = 0;
-    for &id in item_ids {
-        let item = store::candidate_by_id(db, id).await?;
+    for (ws, item) in items {
+        let ws = *ws;
         if !RULE_KINDS.contains(&item.kind.as_str()) {
             continue;
         }
-        let ws: i64 = inbox::conversation_by_id(db, item.conversation_id).await?.workspace_id;
-        if !rules.iter().any(|(w, _)| *w == ws) {
-            let mut ready = Vec::new();
-            for rule in store::enabled_rules(db, ws).await? {
-                match read_rule(&rule).and_then(|(c, a)| Matcher::new(&c).ok().map(|m| (m, a))) {
-                    Some((m, a)) => ready.push((rule, m, a)),
-                    None => warn!(rule = rule.id, "skipping a moderation rule that cannot be read"),
-                }
-            }
-            rules.push((ws, ready));
-        }
         let ready = &rules.iter().find(|(w, _)| *w == ws).expect("loaded").1;
         for (rule, m, actions) in ready {
-            if !m.matches(&Subject::from(&item)) {
+            if !m.matches(&Subject::from(item)) {
                 continue;
             }
             if !store::record_hit(db, ws, rule.id, item.id, item.person_id, item.created_at).await? {
@@ -574,7 +612,7 @@ pub async fn on_ingested(db: &mut Db, item_ids: &[i64]) -> Result<usize, StoreEr
             hits += 1;
             let mut done = Vec::new();
             for a in actions {
-                if let Some(what) = apply(db, ws, &item, a, Some(rule.id), None).await? {
+                if let Some(what) = apply(db, ws, item, a, Some(rule.id), None).await? {
                     done.push(what);
                 }
             }
@@ -661,13 +699,19 @@ async fn apply(
             let channel = publishing::channel_by_id(db, c.channel_id).await?;
             let crisis = alerts::crisis(db, ws).await?.is_some() || c.tags.iter().any(|t| t == "crisis");
             let key = tutti_bluesky::Tid::now().to_string();
+            let private = item.kind == "dm";
+            let text = if private {
+                crate::inbox::addressed(&a.value, &item.author_handle)
+            } else {
+                a.value.clone()
+            };
             let post = publishing::insert_post(
                 db,
                 &publishing::NewPost {
                     workspace_id: ws,
                     channel_id: channel.id,
                     author_user_id: None,
-                    text: &a.value,
+                    text: &text,
                     langs: "",
                     status: if crisis { "in_review" } else { "scheduled" },
                     scheduled_at: None,
@@ -678,9 +722,8 @@ async fn apply(
             )
             .await?;
             let cid: Option<String> = inbox::item_by_id(db, item.id).await?.post_cid;
-            publishing::set_reply_target(db, post.id, &parent, cid.as_deref(), c.id).await?;
-            inbox::add_sent(db, &c, post.id, &channel.handle, &a.value, &parent, tutti_store::now_ms())
-                .await?;
+            publishing::set_reply_target(db, post.id, &parent, cid.as_deref(), c.id, private).await?;
+            inbox::add_sent(db, &c, post.id, &channel.handle, &text, &parent, tutti_store::now_ms()).await?;
             result = post.id.to_string();
             new.result_ref = Some(&result);
         }
@@ -1024,7 +1067,25 @@ mod tests {
             toxicity: 0.1,
             author_id: "did:plc:x",
             author_handle: "x.test",
+            at: 100 * DAY_MS,
+            author_since: None,
         }
+    }
+
+    #[test]
+    fn a_new_account_is_one_opened_less_than_n_days_before_it_wrote() {
+        let m = Matcher::new(&Conditions { new_account_days: Some(7), ..Default::default() }).unwrap();
+        let opened = |days_before: i64| Subject {
+            author_since: Some(100 * DAY_MS - days_before * DAY_MS),
+            ..subject("salut")
+        };
+        assert!(m.matches(&opened(0)));
+        assert!(m.matches(&opened(6)));
+        assert!(!m.matches(&opened(7)));
+        assert!(!m.matches(&opened(400)));
+        assert!(!m.matches(&subject("salut")), "an account of unknown age is not new");
+        let r = RuleToWrite { new_account_days: "7".into(), actions: "tag:new".into(), ..Default::default() };
+        assert_eq!(parse_conditions(&r).unwrap().new_account_days, Some(7), "a condition on its own");
     }
 
     #[test]
@@ -1068,6 +1129,8 @@ mod tests {
         assert_eq!(field(RuleToWrite { actions: "priority:9".into(), ..r.clone() }), "priority");
         assert_eq!(field(RuleToWrite { actions: "reply".into(), ..r.clone() }), "reply");
         assert_eq!(field(RuleToWrite { words: String::new(), ..r.clone() }), "words");
+        assert_eq!(field(RuleToWrite { new_account_days: "0".into(), ..r.clone() }), "new_account_days");
+        assert_eq!(field(RuleToWrite { new_account_days: "soon".into(), ..r.clone() }), "new_account_days");
         assert_eq!(field(RuleToWrite { domains: "not a domain!".into(), ..r }), "domains");
     }
 

@@ -2,8 +2,10 @@
 //! fields, saved segments, scores and the CSV export of a segment.
 //!
 //! Scores (engagement, advocacy, sentiment over time, churn signals) are computed in SQL by a
-//! refresh of the whole workspace (`store::people::refresh_scores`), run when a list is read
-//! and the last refresh is older than [`SCORES_MAX_AGE_MS`], and after a merge or a split.
+//! refresh of the whole workspace (`store::people::refresh_scores`), run by the worker's
+//! `community.refresh` job every [`SCORES_MAX_AGE_MS`] for the workspaces that saw someone
+//! since ([`refresh_stale_scores`]; hourly for the others, as recency moves), on demand, and
+//! after a merge or a split. Reading a list never writes.
 //! It is a few set-based statements over indexed columns: tens of thousands of people take a
 //! fraction of a second, and reads then sort and filter on stored numbers.
 
@@ -15,7 +17,7 @@ use tutti_store::{inbox, StoreError};
 use crate::accounts::record;
 use crate::{Actor, App, AppError};
 
-/// Scores older than this are rebuilt before a list is read, ms.
+/// Scores older than this are rebuilt by the worker when the workspace saw someone since, ms.
 pub const SCORES_MAX_AGE_MS: i64 = 5 * 60_000;
 /// A loyal member has at least this many interactions older than 30 days.
 pub const LOYAL_ITEMS: i64 = 5;
@@ -23,6 +25,24 @@ pub const LOYAL_ITEMS: i64 = 5;
 pub const MAX_NOTE_CHARS: usize = 5_000;
 /// The longest custom field value.
 pub const MAX_FIELD_CHARS: usize = 500;
+
+/// Rebuilds the scores of the workspaces that need it as of `now` (see
+/// [`people::workspaces_to_score`]), each in its own transaction; returns how many. Run by the
+/// worker's `community.refresh` job.
+pub async fn refresh_stale_scores(store: &crate::store::Store, now: i64) -> Result<usize, StoreError> {
+    let due = people::workspaces_to_score(
+        &mut *store.conn().await?,
+        now - SCORES_MAX_AGE_MS,
+        now - tutti_store::HOUR_MS,
+    )
+    .await?;
+    for &ws in &due {
+        let mut tx = store.begin().await?;
+        people::refresh_scores(&mut tx, ws, now, LOYAL_ITEMS).await?;
+        tx.commit().await?;
+    }
+    Ok(due.len())
+}
 
 /// Everything the profile of a person shows.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -151,26 +171,13 @@ impl App {
         }
     }
 
-    /// Rebuilds the workspace's scores when they are older than [`SCORES_MAX_AGE_MS`] (or
-    /// always with `force`).
-    async fn fresh_scores(&self, workspace_id: i64, force: bool) -> Result<(), AppError> {
-        let now = crate::store::now_ms();
-        if !force {
-            let at = people::scores_refreshed_at(&mut *self.store.conn().await?, workspace_id).await?;
-            if at.is_some_and(|at| now - at < SCORES_MAX_AGE_MS) {
-                return Ok(());
-            }
-        }
-        let mut tx = self.store.begin().await?;
-        people::refresh_scores(&mut tx, workspace_id, now, LOYAL_ITEMS).await?;
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(())
-    }
-
     /// Rebuilds the workspace's scores now.
     pub async fn refresh_community(&self, actor: &Actor, slug: &str) -> Result<(), AppError> {
         let access = self.workspace_access(actor, slug, Action::ViewCommunity).await?;
-        self.fresh_scores(access.workspace.id, true).await
+        let mut tx = self.store.begin().await?;
+        people::refresh_scores(&mut tx, access.workspace.id, crate::store::now_ms(), LOYAL_ITEMS).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
     }
 
     /// A page of the workspace's people matching `filter`, sorted.
@@ -185,7 +192,6 @@ impl App {
     ) -> Result<Vec<Person>, AppError> {
         let access = self.workspace_access(actor, slug, Action::ViewCommunity).await?;
         check_filter(filter)?;
-        self.fresh_scores(access.workspace.id, false).await?;
         let now = crate::store::now_ms();
         Ok(people::list(
             &mut *self.store.conn().await?,
@@ -208,7 +214,6 @@ impl App {
         offset: i64,
     ) -> Result<Profile, AppError> {
         let access = self.workspace_access(actor, slug, Action::ViewCommunity).await?;
-        self.fresh_scores(access.workspace.id, false).await?;
         let mut db = self.store.conn().await?;
         let person = self.own_person(&mut db, access.workspace.id, id).await?;
         let filter = inbox::Filter { person_id: Some(id), ..Default::default() };

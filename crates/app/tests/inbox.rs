@@ -388,3 +388,127 @@ async fn the_desk_saved_replies_notes_escalation_views_and_round_robin() {
         assert_eq!(who.len(), 2, "[{}] one each", db.label());
     }
 }
+
+/// The rows a batch leaves behind, in a form two workspaces can be compared by.
+async fn snapshot(app: &App, workspace_id: i64) -> (Vec<String>, Vec<String>, i64) {
+    use sqlx::Row;
+    let mut db = app.store().conn().await.unwrap();
+    let conversations = sqlx::query(
+        "SELECT c.root_ref, c.kind, c.excerpt, c.sentiment, c.status, c.unanswered, c.items, c.first_item_at, \
+           c.last_item_at, c.toxicity, p.display_name FROM conversations c JOIN people p ON p.id = c.person_id \
+         WHERE c.workspace_id = $1 ORDER BY c.root_ref",
+    )
+    .bind(workspace_id)
+    .fetch_all(&mut *db)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| {
+        format!(
+            "{} {} {:?} {} {} {} {} {} {} {:.3} {}",
+            r.get::<String, _>(0),
+            r.get::<String, _>(1),
+            r.get::<String, _>(2),
+            r.get::<String, _>(3),
+            r.get::<String, _>(4),
+            r.get::<i64, _>(5),
+            r.get::<i64, _>(6),
+            r.get::<i64, _>(7),
+            r.get::<i64, _>(8),
+            r.get::<f64, _>(9),
+            r.get::<String, _>(10),
+        )
+    })
+    .collect();
+    let people = sqlx::query(
+        "SELECT p.display_name, p.interactions, p.first_seen_at, p.last_seen_at, i.handle FROM people p \
+         JOIN person_identities i ON i.person_id = p.id WHERE p.workspace_id = $1 ORDER BY i.author_id",
+    )
+    .bind(workspace_id)
+    .fetch_all(&mut *db)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| {
+        format!(
+            "{} {} {} {} {}",
+            r.get::<String, _>(0),
+            r.get::<i64, _>(1),
+            r.get::<i64, _>(2),
+            r.get::<i64, _>(3),
+            r.get::<String, _>(4)
+        )
+    })
+    .collect();
+    let items: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbox_items WHERE workspace_id = $1")
+        .bind(workspace_id)
+        .fetch_one(&mut *db)
+        .await
+        .unwrap();
+    (conversations, people, items)
+}
+
+#[tokio::test]
+async fn a_batch_is_stored_as_if_its_items_came_one_by_one() {
+    for db in tutti_test_support::every_backend().await {
+        let (app, slug, channel) = setup(&db).await;
+        let op = Actor::Operator;
+        let ws_a =
+            app.list_workspaces(&op).await.unwrap().into_iter().find(|(w, _)| w.slug == slug).unwrap().0.id;
+        let other = app.create_workspace(&op, "Maison Lumière bis", "Europe/Paris").await.unwrap();
+        let channel_b = app
+            .add_channel(
+                &op,
+                &Keyring::generate(),
+                &other.slug,
+                &ChannelToAdd {
+                    network: "bluesky".into(),
+                    handle: "maison-bis.test".into(),
+                    service: "http://127.0.0.1:9".into(),
+                    account_id: Some("did:plc:maisonbis".into()),
+                    secret: "x".into(),
+                    ambassador: None,
+                },
+            )
+            .await
+            .unwrap()
+            .id;
+        let t0 = 1_700_000_000_000;
+        let first = note("r0", "reply", "alice", "Bonjour, une question sur ma commande", t0);
+        let mut renamed = note("r5", "reply", "alice", "Toujours rien reçu, c'est nul", t0 + 5_000);
+        renamed.author_name = "Alice M.".into();
+        renamed.author_handle = "alice-m.test".into();
+        let batch = vec![
+            first.clone(),
+            note("l1", "like", "carol", "", t0 + 1_000),
+            note("r1", "reply", "bob", "Vous êtes des idiots, arnaque totale", t0 + 2_000),
+            note("f1", "follow", "dave", "", t0 + 3_000),
+            note("r1", "reply", "bob", "Vous êtes des idiots, arnaque totale", t0 + 2_000),
+            note("m1", "mention", "bob", "@maison.test merci pour la réponse rapide", t0 + 4_000),
+            note("l2", "like", "alice", "", t0 + 4_500),
+            renamed,
+        ];
+        // Workspace A: the first item alone, then the batch (which holds it again).
+        // Workspace B: the same items one by one.
+        ingest(&app, &slug, channel, std::slice::from_ref(&first)).await;
+        let moved = ingest(&app, &slug, channel, &batch).await;
+        assert_eq!(moved.len(), 3, "{}: the thread, the follow and the mention moved", db.label());
+        for n in std::iter::once(&first).chain(&batch) {
+            ingest(&app, &other.slug, channel_b, std::slice::from_ref(n)).await;
+        }
+        // Counts and last sightings of known people come with the community refresh.
+        app.refresh_community(&op, &slug).await.unwrap();
+        app.refresh_community(&op, &other.slug).await.unwrap();
+        let a = snapshot(&app, ws_a).await;
+        let b = snapshot(&app, other.id).await;
+        assert_eq!(a, b, "{}: a batch and the same items one by one", db.label());
+        assert_eq!(a.2, 7, "{}: r0, l1, r1, f1, m1, l2 and r5 once each: {:?}", db.label(), a);
+        let thread = a.0.iter().find(|c| c.starts_with("at://did:plc:maison/app.bsky.feed.post/1")).unwrap();
+        assert!(thread.contains("Toujours rien reçu") && thread.ends_with("Alice M."), "{thread}");
+        assert!(
+            a.1.iter().any(|p| p == &format!("Alice M. 3 {t0} {} alice-m.test", t0 + 5_000)),
+            "{:?}",
+            a.1
+        );
+    }
+}

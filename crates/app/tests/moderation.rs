@@ -291,3 +291,93 @@ async fn an_automatic_reply_is_a_post_answering_the_item_and_waits_for_review_in
         assert_eq!(post.status, "in_review", "[{label}] a crisis sends it to review");
     }
 }
+
+#[tokio::test]
+async fn new_accounts_are_caught_and_direct_messages_answered_privately() {
+    for db in tutti_test_support::every_backend().await {
+        let (app, slug, ws, ch) = setup(&db).await;
+        let smm = as_user(&app, "smm@ml.test").await;
+        let fresh = RuleToWrite {
+            name: "Fresh accounts".into(),
+            enabled: true,
+            new_account_days: "7".into(),
+            actions: "tag:new-account".into(),
+            ..Default::default()
+        };
+        app.add_moderation_rule(&smm, &slug, &fresh).await.unwrap();
+        let hours = RuleToWrite {
+            name: "Opening hours".into(),
+            enabled: true,
+            words: "horaires".into(),
+            kinds: "dm".into(),
+            actions: "reply".into(),
+            reply: "Nous sommes ouverts de 9 h à 18 h.".into(),
+            ..Default::default()
+        };
+        app.add_moderation_rule(&smm, &slug, &hours).await.unwrap();
+        let aged = |id: &str, author: &str, days: Option<i64>| {
+            let n = reply(id, author, "Bonjour");
+            Incoming { author_since: days.map(|d| n.at - d * 86_400_000), ..n }
+        };
+        let dm = Incoming {
+            kind: "dm".into(),
+            text: "Quels sont vos horaires ?".into(),
+            parent: None,
+            root: None,
+            ..reply("d1", "ana", "")
+        };
+        ingest(
+            &app,
+            ws,
+            ch,
+            &[aged("a1", "newbie", Some(2)), aged("a2", "veteran", Some(400)), aged("a3", "ghost", None), dm],
+        )
+        .await;
+
+        let tagged = app
+            .inbox(
+                &smm,
+                &slug,
+                &tutti_store::inbox::Filter { tag: Some("new-account".into()), ..Default::default() },
+                None,
+                50,
+            )
+            .await
+            .unwrap();
+        assert_eq!(tagged.len(), 1, "{}: one thread holds the new account's reply", db.label());
+        let items = app.conversation(&smm, &slug, tagged[0].id).await.unwrap().1;
+        assert!(items.iter().any(|i| i.author_handle == "newbie.test"));
+        let log = app.moderation_log(&smm, &slug, 100).await.unwrap();
+        let hit_authors: Vec<_> =
+            log.iter().filter(|e| e.action == "tag:new-account").map(|e| e.item_id).collect();
+        assert_eq!(hit_authors.len(), 1, "{}: only the account opened two days before: {log:?}", db.label());
+
+        // The direct message: its own conversation, answered privately and addressed to its author.
+        let dms = app
+            .inbox(
+                &smm,
+                &slug,
+                &tutti_store::inbox::Filter { kind: Some("dm".into()), ..Default::default() },
+                None,
+                50,
+            )
+            .await
+            .unwrap();
+        assert_eq!(dms.len(), 1, "{}", db.label());
+        assert_eq!((dms[0].kind.as_str(), dms[0].unanswered), ("dm", false), "answered by the rule");
+        let (_, _, posts) = app.conversation(&smm, &slug, dms[0].id).await.unwrap();
+        assert_eq!(posts.len(), 1, "{}: the automatic answer", db.label());
+        assert!(posts[0].direct, "{}: a direct message is answered privately", db.label());
+        assert_eq!(posts[0].text, "@ana.test Nous sommes ouverts de 9 h à 18 h.");
+        assert_eq!(posts[0].reply_ref.as_deref(), Some("at://did:plc:ana/app.bsky.feed.post/d1"));
+
+        // A community manager's answer to it is private too.
+        let cm = as_user(&app, "cm@ml.test").await;
+        let reply =
+            tutti_app::inbox::ReplyToWrite { text: "Et le samedi aussi.".into(), ..Default::default() };
+        app.reply(&cm, &slug, dms[0].id, &reply).await.unwrap();
+        let (_, _, posts) = app.conversation(&smm, &slug, dms[0].id).await.unwrap();
+        let mine = posts.iter().find(|p| p.text.ends_with("Et le samedi aussi.")).unwrap();
+        assert!(mine.direct && mine.text.starts_with("@ana.test "), "{mine:?}");
+    }
+}

@@ -221,3 +221,34 @@ async fn scores_merge_split_segments_and_export() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_worker_rebuilds_the_scores_of_workspaces_that_saw_someone() {
+    for db in tutti_test_support::every_backend().await {
+        let label = db.label();
+        let (app, slug, ws, ch) = setup(&db).await;
+        let now = tutti_store::now_ms();
+        let cm = as_user(&app, "cm@ml.test").await;
+        // No one yet: nothing to score.
+        assert_eq!(tutti_app::people::refresh_stale_scores(app.store(), now).await.unwrap(), 0, "[{label}]");
+
+        ingest(&app, ws, ch, &[note("w1", "reply", "ana", "Ana", "Merci, génial", "1", now - DAY)]).await;
+        let before = app.people(&cm, &slug, &all(), Sort::Name, 0, 10).await.unwrap();
+        assert_eq!(before[0].engagement, 0.0, "[{label}] reading the list does not rebuild the scores");
+        assert_eq!(tutti_app::people::refresh_stale_scores(app.store(), now).await.unwrap(), 1, "[{label}]");
+        let after = app.people(&cm, &slug, &all(), Sort::Name, 0, 10).await.unwrap();
+        assert_eq!(after[0].engagement, 3.0, "[{label}] a reply of yesterday weighs 3");
+
+        // Fresh: nothing to do; five minutes later still nothing unless someone came; an hour
+        // later the recency weights have moved, so it is rebuilt.
+        assert_eq!(tutti_app::people::refresh_stale_scores(app.store(), now + 1_000).await.unwrap(), 0);
+        assert_eq!(tutti_app::people::refresh_stale_scores(app.store(), now + 6 * 60_000).await.unwrap(), 0);
+        ingest(&app, ws, ch, &[note("w2", "mention", "bo", "Bo", "Bonjour", "2", now + 60_000)]).await;
+        assert_eq!(tutti_app::people::refresh_stale_scores(app.store(), now + 6 * 60_000).await.unwrap(), 1);
+        assert_eq!(tutti_app::people::refresh_stale_scores(app.store(), now + 7 * 60_000).await.unwrap(), 0);
+        assert_eq!(
+            tutti_app::people::refresh_stale_scores(app.store(), now + 2 * 3_600_000).await.unwrap(),
+            1
+        );
+    }
+}

@@ -11,7 +11,9 @@
 //!    time plus a little) and by the server itself (its latency histogram on `/metrics`). The
 //!    store's list query alone is timed too, and the process's resident memory is read.
 //! 3. `K` notifications of generated French and English texts are enriched (language,
-//!    sentiment, toxicity) and stored in transactions of 500, as the worker does.
+//!    sentiment, toxicity) and stored in transactions of `--batch` (by default the worker's
+//!    largest, 1,000), with four moderation rules on (words, a toxicity threshold, a new
+//!    account with links, a regular expression).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -21,6 +23,7 @@ use anyhow::{bail, Context};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tutti_app::inbox::{ingest_batch, item_of, Incoming};
+use tutti_app::moderation::RuleToWrite;
 use tutti_app::publishing::ChannelToAdd;
 use tutti_app::secrets::Keyring;
 use tutti_app::{Actor, App, AppConfig};
@@ -36,8 +39,6 @@ const ME: &str = "cm@bench.test";
 const ROWS_PER_STATEMENT: usize = 1_000;
 /// Rows per transaction while loading.
 const ROWS_PER_TRANSACTION: usize = 100_000;
-/// Items per ingestion transaction.
-const INGEST_BATCH: usize = 500;
 /// The server's route whose latency histogram is read.
 const ROUTE: &str = "route=\"/w/{workspace}/inbox\"";
 const DAY_MS: i64 = 86_400_000;
@@ -82,6 +83,7 @@ pub async fn run(
     conversations: usize,
     requests: usize,
     ingest: usize,
+    batch: usize,
     as_json: bool,
 ) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
@@ -199,9 +201,42 @@ pub async fn run(
     let _ = stop.send(());
     let _ = server.await;
 
-    // Ingestion with enrichment.
+    // Ingestion with enrichment, under the moderation rules a brand would have on.
+    for rule in [
+        RuleToWrite {
+            name: "Insults".into(),
+            enabled: true,
+            words: "idiot, arnaque, escroc, scam, nul".into(),
+            actions: "tag:moderation,priority:2".into(),
+            ..RuleToWrite::default()
+        },
+        RuleToWrite {
+            name: "Toxic".into(),
+            enabled: true,
+            toxicity: "0.8".into(),
+            actions: "hide,tag:toxic".into(),
+            ..RuleToWrite::default()
+        },
+        RuleToWrite {
+            name: "New accounts with links".into(),
+            enabled: true,
+            new_account_days: "7".into(),
+            domains: "bit.ly, tinyurl.com".into(),
+            actions: "tag:spam".into(),
+            ..RuleToWrite::default()
+        },
+        RuleToWrite {
+            name: "Refunds".into(),
+            enabled: true,
+            regex: r"rembours\w*|refund\w*".into(),
+            actions: "tag:remboursement".into(),
+            ..RuleToWrite::default()
+        },
+    ] {
+        app.add_moderation_rule(&op, &ws.slug, &rule).await?;
+    }
     say(format!("ingesting {ingest} notifications…"));
-    let ingested = ingest_notifications(&store, ws.id, &channels, conversations, ingest).await?;
+    let ingested = ingest_notifications(&store, ws.id, &channels, conversations, ingest, batch).await?;
     store.close().await;
 
     report(&Report {
@@ -776,6 +811,7 @@ async fn time_view(
 #[derive(Debug, Default)]
 struct Ingested {
     items: usize,
+    batch: usize,
     conversations_moved: usize,
     enrich_secs: f64,
     store_secs: f64,
@@ -812,6 +848,7 @@ fn notifications(k: usize, known_people: usize) -> Vec<Incoming> {
                 kind: kind.into(),
                 author_handle: format!("{}.bsky.social", &author[8..]),
                 author_name: format!("{} {}", rng.pick(&FIRST_NAMES), rng.pick(&LAST_NAMES)),
+                author_since: Some(now - rng.below(2_000) as i64 * DAY_MS),
                 author_id: author,
                 text: if with_text { p.text } else { String::new() },
                 lang: p.lang,
@@ -826,7 +863,7 @@ fn notifications(k: usize, known_people: usize) -> Vec<Incoming> {
         .collect()
 }
 
-/// Enriches and stores `k` notifications in transactions of [`INGEST_BATCH`], one channel per
+/// Enriches and stores `k` notifications in transactions of `batch`, one channel per
 /// transaction as the worker reads them.
 async fn ingest_notifications(
     store: &Store,
@@ -834,10 +871,11 @@ async fn ingest_notifications(
     channels: &[i64],
     loaded: usize,
     k: usize,
+    batch: usize,
 ) -> anyhow::Result<Ingested> {
     let notes = notifications(k, (loaded * 6 / 10).max(1));
-    let mut out = Ingested { items: k, ..Ingested::default() };
-    for (b, batch) in notes.chunks(INGEST_BATCH).enumerate() {
+    let mut out = Ingested { items: k, batch, ..Ingested::default() };
+    for (b, batch) in notes.chunks(batch).enumerate() {
         let channel = channels[b % channels.len()];
         let t = Instant::now();
         let items: Vec<_> = batch.iter().map(|n| item_of(ws, channel, "bluesky", n)).collect();
@@ -911,7 +949,7 @@ fn report(r: &Report) {
                 "ingest": {"items": ing.items, "conversations_moved": ing.conversations_moved,
                     "enrich_s": round2(ing.enrich_secs), "store_s": round2(ing.store_secs),
                     "items_per_s": rate(total).round(), "enrich_items_per_s": rate(ing.enrich_secs).round(),
-                    "store_items_per_s": rate(ing.store_secs).round(), "batch": INGEST_BATCH},
+                    "store_items_per_s": rate(ing.store_secs).round(), "batch": ing.batch},
                 "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()), "load_average": r.load_average,
             })
         );
@@ -966,7 +1004,7 @@ fn report(r: &Report) {
         ing.items,
         total,
         rate(total),
-        INGEST_BATCH
+        ing.batch
     );
     println!(
         "                     enrichment {:.0} items/s, storage {:.0} items/s, {} conversations moved",

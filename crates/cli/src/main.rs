@@ -190,6 +190,9 @@ enum BenchCommand {
         /// How many notifications to ingest.
         #[arg(long, default_value_t = 100_000)]
         ingest: usize,
+        /// Notifications per ingestion transaction (the worker stores up to this many at once).
+        #[arg(long, default_value_t = tutti_worker::inbox::INGEST_BATCH)]
+        batch: usize,
         /// One JSON object.
         #[arg(long)]
         json: bool,
@@ -280,8 +283,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Publish { posts, workers, spread_secs, json }) => {
             bench_publish::run(global.database_url.clone(), posts, workers, spread_secs, json).await
         }
-        Command::Bench(BenchCommand::Inbox { conversations, requests, ingest, json }) => {
-            bench_inbox::run(global.database_url.clone(), conversations, requests, ingest, json).await
+        Command::Bench(BenchCommand::Inbox { conversations, requests, ingest, batch, json }) => {
+            bench_inbox::run(global.database_url.clone(), conversations, requests, ingest, batch.max(1), json)
+                .await
         }
         Command::Bench(BenchCommand::ListenReplay { events, queries, json }) => {
             listen::bench_listen_replay(events, queries, json).await

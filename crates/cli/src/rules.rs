@@ -35,9 +35,12 @@ pub enum RuleCommand {
         /// Links to these domains, comma-separated.
         #[arg(long, default_value = "")]
         domains: String,
-        /// Kinds: reply, mention, quote (all when not given).
+        /// Kinds: reply, mention, quote, dm (all when not given).
         #[arg(long, default_value = "")]
         kinds: String,
+        /// Authors whose account is younger than this many days.
+        #[arg(long, default_value = "")]
+        new_account_days: String,
         /// Actions: hide, mute, block, report[:spam|abusive|other], tag:<tag>, assign:<e-mail>,
         /// priority:<0-3>, comma-separated.
         #[arg(long, default_value = "")]
@@ -107,6 +110,7 @@ pub async fn rule(global: &Global, command: RuleCommand) -> anyhow::Result<()> {
             langs,
             domains,
             kinds,
+            new_account_days,
             action,
             reply,
             disabled,
@@ -121,6 +125,7 @@ pub async fn rule(global: &Global, command: RuleCommand) -> anyhow::Result<()> {
                 langs,
                 domains,
                 kinds,
+                new_account_days,
                 actions: action,
                 reply,
             };

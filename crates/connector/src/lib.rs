@@ -133,6 +133,9 @@ pub struct OutgoingPost {
     pub images: Vec<OutgoingImage>,
     /// The post it answers, if it is a reply.
     pub reply_to: Option<PostRef>,
+    /// Seen only by the people it mentions (a Mastodon direct message); a network without
+    /// private posts refuses it.
+    pub direct: bool,
 }
 
 impl OutgoingPost {
@@ -207,6 +210,8 @@ pub enum NotificationKind {
     Like,
     /// Someone followed the account.
     Follow,
+    /// Someone wrote to the account privately (Mastodon: a mention of direct visibility).
+    Direct,
     /// Anything else: the network's own name for it.
     Other(String),
 }
@@ -229,6 +234,9 @@ pub struct Notification {
     pub author_id: String,
     /// The name they show, when they have set one (at most [`MAX_NAME_CHARS`] characters).
     pub author_name: Option<String>,
+    /// When their account was created, when the network says (Bluesky: the profile's
+    /// `createdAt`; Mastodon: the account's `created_at`, to the day).
+    pub author_since: Option<DateTime<Utc>>,
     /// The post concerned: the author's own post for a reply, a mention or a quote (on Bluesky
     /// with its CID, so that it can be answered, liked or reposted without another lookup); the
     /// account's post liked or reposted for a like or a repost; none for a follow.

@@ -286,6 +286,10 @@ pub struct Notification {
     pub account: String,
     /// Their display name (may be empty).
     pub display_name: String,
+    /// When their account was created (Mastodon gives the day), if it says.
+    pub account_since: Option<DateTime<Utc>>,
+    /// Whether the status is a direct message (visibility `direct`).
+    pub direct: bool,
     /// The status concerned (the mention, or the account's own status favourited or
     /// reblogged), when there is one and it is readable.
     pub status: Option<Box<MastodonPost>>,
@@ -573,6 +577,11 @@ fn parse_notification(value: Value, local_domain: &str) -> Option<Notification> 
     }
     let account_name = if acct.contains('@') { acct } else { format!("{acct}@{local_domain}") };
     let display_name = clean_line(str_field(account, "display_name").unwrap_or(""), MAX_NAME_CHARS);
+    let account_since = str_field(account, "created_at")
+        .filter(|t| t.len() <= 64)
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc));
+    let direct = value.pointer("/status/visibility").and_then(Value::as_str) == Some("direct");
     let status = match value.get("status") {
         Some(status) if status.is_object() => match parse_status_value(status.clone(), local_domain) {
             Ok(ParsedStatus::Post(post)) => Some(post),
@@ -580,7 +589,16 @@ fn parse_notification(value: Value, local_domain: &str) -> Option<Notification> 
         },
         _ => None,
     };
-    Some(Notification { id, kind, account: account_name, display_name, status, created_at })
+    Some(Notification {
+        id,
+        kind,
+        account: account_name,
+        display_name,
+        account_since,
+        direct,
+        status,
+        created_at,
+    })
 }
 
 /// Orders Mastodon ids: a longer id is newer; ids of one length sort as text.

@@ -1,6 +1,7 @@
 //! Mastodon for Tutti: public and hashtag streams of a Mastodon instance (or any server that
 //! speaks its client API) as a listening source, and the publishing connector ([`client`]:
-//! statuses published exactly once with Mastodon's `Idempotency-Key`).
+//! statuses published exactly once with Mastodon's `Idempotency-Key`), with the account's
+//! notification stream as the inbox's doorbell ([`bell`]).
 //!
 //! **Key design decision: resuming without a resume cursor.** Mastodon's streaming API
 //! (server-sent events on `/api/v1/streaming/…`) pushes new statuses but cannot replay: a
@@ -36,11 +37,13 @@
 //! are counted and skipped, never fatal; errors reconnect with exponential backoff and jitter,
 //! and a `429` waits as long as `Retry-After` / `X-RateLimit-Reset` ask.
 
+pub mod bell;
 pub mod client;
 pub mod sse;
 pub mod status;
 pub mod streaming;
 
+pub use bell::{Bell, NotificationBell};
 pub use client::{
     check_status, countable_length, Instance, InstanceLimits, MastodonClient, NewMedia, NewPoll, NewStatus,
     Notification, NotificationKind, PublishedStatus, Reconciled, StatusCounts, Visibility,

@@ -497,7 +497,32 @@ impl Streaming {
 
     /// Opens the event stream, following the instance's redirect to its streaming server.
     async fn open_stream(&self) -> Result<reqwest::Response, End> {
-        let mut url = self.stream_url();
+        self.open_events(self.stream_url()).await
+    }
+
+    /// An endpoint of the instance, for the other streams of this crate.
+    pub(crate) fn endpoint_url(&self, path: &str) -> Url {
+        self.endpoint(path)
+    }
+
+    /// Opens a server-sent-events stream at `url` of the instance (with the token), following
+    /// its redirect to its streaming server; the error says why it could not be, and how long
+    /// to wait when the server asked for it.
+    pub(crate) async fn open_events_at(
+        &self,
+        url: Url,
+    ) -> Result<reqwest::Response, (String, Option<Duration>)> {
+        match self.open_events(url).await {
+            Ok(response) => Ok(response),
+            Err(End::RateLimited(wait)) => {
+                Err(("rate limited".into(), Some(wait.unwrap_or(self.max_backoff))))
+            }
+            Err(End::Failed(why) | End::Lost { reason: why, .. }) => Err((why, None)),
+            Err(End::Stop) => Err(("stopped".into(), None)),
+        }
+    }
+
+    async fn open_events(&self, mut url: Url) -> Result<reqwest::Response, End> {
         for _ in 0..=MAX_REDIRECTS {
             let request = self.get(url.clone()).header(ACCEPT, "text/event-stream").send();
             let response = match tokio::time::timeout(REQUEST_TIMEOUT, request).await {
@@ -648,7 +673,7 @@ impl Streaming {
 }
 
 /// `backoff` less up to a quarter, so that reconnecting clients spread out.
-fn jittered(backoff: Duration) -> Duration {
+pub(crate) fn jittered(backoff: Duration) -> Duration {
     backoff.mul_f64(1.0 - rand::random::<f64>() * 0.25)
 }
 

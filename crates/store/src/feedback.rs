@@ -55,7 +55,7 @@ pub async fn items(
     let mut sql = String::from(
         "SELECT id, conversation_id, kind, person_id, author_name, author_handle, text, sentiment, category, \
          category_confirmed, created_at FROM inbox_items \
-         WHERE workspace_id = $1 AND kind IN ('reply', 'mention', 'quote') AND created_at >= $2 AND created_at < $3",
+         WHERE workspace_id = $1 AND kind IN ('reply', 'mention', 'quote', 'dm') AND created_at >= $2 AND created_at < $3",
     );
     let mut n = 3;
     if f.category.is_some() {
@@ -97,7 +97,7 @@ pub async fn items(
 pub async fn category_of(db: &mut Db, workspace_id: i64, item_id: i64) -> Result<Option<(String, bool)>> {
     let row = sqlx::query(
         "SELECT category, category_confirmed FROM inbox_items WHERE id = $1 AND workspace_id = $2 \
-         AND kind IN ('reply', 'mention', 'quote')",
+         AND kind IN ('reply', 'mention', 'quote', 'dm')",
     )
     .bind(item_id)
     .bind(workspace_id)
@@ -116,7 +116,7 @@ pub async fn confirm(
 ) -> Result<bool> {
     let n = sqlx::query(
         "UPDATE inbox_items SET category = $1, category_confirmed = 1, category_by = $2 \
-         WHERE id = $3 AND workspace_id = $4 AND kind IN ('reply', 'mention', 'quote')",
+         WHERE id = $3 AND workspace_id = $4 AND kind IN ('reply', 'mention', 'quote', 'dm')",
     )
     .bind(category)
     .bind(by)
@@ -131,7 +131,7 @@ pub async fn confirm(
 /// How many answerable items of each category (empty: none) a period has.
 pub async fn counts(db: &mut Db, workspace_id: i64, from: i64, to: i64) -> Result<Vec<(String, i64)>> {
     let rows = sqlx::query(
-        "SELECT category, COUNT(*) AS n FROM inbox_items WHERE workspace_id = $1 AND kind IN ('reply', 'mention', 'quote') \
+        "SELECT category, COUNT(*) AS n FROM inbox_items WHERE workspace_id = $1 AND kind IN ('reply', 'mention', 'quote', 'dm') \
          AND created_at >= $2 AND created_at < $3 GROUP BY category ORDER BY category",
     )
     .bind(workspace_id)

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
-use crate::{Db, Result};
+use crate::{Db, Marks, Result};
 
 /// The known handles of these DIDs (those without one are left out).
 pub async fn handles(db: &mut Db, dids: &[String]) -> Result<HashMap<String, String>> {
@@ -14,10 +14,9 @@ pub async fn handles(db: &mut Db, dids: &[String]) -> Result<HashMap<String, Str
         if chunk.is_empty() {
             continue;
         }
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT did, handle FROM identities WHERE handle IS NOT NULL AND did IN ({})",
-            marks.join(", ")
+            Marks::of(db).list(chunk.len())
         );
         let mut q = sqlx::query(&sql);
         for d in chunk {

@@ -2,12 +2,14 @@
 //! conversations, linked to people through their network identities; the notification cursor
 //! of each channel under a lease; the guard that keeps two people from replying at once.
 
+use std::collections::{HashMap, HashSet};
+
 use sqlx::Row;
 
-use crate::{Db, Result};
+use crate::{Db, Marks, Result};
 
 /// The kinds of item that ask for an answer.
-pub const ANSWERABLE: [&str; 3] = ["reply", "mention", "quote"];
+pub const ANSWERABLE: [&str; 4] = ["reply", "mention", "quote", "dm"];
 
 /// An item to store, as the ingestion read it from a network (already bounded and enriched).
 #[derive(Debug, Clone, Default)]
@@ -30,6 +32,8 @@ pub struct NewItem {
     pub author_handle: String,
     /// Their display name.
     pub author_name: String,
+    /// When their account was created, ms, if the network says.
+    pub author_since: Option<i64>,
     /// The text of their post.
     pub text: String,
     /// Its language.
@@ -52,9 +56,11 @@ pub struct NewItem {
     pub category: String,
 }
 
-/// What storing an item did.
+/// What storing one item of a batch did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ingested {
+    /// Its position in the batch.
+    pub index: usize,
     /// Its conversation.
     pub conversation_id: i64,
     /// The item.
@@ -63,158 +69,403 @@ pub struct Ingested {
     pub person_id: i64,
 }
 
-/// The person behind `(network, author_id)` in a workspace, created on first sight; their
-/// handle and name are refreshed.
-pub async fn person_for(
-    db: &mut Db,
-    workspace_id: i64,
-    network: &str,
-    author_id: &str,
-    handle: &str,
-    name: &str,
-    at: i64,
-) -> Result<i64> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT person_id FROM person_identities WHERE workspace_id = $1 AND network = $2 AND author_id = $3",
-    )
-    .bind(workspace_id)
-    .bind(network)
-    .bind(author_id)
-    .fetch_optional(&mut *db)
-    .await?;
-    if let Some(id) = found {
-        sqlx::query("UPDATE person_identities SET handle = $1 WHERE workspace_id = $2 AND network = $3 AND author_id = $4 AND handle <> $1")
-            .bind(handle)
-            .bind(workspace_id)
-            .bind(network)
-            .bind(author_id)
-            .execute(&mut *db)
-            .await?;
-        sqlx::query(
-            "UPDATE people SET interactions = interactions + 1, \
-             last_seen_at = CASE WHEN last_seen_at < $1 THEN $1 ELSE last_seen_at END, \
-             display_name = CASE WHEN $2 <> '' THEN $2 ELSE display_name END WHERE id = $3",
-        )
-        .bind(at)
-        .bind(name)
-        .bind(id)
-        .execute(&mut *db)
-        .await?;
-        return Ok(id);
-    }
-    let display = if name.is_empty() { handle } else { name };
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO people (workspace_id, display_name, interactions, first_seen_at, last_seen_at, created_at) \
-         VALUES ($1, $2, 1, $3, $3, $4) RETURNING id",
-    )
-    .bind(workspace_id)
-    .bind(display)
-    .bind(at)
-    .bind(crate::now_ms())
-    .fetch_one(&mut *db)
-    .await?;
-    sqlx::query(
-        "INSERT INTO person_identities (workspace_id, person_id, network, author_id, handle) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(workspace_id)
-    .bind(id)
-    .bind(network)
-    .bind(author_id)
-    .bind(handle)
-    .execute(&mut *db)
-    .await?;
-    Ok(id)
-}
+/// Rows per multi-row statement: 400 rows of at most 21 columns stay far below the bound
+/// parameters either engine accepts.
+const ROWS_PER_STATEMENT: usize = 400;
 
-/// Stores an item once: `None` when the channel already has it. Its conversation is created
-/// or brought up to date: an answerable item reopens it and marks it unanswered; a like, a
-/// repost or a follow only adds to it (a conversation of those alone starts closed: there is
-/// nothing to answer).
-pub async fn ingest(db: &mut Db, item: &NewItem) -> Result<Option<Ingested>> {
-    let exists: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM inbox_items WHERE channel_id = $1 AND remote_id = $2")
-            .bind(item.channel_id)
-            .bind(&item.remote_id)
-            .fetch_optional(&mut *db)
-            .await?;
-    if exists.is_some() {
+/// On SQLite, the id the next row of `table` gets: the writer holds the database's only write
+/// lock for the whole transaction, so a batch can number its rows itself (as SQLite would:
+/// one more than the largest) instead of streaming each id back with `RETURNING`, which costs
+/// a hand-over between threads per row. `None` on PostgreSQL, whose sequences number rows.
+async fn first_new_id(db: &mut Db, table: &str) -> Result<Option<i64>> {
+    if db.backend_name() != "SQLite" {
         return Ok(None);
     }
-    let person_id = person_for(
-        db,
-        item.workspace_id,
-        &item.network,
-        &item.author_id,
-        &item.author_handle,
-        &item.author_name,
-        item.created_at,
-    )
-    .await?;
-    let answerable = ANSWERABLE.contains(&item.kind.as_str());
-    let excerpt: String = item.text.chars().take(280).collect();
-    let conversation_id: i64 = sqlx::query_scalar(
-        "INSERT INTO conversations (workspace_id, channel_id, root_ref, person_id, kind, excerpt, sentiment, lang, toxicity, \
-           status, unanswered, items, first_item_at, last_item_at, touched_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12, $14) \
-         ON CONFLICT (channel_id, root_ref) DO UPDATE SET \
-           items = conversations.items + 1, touched_at = excluded.touched_at, \
-           last_item_at = CASE WHEN excluded.last_item_at > conversations.last_item_at THEN excluded.last_item_at ELSE conversations.last_item_at END, \
-           person_id = CASE WHEN $13 = 1 THEN excluded.person_id ELSE conversations.person_id END, \
-           kind = CASE WHEN $13 = 1 THEN excluded.kind ELSE conversations.kind END, \
-           excerpt = CASE WHEN $13 = 1 THEN excluded.excerpt ELSE conversations.excerpt END, \
-           sentiment = CASE WHEN $13 = 1 THEN excluded.sentiment ELSE conversations.sentiment END, \
-           lang = CASE WHEN $13 = 1 THEN excluded.lang ELSE conversations.lang END, \
-           toxicity = CASE WHEN $13 = 1 AND excluded.toxicity > conversations.toxicity THEN excluded.toxicity ELSE conversations.toxicity END, \
-           unanswered = CASE WHEN $13 = 1 THEN 1 ELSE conversations.unanswered END, \
-           status = CASE WHEN $13 = 1 THEN 'open' ELSE conversations.status END, \
-           resolved_at = CASE WHEN $13 = 1 THEN NULL ELSE conversations.resolved_at END \
-         RETURNING id",
-    )
-    .bind(item.workspace_id)
-    .bind(item.channel_id)
-    .bind(&item.root_ref)
-    .bind(person_id)
-    .bind(&item.kind)
-    .bind(&excerpt)
-    .bind(&item.sentiment)
-    .bind(&item.lang)
-    .bind(item.toxicity)
-    .bind(if answerable { "open" } else { "closed" })
-    .bind(i64::from(answerable))
-    .bind(item.created_at)
-    .bind(i64::from(answerable))
-    .bind(crate::now_ms())
-    .fetch_one(&mut *db)
-    .await?;
-    let item_id: i64 = sqlx::query_scalar(
-        "INSERT INTO inbox_items (workspace_id, channel_id, conversation_id, remote_id, kind, person_id, author_id, \
-           author_handle, author_name, text, lang, sentiment, toxicity, post_ref, post_cid, parent_ref, subject_ref, \
-           created_at, received_at, category) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
-    )
-    .bind(item.workspace_id)
-    .bind(item.channel_id)
-    .bind(conversation_id)
-    .bind(&item.remote_id)
-    .bind(&item.kind)
-    .bind(person_id)
-    .bind(&item.author_id)
-    .bind(&item.author_handle)
-    .bind(&item.author_name)
-    .bind(&item.text)
-    .bind(&item.lang)
-    .bind(&item.sentiment)
-    .bind(item.toxicity)
-    .bind(&item.post_ref)
-    .bind(&item.post_cid)
-    .bind(&item.parent_ref)
-    .bind(&item.subject_ref)
-    .bind(item.created_at)
-    .bind(crate::now_ms())
-    .bind(&item.category)
-    .fetch_one(&mut *db)
-    .await?;
-    Ok(Some(Ingested { conversation_id, item_id, person_id }))
+    let max: Option<i64> =
+        sqlx::query_scalar(&format!("SELECT MAX(id) FROM {table}")).fetch_one(&mut *db).await?;
+    Ok(Some(max.unwrap_or(0) + 1))
+}
+
+/// A row that a `RETURNING` clause should have given back and did not.
+fn missing(what: &str) -> crate::StoreError {
+    crate::StoreError::Other(sqlx::Error::Protocol(format!("{what} was not returned by the database")))
+}
+
+/// Stores a batch of items, each once, in a few statements whatever its size: an item the
+/// channel already has (or that comes twice in the batch) is skipped. Returns what was stored,
+/// in the batch's order.
+///
+/// Each item's person is found through its identity or created on first sight (their handle
+/// and name refreshed, their interactions counted). Its conversation is created or brought up
+/// to date as if the items came one by one: an answerable item reopens it and marks it
+/// unanswered, and the latest answerable item gives it its person, kind, excerpt and
+/// sentiment; a like, a repost or a follow only adds to it (a conversation of those alone
+/// starts closed: there is nothing to answer).
+pub async fn ingest_many(db: &mut Db, items: &[NewItem]) -> Result<Vec<Ingested>> {
+    let fresh = not_yet_stored(db, items).await?;
+    if fresh.is_empty() {
+        return Ok(Vec::new());
+    }
+    let persons = people_of(db, items, &fresh).await?;
+    let conversations = upsert_conversations(db, items, &fresh, &persons).await?;
+    let mut out = Vec::with_capacity(fresh.len());
+    for (chunk, chunk_persons) in fresh.chunks(ROWS_PER_STATEMENT).zip(persons.chunks(ROWS_PER_STATEMENT)) {
+        let now = crate::now_ms();
+        let first = first_new_id(db, "inbox_items").await?;
+        let sql = format!(
+            "INSERT INTO inbox_items ({}workspace_id, channel_id, conversation_id, remote_id, kind, person_id, author_id, \
+               author_handle, author_name, text, lang, sentiment, toxicity, post_ref, post_cid, parent_ref, subject_ref, \
+               created_at, received_at, category, author_since) VALUES {}{}",
+            if first.is_some() { "id, " } else { "" },
+            Marks::of(db).tuples(chunk.len(), 21 + usize::from(first.is_some())),
+            if first.is_some() { "" } else { " RETURNING id, channel_id, remote_id" },
+        );
+        let mut q = sqlx::query(&sql);
+        for (k, (&i, &person_id)) in chunk.iter().zip(chunk_persons).enumerate() {
+            let item = &items[i];
+            if let Some(first) = first {
+                q = q.bind(first + k as i64);
+            }
+            q = q
+                .bind(item.workspace_id)
+                .bind(item.channel_id)
+                .bind(conversations[&(item.channel_id, item.root_ref.as_str())])
+                .bind(&item.remote_id)
+                .bind(&item.kind)
+                .bind(person_id)
+                .bind(&item.author_id)
+                .bind(&item.author_handle)
+                .bind(&item.author_name)
+                .bind(&item.text)
+                .bind(&item.lang)
+                .bind(&item.sentiment)
+                .bind(item.toxicity)
+                .bind(&item.post_ref)
+                .bind(&item.post_cid)
+                .bind(&item.parent_ref)
+                .bind(&item.subject_ref)
+                .bind(item.created_at)
+                .bind(now)
+                .bind(&item.category)
+                .bind(item.author_since);
+        }
+        let mut ids: HashMap<(i64, String), i64> = HashMap::with_capacity(chunk.len());
+        if first.is_some() {
+            q.execute(&mut *db).await?;
+        } else {
+            for row in q.fetch_all(&mut *db).await? {
+                ids.insert((row.try_get("channel_id")?, row.try_get("remote_id")?), row.try_get("id")?);
+            }
+        }
+        for (k, (&i, &person_id)) in chunk.iter().zip(chunk_persons).enumerate() {
+            let item = &items[i];
+            let item_id = match first {
+                Some(first) => first + k as i64,
+                None => *ids
+                    .get(&(item.channel_id, item.remote_id.clone()))
+                    .ok_or_else(|| missing("an inserted item"))?,
+            };
+            out.push(Ingested {
+                index: i,
+                conversation_id: conversations[&(item.channel_id, item.root_ref.as_str())],
+                item_id,
+                person_id,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The positions of the items to store: those their channel does not have yet, the first of
+/// each in the batch.
+async fn not_yet_stored(db: &mut Db, items: &[NewItem]) -> Result<Vec<usize>> {
+    let mut by_channel: HashMap<i64, Vec<&str>> = HashMap::new();
+    for item in items {
+        by_channel.entry(item.channel_id).or_default().push(&item.remote_id);
+    }
+    let mut stored: HashSet<(i64, String)> = HashSet::new();
+    for (channel_id, remote_ids) in by_channel {
+        for chunk in remote_ids.chunks(ROWS_PER_STATEMENT) {
+            let mut m = Marks::of(db);
+            let sql = format!(
+                "SELECT remote_id FROM inbox_items WHERE channel_id = {} AND remote_id IN ({})",
+                m.one(),
+                m.list(chunk.len())
+            );
+            let mut q = sqlx::query_scalar::<_, String>(&sql).bind(channel_id);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for id in q.fetch_all(&mut *db).await? {
+                stored.insert((channel_id, id));
+            }
+        }
+    }
+    let mut seen: HashSet<(i64, &str)> = HashSet::new();
+    Ok((0..items.len())
+        .filter(|&i| {
+            let item = &items[i];
+            !stored.contains(&(item.channel_id, item.remote_id.clone()))
+                && seen.insert((item.channel_id, &item.remote_id))
+        })
+        .collect())
+}
+
+/// What a batch says of one network identity.
+struct Sighting<'a> {
+    items: i64,
+    first_at: i64,
+    last_at: i64,
+    handle: &'a str,
+    name: &'a str,
+}
+
+/// The person of each of `fresh`'s items (in its order): found through their identity, or
+/// created with it (their first and last sighting and their count of items set from the
+/// batch). Known people are only read: a changed handle or name is written, and their count
+/// of items and last sighting are brought up to date by the community refresh
+/// (`people::refresh_scores`), so that a batch does not rewrite a row and an index entry of
+/// every known person it meets.
+async fn people_of(db: &mut Db, items: &[NewItem], fresh: &[usize]) -> Result<Vec<i64>> {
+    type Key<'a> = (i64, &'a str, &'a str);
+    let mut order: Vec<Key> = Vec::new();
+    let mut sightings: HashMap<Key, Sighting> = HashMap::new();
+    for &i in fresh {
+        let item = &items[i];
+        let key = (item.workspace_id, item.network.as_str(), item.author_id.as_str());
+        let s = sightings.entry(key).or_insert_with(|| {
+            order.push(key);
+            Sighting { items: 0, first_at: item.created_at, last_at: item.created_at, handle: "", name: "" }
+        });
+        s.items += 1;
+        s.first_at = s.first_at.min(item.created_at);
+        s.last_at = s.last_at.max(item.created_at);
+        s.handle = &item.author_handle;
+        if !item.author_name.is_empty() {
+            s.name = &item.author_name;
+        }
+    }
+    // Who is known already: their person, handle and name.
+    let mut known: HashMap<Key, (i64, String, String)> = HashMap::new();
+    let mut groups: HashMap<(i64, &str), Vec<&str>> = HashMap::new();
+    for &(ws, network, author) in &order {
+        groups.entry((ws, network)).or_default().push(author);
+    }
+    for ((ws, network), authors) in groups {
+        for chunk in authors.chunks(ROWS_PER_STATEMENT) {
+            let mut m = Marks::of(db);
+            let sql = format!(
+                "SELECT i.author_id, i.person_id, i.handle, p.display_name FROM person_identities i \
+                 JOIN people p ON p.id = i.person_id \
+                 WHERE i.workspace_id = {} AND i.network = {} AND i.author_id IN ({})",
+                m.one(),
+                m.one(),
+                m.list(chunk.len())
+            );
+            let mut q = sqlx::query(&sql).bind(ws).bind(network);
+            for a in chunk {
+                q = q.bind(*a);
+            }
+            let asked: HashSet<&str> = chunk.iter().copied().collect();
+            for row in q.fetch_all(&mut *db).await? {
+                let author: String = row.try_get("author_id")?;
+                if let Some(&a) = asked.get(author.as_str()) {
+                    known.insert(
+                        (ws, network, a),
+                        (row.try_get("person_id")?, row.try_get("handle")?, row.try_get("display_name")?),
+                    );
+                }
+            }
+        }
+    }
+    // Known people: only what changed (a handle, a name; the latest sighting's wins).
+    let mut renamed: HashMap<i64, &str> = HashMap::new();
+    for key in &order {
+        let Some((person_id, handle, name)) = known.get(key) else { continue };
+        let s = &sightings[key];
+        if handle != s.handle {
+            sqlx::query("UPDATE person_identities SET handle = $1 WHERE workspace_id = $2 AND network = $3 AND author_id = $4")
+                .bind(s.handle)
+                .bind(key.0)
+                .bind(key.1)
+                .bind(key.2)
+                .execute(&mut *db)
+                .await?;
+        }
+        if !s.name.is_empty() && s.name != name {
+            renamed.insert(*person_id, s.name);
+        }
+    }
+    for (person_id, name) in renamed {
+        sqlx::query("UPDATE people SET display_name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(person_id)
+            .execute(&mut *db)
+            .await?;
+    }
+    // New people, with their identity.
+    let new: Vec<Key> = order.iter().filter(|k| !known.contains_key(*k)).copied().collect();
+    let mut created: HashMap<Key, i64> = HashMap::with_capacity(new.len());
+    for chunk in new.chunks(ROWS_PER_STATEMENT) {
+        let now = crate::now_ms();
+        let first = first_new_id(db, "people").await?;
+        let sql = format!(
+            "INSERT INTO people ({}workspace_id, display_name, interactions, first_seen_at, last_seen_at, created_at) \
+             VALUES {}{}",
+            if first.is_some() { "id, " } else { "" },
+            Marks::of(db).tuples(chunk.len(), 6 + usize::from(first.is_some())),
+            if first.is_some() { "" } else { " RETURNING id" },
+        );
+        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+        for (k, key) in chunk.iter().enumerate() {
+            let s = &sightings[key];
+            let display = if s.name.is_empty() { s.handle } else { s.name };
+            if let Some(first) = first {
+                q = q.bind(first + k as i64);
+            }
+            q = q.bind(key.0).bind(display).bind(s.items).bind(s.first_at).bind(s.last_at).bind(now);
+        }
+        let ids = match first {
+            Some(first) => {
+                q.fetch_all(&mut *db).await?;
+                (0..chunk.len()).map(|k| first + k as i64).collect()
+            }
+            None => {
+                // PostgreSQL numbers the rows of one INSERT … VALUES in the order of the list.
+                let mut ids = q.fetch_all(&mut *db).await?;
+                ids.sort_unstable();
+                ids
+            }
+        };
+        if ids.len() != chunk.len() {
+            return Err(missing("a new person"));
+        }
+        let sql = format!(
+            "INSERT INTO person_identities (workspace_id, person_id, network, author_id, handle) VALUES {}",
+            Marks::of(db).tuples(chunk.len(), 5)
+        );
+        let mut q = sqlx::query(&sql);
+        for (key, id) in chunk.iter().zip(&ids) {
+            q = q.bind(key.0).bind(*id).bind(key.1).bind(key.2).bind(sightings[key].handle);
+            created.insert(*key, *id);
+        }
+        q.execute(&mut *db).await?;
+    }
+    Ok(fresh
+        .iter()
+        .map(|&i| {
+            let item = &items[i];
+            let key = (item.workspace_id, item.network.as_str(), item.author_id.as_str());
+            known.get(&key).map(|k| k.0).unwrap_or_else(|| created[&key])
+        })
+        .collect())
+}
+
+/// Creates or brings up to date the conversation of each of `fresh`'s items, one row per
+/// conversation whatever the number of its items in the batch; returns each one's id by
+/// `(channel, root)`.
+async fn upsert_conversations<'a>(
+    db: &mut Db,
+    items: &'a [NewItem],
+    fresh: &[usize],
+    persons: &[i64],
+) -> Result<HashMap<(i64, &'a str), i64>> {
+    /// One conversation's share of the batch.
+    struct Share {
+        /// Its item that speaks for it: the latest answerable one, else the first.
+        lead: usize,
+        answerable: bool,
+        items: i64,
+        first_at: i64,
+        last_at: i64,
+        toxicity: f64,
+    }
+    let mut order: Vec<(i64, &str)> = Vec::new();
+    let mut shares: HashMap<(i64, &str), Share> = HashMap::new();
+    for (k, &i) in fresh.iter().enumerate() {
+        let item = &items[i];
+        let answerable = ANSWERABLE.contains(&item.kind.as_str());
+        let key = (item.channel_id, item.root_ref.as_str());
+        match shares.get_mut(&key) {
+            None => {
+                order.push(key);
+                shares.insert(
+                    key,
+                    Share {
+                        lead: k,
+                        answerable,
+                        items: 1,
+                        first_at: item.created_at,
+                        last_at: item.created_at,
+                        toxicity: item.toxicity,
+                    },
+                );
+            }
+            Some(s) => {
+                s.items += 1;
+                s.first_at = s.first_at.min(item.created_at);
+                s.last_at = s.last_at.max(item.created_at);
+                if answerable {
+                    s.toxicity = if s.answerable { s.toxicity.max(item.toxicity) } else { item.toxicity };
+                    s.lead = k;
+                    s.answerable = true;
+                }
+            }
+        }
+    }
+    let mut ids = HashMap::with_capacity(order.len());
+    for chunk in order.chunks(ROWS_PER_STATEMENT) {
+        let now = crate::now_ms();
+        let sql = format!(
+            "INSERT INTO conversations (workspace_id, channel_id, root_ref, person_id, kind, excerpt, sentiment, lang, \
+               toxicity, status, unanswered, items, first_item_at, last_item_at, touched_at) VALUES {} \
+             ON CONFLICT (channel_id, root_ref) DO UPDATE SET \
+               items = conversations.items + excluded.items, touched_at = excluded.touched_at, \
+               last_item_at = CASE WHEN excluded.last_item_at > conversations.last_item_at THEN excluded.last_item_at ELSE conversations.last_item_at END, \
+               person_id = CASE WHEN excluded.unanswered = 1 THEN excluded.person_id ELSE conversations.person_id END, \
+               kind = CASE WHEN excluded.unanswered = 1 THEN excluded.kind ELSE conversations.kind END, \
+               excerpt = CASE WHEN excluded.unanswered = 1 THEN excluded.excerpt ELSE conversations.excerpt END, \
+               sentiment = CASE WHEN excluded.unanswered = 1 THEN excluded.sentiment ELSE conversations.sentiment END, \
+               lang = CASE WHEN excluded.unanswered = 1 THEN excluded.lang ELSE conversations.lang END, \
+               toxicity = CASE WHEN excluded.unanswered = 1 AND excluded.toxicity > conversations.toxicity THEN excluded.toxicity ELSE conversations.toxicity END, \
+               unanswered = CASE WHEN excluded.unanswered = 1 THEN 1 ELSE conversations.unanswered END, \
+               status = CASE WHEN excluded.unanswered = 1 THEN 'open' ELSE conversations.status END, \
+               resolved_at = CASE WHEN excluded.unanswered = 1 THEN NULL ELSE conversations.resolved_at END \
+             RETURNING id, channel_id, root_ref",
+            Marks::of(db).tuples(chunk.len(), 15)
+        );
+        let mut q = sqlx::query(&sql);
+        for key in chunk {
+            let s = &shares[key];
+            let lead = &items[fresh[s.lead]];
+            let excerpt: String = lead.text.chars().take(280).collect();
+            q = q
+                .bind(lead.workspace_id)
+                .bind(key.0)
+                .bind(key.1)
+                .bind(persons[s.lead])
+                .bind(lead.kind.as_str())
+                .bind(excerpt)
+                .bind(lead.sentiment.as_str())
+                .bind(lead.lang.as_str())
+                .bind(s.toxicity)
+                .bind(if s.answerable { "open" } else { "closed" })
+                .bind(i64::from(s.answerable))
+                .bind(s.items)
+                .bind(s.first_at)
+                .bind(s.last_at)
+                .bind(now);
+        }
+        let mut returned: HashMap<(i64, String), i64> = HashMap::with_capacity(chunk.len());
+        for row in q.fetch_all(&mut *db).await? {
+            returned.insert((row.try_get("channel_id")?, row.try_get("root_ref")?), row.try_get("id")?);
+        }
+        for &key in chunk {
+            let id = returned.get(&(key.0, key.1.to_owned())).ok_or_else(|| missing("a conversation"))?;
+            ids.insert(key, *id);
+        }
+    }
+    Ok(ids)
 }
 
 /// A conversation as the inbox lists it.
@@ -464,6 +715,11 @@ pub struct Item {
     pub post_id: Option<i64>,
     /// When, ms.
     pub created_at: i64,
+    /// Its product-feedback category (complaint, bug, feature, question, praise; empty when
+    /// none).
+    pub category: String,
+    /// Whether a person confirmed it (else it is a suggestion).
+    pub category_confirmed: bool,
 }
 
 /// The items of a conversation, oldest first.
@@ -479,7 +735,8 @@ pub async fn items_of(db: &mut Db, conversation_id: i64) -> Result<Vec<Item>> {
 
 const ITEM_COLUMNS: &str =
     "id, conversation_id, kind, person_id, author_id, author_handle, author_name, text, lang, \
-    sentiment, toxicity, post_ref, post_cid, parent_ref, subject_ref, post_id, created_at";
+    sentiment, toxicity, post_ref, post_cid, parent_ref, subject_ref, post_id, created_at, category, \
+    category_confirmed";
 
 fn item(r: &sqlx::any::AnyRow) -> Result<Item> {
     Ok(Item {
@@ -500,6 +757,8 @@ fn item(r: &sqlx::any::AnyRow) -> Result<Item> {
         subject_ref: r.try_get("subject_ref")?,
         post_id: r.try_get("post_id")?,
         created_at: r.try_get("created_at")?,
+        category: r.try_get("category")?,
+        category_confirmed: r.try_get::<i64, _>("category_confirmed")? != 0,
     })
 }
 

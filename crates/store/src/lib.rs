@@ -104,6 +104,8 @@ pub struct Store {
     writes: AnyPool,
     backend: Backend,
     location: String,
+    /// Held by every clone: background work on the database ends when the last one goes.
+    _alive: std::sync::Arc<()>,
 }
 
 impl std::fmt::Debug for Store {
@@ -178,7 +180,9 @@ impl Store {
                     .disable_statement_logging();
                 probe(&opts, backend).await.map_err(fail)?;
                 let pragmas = |pool: AnyPoolOptions| pool.after_connect(sqlite_pragmas);
-                let writes = pragmas(AnyPoolOptions::new().max_connections(1))
+                let writes = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .after_connect(sqlite_writer_pragmas)
                     .connect_with(opts.clone())
                     .await
                     .map_err(|e| fail(e.to_string()))?;
@@ -203,7 +207,11 @@ impl Store {
                 (pool.clone(), pool)
             }
         };
-        let store = Store { reads, writes, backend, location };
+        let alive = std::sync::Arc::new(());
+        if backend == Backend::Sqlite {
+            tokio::spawn(checkpoints(reads.clone(), std::sync::Arc::downgrade(&alive)));
+        }
+        let store = Store { reads, writes, backend, location, _alive: alive };
         let migrator = match backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
@@ -322,6 +330,87 @@ fn sqlite_pragmas<'c>(
         Ok(())
     })
 }
+
+/// The one writing connection also keeps more pages in memory (16 MB instead of 2): a batch of
+/// the inbox touches a few thousand index pages spread over large tables, which a small cache
+/// would spill to the log and write again within the same transaction. It leaves folding the
+/// log back into the database to [`checkpoints`], on another connection (so on another
+/// thread, and without making a writer wait for the disk), and only does it itself past
+/// 20,000 pages, should that fall behind.
+const SQLITE_WRITER_PRAGMAS: [&str; 2] = ["PRAGMA cache_size = -16384", "PRAGMA wal_autocheckpoint = 20000"];
+
+/// How often the log is folded back into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Folds the write-ahead log back into the database every [`CHECKPOINT_EVERY`] from a reading
+/// connection (`PASSIVE`: it never waits for the writer nor blocks it), until the store is
+/// closed or dropped.
+async fn checkpoints(reads: AnyPool, store: std::sync::Weak<()>) {
+    loop {
+        tokio::time::sleep(CHECKPOINT_EVERY).await;
+        if reads.is_closed() || store.strong_count() == 0 {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&reads).await {
+            tracing::debug!(error = %e, "the log could not be folded back now");
+        }
+    }
+}
+
+/// [`sqlite_pragmas`], then [`SQLITE_WRITER_PRAGMAS`].
+fn sqlite_writer_pragmas<'c>(
+    conn: &'c mut sqlx::AnyConnection,
+    meta: sqlx::pool::PoolConnectionMetadata,
+) -> BoxFuture<'c, std::result::Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        sqlite_pragmas(conn, meta).await?;
+        for pragma in SQLITE_WRITER_PRAGMAS {
+            sqlx::query(pragma).execute(&mut *conn).await?;
+        }
+        Ok(())
+    })
+}
+
+/// The placeholders of a statement with many parameters, in their textual order: `$1, $2, …`
+/// on PostgreSQL, `?` on SQLite, which looks a named parameter up by walking the list of all
+/// of them (binding thousands of `$n` would cost their square).
+pub(crate) struct Marks {
+    numbered: bool,
+    next: usize,
+}
+
+impl Marks {
+    /// The placeholders for a statement on `db`.
+    pub(crate) fn of(db: &Db) -> Marks {
+        Marks { numbered: db.backend_name() != "SQLite", next: 1 }
+    }
+
+    /// The next placeholder.
+    pub(crate) fn one(&mut self) -> String {
+        let n = self.next;
+        self.next += 1;
+        if self.numbered {
+            format!("${n}")
+        } else {
+            "?".to_owned()
+        }
+    }
+
+    /// `n` placeholders, comma-separated.
+    pub(crate) fn list(&mut self, n: usize) -> String {
+        (0..n).map(|_| self.one()).collect::<Vec<_>>().join(", ")
+    }
+
+    /// `rows` tuples of `cols` placeholders: `(…), (…)`.
+    pub(crate) fn tuples(&mut self, rows: usize, cols: usize) -> String {
+        (0..rows).map(|_| format!("({})", self.list(cols))).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// A day, ms.
+pub const DAY_MS: i64 = 86_400_000;
+/// An hour, ms.
+pub const HOUR_MS: i64 = 3_600_000;
 
 /// Milliseconds since the Unix epoch: how every time is stored.
 pub fn now_ms() -> i64 {

@@ -350,11 +350,13 @@ pub struct Candidate {
     pub post_ref: Option<String>,
     /// When, ms.
     pub created_at: i64,
+    /// When the author's account was created, ms, if the network said.
+    pub author_since: Option<i64>,
 }
 
 const CANDIDATE_COLUMNS: &str =
     "id, conversation_id, channel_id, kind, person_id, author_id, author_handle, text, \
-    lang, toxicity, post_ref, created_at";
+    lang, toxicity, post_ref, created_at, author_since";
 
 fn candidate(r: &sqlx::any::AnyRow) -> Result<Candidate> {
     Ok(Candidate {
@@ -370,13 +372,14 @@ fn candidate(r: &sqlx::any::AnyRow) -> Result<Candidate> {
         toxicity: r.try_get("toxicity")?,
         post_ref: r.try_get("post_ref")?,
         created_at: r.try_get("created_at")?,
+        author_since: r.try_get("author_since")?,
     })
 }
 
 /// The latest `limit` items of a workspace that ask for an answer (reply, mention, quote).
 pub async fn recent_items(db: &mut Db, workspace_id: i64, limit: i64) -> Result<Vec<Candidate>> {
     let rows = sqlx::query(&format!(
-        "SELECT {CANDIDATE_COLUMNS} FROM inbox_items WHERE workspace_id = $1 AND kind IN ('reply', 'mention', 'quote') \
+        "SELECT {CANDIDATE_COLUMNS} FROM inbox_items WHERE workspace_id = $1 AND kind IN ('reply', 'mention', 'quote', 'dm') \
          ORDER BY created_at DESC, id DESC LIMIT $2"
     ))
     .bind(workspace_id)

@@ -9,10 +9,9 @@
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use crate::{Db, Result, StoreError};
+use crate::{Db, Result, StoreError, DAY_MS};
 
-const DAY_MS: i64 = 86_400_000;
-const ANSWERABLE_SQL: &str = "('reply', 'mention', 'quote')";
+const ANSWERABLE_SQL: &str = "('reply', 'mention', 'quote', 'dm')";
 
 /// A saved or ad hoc filter of people; empty fields mean any.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -135,7 +134,7 @@ pub struct Person {
 }
 
 const PERSON_COLUMNS: &str = "p.id, p.workspace_id, p.display_name, p.tags, p.interactions, p.first_seen_at, \
-    p.last_seen_at, COALESCE(s.engagement, 0) AS engagement, COALESCE(s.advocacy, 0) AS advocacy, \
+    p.last_seen_at, CAST(COALESCE(s.engagement, 0) AS DOUBLE PRECISION) AS engagement, CAST(COALESCE(s.advocacy, 0) AS DOUBLE PRECISION) AS advocacy, \
     COALESCE(s.positives, 0) AS positives, COALESCE(s.negatives, 0) AS negatives, COALESCE(s.defends, 0) AS defends, \
     s.recent_sentiment, s.previous_sentiment, COALESCE(s.churn, '') AS churn";
 
@@ -338,6 +337,23 @@ pub async fn scores_refreshed_at(db: &mut Db, workspace_id: i64) -> Result<Optio
         .await?)
 }
 
+/// The workspaces whose scores are older than `stale_before` and that saw someone since their
+/// last rebuild, or whose scores are older than `old_before` (recency weights move with time);
+/// never-scored workspaces with people come first.
+pub async fn workspaces_to_score(db: &mut Db, stale_before: i64, old_before: i64) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT w.id FROM workspaces w LEFT JOIN community_refresh r ON r.workspace_id = w.id \
+         WHERE (r.refreshed_at IS NULL OR r.refreshed_at < $1) \
+           AND EXISTS (SELECT 1 FROM people p WHERE p.workspace_id = w.id \
+                       AND (r.refreshed_at IS NULL OR r.refreshed_at < $2 OR p.last_seen_at > r.refreshed_at)) \
+         ORDER BY r.refreshed_at IS NOT NULL, r.refreshed_at, w.id",
+    )
+    .bind(stale_before)
+    .bind(old_before)
+    .fetch_all(db)
+    .await?)
+}
+
 /// Rebuilds the scores of every person of a workspace as of `now`. A loyal member has at
 /// least `loyal_items` items older than 30 days.
 pub async fn refresh_scores(db: &mut Db, workspace_id: i64, now: i64, loyal_items: i64) -> Result<()> {
@@ -369,6 +385,20 @@ pub async fn refresh_scores(db: &mut Db, workspace_id: i64, now: i64, loyal_item
     .bind(d30)
     .bind(d90)
     .bind(now)
+    .execute(&mut *db)
+    .await?;
+    // The counts and last sightings the ingestion leaves to this refresh: only people with
+    // new items are written.
+    sqlx::query(
+        "UPDATE people SET \
+           last_seen_at = COALESCE((SELECT CASE WHEN MAX(i.created_at) > people.last_seen_at \
+             THEN MAX(i.created_at) ELSE people.last_seen_at END FROM inbox_items i WHERE i.person_id = people.id), \
+             people.last_seen_at), \
+           interactions = (SELECT s.items FROM person_scores s WHERE s.person_id = people.id) \
+         WHERE workspace_id = $1 \
+           AND interactions <> COALESCE((SELECT s.items FROM person_scores s WHERE s.person_id = people.id), interactions)",
+    )
+    .bind(workspace_id)
     .execute(&mut *db)
     .await?;
     sqlx::query(&format!(

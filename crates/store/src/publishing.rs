@@ -205,9 +205,11 @@ pub struct Post {
     pub reply_cid: Option<String>,
     /// The inbox conversation it answers in.
     pub conversation_id: Option<i64>,
+    /// Seen only by the accounts it mentions (the answer to a direct message).
+    pub direct: bool,
 }
 
-const POST_COLUMNS: &str = "id, workspace_id, channel_id, author_user_id, text, langs, status, scheduled_at, idempotency_key, attempts, next_attempt_at, remote_id, remote_url, error, published_at, created_at, reply_to_post_id, reply_ref, reply_cid, conversation_id";
+const POST_COLUMNS: &str = "id, workspace_id, channel_id, author_user_id, text, langs, status, scheduled_at, idempotency_key, attempts, next_attempt_at, remote_id, remote_url, error, published_at, created_at, reply_to_post_id, reply_ref, reply_cid, conversation_id, direct";
 
 fn post(r: &sqlx::any::AnyRow) -> Result<Post> {
     Ok(Post {
@@ -231,25 +233,31 @@ fn post(r: &sqlx::any::AnyRow) -> Result<Post> {
         reply_ref: r.try_get("reply_ref")?,
         reply_cid: r.try_get("reply_cid")?,
         conversation_id: r.try_get("conversation_id")?,
+        direct: r.try_get::<i64, _>("direct")? != 0,
     })
 }
 
 /// Makes a post a reply to a network post (from the inbox): the publisher sends it as an
-/// answer to `reply_ref` (its CID `reply_cid` on Bluesky), in `conversation_id`.
+/// answer to `reply_ref` (its CID `reply_cid` on Bluesky), in `conversation_id`; privately
+/// when `direct` (the answer to a direct message).
 pub async fn set_reply_target(
     db: &mut Db,
     post_id: i64,
     reply_ref: &str,
     reply_cid: Option<&str>,
     conversation_id: i64,
+    direct: bool,
 ) -> Result<()> {
-    sqlx::query("UPDATE posts SET reply_ref = $1, reply_cid = $2, conversation_id = $3 WHERE id = $4")
-        .bind(reply_ref)
-        .bind(reply_cid)
-        .bind(conversation_id)
-        .bind(post_id)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "UPDATE posts SET reply_ref = $1, reply_cid = $2, conversation_id = $3, direct = $4 WHERE id = $5",
+    )
+    .bind(reply_ref)
+    .bind(reply_cid)
+    .bind(conversation_id)
+    .bind(i64::from(direct))
+    .bind(post_id)
+    .execute(db)
+    .await?;
     Ok(())
 }
 

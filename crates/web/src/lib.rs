@@ -9,8 +9,11 @@
 //! runs. The table is public so that a test can walk every route with every role.
 
 mod api;
+mod api_feedback;
 mod api_inbox;
 mod api_listening;
+mod api_moderation;
+mod api_people;
 mod api_posts;
 mod error;
 mod format;
@@ -63,8 +66,9 @@ fn table(state: AppState) -> routes::RouteTable {
     let t = routes::RouteTable::new(state);
     let t = ops::routes(t);
     let t = pages::routes(t);
-    links::routes(ical::routes(api_inbox::routes(api_posts::routes(api_listening::routes(api::routes(t))))))
-        .get("/api/openapi.json", Access::Public, api::openapi_json)
+    let t = api_inbox::routes(api_posts::routes(api_listening::routes(api::routes(t))));
+    let t = api_feedback::routes(api_people::routes(api_moderation::routes(t)));
+    links::routes(ical::routes(t)).get("/api/openapi.json", Access::Public, api::openapi_json)
 }
 
 /// The whole router, with the list of its routes and their access rules.

@@ -824,5 +824,10 @@ async fn the_inbox_is_worked_from_the_keyboard_in_a_real_browser() {
     c.goto(&t.url(&format!("/w/{ws}/inbox?status=all"))).await.unwrap();
     assert!(text(&c).await.contains("Boîte de réception"));
     shot(&c, "fr-1440-inbox").await;
+    // A conversation in French, with the feedback category to confirm.
+    let alice_conversation = list.iter().find(|c| c.person_name == "Alice Martin").unwrap().id;
+    c.goto(&t.url(&format!("/w/{ws}/inbox/{alice_conversation}"))).await.unwrap();
+    assert!(text(&c).await.contains("Catégorie"), "the category control speaks French");
+    shot(&c, "fr-1440-inbox-conversation").await;
     c.close().await.unwrap();
 }

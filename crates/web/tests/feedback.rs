@@ -3,10 +3,8 @@
 
 mod common;
 
-use common::{seed, spawn, PASSWORD, WS};
+use common::{brand_channel, seed, spawn, PASSWORD, WS};
 use tutti_app::inbox::{item_of, Incoming};
-use tutti_app::publishing::ChannelToAdd;
-use tutti_app::secrets::Keyring;
 use tutti_app::Actor;
 
 /// Today plus `d` days, UTC.
@@ -36,32 +34,16 @@ async fn the_feedback_page_and_report_by_role() {
         let label = db.label();
         let t = spawn(db).await;
         seed(&t.app).await;
-        let c = t
-            .app
-            .add_channel(
-                &Actor::Operator,
-                &Keyring::generate(),
-                WS,
-                &ChannelToAdd {
-                    network: "bluesky".into(),
-                    handle: "maison.test".into(),
-                    service: "http://127.0.0.1:9".into(),
-                    account_id: Some("did:plc:maison".into()),
-                    secret: "x".into(),
-                    ambassador: None,
-                },
-            )
-            .await
-            .unwrap();
+        let (ws_id, channel_id) = brand_channel(&t).await;
         let items = [
             item_of(
-                c.workspace_id,
-                c.id,
+                ws_id,
+                channel_id,
                 "bluesky",
                 &reply("a", "ann", "L'appli plante <script>alert(1)</script>"),
             ),
-            item_of(c.workspace_id, c.id, "bluesky", &reply("b", "ben", "L'appli plante encore")),
-            item_of(c.workspace_id, c.id, "bluesky", &reply("q", "cat", "Vous livrez en Belgique ?")),
+            item_of(ws_id, channel_id, "bluesky", &reply("b", "ben", "L'appli plante encore")),
+            item_of(ws_id, channel_id, "bluesky", &reply("q", "cat", "Vous livrez en Belgique ?")),
         ];
         let mut tx = t.app.store().begin().await.unwrap();
         tutti_app::inbox::ingest_batch(&mut tx, &items).await.unwrap();

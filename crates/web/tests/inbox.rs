@@ -4,32 +4,9 @@
 
 mod common;
 
-use common::{seed, spawn, TestApp, PASSWORD, WS};
+use common::{brand_channel, seed, spawn, TestApp, PASSWORD, WS};
 use tutti_app::inbox::{item_of, Incoming};
-use tutti_app::publishing::ChannelToAdd;
-use tutti_app::secrets::Keyring;
 use tutti_app::Actor;
-
-async fn channel(t: &TestApp) -> (i64, i64) {
-    let c = t
-        .app
-        .add_channel(
-            &Actor::Operator,
-            &Keyring::generate(),
-            WS,
-            &ChannelToAdd {
-                network: "bluesky".into(),
-                handle: "maison.test".into(),
-                service: "http://127.0.0.1:9".into(),
-                account_id: Some("did:plc:maison".into()),
-                secret: "x".into(),
-                ambassador: None,
-            },
-        )
-        .await
-        .unwrap();
-    (c.workspace_id, c.id)
-}
 
 async fn ingest(t: &TestApp, ws: i64, ch: i64, n: Incoming) -> i64 {
     let item = item_of(ws, ch, "bluesky", &n);
@@ -61,7 +38,7 @@ async fn the_inbox_lists_conversations_with_hostile_text_inert_and_replies_from_
         let label = db.label();
         let t = spawn(db).await;
         seed(&t.app).await;
-        let (ws, ch) = channel(&t).await;
+        let (ws, ch) = brand_channel(&t).await;
         let hostile_name = "<img src=x onerror=alert(1)>\u{202E}evil\u{200B}";
         let flood = "😡".repeat(10_000);
         let text = format!("<script>alert('x')</script> Livraison ratée, c'est nul {flood}");
@@ -161,7 +138,7 @@ async fn the_inbox_lists_conversations_with_hostile_text_inert_and_replies_from_
 async fn new_conversations_are_announced_by_server_sent_events() {
     let t = spawn(tutti_test_support::sqlite()).await;
     seed(&t.app).await;
-    let (ws, ch) = channel(&t).await;
+    let (ws, ch) = brand_channel(&t).await;
     let mut cm = t.sign_in("cm@acme.test", PASSWORD).await;
     let mut events = t
         .client
@@ -194,7 +171,7 @@ async fn the_inbox_api_lists_reads_and_replies_with_the_pages_rules() {
         let label = db.label();
         let t = spawn(db).await;
         let s = seed(&t.app).await;
-        let (ws, ch) = channel(&t).await;
+        let (ws, ch) = brand_channel(&t).await;
         let c =
             ingest(&t, ws, ch, reply("r1", "alice", "Alice", "Ma commande n'est jamais arrivée, c'est nul"))
                 .await;
@@ -282,7 +259,7 @@ async fn the_inbox_api_lists_reads_and_replies_with_the_pages_rules() {
 async fn a_reply_is_hidden_from_the_conversation_and_the_cm_comes_back_to_it() {
     let t = spawn(tutti_test_support::sqlite()).await;
     seed(&t.app).await;
-    let (ws, ch) = channel(&t).await;
+    let (ws, ch) = brand_channel(&t).await;
     let c = ingest(&t, ws, ch, reply("r1", "troll", "Troll", "Vous êtes des idiots")).await;
     let mut cm = t.sign_in("cm@acme.test", PASSWORD).await;
     let pane = t.get(&mut cm, &format!("/w/{WS}/inbox/{c}")).await.text().await.unwrap();
@@ -302,4 +279,69 @@ async fn a_reply_is_hidden_from_the_conversation_and_the_cm_comes_back_to_it() {
     let mut analyst = t.sign_in("analyst@acme.test", PASSWORD).await;
     let pane = t.get(&mut analyst, &format!("/w/{WS}/inbox/{c}")).await.text().await.unwrap();
     assert!(!pane.contains("Hide this reply"), "analysts read only");
+}
+
+#[tokio::test]
+async fn the_community_manager_confirms_a_feedback_category_from_the_conversation() {
+    for db in tutti_test_support::every_backend().await {
+        let label = db.label();
+        let t = spawn(db).await;
+        seed(&t.app).await;
+        let (ws, ch) = brand_channel(&t).await;
+        let c = ingest(&t, ws, ch, reply("f1", "bea", "Béa", "Ma commande n'est jamais arrivée, c'est nul"))
+            .await;
+        let item = t.app.conversation(&Actor::Operator, WS, c).await.unwrap().1[0].id;
+        let today = chrono::Utc::now().date_naive();
+        let (from, to) =
+            ((today - chrono::Days::new(2)).to_string(), (today + chrono::Days::new(1)).to_string());
+
+        let mut cm = t.sign_in("cm@acme.test", PASSWORD).await;
+        let pane = t.get(&mut cm, &format!("/w/{WS}/inbox/{c}")).await.text().await.unwrap();
+        let form = format!("action=\"/w/{WS}/inbox/items/{item}/category\"");
+        assert!(pane.contains(&form), "[{label}] the category can be confirmed from the pane");
+        assert!(pane.contains("<option value=\"complaint\" selected>"), "[{label}] suggested: a complaint");
+        assert!(pane.contains(">Suggested<"), "[{label}]");
+
+        let r = t
+            .post_form(&mut cm, &format!("/w/{WS}/inbox/items/{item}/category"), &[("category", "bug")])
+            .await;
+        assert!(r.status().is_success() || r.status().is_redirection(), "[{label}] {}", r.status());
+        let pane = t.get(&mut cm, &format!("/w/{WS}/inbox/{c}")).await.text().await.unwrap();
+        assert!(
+            pane.contains("<option value=\"bug\" selected>") && pane.contains(">Confirmed<"),
+            "[{label}]"
+        );
+        let confirmed =
+            t.app.feedback(&Actor::Operator, WS, &from, &to, Some("bug"), Some(true)).await.unwrap();
+        assert_eq!(confirmed.len(), 1, "[{label}] the product team sees it as a confirmed bug");
+
+        // A category that does not exist is refused and changes nothing.
+        let r = t
+            .post_form(&mut cm, &format!("/w/{WS}/inbox/items/{item}/category"), &[("category", "<b>")])
+            .await;
+        assert_eq!(r.status(), 422, "[{label}]");
+        let body = r.text().await.unwrap();
+        let shown = body.split("<p class=\"field-error\" role=\"alert\">").nth(1).unwrap_or_default();
+        assert!(
+            shown.to_lowercase().contains("categor"),
+            "[{label}] the error names the category: {shown:.200}"
+        );
+        assert_eq!(
+            t.app.feedback(&Actor::Operator, WS, &from, &to, Some("bug"), Some(true)).await.unwrap().len(),
+            1
+        );
+
+        // Analysts read the conversation but do not classify.
+        let mut analyst = t.sign_in("analyst@acme.test", PASSWORD).await;
+        let pane = t.get(&mut analyst, &format!("/w/{WS}/inbox/{c}")).await.text().await.unwrap();
+        assert!(!pane.contains(&form), "[{label}]");
+        let r = t
+            .post_form(
+                &mut analyst,
+                &format!("/w/{WS}/inbox/items/{item}/category"),
+                &[("category", "praise")],
+            )
+            .await;
+        assert_eq!(r.status(), 403, "[{label}]");
+    }
 }

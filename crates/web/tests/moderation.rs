@@ -3,10 +3,8 @@
 
 mod common;
 
-use common::{seed, spawn, PASSWORD, WS};
+use common::{brand_channel, seed, spawn, PASSWORD, WS};
 use tutti_app::inbox::{item_of, Incoming};
-use tutti_app::publishing::ChannelToAdd;
-use tutti_app::secrets::Keyring;
 use tutti_app::Actor;
 
 #[tokio::test]
@@ -15,23 +13,7 @@ async fn the_moderation_page_saves_rules_shows_errors_and_undoes() {
         let label = db.label();
         let t = spawn(db).await;
         seed(&t.app).await;
-        let c = t
-            .app
-            .add_channel(
-                &Actor::Operator,
-                &Keyring::generate(),
-                WS,
-                &ChannelToAdd {
-                    network: "bluesky".into(),
-                    handle: "maison.test".into(),
-                    service: "http://127.0.0.1:9".into(),
-                    account_id: Some("did:plc:maison".into()),
-                    secret: "x".into(),
-                    ambassador: None,
-                },
-            )
-            .await
-            .unwrap();
+        let (ws_id, channel_id) = brand_channel(&t).await;
         let mut cm = t.sign_in("cm@acme.test", PASSWORD).await;
         let path = format!("/w/{WS}/moderation");
         let r = t.get(&mut cm, &path).await;
@@ -76,9 +58,7 @@ async fn the_moderation_page_saves_rules_shows_errors_and_undoes() {
             ..Default::default()
         };
         let mut tx = t.app.store().begin().await.unwrap();
-        tutti_app::inbox::ingest_batch(&mut tx, &[item_of(c.workspace_id, c.id, "bluesky", &n)])
-            .await
-            .unwrap();
+        tutti_app::inbox::ingest_batch(&mut tx, &[item_of(ws_id, channel_id, "bluesky", &n)]).await.unwrap();
         tx.commit().await.unwrap();
         let html = t.get(&mut cm, &path).await.text().await.unwrap();
         assert!(

@@ -4,32 +4,9 @@
 
 mod common;
 
-use common::{seed, spawn, TestApp, PASSWORD, WS};
+use common::{brand_channel, seed, spawn, PASSWORD, WS};
 use tutti_app::inbox::{item_of, Incoming};
-use tutti_app::publishing::ChannelToAdd;
-use tutti_app::secrets::Keyring;
 use tutti_app::Actor;
-
-async fn channel(t: &TestApp) -> (i64, i64) {
-    let c = t
-        .app
-        .add_channel(
-            &Actor::Operator,
-            &Keyring::generate(),
-            WS,
-            &ChannelToAdd {
-                network: "bluesky".into(),
-                handle: "maison.test".into(),
-                service: "http://127.0.0.1:9".into(),
-                account_id: Some("did:plc:maison".into()),
-                secret: "x".into(),
-                ambassador: None,
-            },
-        )
-        .await
-        .unwrap();
-    (c.workspace_id, c.id)
-}
 
 fn reply(id: &str, author: &str, name: &str, text: &str) -> Incoming {
     Incoming {
@@ -53,7 +30,7 @@ async fn community_pages_render_change_and_export_with_hostile_text_inert() {
         let label = db.label();
         let t = spawn(db).await;
         seed(&t.app).await;
-        let (ws, ch) = channel(&t).await;
+        let (ws, ch) = brand_channel(&t).await;
         let hostile = "<script>alert(1)</script>=HYPERLINK(\"x\") مرحبا";
         let items = [
             item_of(

@@ -50,6 +50,12 @@ impl Connectors {
         Ok(client)
     }
 
+    /// The opened credentials of `channel` (a Mastodon access token, a Bluesky app password),
+    /// for the streams that need them besides its connector.
+    pub fn secret(&self, channel: &Channel) -> Result<String, String> {
+        self.keys.open(&channel.key_id, &channel.credentials).map_err(|e| e.to_string())
+    }
+
     /// Drops the connector of a channel (its credentials changed or were refused).
     pub async fn forget(&self, channel_id: i64) {
         self.open.lock().await.remove(&channel_id);

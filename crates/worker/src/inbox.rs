@@ -5,10 +5,18 @@
 //! read), so with several workers one reads each channel. A batch of notifications and the
 //! cursor after it are committed in one transaction: after a crash the next reader starts from
 //! the last committed cursor, and an item read twice is stored once (`UNIQUE (channel_id,
-//! remote_id)`). Channels are read every [`POLL_INTERVAL`], so a notification is in the inbox
-//! a second or two after the network has it.
+//! remote_id)`). Bluesky channels are read every [`POLL_INTERVAL`], so a notification is in the
+//! inbox a second or two after the network has it.
+//!
+//! Mastodon allows an account 300 requests in 5 minutes, so its channels are not polled every
+//! second: the reader holding a Mastodon channel's lease also listens to the account's
+//! notification stream ([`tutti_mastodon::bell`]), and reads the channel when the stream rings
+//! (within a second), or every [`MASTODON_QUIET_READ`] while the stream is up and quiet (which
+//! also keeps the lease), or every [`MASTODON_FALLBACK_READ`] while it is down.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 use tracing::{debug, info, warn};
@@ -22,6 +30,39 @@ use crate::connectors::Connectors;
 pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// How long a reader holds a channel.
 pub const LEASE_MS: i64 = 30_000;
+/// The most notifications stored in one transaction: under a flood, pages are read until this
+/// many are waiting, then stored with the cursor after the last of them.
+pub const INGEST_BATCH: usize = 1_000;
+/// The most pages read from a channel in one pass.
+pub const MAX_PAGES: usize = 50;
+/// How often a Mastodon channel whose notification stream is up is read when it does not ring
+/// (shorter than the lease, which each read renews).
+pub const MASTODON_QUIET_READ: Duration = Duration::from_secs(20);
+/// How often a Mastodon channel is read while its notification stream is down.
+pub const MASTODON_FALLBACK_READ: Duration = Duration::from_secs(4);
+
+/// A channel's notification stream, listened to while this process holds its lease.
+struct Listening {
+    bell: Arc<tutti_mastodon::Bell>,
+    task: tokio::task::JoinHandle<()>,
+    last_read: Instant,
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Which channels a pass reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// Every channel.
+    All,
+    /// Those due: every Bluesky channel, the Mastodon channels whose stream rang or whose
+    /// wait is over.
+    Due,
+}
 
 /// What a notification becomes in the inbox's terms.
 pub fn incoming(n: &Notification) -> Incoming {
@@ -32,6 +73,7 @@ pub fn incoming(n: &Notification) -> Incoming {
         NotificationKind::Repost => "repost",
         NotificationKind::Like => "like",
         NotificationKind::Follow => "follow",
+        NotificationKind::Direct => "dm",
         NotificationKind::Other(_) => "mention",
     };
     let id = |r: &Option<PostRef>| r.as_ref().map(|p| p.id.clone());
@@ -41,6 +83,7 @@ pub fn incoming(n: &Notification) -> Incoming {
         author_id: n.author_id.clone(),
         author_handle: n.author_handle.clone(),
         author_name: n.author_name.clone().unwrap_or_default(),
+        author_since: n.author_since.map(|t| t.timestamp_millis()),
         text: n.text.clone().unwrap_or_default(),
         lang: n.lang.clone(),
         post: n.post.as_ref().map(|p| (p.id.clone(), p.cid.clone())),
@@ -52,24 +95,89 @@ pub fn incoming(n: &Notification) -> Incoming {
 }
 
 /// Reads the notifications of the channels and runs inbox actions for one process.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct InboxPoller {
     store: Store,
     name: String,
     connectors: Connectors,
+    streams: Arc<Mutex<HashMap<i64, Listening>>>,
+}
+
+impl std::fmt::Debug for InboxPoller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InboxPoller").field("name", &self.name).finish_non_exhaustive()
+    }
 }
 
 impl InboxPoller {
     /// A poller writing `name` on the leases it takes.
     pub fn new(store: Store, name: String, connectors: Connectors) -> InboxPoller {
-        InboxPoller { store, name, connectors }
+        InboxPoller { store, name, connectors, streams: Arc::default() }
     }
 
     /// Reads every channel this process may read once; returns how many new items were stored.
     pub async fn poll_once(&self) -> Result<usize, StoreError> {
+        self.poll(Pass::All).await
+    }
+
+    /// The notification stream of a Mastodon channel this process reads, if it listens to it:
+    /// whether it is up, and how many times it rang.
+    pub fn stream_state(&self, channel_id: i64) -> Option<(bool, u64)> {
+        let streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
+        streams.get(&channel_id).map(|l| (l.bell.connected(), l.bell.rings()))
+    }
+
+    /// Whether a Mastodon channel is to be read in a [`Pass::Due`].
+    fn due(&self, channel_id: i64) -> bool {
+        let streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
+        match streams.get(&channel_id) {
+            None => true,
+            Some(l) => {
+                let wait = if l.bell.connected() { MASTODON_QUIET_READ } else { MASTODON_FALLBACK_READ };
+                l.bell.take() || l.last_read.elapsed() >= wait
+            }
+        }
+    }
+
+    /// Listens to a Mastodon channel's notification stream (if not already), and notes a read.
+    fn listen(&self, channel: &publishing::Channel) {
+        let mut streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(l) = streams.get_mut(&channel.id) {
+            l.last_read = Instant::now();
+            return;
+        }
+        let bell = match self.connectors.secret(channel).and_then(|token| {
+            tutti_mastodon::NotificationBell::new(&channel.service, &token).map_err(|e| e.to_string())
+        }) {
+            Ok(b) => b,
+            Err(e) => {
+                warn!(channel = %channel.handle, error = %e, "cannot listen to the notification stream");
+                return;
+            }
+        };
+        let rung = tutti_mastodon::Bell::new();
+        let task = tokio::spawn({
+            let rung = rung.clone();
+            async move { bell.run(rung).await }
+        });
+        streams.insert(channel.id, Listening { bell: rung, task, last_read: Instant::now() });
+    }
+
+    /// Stops listening to a channel's stream (its lease is someone else's, or it is gone).
+    fn stop_listening(&self, keep: impl Fn(i64) -> bool) {
+        self.streams.lock().unwrap_or_else(|e| e.into_inner()).retain(|id, _| keep(*id));
+    }
+
+    async fn poll(&self, pass: Pass) -> Result<usize, StoreError> {
         let channels = publishing::all_channels(&mut *self.store.conn().await?).await?;
+        let readable: Vec<_> = channels.iter().filter(|c| c.status == "ok").collect();
+        self.stop_listening(|id| readable.iter().any(|c| c.id == id));
         let mut stored = 0;
-        for channel in channels.iter().filter(|c| c.status == "ok") {
+        for channel in readable {
+            let mastodon = channel.network == "mastodon";
+            if mastodon && pass == Pass::Due && !self.due(channel.id) {
+                continue;
+            }
             let now = now_ms();
             let cursor = {
                 let mut tx = self.store.begin().await?;
@@ -77,9 +185,15 @@ impl InboxPoller {
                 tx.commit().await?;
                 match claimed {
                     Some(cursor) => cursor,
-                    None => continue,
+                    None => {
+                        self.stop_listening(|id| id != channel.id);
+                        continue;
+                    }
                 }
             };
+            if mastodon {
+                self.listen(channel);
+            }
             let client = match self.connectors.get(channel).await {
                 Ok(c) => c,
                 Err(e) => {
@@ -87,66 +201,84 @@ impl InboxPoller {
                     continue;
                 }
             };
-            // Every page until the network has nothing newer.
-            let mut cursor = cursor;
-            for _ in 0..20 {
-                match client.notifications(cursor.as_deref()).await {
+            // Every page until the network has nothing newer, stored in transactions of up to
+            // INGEST_BATCH items, each with the cursor after its last page.
+            let mut read_to = cursor;
+            let mut pending = Vec::new();
+            let mut failure = None;
+            for _ in 0..MAX_PAGES {
+                match client.notifications(read_to.as_deref()).await {
                     Ok((found, next)) => {
-                        let items: Vec<_> = found
-                            .iter()
-                            .map(|n| {
-                                app_inbox::item_of(
-                                    channel.workspace_id,
-                                    channel.id,
-                                    &channel.network,
-                                    &incoming(n),
-                                )
-                            })
-                            .collect();
-                        let mut tx = self.store.begin().await?;
-                        let moved = app_inbox::ingest_batch(&mut tx, &items).await?;
-                        // New conversations go to the community managers in turn, if the workspace says so.
-                        tutti_app::inbox_desk::auto_assign(&mut tx, channel.workspace_id, &moved).await?;
-                        if !inbox::save_cursor(
-                            &mut tx,
-                            channel.id,
-                            &self.name,
-                            next.as_deref(),
-                            None,
-                            now_ms(),
-                        )
-                        .await?
-                        {
-                            // The lease passed to another reader: it will store these again, once.
-                            break;
+                        let more = !found.is_empty() && next != read_to;
+                        pending.extend(found.iter().map(|n| {
+                            app_inbox::item_of(
+                                channel.workspace_id,
+                                channel.id,
+                                &channel.network,
+                                &incoming(n),
+                            )
+                        }));
+                        read_to = next;
+                        if pending.len() >= INGEST_BATCH || !more {
+                            match self.store_batch(channel, &pending, read_to.as_deref()).await? {
+                                Some(n) => stored += n,
+                                None => return Ok(stored),
+                            }
+                            pending.clear();
                         }
-                        tx.commit().await?;
-                        let more = !found.is_empty() && next != cursor;
-                        stored += items.len();
-                        if !moved.is_empty() {
-                            debug!(channel = %channel.handle, items = items.len(), "notifications stored");
-                        }
-                        cursor = next;
                         if !more {
                             break;
                         }
                     }
                     Err(e) => {
-                        let message = e.to_string();
-                        if matches!(e, ConnectorError::Unauthorized(_)) {
-                            self.connectors.forget(channel.id).await;
-                        }
-                        let mut tx = self.store.begin().await?;
-                        inbox::save_cursor(&mut tx, channel.id, &self.name, None, Some(&message), now_ms())
-                            .await?;
-                        tx.commit().await?;
-                        warn!(channel = %channel.handle, error = %message, "cannot read notifications");
+                        failure = Some(e);
                         break;
                     }
                 }
             }
+            // What was read before a failure or the last page of this pass.
+            if !pending.is_empty() {
+                match self.store_batch(channel, &pending, read_to.as_deref()).await? {
+                    Some(n) => stored += n,
+                    None => return Ok(stored),
+                }
+            }
+            if let Some(e) = failure {
+                let message = e.to_string();
+                if matches!(e, ConnectorError::Unauthorized(_)) {
+                    self.connectors.forget(channel.id).await;
+                    self.stop_listening(|id| id != channel.id);
+                }
+                let mut tx = self.store.begin().await?;
+                inbox::save_cursor(&mut tx, channel.id, &self.name, None, Some(&message), now_ms()).await?;
+                tx.commit().await?;
+                warn!(channel = %channel.handle, error = %message, "cannot read notifications");
+            }
         }
         Ok(stored)
+    }
+
+    /// Stores a channel's items and the cursor after them in one transaction; `None` when the
+    /// lease passed to another reader meanwhile (nothing is stored: it will read them again,
+    /// and store them once).
+    async fn store_batch(
+        &self,
+        channel: &publishing::Channel,
+        items: &[inbox::NewItem],
+        cursor: Option<&str>,
+    ) -> Result<Option<usize>, StoreError> {
+        let mut tx = self.store.begin().await?;
+        let moved = app_inbox::ingest_batch(&mut tx, items).await?;
+        // New conversations go to the community managers in turn, if the workspace says so.
+        tutti_app::inbox_desk::auto_assign(&mut tx, channel.workspace_id, &moved).await?;
+        if !inbox::save_cursor(&mut tx, channel.id, &self.name, cursor, None, now_ms()).await? {
+            return Ok(None);
+        }
+        tx.commit().await?;
+        if !moved.is_empty() {
+            debug!(channel = %channel.handle, items = items.len(), "notifications stored");
+        }
+        Ok(Some(items.len()))
     }
 
     /// Reads notifications every [`POLL_INTERVAL`] until `shutdown`.
@@ -156,7 +288,7 @@ impl InboxPoller {
             if *shutdown.borrow() {
                 break;
             }
-            if let Err(e) = self.poll_once().await {
+            if let Err(e) = self.poll(Pass::Due).await {
                 warn!(worker = %self.name, error = %e, "cannot read the channels' notifications");
             }
             tokio::select! {

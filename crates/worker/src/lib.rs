@@ -22,7 +22,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tracing::{debug, error, info, warn};
 use tutti_store::jobs::{self, Job};
-use tutti_store::{auth, listening, now_ms, Store, StoreError};
+use tutti_store::{auth, listening, now_ms, Store, StoreError, HOUR_MS};
 
 use crate::alerting::{AlertingConfig, AlertingError};
 
@@ -30,6 +30,8 @@ use crate::alerting::{AlertingConfig, AlertingError};
 pub const HOUSEKEEPING_QUEUE: &str = "housekeeping";
 /// The queue of notices to e-mail (payload `{"notice": id}`).
 pub const NOTICE_QUEUE: &str = "notice.deliver";
+/// The queue of the community scores' rebuild, one job per five minutes across workers.
+pub const COMMUNITY_QUEUE: &str = "community.refresh";
 
 /// How long a claimed job stays reserved for its worker, in milliseconds.
 pub const LEASE_MS: i64 = 60_000;
@@ -48,9 +50,7 @@ const JOB_TIME_LIMIT: Duration = Duration::from_millis((LEASE_MS - 10_000) as u6
 const IDLE_PAUSE: Duration = Duration::from_secs(1);
 
 /// How long failed sign-ins are kept for rate limiting before housekeeping deletes them.
-const FAILURES_KEPT_MS: i64 = 24 * 3_600_000;
-
-const HOUR_MS: i64 = 3_600_000;
+const FAILURES_KEPT_MS: i64 = 24 * HOUR_MS;
 
 const MINUTE_MS: i64 = 60_000;
 
@@ -213,6 +213,16 @@ impl Worker {
         Ok(id)
     }
 
+    /// Enqueues the rebuild of stale community scores for the five minutes containing `now_ms`,
+    /// unless a worker already did.
+    pub async fn schedule_community(&self, now_ms: i64) -> Result<Option<i64>, WorkerError> {
+        let key = format!("{COMMUNITY_QUEUE}:{}", now_ms.div_euclid(tutti_app::people::SCORES_MAX_AGE_MS));
+        let mut tx = self.store.begin().await?;
+        let id = jobs::enqueue(&mut tx, COMMUNITY_QUEUE, Some(&key), "{}", now_ms).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(id)
+    }
+
     /// Runs jobs until `shutdown` holds `true` or its sender is dropped.
     ///
     /// Each round schedules the hour's housekeeping (once per hour per worker; the database
@@ -238,9 +248,9 @@ impl Worker {
             }
             let minute = now.div_euclid(MINUTE_MS);
             if scheduled_minute != Some(minute) {
-                match self.schedule_alerts(now).await {
+                match self.schedule_alerts(now).await.and(self.schedule_community(now).await) {
                     Ok(_) => scheduled_minute = Some(minute),
-                    Err(err) => error!(worker = %self.name, %err, "cannot schedule the alert rules"),
+                    Err(err) => error!(worker = %self.name, %err, "cannot schedule the minute's jobs"),
                 }
             }
             match self.run_once().await {
@@ -278,6 +288,13 @@ impl Worker {
                     }
                     other => Ok(other?),
                 }
+            }
+            COMMUNITY_QUEUE => {
+                let n = tutti_app::people::refresh_stale_scores(&self.store, now_ms()).await?;
+                if n > 0 {
+                    debug!(worker = %self.name, workspaces = n, "community scores rebuilt");
+                }
+                Ok(())
             }
             NOTICE_QUEUE => match notices::deliver(&self.store, &self.alerting, &job.payload).await {
                 Err(e) if job.attempts >= alerting::MAX_DELIVERY_ATTEMPTS => {

@@ -152,6 +152,7 @@ impl Publisher {
                 Some(id) => Some(PostRef { id: id.clone(), cid: post.reply_cid.clone() }),
                 None => parent.and_then(|p| p.remote_id).map(|id| PostRef { id, cid: None }),
             },
+            direct: post.direct,
         };
         if claimed.maybe_sent {
             // Bluesky is asked what its record key holds; Mastodon is sent the same request

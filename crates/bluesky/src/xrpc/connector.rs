@@ -190,6 +190,10 @@ fn parse_notification(item: &Value) -> Option<Notification> {
     let author_name = str_field(author, "displayName")
         .map(|name| clean_line(name, MAX_NAME_CHARS))
         .filter(|name| !name.is_empty());
+    let author_since = str_field(author, "createdAt")
+        .filter(|t| t.len() <= 64)
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc));
     let record = item.get("record").unwrap_or(&Value::Null);
     let kind = kind_of(reason);
     let mut notification = Notification {
@@ -198,6 +202,7 @@ fn parse_notification(item: &Value) -> Option<Notification> {
         author_handle: author_handle.to_owned(),
         author_id: author_id.to_owned(),
         author_name,
+        author_since,
         post: None,
         text: None,
         lang: None,
@@ -236,7 +241,7 @@ fn parse_notification(item: &Value) -> Option<Notification> {
             notification.post = subject.clone();
             notification.subject = subject;
         }
-        NotificationKind::Follow | NotificationKind::Other(_) => {}
+        NotificationKind::Follow | NotificationKind::Direct | NotificationKind::Other(_) => {}
     }
     Some(notification)
 }
@@ -636,6 +641,11 @@ impl Connector for XrpcClient {
 
     /// [`XrpcClient::publish`] at the record key `key` (a TID).
     async fn publish(&self, post: &OutgoingPost, key: &str) -> Result<Published, ConnectorError> {
+        if post.direct {
+            return Err(ConnectorError::Permanent(
+                "Bluesky posts are public: a private reply cannot be posted here".into(),
+            ));
+        }
         let new = self.new_post(post, true).await?;
         XrpcClient::publish(self, &new, key).await.map(published)
     }
@@ -821,7 +831,8 @@ mod tests {
         let post = "at://did:plc:bob/app.bsky.feed.post/3kabc";
         let mine = "at://did:plc:brand/app.bsky.feed.post/3kxyz";
         let parent = "at://did:plc:brand/app.bsky.feed.post/3kpar";
-        let author = json!({ "did": "did:plc:bob", "handle": "bob.test", "displayName": " Bob\u{202E}\n le \u{7}Bricoleur " });
+        let author = json!({ "did": "did:plc:bob", "handle": "bob.test", "displayName": " Bob\u{202E}\n le \u{7}Bricoleur ",
+                             "createdAt": "2025-01-01T10:00:00.000Z" });
         let reply = json!({
             "uri": post, "cid": "bafyreply", "reason": "reply", "author": author,
             "reasonSubject": parent, "indexedAt": "2025-01-02T03:04:05.678Z",
@@ -835,6 +846,7 @@ mod tests {
         assert_eq!(n.lang.as_deref(), Some("fr-CA"));
         assert_eq!((n.author_handle.as_str(), n.author_id.as_str()), ("bob.test", "did:plc:bob"));
         assert_eq!(n.author_name.as_deref(), Some("Bob le Bricoleur"));
+        assert_eq!(n.author_since.map(|t| t.to_rfc3339()).as_deref(), Some("2025-01-01T10:00:00+00:00"));
         assert_eq!(n.reply_parent, Some(PostRef { id: parent.into(), cid: Some("bafyparent".into()) }));
         assert_eq!(n.reply_root, Some(PostRef { id: mine.into(), cid: Some("bafyroot".into()) }));
         assert_eq!(n.subject, None);
@@ -908,6 +920,7 @@ mod tests {
             author_handle: "bob.test".into(),
             author_id: "did:plc:bob".into(),
             author_name: None,
+            author_since: None,
             post: None,
             text: None,
             lang: None,

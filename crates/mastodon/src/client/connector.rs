@@ -9,7 +9,9 @@
 //! account's own, which `delete` removes.
 //!
 //! Mastodon reports a reply as a mention; a mention whose status answers one of the account's
-//! own (`in_reply_to_account_id`) is returned as a [`NotificationKind::Reply`]. A reply's parent
+//! own (`in_reply_to_account_id`) is returned as a [`NotificationKind::Reply`], and a mention of
+//! `direct` visibility as a [`NotificationKind::Direct`] (a private message; a post marked
+//! `direct` is published with that visibility, to the accounts it mentions). A reply's parent
 //! is its `in_reply_to_id`; its root is not in the status, so it is left out. The subject of a
 //! favourite or a reblog is the account's status of the notification; of a quote, the status
 //! quoted (`quote.quoted_status`, or `quote.quoted_status_id`, Mastodon 4.5 and later). The
@@ -35,7 +37,7 @@ use tutti_connector::{
 
 use super::{
     api_id, cut, id_order, parse_notification, MastodonClient, NewMedia, NewStatus, NotificationKind as Kind,
-    Payload, PublishedStatus, Reconciled, MAX_ID_BYTES, PAGE_LIMIT,
+    Payload, PublishedStatus, Reconciled, Visibility, MAX_ID_BYTES, PAGE_LIMIT,
 };
 use crate::status::StatusId;
 
@@ -70,6 +72,7 @@ fn new_status(post: &OutgoingPost) -> Result<NewStatus, ConnectorError> {
         text: post.text.clone(),
         language: post.langs.first().cloned(),
         in_reply_to_id,
+        visibility: post.direct.then_some(Visibility::Direct),
         media: post
             .images
             .iter()
@@ -102,6 +105,7 @@ fn neutral(item: Value, domain: &str, own_id: Option<&str>) -> Option<Notificati
     });
     let parsed = parse_notification(item, domain)?;
     let kind = match parsed.kind {
+        Kind::Mention if parsed.direct => NotificationKind::Direct,
         Kind::Mention if replied_to.is_some() && replied_to.as_deref() == own_id => NotificationKind::Reply,
         Kind::Mention => NotificationKind::Mention,
         Kind::Favourite => NotificationKind::Like,
@@ -111,8 +115,13 @@ fn neutral(item: Value, domain: &str, own_id: Option<&str>) -> Option<Notificati
         Kind::Other(name) => NotificationKind::Other(name),
     };
     let post = parsed.status.as_ref().map(|s| PostRef { id: s.id.as_str().to_owned(), cid: None });
-    let written =
-        matches!(kind, NotificationKind::Reply | NotificationKind::Mention | NotificationKind::Quote);
+    let written = matches!(
+        kind,
+        NotificationKind::Reply
+            | NotificationKind::Mention
+            | NotificationKind::Quote
+            | NotificationKind::Direct
+    );
     let (text, lang) = match (&parsed.status, written) {
         (Some(status), true) => (Some(clean_text(&status.text, MAX_TEXT_BYTES)), status.lang.clone()),
         _ => (None, None),
@@ -128,6 +137,7 @@ fn neutral(item: Value, domain: &str, own_id: Option<&str>) -> Option<Notificati
         author_handle: parsed.account,
         author_id,
         author_name: Some(parsed.display_name).filter(|name| !name.is_empty()),
+        author_since: parsed.account_since,
         post,
         text,
         lang,

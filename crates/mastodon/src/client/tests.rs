@@ -279,9 +279,19 @@ fn recorded_statuses_and_notifications_are_read() {
     assert_eq!(n.id, "20");
     assert_eq!(n.kind, NotificationKind::Mention);
     assert_eq!(n.account, "admin@localhost:3000");
+    assert!(!n.direct);
+    assert!(n.account_since.is_some(), "the recorded account says when it was created");
     let status = n.status.unwrap();
     assert_eq!(status.id.as_str(), "117440821662233205");
     assert_eq!(status.text, "@mastodonpy_test hello!");
+
+    // The same mention written privately, by an account opened that day.
+    let mut private = recorded("notifications_mention").as_array().unwrap()[0].clone();
+    private["status"]["visibility"] = json!("direct");
+    private["account"]["created_at"] = json!("2026-11-23T00:00:00.000Z");
+    let n = parse_notification(private, "localhost:3000").unwrap();
+    assert!(n.direct);
+    assert_eq!(n.account_since.map(|t| t.to_rfc3339()).as_deref(), Some("2026-11-23T00:00:00+00:00"));
 
     let kinds: Vec<_> = recorded("notifications_follow")
         .as_array()

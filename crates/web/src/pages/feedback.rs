@@ -44,14 +44,8 @@ pub struct FeedbackQuery {
 impl FeedbackQuery {
     /// The period, by default the last 30 days in the workspace's time zone.
     fn with_defaults(mut self, ctx: &Ctx) -> FeedbackQuery {
-        let tz: chrono_tz::Tz = ctx.ws().workspace.timezone.parse().unwrap_or(chrono_tz::UTC);
-        let today = chrono::Utc::now().with_timezone(&tz).date_naive();
-        if self.to.trim().is_empty() {
-            self.to = today.format("%Y-%m-%d").to_string();
-        }
-        if self.from.trim().is_empty() {
-            self.from = (today - chrono::Duration::days(29)).format("%Y-%m-%d").to_string();
-        }
+        (self.from, self.to) =
+            tutti_app::feedback::last_30_days(&ctx.ws().workspace.timezone, &self.from, &self.to);
         self
     }
 

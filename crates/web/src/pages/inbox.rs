@@ -39,6 +39,11 @@ pub fn routes(t: RouteTable) -> RouteTable {
         .post("/w/{workspace}/inbox/{conversation}/tags", handle, tag)
         .post("/w/{workspace}/inbox/{conversation}/reply/start", handle, start_reply)
         .post("/w/{workspace}/inbox/{conversation}/reply", handle, reply)
+        .post(
+            "/w/{workspace}/inbox/items/{item}/category",
+            Access::Workspace(Action::ManageFeedback),
+            classify,
+        )
         .post("/w/{workspace}/inbox/items/{item}/{action}", handle, act)
         .post("/w/{workspace}/inbox-sla", Access::Workspace(Action::ApprovePosts), set_sla)
         .post("/w/{workspace}/inbox/{conversation}/notes", handle, add_note)
@@ -168,6 +173,13 @@ pub struct ItemView {
     can_act: bool,
     /// like and repost, each with whether it is done.
     acts: Vec<(&'static str, bool)>,
+    /// Whether the reader may confirm its product-feedback category here.
+    can_classify: bool,
+    /// Its category (empty when none) and whether someone confirmed it.
+    category: String,
+    category_confirmed: bool,
+    /// The categories to choose from: value, label, chosen.
+    categories: Vec<(&'static str, String, bool)>,
 }
 
 /// The conversation pane.
@@ -378,6 +390,7 @@ async fn pane(
         _ => t.t("compose-voice-brand"),
     };
     let can_handle = ctx.ws().allows(Action::HandleInbox);
+    let can_classify = ctx.ws().allows(Action::ManageFeedback);
     let views = items
         .iter()
         .map(|i: &Item| {
@@ -413,6 +426,13 @@ async fn pane(
                     .unwrap_or_default(),
                 can_act: can_handle && i.post_ref.is_some() && i.kind != "sent",
                 acts: vec![("like", done("like")), ("repost", done("repost"))],
+                can_classify: can_classify && tutti_app::store::inbox::ANSWERABLE.contains(&i.kind.as_str()),
+                category: i.category.clone(),
+                category_confirmed: i.category_confirmed,
+                categories: tutti_app::feedback::CATEGORIES
+                    .iter()
+                    .map(|c| (*c, t.t(&format!("feedback-cat-{c}")), i.category == *c))
+                    .collect(),
             }
         })
         .collect();
@@ -688,6 +708,30 @@ async fn act(
     let conversation =
         state.app.item_conversation(&ctx.actor(), &slug, item).await.map_err(|e| page_err(e, &ctx))?;
     let notice = ctx.tr().t(&format!("inbox-{}-asked", if action == "repost" { "repost" } else { "like" }));
+    after(&state, &ctx, &headers, conversation, done.map(|_| notice), String::new()).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CategoryForm {
+    #[serde(default)]
+    category: String,
+}
+
+/// Confirms or changes an item's product-feedback category from the conversation pane.
+async fn classify(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+    Path((slug, item)): Path<(String, i64)>,
+    Form(f): Form<CategoryForm>,
+) -> Result<Response, WebError> {
+    let done = state.app.set_feedback_category(&ctx.actor(), &slug, item, &f.category).await;
+    if let Err(e @ (AppError::NotFound(_) | AppError::Forbidden(_))) = done {
+        return Err(page_err(e, &ctx));
+    }
+    let conversation =
+        state.app.item_conversation(&ctx.actor(), &slug, item).await.map_err(|e| page_err(e, &ctx))?;
+    let notice = ctx.tr().t("inbox-category-saved");
     after(&state, &ctx, &headers, conversation, done.map(|_| notice), String::new()).await
 }
 

@@ -46,6 +46,8 @@ pub struct RuleForm {
     #[serde(default)]
     kinds: String,
     #[serde(default)]
+    new_account_days: String,
+    #[serde(default)]
     hide: String,
     #[serde(default)]
     mute: String,
@@ -98,6 +100,7 @@ impl RuleForm {
             langs: self.langs.clone(),
             domains: self.domains.clone(),
             kinds: self.kinds.clone(),
+            new_account_days: self.new_account_days.clone(),
             actions: actions.join(","),
             reply: self.reply.clone(),
         }
@@ -163,6 +166,7 @@ impl ModerationPage {
             ("langs", "moderation-f-langs", f.langs.clone()),
             ("domains", "moderation-f-domains", f.domains.clone()),
             ("kinds", "moderation-f-kinds", f.kinds.clone()),
+            ("new_account_days", "moderation-f-new-account", f.new_account_days.clone()),
         ]
     }
 
@@ -207,6 +211,9 @@ fn rule_row(ctx: &Ctx, r: &RuleView) -> RuleRow {
     }
     if !c.kinds.is_empty() {
         part("moderation-when-kinds", c.kinds.join(", "));
+    }
+    if let Some(days) = c.new_account_days {
+        when.push(t.t1("moderation-when-new-account", "days", &days.to_string()));
     }
     let then = r
         .actions

@@ -173,3 +173,19 @@ impl TestApp {
         self.client.request(method, self.url(path)).bearer_auth(token)
     }
 }
+
+/// Adds the brand's Bluesky channel `maison.test` to the seeded workspace (its network is not
+/// reached: these tests store notifications themselves); returns (workspace id, channel id).
+pub async fn brand_channel(t: &TestApp) -> (i64, i64) {
+    let channel = tutti_app::publishing::ChannelToAdd {
+        network: "bluesky".into(),
+        handle: "maison.test".into(),
+        service: "http://127.0.0.1:9".into(),
+        account_id: Some("did:plc:maison".into()),
+        secret: "x".into(),
+        ambassador: None,
+    };
+    let keys = tutti_app::secrets::Keyring::generate();
+    let c = t.app.add_channel(&Actor::Operator, &keys, WS, &channel).await.unwrap();
+    (c.workspace_id, c.id)
+}

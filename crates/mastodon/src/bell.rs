@@ -1,0 +1,132 @@
+//! The notification bell: the account's own stream of notifications
+//! (`/api/v1/streaming/user/notification`, server-sent events, with the account's token) used
+//! as a doorbell for the inbox.
+//!
+//! The stream says *that* a notification arrived; the inbox then reads it through the
+//! notifications API from its stored cursor, as it would when polling. So the stream brings the
+//! delay down to the time of one request, while what is stored, and exactly once, still comes
+//! from the one place that can be resumed after a restart: the API and its cursor. The bell
+//! rings once on every (re)connection too, so that what came while it was away is read at once.
+//! A stream that drops reconnects with backoff; while it is down, [`Bell::connected`] is false
+//! and the reader falls back to polling.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::sse::{SseItem, SseParser};
+use crate::streaming::{jittered, ConfigError, Stream, Streaming};
+
+/// The largest event accepted; a notification carries a status and its account.
+const MAX_EVENT_BYTES: usize = 256 * 1024;
+/// A stream that lasted this long was healthy: the backoff starts again from the beginning.
+const HEALTHY: Duration = Duration::from_secs(30);
+
+/// What the bell shares with its reader.
+#[derive(Debug, Default)]
+pub struct Bell {
+    rang: AtomicBool,
+    connected: AtomicBool,
+    rings: AtomicU64,
+}
+
+impl Bell {
+    /// A bell that has not rung.
+    pub fn new() -> Arc<Bell> {
+        Arc::default()
+    }
+
+    /// Whether it rang since the last call (and forgets it).
+    pub fn take(&self) -> bool {
+        self.rang.swap(false, Ordering::AcqRel)
+    }
+
+    /// Whether the stream is up now.
+    pub fn connected(&self) -> bool {
+        self.connected.load(Ordering::Acquire)
+    }
+
+    /// How many times it rang.
+    pub fn rings(&self) -> u64 {
+        self.rings.load(Ordering::Relaxed)
+    }
+
+    fn ring(&self) {
+        self.rang.store(true, Ordering::Release);
+        self.rings.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Rings a [`Bell`] when the account's notification stream says something arrived.
+#[derive(Debug, Clone)]
+pub struct NotificationBell {
+    transport: Streaming,
+}
+
+impl NotificationBell {
+    /// The bell of the account whose token is `access_token` on `instance_url`.
+    pub fn new(instance_url: &str, access_token: &str) -> Result<NotificationBell, ConfigError> {
+        let mut transport = Streaming::new(instance_url, Stream::Public, Some(access_token.to_owned()))?;
+        transport.max_backoff = Duration::from_secs(60);
+        transport.idle_timeout = Duration::from_secs(90);
+        Ok(NotificationBell { transport })
+    }
+
+    /// Sets the first and the longest wait between reconnections.
+    pub fn with_backoff(mut self, initial: Duration, max: Duration) -> NotificationBell {
+        self.transport.initial_backoff = initial;
+        self.transport.max_backoff = max;
+        self
+    }
+
+    /// The stream's address.
+    pub fn stream_url(&self) -> reqwest::Url {
+        self.transport.endpoint_url("api/v1/streaming/user/notification")
+    }
+
+    /// Listens for ever (stop it by dropping or aborting its task), ringing `bell` on every
+    /// `notification` event and after every (re)connection.
+    pub async fn run(&self, bell: Arc<Bell>) {
+        let mut backoff = self.transport.initial_backoff;
+        loop {
+            let opened = Instant::now();
+            let why = match self.transport.open_events_at(self.stream_url()).await {
+                Err((why, Some(wait))) => {
+                    tracing::warn!(url = %self.stream_url(), %why, "the notification stream asks to wait");
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                Err((why, None)) => why,
+                Ok(mut response) => {
+                    bell.connected.store(true, Ordering::Release);
+                    bell.ring();
+                    let mut parser = SseParser::new(MAX_EVENT_BYTES);
+                    let mut events = Vec::new();
+                    let why = loop {
+                        match tokio::time::timeout(self.transport.idle_timeout, response.chunk()).await {
+                            Err(_) => break "the stream fell silent".to_owned(),
+                            Ok(Err(e)) => break e.to_string(),
+                            Ok(Ok(None)) => break "the stream ended".to_owned(),
+                            Ok(Ok(Some(bytes))) => {
+                                parser.push(&bytes, &mut events);
+                                if events.drain(..).any(
+                                    |e| matches!(e, SseItem::Event { name, .. } if name == "notification"),
+                                ) {
+                                    bell.ring();
+                                }
+                            }
+                        }
+                    };
+                    bell.connected.store(false, Ordering::Release);
+                    why
+                }
+            };
+            if opened.elapsed() >= HEALTHY {
+                backoff = self.transport.initial_backoff;
+            }
+            tracing::debug!(url = %self.stream_url(), %why, "the notification stream is down; reconnecting");
+            tokio::time::sleep(jittered(backoff)).await;
+            backoff = (backoff * 2).min(self.transport.max_backoff);
+        }
+    }
+}
