@@ -253,6 +253,22 @@ impl Devnet {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} answered {text:?}: {e}"))
     }
 
+    /// Waits until the AppView has indexed the post `uri` (it indexes what the PDS emits every
+    /// 300 ms, repositories in parallel). A reply to a post the AppView has not indexed yet
+    /// notifies no one, as on the real network: a test replying to a post it just made waits
+    /// here first, as a person would only reply to a post they can see.
+    pub async fn wait_indexed(&self, uri: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let posts = self.appview_get("app.bsky.feed.getPosts", &[("uris", uri)]).await;
+            if posts["posts"].as_array().is_some_and(|p| !p.is_empty()) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the AppView never indexed {uri}\n{}", self.log_tail());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Creates an account (`handle` ends in `.test`) and returns its DID and access token.
     pub async fn create_account(&self, handle: &str, password: &str) -> (String, String) {
         let body = serde_json::json!({

@@ -83,6 +83,8 @@ async fn the_community_reaches_the_inbox_within_seconds_and_a_reply_lands_as_a_c
             .unwrap();
         let brand_uri = post.remote_id.clone().unwrap();
         let brand_cid = record_cid(&net, &brand_uri).await;
+        // The customer sees the brand's post (the AppView has it) before answering it.
+        net.wait_indexed(&brand_uri).await;
         // The first read sets the cursor: what came before Tutti is not the inbox's.
         poller.poll_once().await.unwrap();
 

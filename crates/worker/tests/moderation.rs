@@ -109,6 +109,7 @@ async fn a_toxic_reply_is_hidden_on_the_network_and_shown_again_on_undo() {
         let parts: Vec<&str> = brand_uri.trim_start_matches("at://").split('/').collect();
         let brand_cid =
             get_record(&net, parts[0], parts[1], parts[2]).await["cid"].as_str().unwrap().to_owned();
+        net.wait_indexed(&brand_uri).await;
         poller.poll_once().await.unwrap();
 
         let customer = format!("modtroll{n}.test");
