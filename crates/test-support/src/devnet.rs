@@ -15,6 +15,8 @@ use crate::peer_missing;
 
 /// How long a network may take to start (the AppView's takes a few seconds; a busy machine more).
 const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// How many network processes a start tries (see [`Devnet::spawn`]).
+const START_ATTEMPTS: usize = 3;
 /// How long a network may take to close once asked, before it is killed.
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 /// The most of the network's log kept for a failure message.
@@ -97,17 +99,29 @@ impl Devnet {
                 }
             }
         }
-        let suite = suite.to_owned();
-        match tokio::task::spawn_blocking(move || Devnet::spawn(&dir, &node, &script, appview, &suite)).await
-        {
-            Ok(devnet) => Some(devnet),
-            // Fail the test with the start-up's own message.
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(e) => panic!("the devnet start-up thread: {e}"),
+        for _ in 0..START_ATTEMPTS {
+            let (dir, node, script, suite) = (dir.clone(), node.clone(), script.clone(), suite.to_owned());
+            match tokio::task::spawn_blocking(move || Devnet::spawn(&dir, &node, &script, appview, &suite))
+                .await
+            {
+                Ok(Some(devnet)) => return Some(devnet),
+                Ok(None) => continue,
+                // Fail the test with the start-up's own message.
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => panic!("the devnet start-up thread: {e}"),
+            }
         }
+        panic!(
+            "{suite}: the local AT Protocol network lost its port reservation race {START_ATTEMPTS} times"
+        );
     }
 
-    fn spawn(dir: &Path, node: &Path, script: &Path, appview: bool, suite: &str) -> Devnet {
+    /// Starts one network process; `None` when it exited at once after losing a race on the
+    /// port reservations that networks starting at the same moment share (the package's
+    /// lock directory under the system's temporary directory): another process starting then
+    /// may sweep a reservation file it reads before its writer filled it in. A new process
+    /// starts with a new reservation.
+    fn spawn(dir: &Path, node: &Path, script: &Path, appview: bool, suite: &str) -> Option<Devnet> {
         let node_dir = node.parent().expect("node's directory");
         let path = match std::env::var_os("PATH") {
             Some(p) => {
@@ -169,7 +183,12 @@ impl Devnet {
         };
         let line = match ready {
             Ok(Some(line)) => line,
-            Ok(None) => devnet.fail(suite, "the network exited before it was ready"),
+            Ok(None) => {
+                if devnet.lost_port_race() {
+                    return None;
+                }
+                devnet.fail(suite, "the network exited before it was ready")
+            }
             Err(_) => devnet.fail(suite, &format!("the network was not ready within {START_TIMEOUT:?}")),
         };
         let json: serde_json::Value = serde_json::from_str(&line)
@@ -186,7 +205,16 @@ impl Devnet {
         if appview && devnet.appview_url.is_none() {
             devnet.fail(suite, "the network started without the AppView it was asked for");
         }
-        devnet
+        Some(devnet)
+    }
+
+    /// Whether the network stopped on the port reservation race described at [`Devnet::spawn`].
+    fn lost_port_race(&mut self) -> bool {
+        self.stop();
+        // Its last words come through the log threads, which end with the process.
+        std::thread::sleep(Duration::from_millis(100));
+        let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        log.contains("ENOENT") && log.contains("atproto-dev-env-ports")
     }
 
     fn fail(&mut self, suite: &str, why: &str) -> ! {
