@@ -438,9 +438,7 @@ async fn load(
     let people = (n * 6 / 10).max(1);
     let texts: Vec<String> =
         generate_posts(5_000, 1_000, 7).into_iter().map(|p| p.text.chars().take(280).collect()).collect();
-    let name = |p: usize| {
-        format!("{} {}", FIRST_NAMES[p % FIRST_NAMES.len()], LAST_NAMES[(p / 24) % LAST_NAMES.len()])
-    };
+    let name = person_name;
     let author = |p: usize| format!("did:plc:bench{p:09}");
 
     let person0 = next_id(store, "people").await?;
@@ -817,8 +815,15 @@ struct Ingested {
     store_secs: f64,
 }
 
+/// The display name of the `p`-th loaded person.
+fn person_name(p: usize) -> String {
+    format!("{} {}", FIRST_NAMES[p % FIRST_NAMES.len()], LAST_NAMES[(p / 24) % LAST_NAMES.len()])
+}
+
 /// Notifications to ingest: generated French and English texts, a mix of kinds, authors
-/// already known and new ones, replies gathering on the brand's recent posts.
+/// already known (half of them, with the handle and name they were loaded with; one in a
+/// hundred under a new display name) and new ones, replies gathering on the brand's recent
+/// posts.
 fn notifications(k: usize, known_people: usize) -> Vec<Incoming> {
     let mut rng = Rng::new(2024);
     let now = tutti_store::now_ms();
@@ -826,11 +831,16 @@ fn notifications(k: usize, known_people: usize) -> Vec<Incoming> {
         .into_iter()
         .enumerate()
         .map(|(i, p)| {
-            let author = if rng.chance(50) && known_people > 0 {
-                format!("did:plc:bench{:09}", rng.below(known_people))
+            let (author, handle, mut name) = if rng.chance(50) && known_people > 0 {
+                let p = rng.below(known_people);
+                (format!("did:plc:bench{p:09}"), format!("user{p}.bsky.social"), person_name(p))
             } else {
-                format!("did:plc:fresh{:07}", rng.below((k / 3).max(1)))
+                let f = rng.below((k / 3).max(1));
+                (format!("did:plc:fresh{f:07}"), format!("fresh{f}.bsky.social"), person_name(f + 7))
             };
+            if rng.chance(1) {
+                name = format!("{} {}", rng.pick(&FIRST_NAMES), rng.pick(&LAST_NAMES));
+            }
             let kind = match rng.below(100) {
                 0..=49 => "reply",
                 50..=74 => "mention",
@@ -846,8 +856,8 @@ fn notifications(k: usize, known_people: usize) -> Vec<Incoming> {
             Incoming {
                 remote_id: format!("at://{author}/app.bsky.notification/i{i:09}"),
                 kind: kind.into(),
-                author_handle: format!("{}.bsky.social", &author[8..]),
-                author_name: format!("{} {}", rng.pick(&FIRST_NAMES), rng.pick(&LAST_NAMES)),
+                author_handle: handle,
+                author_name: name,
                 author_since: Some(now - rng.below(2_000) as i64 * DAY_MS),
                 author_id: author,
                 text: if with_text { p.text } else { String::new() },

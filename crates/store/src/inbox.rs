@@ -278,30 +278,47 @@ async fn people_of(db: &mut Db, items: &[NewItem], fresh: &[usize]) -> Result<Ve
             }
         }
     }
-    // Known people: only what changed (a handle, a name; the latest sighting's wins).
+    // Known people: only what changed (a handle, a name; the latest sighting's wins), in one
+    // statement per chunk whatever the number of changes.
+    let mut rehandled: Vec<(Key, &str)> = Vec::new();
     let mut renamed: HashMap<i64, &str> = HashMap::new();
     for key in &order {
         let Some((person_id, handle, name)) = known.get(key) else { continue };
         let s = &sightings[key];
         if handle != s.handle {
-            sqlx::query("UPDATE person_identities SET handle = $1 WHERE workspace_id = $2 AND network = $3 AND author_id = $4")
-                .bind(s.handle)
-                .bind(key.0)
-                .bind(key.1)
-                .bind(key.2)
-                .execute(&mut *db)
-                .await?;
+            rehandled.push((*key, s.handle));
         }
         if !s.name.is_empty() && s.name != name {
             renamed.insert(*person_id, s.name);
         }
     }
-    for (person_id, name) in renamed {
-        sqlx::query("UPDATE people SET display_name = $1 WHERE id = $2")
-            .bind(name)
-            .bind(person_id)
-            .execute(&mut *db)
-            .await?;
+    for chunk in rehandled.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "WITH v (workspace_id, network, author_id, handle) AS (VALUES {}) \
+             UPDATE person_identities SET handle = (SELECT v.handle FROM v WHERE v.workspace_id = person_identities.workspace_id \
+               AND v.network = person_identities.network AND v.author_id = person_identities.author_id) \
+             WHERE (workspace_id, network, author_id) IN (SELECT workspace_id, network, author_id FROM v)",
+            Marks::of(db).tuples(chunk.len(), 4)
+        );
+        let mut q = sqlx::query(&sql);
+        for ((ws, network, author), handle) in chunk {
+            q = q.bind(*ws).bind(*network).bind(*author).bind(*handle);
+        }
+        q.execute(&mut *db).await?;
+    }
+    let renamed: Vec<(i64, &str)> = renamed.into_iter().collect();
+    for chunk in renamed.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "WITH v (id, display_name) AS (VALUES {}) \
+             UPDATE people SET display_name = (SELECT v.display_name FROM v WHERE v.id = people.id) \
+             WHERE id IN (SELECT id FROM v)",
+            Marks::of(db).tuples(chunk.len(), 2)
+        );
+        let mut q = sqlx::query(&sql);
+        for (person_id, name) in chunk {
+            q = q.bind(*person_id).bind(*name);
+        }
+        q.execute(&mut *db).await?;
     }
     // New people, with their identity.
     let new: Vec<Key> = order.iter().filter(|k| !known.contains_key(*k)).copied().collect();
