@@ -54,6 +54,22 @@ impl Drop for Listening {
     }
 }
 
+/// A batch being stored in the background: how many items, or `None` if the lease was lost.
+type Storing = tokio::task::JoinHandle<Result<Option<usize>, StoreError>>;
+
+/// Waits for the batch being stored, if any: `Some(0)` when there is none.
+async fn landed(storing: Option<Storing>) -> Result<Option<usize>, StoreError> {
+    match storing {
+        None => Ok(Some(0)),
+        Some(task) => match task.await {
+            Ok(done) => done,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // Cancelled: the runtime is shutting down; its transaction was rolled back.
+            Err(_) => Ok(None),
+        },
+    }
+}
+
 /// Which channels a pass reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pass {
@@ -202,9 +218,12 @@ impl InboxPoller {
                 }
             };
             // Every page until the network has nothing newer, stored in transactions of up to
-            // INGEST_BATCH items, each with the cursor after its last page.
+            // INGEST_BATCH items, each with the cursor after its last page. A batch is stored
+            // in the background while the next pages are read and enriched; it is committed
+            // before the next one starts, so cursors move forward in order.
             let mut read_to = cursor;
             let mut pending = Vec::new();
+            let mut storing: Option<Storing> = None;
             let mut failure = None;
             for _ in 0..MAX_PAGES {
                 match client.notifications(read_to.as_deref()).await {
@@ -220,11 +239,15 @@ impl InboxPoller {
                         }));
                         read_to = next;
                         if pending.len() >= INGEST_BATCH || !more {
-                            match self.store_batch(channel, &pending, read_to.as_deref()).await? {
+                            match landed(storing.take()).await? {
                                 Some(n) => stored += n,
                                 None => return Ok(stored),
                             }
-                            pending.clear();
+                            let (poller, channel) = (self.clone(), channel.clone());
+                            let (items, cursor) = (std::mem::take(&mut pending), read_to.clone());
+                            storing = Some(tokio::spawn(async move {
+                                poller.store_batch(&channel, &items, cursor.as_deref()).await
+                            }));
                         }
                         if !more {
                             break;
@@ -235,6 +258,10 @@ impl InboxPoller {
                         break;
                     }
                 }
+            }
+            match landed(storing.take()).await? {
+                Some(n) => stored += n,
+                None => return Ok(stored),
             }
             // What was read before a failure or the last page of this pass.
             if !pending.is_empty() {

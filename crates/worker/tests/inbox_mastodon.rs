@@ -40,15 +40,23 @@ async fn notifications(
     Query(q): Query<Vec<(String, String)>>,
 ) -> axum::Json<serde_json::Value> {
     *s.reads.lock().unwrap() += 1;
-    let min = q.iter().find(|(k, _)| k == "min_id").map(|(_, v)| v.clone());
+    let param = |key: &str| q.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    let min = param("min_id");
+    let limit: usize = param("limit").and_then(|l| l.parse().ok()).unwrap_or(40);
     let list = s.notifications.lock().unwrap();
+    // As Mastodon pages: after `min_id`, the `limit` oldest newer ones; without it, the
+    // `limit` newest; newest first.
     let newer: Vec<_> = list
         .iter()
         .filter(|n| min.as_deref().is_none_or(|m| id_order(n["id"].as_str().unwrap(), m).is_gt()))
         .cloned()
-        .rev()
         .collect();
-    axum::Json(serde_json::Value::Array(newer))
+    let page = if min.is_some() {
+        newer.into_iter().take(limit).rev().collect()
+    } else {
+        newer.into_iter().rev().take(limit).collect()
+    };
+    axum::Json(serde_json::Value::Array(page))
 }
 
 async fn stream(State(s): State<Arc<Instance>>, headers: HeaderMap) -> Response {
@@ -187,4 +195,64 @@ async fn a_mastodon_notification_is_read_when_the_stream_rings_without_polling_e
 
 fn op_actor() -> Actor {
     Actor::Operator
+}
+
+/// A flood of notifications: a pass reads at most `MAX_PAGES` pages and stores them in
+/// transactions of up to `INGEST_BATCH`, each stored while the next pages are read; every
+/// notification ends up in the inbox once, the next pass goes on where the last one stopped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_is_stored_in_batches_each_notification_once_across_passes() {
+    use tutti_worker::inbox::{INGEST_BATCH, MAX_PAGES};
+    const PAGE: usize = 40;
+    const FLOOD: usize = 2_500;
+    assert!(MAX_PAGES * PAGE < FLOOD && FLOOD > 2 * INGEST_BATCH, "the flood spans passes and batches");
+    for db in tutti_test_support::every_backend().await {
+        let label = db.label();
+        let (url, fake) = fake_instance().await;
+        let app = App::new(db.open().await, AppConfig::default());
+        let op = Actor::Operator;
+        let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
+        let keys = Keyring::generate();
+        let channel = ChannelToAdd {
+            network: "mastodon".into(),
+            handle: "@maison@localhost".into(),
+            service: url.clone(),
+            account_id: None,
+            secret: TOKEN.into(),
+            ambassador: None,
+        };
+        app.add_channel(&op, &keys, &ws.slug, &channel).await.unwrap();
+        let poller = InboxPoller::new(app.store().clone(), "w".into(), Connectors::new(keys.clone()));
+        fake.notifications.lock().unwrap().push(mention("10000", "first"));
+        assert_eq!(poller.poll_once().await.unwrap(), 1, "[{label}]");
+
+        fake.notifications
+            .lock()
+            .unwrap()
+            .extend((0..FLOOD).map(|k| mention(&(10_001 + k).to_string(), &format!("flood {k}"))));
+        let count = || async {
+            let mut conn = app.store().conn().await.unwrap();
+            let items: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM inbox_items").fetch_one(&mut *conn).await.unwrap();
+            let distinct: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT remote_id) FROM inbox_items")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            assert_eq!(items, distinct, "[{label}] each notification once");
+            items as usize
+        };
+        let reads = *fake.reads.lock().unwrap();
+        assert_eq!(poller.poll_once().await.unwrap(), MAX_PAGES * PAGE, "[{label}] one pass: its pages");
+        assert_eq!(*fake.reads.lock().unwrap() - reads, MAX_PAGES, "[{label}]");
+        assert_eq!(count().await, 1 + MAX_PAGES * PAGE, "[{label}]");
+        assert_eq!(poller.poll_once().await.unwrap(), FLOOD - MAX_PAGES * PAGE, "[{label}] the rest");
+        assert_eq!(poller.poll_once().await.unwrap(), 0, "[{label}] nothing twice");
+        assert_eq!(count().await, 1 + FLOOD, "[{label}]");
+        let newest = app.inbox(&op, &ws.slug, &Filter::default(), None, 1).await.unwrap();
+        assert!(
+            newest[0].excerpt.contains(&format!("flood {}", FLOOD - 1)),
+            "[{label}] {:?}",
+            newest[0].excerpt
+        );
+    }
 }
