@@ -205,7 +205,7 @@ async fn a_flood_is_stored_in_batches_each_notification_once_across_passes() {
     use tutti_worker::inbox::{INGEST_BATCH, MAX_PAGES};
     const PAGE: usize = 40;
     const FLOOD: usize = 2_500;
-    assert!(MAX_PAGES * PAGE < FLOOD && FLOOD > 2 * INGEST_BATCH, "the flood spans passes and batches");
+    const { assert!(MAX_PAGES * PAGE < FLOOD && FLOOD > 2 * INGEST_BATCH, "the flood spans passes and batches") };
     for db in tutti_test_support::every_backend().await {
         let label = db.label();
         let (url, fake) = fake_instance().await;
