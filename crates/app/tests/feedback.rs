@@ -3,7 +3,6 @@
 //! the report in Markdown and CSV.
 
 use tutti_app::inbox::{item_of, Incoming};
-use tutti_app::publishing::ChannelToAdd;
 use tutti_app::secrets::Keyring;
 use tutti_app::{Actor, App, AppConfig, AppError};
 
@@ -53,14 +52,7 @@ async fn categories_issues_and_the_report() {
                 &op,
                 &Keyring::generate(),
                 &ws.slug,
-                &ChannelToAdd {
-                    network: "bluesky".into(),
-                    handle: "maison.test".into(),
-                    service: "http://127.0.0.1:9".into(),
-                    account_id: Some("did:plc:maison".into()),
-                    secret: "x".into(),
-                    ambassador: None,
-                },
+                &tutti_test_support::offline_bluesky("maison.test", Some("did:plc:maison")),
             )
             .await
             .unwrap();

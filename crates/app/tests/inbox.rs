@@ -3,7 +3,6 @@
 //! crisis sends replies to the SMM first; hostile text is cleaned.
 
 use tutti_app::inbox::{item_of, Incoming, ReplyToWrite};
-use tutti_app::publishing::ChannelToAdd;
 use tutti_app::secrets::Keyring;
 use tutti_app::{Actor, App, AppConfig, AppError};
 use tutti_store::inbox::Filter;
@@ -20,14 +19,7 @@ async fn setup(db: &tutti_test_support::TestDb) -> (App, String, i64) {
         app.add_user(&op, email, email, PASSWORD, false).await.unwrap();
         app.add_member(&op, &ws.slug, email, role).await.unwrap();
     }
-    let channel = ChannelToAdd {
-        network: "bluesky".into(),
-        handle: "maison.test".into(),
-        service: "http://127.0.0.1:9".into(),
-        account_id: Some("did:plc:maison".into()),
-        secret: "x".into(),
-        ambassador: None,
-    };
+    let channel = tutti_test_support::offline_bluesky("maison.test", Some("did:plc:maison"));
     let c = app.add_channel(&op, &Keyring::generate(), &ws.slug, &channel).await.unwrap();
     (app, ws.slug, c.id)
 }
@@ -461,14 +453,7 @@ async fn a_batch_is_stored_as_if_its_items_came_one_by_one() {
                 &op,
                 &Keyring::generate(),
                 &other.slug,
-                &ChannelToAdd {
-                    network: "bluesky".into(),
-                    handle: "maison-bis.test".into(),
-                    service: "http://127.0.0.1:9".into(),
-                    account_id: Some("did:plc:maisonbis".into()),
-                    secret: "x".into(),
-                    ambassador: None,
-                },
+                &tutti_test_support::offline_bluesky("maison-bis.test", Some("did:plc:maisonbis")),
             )
             .await
             .unwrap()

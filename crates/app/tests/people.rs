@@ -2,7 +2,6 @@
 //! fixture with known values, segments and their CSV export with hostile names neutralised.
 
 use tutti_app::inbox::{item_of, Incoming};
-use tutti_app::publishing::ChannelToAdd;
 use tutti_app::secrets::Keyring;
 use tutti_app::{Actor, App, AppConfig, AppError};
 use tutti_store::people::{PeopleFilter, Sort};
@@ -20,14 +19,7 @@ async fn setup(db: &tutti_test_support::TestDb) -> (App, String, i64, i64) {
         app.add_user(&op, email, email, PASSWORD, false).await.unwrap();
         app.add_member(&op, &ws.slug, email, role).await.unwrap();
     }
-    let channel = ChannelToAdd {
-        network: "bluesky".into(),
-        handle: "maison.test".into(),
-        service: "http://127.0.0.1:9".into(),
-        account_id: Some("did:plc:maison".into()),
-        secret: "x".into(),
-        ambassador: None,
-    };
+    let channel = tutti_test_support::offline_bluesky("maison.test", Some("did:plc:maison"));
     let c = app.add_channel(&op, &Keyring::generate(), &ws.slug, &channel).await.unwrap();
     (app, ws.slug, ws.id, c.id)
 }

@@ -5,7 +5,6 @@ use std::process::{Command, Output};
 
 use tempfile::TempDir;
 use tutti_app::inbox::{item_of, Incoming};
-use tutti_app::publishing::ChannelToAdd;
 use tutti_app::secrets::Keyring;
 use tutti_app::{Actor, App, AppConfig};
 
@@ -27,14 +26,7 @@ async fn conversations_are_listed_and_answered_from_the_command_line() {
     {
         let app = App::new(tutti_store::Store::open(&url).await.unwrap(), AppConfig::default());
         let ws = app.create_workspace(&Actor::Operator, "Maison Lumière", "Europe/Paris").await.unwrap();
-        let channel = ChannelToAdd {
-            network: "bluesky".into(),
-            handle: "maison.test".into(),
-            service: "http://127.0.0.1:9".into(),
-            account_id: None,
-            secret: "x".into(),
-            ambassador: None,
-        };
+        let channel = tutti_test_support::offline_bluesky("maison.test", None);
         let c = app.add_channel(&Actor::Operator, &Keyring::generate(), &ws.slug, &channel).await.unwrap();
         let n = Incoming {
             remote_id: "n1".into(),

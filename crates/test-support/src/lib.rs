@@ -123,3 +123,30 @@ pub async fn every_backend() -> Vec<TestDb> {
     dbs.extend(postgres().await);
     dbs
 }
+
+/// A Bluesky channel `handle` (account `did`, if given) whose network is never reached: its
+/// service is the discard port of this machine. For tests that store what the network would
+/// have sent themselves.
+pub fn offline_bluesky(handle: &str, did: Option<&str>) -> tutti_app::publishing::ChannelToAdd {
+    tutti_app::publishing::ChannelToAdd {
+        network: "bluesky".into(),
+        handle: handle.into(),
+        service: "http://127.0.0.1:9".into(),
+        account_id: did.map(str::to_owned),
+        secret: "x".into(),
+        ambassador: None,
+    }
+}
+
+/// The Mastodon channel `@maison@localhost` on the instance at `url`, with the account's
+/// `token`.
+pub fn mastodon_channel(url: &str, token: &str) -> tutti_app::publishing::ChannelToAdd {
+    tutti_app::publishing::ChannelToAdd {
+        network: "mastodon".into(),
+        handle: "@maison@localhost".into(),
+        service: url.into(),
+        account_id: None,
+        secret: token.into(),
+        ambassador: None,
+    }
+}

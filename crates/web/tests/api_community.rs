@@ -7,36 +7,10 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::{brand_channel, seed, spawn, TestApp, WS};
+use common::{brand_channel, ingest, reply, seed, spawn, TestApp, WS};
 use reqwest::Method;
 use serde_json::{json, Value};
-use tutti_app::inbox::{item_of, Incoming};
 use tutti_domain::Role;
-
-/// A reply to the brand's post `id`, from `author`.
-fn reply(id: &str, author: &str, name: &str, text: &str) -> Incoming {
-    Incoming {
-        remote_id: id.into(),
-        kind: "reply".into(),
-        author_id: format!("did:plc:{author}"),
-        author_handle: format!("{author}.test"),
-        author_name: name.into(),
-        text: text.into(),
-        post: Some((format!("at://did:plc:{author}/app.bsky.feed.post/{id}"), None)),
-        parent: Some(format!("at://did:plc:maison/app.bsky.feed.post/{id}")),
-        root: Some(format!("at://did:plc:maison/app.bsky.feed.post/{id}")),
-        at: tutti_store::now_ms() - 60_000,
-        ..Default::default()
-    }
-}
-
-/// Stores items as the inbox reader does (moderation rules run on them).
-async fn ingest(t: &TestApp, ws: i64, ch: i64, items: &[Incoming]) {
-    let batch: Vec<_> = items.iter().map(|n| item_of(ws, ch, "bluesky", n)).collect();
-    let mut tx = t.app.store().begin().await.unwrap();
-    tutti_app::inbox::ingest_batch(&mut tx, &batch).await.unwrap();
-    tx.commit().await.unwrap();
-}
 
 fn api(path: &str) -> String {
     format!("/api/v1/workspaces/{WS}{path}")
@@ -84,9 +58,9 @@ async fn moderation_rules_are_written_listed_dry_run_and_undone() {
             ws,
             ch,
             &[
-                reply("a", "ann", "Ann", "C'est une arnaque"),
-                reply("b", "ben", "Ben", "Merci beaucoup"),
-                reply("c", "cat", "Cat", "Encore une ARNAQUE"),
+                reply("a", "a", "ann", "Ann", "C'est une arnaque"),
+                reply("b", "b", "ben", "Ben", "Merci beaucoup"),
+                reply("c", "c", "cat", "Cat", "Encore une ARNAQUE"),
             ],
         )
         .await;
@@ -205,7 +179,7 @@ async fn moderation_rules_are_written_listed_dry_run_and_undone() {
         assert_eq!(r.status(), 200);
 
         // A new item is hit at ingestion: the log shows the tag, undone through the API.
-        ingest(&t, ws, ch, &[reply("d", "dan", "Dan", "Quelle arnaque")]).await;
+        ingest(&t, ws, ch, &[reply("d", "d", "dan", "Dan", "Quelle arnaque")]).await;
         let log: Value = get(&t, &cm, "/moderation/log").await.json().await.unwrap();
         assert_eq!(log.as_array().unwrap().len(), 1, "[{label}] {log}");
         assert_eq!(log[0]["action"], "tag:troll");
@@ -266,9 +240,9 @@ async fn people_are_listed_read_tagged_merged_split_and_exported() {
             ws,
             ch,
             &[
-                reply("a1", "ann", "Ann", "J'adore"),
-                reply("a2", "ann", "Ann", "Toujours au top"),
-                reply("b1", "ben", "Ben", "Bof"),
+                reply("a1", "a1", "ann", "Ann", "J'adore"),
+                reply("a2", "a2", "ann", "Ann", "Toujours au top"),
+                reply("b1", "b1", "ben", "Ben", "Bof"),
             ],
         )
         .await;
@@ -436,9 +410,9 @@ async fn feedback_is_read_by_the_product_team_and_reported_in_markdown_and_csv()
             ws,
             ch,
             &[
-                reply("a", "ann", "Ann", "L'appli plante <script>alert(1)</script>"),
-                reply("b", "ben", "Ben", "L'appli plante encore"),
-                reply("q", "cat", "Cat", "Vous livrez en Belgique ?"),
+                reply("a", "a", "ann", "Ann", "L'appli plante <script>alert(1)</script>"),
+                reply("b", "b", "ben", "Ben", "L'appli plante encore"),
+                reply("q", "q", "cat", "Cat", "Vous livrez en Belgique ?"),
             ],
         )
         .await;

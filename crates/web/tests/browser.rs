@@ -660,7 +660,6 @@ async fn compose_then_plan_and_move_posts_on_the_calendar_in_a_real_browser() {
 #[tokio::test]
 async fn the_inbox_is_worked_from_the_keyboard_in_a_real_browser() {
     use tutti_app::inbox::{item_of, Incoming};
-    use tutti_app::publishing::ChannelToAdd;
     use tutti_app::secrets::Keyring;
     use tutti_app::Actor;
 
@@ -668,14 +667,7 @@ async fn the_inbox_is_worked_from_the_keyboard_in_a_real_browser() {
     let t = common::spawn(tutti_test_support::sqlite()).await;
     common::seed(&t.app).await;
     let ws = common::WS;
-    let channel = ChannelToAdd {
-        network: "bluesky".into(),
-        handle: "maison.test".into(),
-        service: "http://127.0.0.1:9".into(),
-        account_id: Some("did:plc:maison".into()),
-        secret: "x".into(),
-        ambassador: None,
-    };
+    let channel = tutti_test_support::offline_bluesky("maison.test", Some("did:plc:maison"));
     let ch = t.app.add_channel(&Actor::Operator, &Keyring::generate(), ws, &channel).await.unwrap();
     let now = tutti_store::now_ms();
     let notes = [

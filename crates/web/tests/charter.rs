@@ -12,7 +12,6 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION};
 use tutti_app::charter::{Lang, Severity};
 use tutti_app::import::RowToImport;
-use tutti_app::publishing::ChannelToAdd;
 use tutti_app::secrets::Keyring;
 use tutti_app::store::publishing::{Post, PostMedia};
 use tutti_app::{Actor, AppError, AuditQuery};
@@ -25,14 +24,7 @@ async fn channel(t: &TestApp) -> String {
             &Actor::Operator,
             &Keyring::generate(),
             WS,
-            &ChannelToAdd {
-                network: "bluesky".into(),
-                handle: "maison.test".into(),
-                service: "http://127.0.0.1:9".into(),
-                account_id: None,
-                secret: "x".into(),
-                ambassador: None,
-            },
+            &tutti_test_support::offline_bluesky("maison.test", None),
         )
         .await
         .unwrap();

@@ -5,7 +5,6 @@ mod common;
 
 use common::{seed, spawn, PASSWORD, WS};
 use reqwest::header::COOKIE;
-use tutti_app::publishing::ChannelToAdd;
 use tutti_app::secrets::Keyring;
 use tutti_app::Actor;
 
@@ -14,14 +13,7 @@ async fn a_multipart_form_carries_its_csrf_token_in_a_field() {
     for db in tutti_test_support::every_backend().await {
         let t = spawn(db).await;
         seed(&t.app).await;
-        let channel = ChannelToAdd {
-            network: "bluesky".into(),
-            handle: "maison.test".into(),
-            service: "http://127.0.0.1:9".into(),
-            account_id: None,
-            secret: "x".into(),
-            ambassador: None,
-        };
+        let channel = tutti_test_support::offline_bluesky("maison.test", None);
         t.app.add_channel(&Actor::Operator, &Keyring::generate(), WS, &channel).await.unwrap();
         let mut cm = t.sign_in("cm@acme.test", PASSWORD).await;
         t.get(&mut cm, &format!("/w/{WS}/compose")).await;

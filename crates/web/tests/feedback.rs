@@ -3,29 +3,12 @@
 
 mod common;
 
-use common::{brand_channel, seed, spawn, PASSWORD, WS};
-use tutti_app::inbox::{item_of, Incoming};
+use common::{brand_channel, ingest, reply, seed, spawn, PASSWORD, WS};
 use tutti_app::Actor;
 
 /// Today plus `d` days, UTC.
 fn day(d: i64) -> String {
     (chrono::Utc::now() + chrono::Duration::days(d)).format("%Y-%m-%d").to_string()
-}
-
-fn reply(id: &str, author: &str, text: &str) -> Incoming {
-    Incoming {
-        remote_id: id.into(),
-        kind: "reply".into(),
-        author_id: format!("did:plc:{author}"),
-        author_handle: format!("{author}.test"),
-        author_name: author.into(),
-        text: text.into(),
-        post: Some((format!("at://did:plc:{author}/app.bsky.feed.post/{id}"), None)),
-        parent: Some(format!("at://did:plc:maison/app.bsky.feed.post/{id}")),
-        root: Some(format!("at://did:plc:maison/app.bsky.feed.post/{id}")),
-        at: tutti_store::now_ms() - 60_000,
-        ..Default::default()
-    }
 }
 
 #[tokio::test]
@@ -36,18 +19,11 @@ async fn the_feedback_page_and_report_by_role() {
         seed(&t.app).await;
         let (ws_id, channel_id) = brand_channel(&t).await;
         let items = [
-            item_of(
-                ws_id,
-                channel_id,
-                "bluesky",
-                &reply("a", "ann", "L'appli plante <script>alert(1)</script>"),
-            ),
-            item_of(ws_id, channel_id, "bluesky", &reply("b", "ben", "L'appli plante encore")),
-            item_of(ws_id, channel_id, "bluesky", &reply("q", "cat", "Vous livrez en Belgique ?")),
+            reply("a", "a", "ann", "ann", "L'appli plante <script>alert(1)</script>"),
+            reply("b", "b", "ben", "ben", "L'appli plante encore"),
+            reply("q", "q", "cat", "cat", "Vous livrez en Belgique ?"),
         ];
-        let mut tx = t.app.store().begin().await.unwrap();
-        tutti_app::inbox::ingest_batch(&mut tx, &items).await.unwrap();
-        tx.commit().await.unwrap();
+        ingest(&t, ws_id, channel_id, &items).await;
 
         let mut product = t.sign_in("product@acme.test", PASSWORD).await;
         let r = t.get(&mut product, &format!("/w/{WS}/feedback")).await;

@@ -4,33 +4,8 @@
 
 mod common;
 
-use common::{brand_channel, seed, spawn, TestApp, PASSWORD, WS};
-use tutti_app::inbox::{item_of, Incoming};
+use common::{brand_channel, ingest, reply, seed, spawn, PASSWORD, WS};
 use tutti_app::Actor;
-
-async fn ingest(t: &TestApp, ws: i64, ch: i64, n: Incoming) -> i64 {
-    let item = item_of(ws, ch, "bluesky", &n);
-    let mut tx = t.app.store().begin().await.unwrap();
-    let moved = tutti_app::inbox::ingest_batch(&mut tx, &[item]).await.unwrap();
-    tx.commit().await.unwrap();
-    moved[0]
-}
-
-fn reply(id: &str, author: &str, name: &str, text: &str) -> Incoming {
-    Incoming {
-        remote_id: id.into(),
-        kind: "reply".into(),
-        author_id: format!("did:plc:{author}"),
-        author_handle: format!("{author}.test"),
-        author_name: name.into(),
-        text: text.into(),
-        post: Some((format!("at://did:plc:{author}/app.bsky.feed.post/{id}"), Some(format!("cid{id}")))),
-        parent: Some("at://did:plc:maison/app.bsky.feed.post/1".into()),
-        root: Some("at://did:plc:maison/app.bsky.feed.post/1".into()),
-        at: tutti_store::now_ms() - 5_000,
-        ..Default::default()
-    }
-}
 
 #[tokio::test]
 async fn the_inbox_lists_conversations_with_hostile_text_inert_and_replies_from_the_form() {
@@ -42,7 +17,7 @@ async fn the_inbox_lists_conversations_with_hostile_text_inert_and_replies_from_
         let hostile_name = "<img src=x onerror=alert(1)>\u{202E}evil\u{200B}";
         let flood = "😡".repeat(10_000);
         let text = format!("<script>alert('x')</script> Livraison ratée, c'est nul {flood}");
-        let c = ingest(&t, ws, ch, reply("r1", "alice", hostile_name, &text)).await;
+        let c = ingest(&t, ws, ch, &[reply("1", "r1", "alice", hostile_name, &text)]).await[0];
 
         let mut cm = t.sign_in("cm@acme.test", PASSWORD).await;
         let r = t.get(&mut cm, &format!("/w/{WS}/inbox")).await;
@@ -150,7 +125,7 @@ async fn new_conversations_are_announced_by_server_sent_events() {
     assert_eq!(events.status(), 200);
     assert!(events.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let c = ingest(&t, ws, ch, reply("r9", "bob", "Bob", "Un souci avec ma commande")).await;
+    let c = ingest(&t, ws, ch, &[reply("1", "r9", "bob", "Bob", "Un souci avec ma commande")]).await[0];
     let mut seen = String::new();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     while !seen.contains("event: moved") {
@@ -172,9 +147,13 @@ async fn the_inbox_api_lists_reads_and_replies_with_the_pages_rules() {
         let t = spawn(db).await;
         let s = seed(&t.app).await;
         let (ws, ch) = brand_channel(&t).await;
-        let c =
-            ingest(&t, ws, ch, reply("r1", "alice", "Alice", "Ma commande n'est jamais arrivée, c'est nul"))
-                .await;
+        let c = ingest(
+            &t,
+            ws,
+            ch,
+            &[reply("1", "r1", "alice", "Alice", "Ma commande n'est jamais arrivée, c'est nul")],
+        )
+        .await[0];
         let token = |role: tutti_domain::Role| s.members[&role].1.clone();
         let cm = token(tutti_domain::Role::Cm);
         let r = t
@@ -260,7 +239,7 @@ async fn a_reply_is_hidden_from_the_conversation_and_the_cm_comes_back_to_it() {
     let t = spawn(tutti_test_support::sqlite()).await;
     seed(&t.app).await;
     let (ws, ch) = brand_channel(&t).await;
-    let c = ingest(&t, ws, ch, reply("r1", "troll", "Troll", "Vous êtes des idiots")).await;
+    let c = ingest(&t, ws, ch, &[reply("1", "r1", "troll", "Troll", "Vous êtes des idiots")]).await[0];
     let mut cm = t.sign_in("cm@acme.test", PASSWORD).await;
     let pane = t.get(&mut cm, &format!("/w/{WS}/inbox/{c}")).await.text().await.unwrap();
     assert!(pane.contains("Hide this reply") && pane.contains("Block the author"));
@@ -288,8 +267,13 @@ async fn the_community_manager_confirms_a_feedback_category_from_the_conversatio
         let t = spawn(db).await;
         seed(&t.app).await;
         let (ws, ch) = brand_channel(&t).await;
-        let c = ingest(&t, ws, ch, reply("f1", "bea", "Béa", "Ma commande n'est jamais arrivée, c'est nul"))
-            .await;
+        let c = ingest(
+            &t,
+            ws,
+            ch,
+            &[reply("1", "f1", "bea", "Béa", "Ma commande n'est jamais arrivée, c'est nul")],
+        )
+        .await[0];
         let item = t.app.conversation(&Actor::Operator, WS, c).await.unwrap().1[0].id;
         let today = chrono::Utc::now().date_naive();
         let (from, to) =

@@ -6,7 +6,6 @@ mod common;
 
 use common::{seed, spawn, Browser, TestApp, PASSWORD, WS};
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION};
-use tutti_app::publishing::ChannelToAdd;
 use tutti_app::secrets::Keyring;
 use tutti_app::store::publishing::Post;
 use tutti_app::Actor;
@@ -18,14 +17,7 @@ async fn channel(t: &TestApp) -> String {
             &Actor::Operator,
             &Keyring::generate(),
             WS,
-            &ChannelToAdd {
-                network: "bluesky".into(),
-                handle: "maison.test".into(),
-                service: "http://127.0.0.1:9".into(),
-                account_id: None,
-                secret: "x".into(),
-                ambassador: None,
-            },
+            &tutti_test_support::offline_bluesky("maison.test", None),
         )
         .await
         .unwrap()

@@ -4,25 +4,8 @@
 
 mod common;
 
-use common::{brand_channel, seed, spawn, PASSWORD, WS};
-use tutti_app::inbox::{item_of, Incoming};
+use common::{brand_channel, ingest, reply, seed, spawn, PASSWORD, WS};
 use tutti_app::Actor;
-
-fn reply(id: &str, author: &str, name: &str, text: &str) -> Incoming {
-    Incoming {
-        remote_id: id.into(),
-        kind: "reply".into(),
-        author_id: format!("did:plc:{author}"),
-        author_handle: format!("{author}.test"),
-        author_name: name.into(),
-        text: text.into(),
-        post: Some((format!("at://did:plc:{author}/app.bsky.feed.post/{id}"), None)),
-        parent: Some("at://did:plc:maison/app.bsky.feed.post/1".into()),
-        root: Some("at://did:plc:maison/app.bsky.feed.post/1".into()),
-        at: tutti_store::now_ms() - 5_000,
-        ..Default::default()
-    }
-}
 
 #[tokio::test]
 async fn community_pages_render_change_and_export_with_hostile_text_inert() {
@@ -33,17 +16,10 @@ async fn community_pages_render_change_and_export_with_hostile_text_inert() {
         let (ws, ch) = brand_channel(&t).await;
         let hostile = "<script>alert(1)</script>=HYPERLINK(\"x\") مرحبا";
         let items = [
-            item_of(
-                ws,
-                ch,
-                "bluesky",
-                &reply("r1", "alice", hostile, "<img src=x onerror=alert(1)> merci !"),
-            ),
-            item_of(ws, ch, "bluesky", &reply("r2", "bob", "Bob", "Livraison en retard, nul")),
+            reply("1", "r1", "alice", hostile, "<img src=x onerror=alert(1)> merci !"),
+            reply("1", "r2", "bob", "Bob", "Livraison en retard, nul"),
         ];
-        let mut tx = t.app.store().begin().await.unwrap();
-        tutti_app::inbox::ingest_batch(&mut tx, &items).await.unwrap();
-        tx.commit().await.unwrap();
+        ingest(&t, ws, ch, &items).await;
 
         let mut cm = t.sign_in("cm@acme.test", PASSWORD).await;
         let r = t.get(&mut cm, &format!("/w/{WS}/community")).await;

@@ -9,7 +9,6 @@ use common::{seed, spawn, Browser, TestApp, PASSWORD, WS};
 use reqwest::header::LOCATION;
 use reqwest::Method;
 use serde_json::{json, Value};
-use tutti_app::publishing::ChannelToAdd;
 use tutti_app::secrets::Keyring;
 use tutti_app::Actor;
 use tutti_domain::Role;
@@ -21,14 +20,7 @@ async fn channel(t: &TestApp) -> i64 {
             &Actor::Operator,
             &Keyring::generate(),
             WS,
-            &ChannelToAdd {
-                network: "bluesky".into(),
-                handle: "maison.test".into(),
-                service: "http://127.0.0.1:9".into(),
-                account_id: None,
-                secret: "x".into(),
-                ambassador: None,
-            },
+            &tutti_test_support::offline_bluesky("maison.test", None),
         )
         .await
         .unwrap()

@@ -7,7 +7,7 @@ mod common;
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Weekday};
 use common::{seed, spawn, Browser, TestApp, PASSWORD, WS};
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION};
-use tutti_app::publishing::{ChannelToAdd, PostToWrite};
+use tutti_app::publishing::PostToWrite;
 use tutti_app::secrets::Keyring;
 use tutti_app::store::publishing::Post;
 use tutti_app::Actor;
@@ -21,14 +21,7 @@ async fn channel(t: &TestApp) -> i64 {
             &Actor::Operator,
             &Keyring::generate(),
             WS,
-            &ChannelToAdd {
-                network: "bluesky".into(),
-                handle: "maison.test".into(),
-                service: "http://127.0.0.1:9".into(),
-                account_id: None,
-                secret: "x".into(),
-                ambassador: None,
-            },
+            &tutti_test_support::offline_bluesky("maison.test", None),
         )
         .await
         .unwrap()

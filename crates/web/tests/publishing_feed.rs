@@ -4,7 +4,7 @@
 mod common;
 
 use common::{seed, spawn, WS};
-use tutti_app::publishing::{ChannelToAdd, PostToWrite};
+use tutti_app::publishing::PostToWrite;
 use tutti_app::secrets::Keyring;
 use tutti_app::Actor;
 use tutti_domain::Role;
@@ -15,14 +15,7 @@ async fn the_feed_lists_scheduled_posts_to_whoever_holds_its_token() {
         let t = spawn(db).await;
         seed(&t.app).await;
         let op = Actor::Operator;
-        let channel = ChannelToAdd {
-            network: "bluesky".into(),
-            handle: "maison.test".into(),
-            service: "http://127.0.0.1:9".into(),
-            account_id: None,
-            secret: "x".into(),
-            ambassador: None,
-        };
+        let channel = tutti_test_support::offline_bluesky("maison.test", None);
         t.app.add_channel(&op, &Keyring::generate(), WS, &channel).await.unwrap();
         let at =
             (chrono::Utc::now() + chrono::Duration::days(3)).format("%Y-%m-%dT09:30:00+01:00").to_string();

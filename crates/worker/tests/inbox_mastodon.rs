@@ -12,7 +12,6 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::{broadcast, watch};
-use tutti_app::publishing::ChannelToAdd;
 use tutti_app::secrets::Keyring;
 use tutti_app::store::inbox::Filter;
 use tutti_app::{Actor, App, AppConfig};
@@ -128,14 +127,7 @@ async fn a_mastodon_notification_is_read_when_the_stream_rings_without_polling_e
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
         let keys = Keyring::generate();
-        let channel = ChannelToAdd {
-            network: "mastodon".into(),
-            handle: "@maison@localhost".into(),
-            service: url.clone(),
-            account_id: None,
-            secret: TOKEN.into(),
-            ambassador: None,
-        };
+        let channel = tutti_test_support::mastodon_channel(&url, TOKEN);
         let c = app.add_channel(&op, &keys, &ws.slug, &channel).await.unwrap();
         fake.notifications.lock().unwrap().push(mention("20", "@maison hello!"));
 
@@ -213,14 +205,7 @@ async fn a_flood_is_stored_in_batches_each_notification_once_across_passes() {
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
         let keys = Keyring::generate();
-        let channel = ChannelToAdd {
-            network: "mastodon".into(),
-            handle: "@maison@localhost".into(),
-            service: url.clone(),
-            account_id: None,
-            secret: TOKEN.into(),
-            ambassador: None,
-        };
+        let channel = tutti_test_support::mastodon_channel(&url, TOKEN);
         app.add_channel(&op, &keys, &ws.slug, &channel).await.unwrap();
         let poller = InboxPoller::new(app.store().clone(), "w".into(), Connectors::new(keys.clone()));
         fake.notifications.lock().unwrap().push(mention("10000", "first"));

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use tutti_app::publishing::{ChannelToAdd, PostToWrite};
+use tutti_app::publishing::PostToWrite;
 use tutti_app::secrets::Keyring;
 use tutti_app::store::publishing;
 use tutti_app::{Actor, App, AppConfig};
@@ -88,14 +88,7 @@ async fn a_mastodon_post_is_published_once_even_when_a_worker_dies_after_sending
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
         let keys = Keyring::generate();
-        let channel = ChannelToAdd {
-            network: "mastodon".into(),
-            handle: "@maison@localhost".into(),
-            service: url.clone(),
-            account_id: None,
-            secret: "token".into(),
-            ambassador: None,
-        };
+        let channel = tutti_test_support::mastodon_channel(&url, "token");
         app.add_channel(&op, &keys, &ws.slug, &channel).await.unwrap();
         let write = |text: &str| PostToWrite {
             channel: "@maison@localhost".into(),
@@ -147,14 +140,7 @@ async fn a_mention_of_an_unknown_account_of_the_instance_is_refused_when_written
         let app = App::new(db.open().await, AppConfig::default());
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
-        let channel = ChannelToAdd {
-            network: "mastodon".into(),
-            handle: "@maison@localhost".into(),
-            service: url.clone(),
-            account_id: None,
-            secret: "token".into(),
-            ambassador: None,
-        };
+        let channel = tutti_test_support::mastodon_channel(&url, "token");
         app.add_channel(&op, &Keyring::generate(), &ws.slug, &channel).await.unwrap();
         let write = |text: &str| PostToWrite {
             channel: "@maison@localhost".into(),
@@ -189,14 +175,7 @@ async fn a_reply_the_network_refuses_stays_in_the_conversation_with_its_words() 
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
         let keys = Keyring::generate();
-        let channel = ChannelToAdd {
-            network: "mastodon".into(),
-            handle: "@maison@localhost".into(),
-            service: url.clone(),
-            account_id: None,
-            secret: "token".into(),
-            ambassador: None,
-        };
+        let channel = tutti_test_support::mastodon_channel(&url, "token");
         let c = app.add_channel(&op, &keys, &ws.slug, &channel).await.unwrap();
         let n = tutti_app::inbox::Incoming {
             remote_id: "42".into(),

@@ -177,15 +177,37 @@ impl TestApp {
 /// Adds the brand's Bluesky channel `maison.test` to the seeded workspace (its network is not
 /// reached: these tests store notifications themselves); returns (workspace id, channel id).
 pub async fn brand_channel(t: &TestApp) -> (i64, i64) {
-    let channel = tutti_app::publishing::ChannelToAdd {
-        network: "bluesky".into(),
-        handle: "maison.test".into(),
-        service: "http://127.0.0.1:9".into(),
-        account_id: Some("did:plc:maison".into()),
-        secret: "x".into(),
-        ambassador: None,
-    };
+    let channel = tutti_test_support::offline_bluesky("maison.test", Some("did:plc:maison"));
     let keys = tutti_app::secrets::Keyring::generate();
     let c = t.app.add_channel(&Actor::Operator, &keys, WS, &channel).await.unwrap();
     (c.workspace_id, c.id)
+}
+
+/// A reply from `author` (handle `author.test`, display name `name`) to the brand's post
+/// `at://did:plc:maison/app.bsky.feed.post/{thread}`, received five seconds ago.
+pub fn reply(thread: &str, id: &str, author: &str, name: &str, text: &str) -> tutti_app::inbox::Incoming {
+    let brand_post = format!("at://did:plc:maison/app.bsky.feed.post/{thread}");
+    tutti_app::inbox::Incoming {
+        remote_id: id.into(),
+        kind: "reply".into(),
+        author_id: format!("did:plc:{author}"),
+        author_handle: format!("{author}.test"),
+        author_name: name.into(),
+        text: text.into(),
+        post: Some((format!("at://did:plc:{author}/app.bsky.feed.post/{id}"), Some(format!("cid{id}")))),
+        parent: Some(brand_post.clone()),
+        root: Some(brand_post),
+        at: tutti_store::now_ms() - 5_000,
+        ..Default::default()
+    }
+}
+
+/// Stores notifications of the channel `ch` as the inbox reader does, in one transaction
+/// (moderation rules run on them); returns the conversations they moved.
+pub async fn ingest(t: &TestApp, ws: i64, ch: i64, items: &[tutti_app::inbox::Incoming]) -> Vec<i64> {
+    let batch: Vec<_> = items.iter().map(|n| tutti_app::inbox::item_of(ws, ch, "bluesky", n)).collect();
+    let mut tx = t.app.store().begin().await.unwrap();
+    let moved = tutti_app::inbox::ingest_batch(&mut tx, &batch).await.unwrap();
+    tx.commit().await.unwrap();
+    moved
 }
