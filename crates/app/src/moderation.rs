@@ -38,8 +38,8 @@ pub const DRY_RUN_MAX: i64 = 5_000;
 pub const NETWORK_ACTIONS: [&str; 4] = ["hide", "mute", "block", "report"];
 /// The actions that can be undone on the network.
 pub const UNDOABLE_ON_NETWORK: [&str; 3] = ["hide", "mute", "block"];
-/// The kinds of item rules look at.
-pub const RULE_KINDS: [&str; 4] = ["reply", "mention", "quote", "dm"];
+/// The kinds of item rules look at: those that ask for an answer (what someone wrote).
+pub const RULE_KINDS: [&str; 4] = tutti_store::inbox::ANSWERABLE;
 /// The longest "new account" age a rule may ask for, days.
 pub const MAX_NEW_ACCOUNT_DAYS: u32 = 3_650;
 use tutti_store::DAY_MS;

@@ -3,6 +3,7 @@
 
 use sqlx::Row;
 
+use crate::inbox::ANSWERABLE_SQL;
 use crate::{Db, Result};
 
 /// An item as feedback.
@@ -52,10 +53,10 @@ pub async fn items(
     f: &FeedbackFilter,
     limit: i64,
 ) -> Result<Vec<FeedbackItem>> {
-    let mut sql = String::from(
+    let mut sql = format!(
         "SELECT id, conversation_id, kind, person_id, author_name, author_handle, text, sentiment, category, \
          category_confirmed, created_at FROM inbox_items \
-         WHERE workspace_id = $1 AND kind IN ('reply', 'mention', 'quote', 'dm') AND created_at >= $2 AND created_at < $3",
+         WHERE workspace_id = $1 AND kind IN {ANSWERABLE_SQL} AND created_at >= $2 AND created_at < $3",
     );
     let mut n = 3;
     if f.category.is_some() {
@@ -95,10 +96,10 @@ pub async fn items(
 
 /// The category of an answerable item of the workspace, `None` when there is no such item.
 pub async fn category_of(db: &mut Db, workspace_id: i64, item_id: i64) -> Result<Option<(String, bool)>> {
-    let row = sqlx::query(
+    let row = sqlx::query(&format!(
         "SELECT category, category_confirmed FROM inbox_items WHERE id = $1 AND workspace_id = $2 \
-         AND kind IN ('reply', 'mention', 'quote', 'dm')",
-    )
+         AND kind IN {ANSWERABLE_SQL}",
+    ))
     .bind(item_id)
     .bind(workspace_id)
     .fetch_optional(db)
@@ -114,10 +115,10 @@ pub async fn confirm(
     category: &str,
     by: Option<i64>,
 ) -> Result<bool> {
-    let n = sqlx::query(
+    let n = sqlx::query(&format!(
         "UPDATE inbox_items SET category = $1, category_confirmed = 1, category_by = $2 \
-         WHERE id = $3 AND workspace_id = $4 AND kind IN ('reply', 'mention', 'quote', 'dm')",
-    )
+         WHERE id = $3 AND workspace_id = $4 AND kind IN {ANSWERABLE_SQL}",
+    ))
     .bind(category)
     .bind(by)
     .bind(item_id)
@@ -130,10 +131,10 @@ pub async fn confirm(
 
 /// How many answerable items of each category (empty: none) a period has.
 pub async fn counts(db: &mut Db, workspace_id: i64, from: i64, to: i64) -> Result<Vec<(String, i64)>> {
-    let rows = sqlx::query(
-        "SELECT category, COUNT(*) AS n FROM inbox_items WHERE workspace_id = $1 AND kind IN ('reply', 'mention', 'quote', 'dm') \
+    let rows = sqlx::query(&format!(
+        "SELECT category, COUNT(*) AS n FROM inbox_items WHERE workspace_id = $1 AND kind IN {ANSWERABLE_SQL} \
          AND created_at >= $2 AND created_at < $3 GROUP BY category ORDER BY category",
-    )
+    ))
     .bind(workspace_id)
     .bind(from)
     .bind(to)

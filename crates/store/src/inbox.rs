@@ -11,6 +11,9 @@ use crate::{Db, Marks, Result};
 /// The kinds of item that ask for an answer.
 pub const ANSWERABLE: [&str; 4] = ["reply", "mention", "quote", "dm"];
 
+/// [`ANSWERABLE`] as an SQL list, for `kind IN …` (a test keeps the two the same).
+pub(crate) const ANSWERABLE_SQL: &str = "('reply', 'mention', 'quote', 'dm')";
+
 /// An item to store, as the ingestion read it from a network (already bounded and enriched).
 #[derive(Debug, Clone, Default)]
 pub struct NewItem {
@@ -1105,4 +1108,15 @@ pub async fn set_sla_minutes(db: &mut Db, workspace_id: i64, minutes: i64) -> Re
     .execute(db)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sql_list_of_answerable_kinds_is_the_list() {
+        let listed: Vec<String> = ANSWERABLE.iter().map(|k| format!("'{k}'")).collect();
+        assert_eq!(ANSWERABLE_SQL, format!("({})", listed.join(", ")));
+    }
 }

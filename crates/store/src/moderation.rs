@@ -4,6 +4,7 @@
 
 use sqlx::Row;
 
+use crate::inbox::ANSWERABLE_SQL;
 use crate::{Db, Result, StoreError};
 
 /// A moderation rule as stored: its conditions and actions are JSON, read by the app crate.
@@ -379,7 +380,7 @@ fn candidate(r: &sqlx::any::AnyRow) -> Result<Candidate> {
 /// The latest `limit` items of a workspace that ask for an answer (reply, mention, quote).
 pub async fn recent_items(db: &mut Db, workspace_id: i64, limit: i64) -> Result<Vec<Candidate>> {
     let rows = sqlx::query(&format!(
-        "SELECT {CANDIDATE_COLUMNS} FROM inbox_items WHERE workspace_id = $1 AND kind IN ('reply', 'mention', 'quote', 'dm') \
+        "SELECT {CANDIDATE_COLUMNS} FROM inbox_items WHERE workspace_id = $1 AND kind IN {ANSWERABLE_SQL} \
          ORDER BY created_at DESC, id DESC LIMIT $2"
     ))
     .bind(workspace_id)

@@ -9,9 +9,8 @@
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
+use crate::inbox::ANSWERABLE_SQL;
 use crate::{Db, Result, StoreError, DAY_MS};
-
-const ANSWERABLE_SQL: &str = "('reply', 'mention', 'quote', 'dm')";
 
 /// A saved or ad hoc filter of people; empty fields mean any.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
