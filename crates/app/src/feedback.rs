@@ -19,7 +19,7 @@ use tutti_domain::{Action, InputError};
 use tutti_nlp::feedback::Category;
 use tutti_nlp::Label;
 use tutti_store::feedback::{self, FeedbackFilter, FeedbackItem};
-use tutti_store::StoreError;
+use tutti_store::{StoreError, DAY_MS};
 
 use crate::accounts::record;
 use crate::people::{csv_cell, csv_row};
@@ -27,7 +27,6 @@ use crate::{Actor, App, AppError};
 
 /// The categories, as stored.
 pub const CATEGORIES: [&str; 5] = ["complaint", "bug", "feature", "question", "praise"];
-use tutti_store::DAY_MS;
 /// The most items a report reads.
 pub const MAX_REPORT_ITEMS: i64 = 20_000;
 

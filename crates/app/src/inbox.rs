@@ -686,17 +686,17 @@ pub const ACTION_QUEUE: &str = "inbox.action";
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn a_private_answer_mentions_its_reader() {
-        assert_eq!(super::addressed("Merci !", "ana@social.test"), "@ana@social.test Merci !");
-        assert_eq!(super::addressed("@Ana@Social.test merci", "ana@social.test"), "@Ana@Social.test merci");
+        assert_eq!(addressed("Merci !", "ana@social.test"), "@ana@social.test Merci !");
+        assert_eq!(addressed("@Ana@Social.test merci", "ana@social.test"), "@Ana@Social.test merci");
         assert_eq!(
-            super::addressed("@ana@social.testing", "ana@social.test"),
+            addressed("@ana@social.testing", "ana@social.test"),
             "@ana@social.test @ana@social.testing"
         );
     }
-
-    use super::*;
 
     #[test]
     fn hostile_text_loses_its_invisible_characters_and_is_bounded() {
