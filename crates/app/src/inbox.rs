@@ -150,9 +150,6 @@ pub async fn ingest_batch_items(db: &mut Db, items: &[NewItem]) -> Result<(Vec<i
             moved.push(done.conversation_id);
         }
         let item = &items[done.index];
-        if !crate::moderation::RULE_KINDS.contains(&item.kind.as_str()) {
-            continue;
-        }
         candidates.push((
             item.workspace_id,
             Candidate {
@@ -176,10 +173,20 @@ pub async fn ingest_batch_items(db: &mut Db, items: &[NewItem]) -> Result<(Vec<i
     Ok((moved, stored.iter().map(|d| d.item_id).collect()))
 }
 
+/// The text of an answer to an item of `kind` from `handle`, and whether it goes out
+/// privately: a direct message is answered privately, and a private post is only seen by the
+/// accounts it mentions, so the answer is [`addressed`] to its author.
+pub(crate) fn answer_text<'t>(kind: &str, handle: &str, text: &'t str) -> (std::borrow::Cow<'t, str>, bool) {
+    if kind == "dm" {
+        (addressed(text, handle).into(), true)
+    } else {
+        (text.into(), false)
+    }
+}
+
 /// `text` addressed to `handle`: as it is when it mentions them (`@handle`, whole, whatever
-/// the case), else with `@handle ` in front. A private answer is only seen by the accounts it
-/// mentions.
-pub(crate) fn addressed(text: &str, handle: &str) -> String {
+/// the case), else with `@handle ` in front.
+fn addressed(text: &str, handle: &str) -> String {
     let wanted = format!("@{}", handle.to_lowercase());
     let lower = text.to_lowercase();
     let mentioned = lower.match_indices(&wanted).any(|(at, m)| {
@@ -471,15 +478,8 @@ impl App {
                 )));
             }
         }
-        // A direct message is answered privately, to its author, who must be mentioned to see it.
-        let private = target.kind == "dm";
-        let addressed_text;
-        let text = if private {
-            addressed_text = addressed(text, &target.author_handle);
-            addressed_text.as_str()
-        } else {
-            text
-        };
+        let (text, private) = answer_text(&target.kind, &target.author_handle, text);
+        let text = text.as_ref();
         let needs_review =
             (crisis || c.tags.iter().any(|t| t == "crisis")) && !access.allows(Action::ApprovePosts);
         let direct = !needs_review && crate::queues::publishes_directly(&mut tx, &access).await?;

@@ -24,7 +24,7 @@ use serde_json::json;
 use tracing::warn;
 use tutti_domain::{Action, InputError};
 use tutti_store::moderation::{self as store, Candidate, LogEntry, NewAction, Rule};
-use tutti_store::{alerts, audit, inbox, publishing, Db, StoreError};
+use tutti_store::{alerts, audit, inbox, publishing, Db, StoreError, DAY_MS};
 
 use crate::accounts::record;
 use crate::inbox::ACTION_QUEUE;
@@ -42,7 +42,6 @@ pub const UNDOABLE_ON_NETWORK: [&str; 3] = ["hide", "mute", "block"];
 pub const RULE_KINDS: [&str; 4] = tutti_store::inbox::ANSWERABLE;
 /// The longest "new account" age a rule may ask for, days.
 pub const MAX_NEW_ACCOUNT_DAYS: u32 = 3_650;
-use tutti_store::DAY_MS;
 /// The longest regular expression, characters.
 pub const MAX_REGEX_CHARS: usize = 500;
 /// The longest automatic reply, characters.
@@ -699,12 +698,7 @@ async fn apply(
             let channel = publishing::channel_by_id(db, c.channel_id).await?;
             let crisis = alerts::crisis(db, ws).await?.is_some() || c.tags.iter().any(|t| t == "crisis");
             let key = tutti_bluesky::Tid::now().to_string();
-            let private = item.kind == "dm";
-            let text = if private {
-                crate::inbox::addressed(&a.value, &item.author_handle)
-            } else {
-                a.value.clone()
-            };
+            let (text, private) = crate::inbox::answer_text(&item.kind, &item.author_handle, &a.value);
             let post = publishing::insert_post(
                 db,
                 &publishing::NewPost {
