@@ -61,6 +61,7 @@ impl Bell {
 #[derive(Debug, Clone)]
 pub struct NotificationBell {
     transport: Streaming,
+    url: reqwest::Url,
 }
 
 impl NotificationBell {
@@ -69,19 +70,8 @@ impl NotificationBell {
         let mut transport = Streaming::new(instance_url, Stream::Public, Some(access_token.to_owned()))?;
         transport.max_backoff = Duration::from_secs(60);
         transport.idle_timeout = Duration::from_secs(90);
-        Ok(NotificationBell { transport })
-    }
-
-    /// Sets the first and the longest wait between reconnections.
-    pub fn with_backoff(mut self, initial: Duration, max: Duration) -> NotificationBell {
-        self.transport.initial_backoff = initial;
-        self.transport.max_backoff = max;
-        self
-    }
-
-    /// The stream's address.
-    pub fn stream_url(&self) -> reqwest::Url {
-        self.transport.endpoint_url("api/v1/streaming/user/notification")
+        let url = transport.endpoint("api/v1/streaming/user/notification");
+        Ok(NotificationBell { transport, url })
     }
 
     /// Listens for ever (stop it by dropping or aborting its task), ringing `bell` on every
@@ -90,9 +80,9 @@ impl NotificationBell {
         let mut backoff = self.transport.initial_backoff;
         loop {
             let opened = Instant::now();
-            let why = match self.transport.open_events_at(self.stream_url()).await {
+            let why = match self.transport.open_events_at(self.url.clone()).await {
                 Err((why, Some(wait))) => {
-                    tracing::warn!(url = %self.stream_url(), %why, "the notification stream asks to wait");
+                    tracing::warn!(url = %self.url, %why, "the notification stream asks to wait");
                     tokio::time::sleep(wait).await;
                     continue;
                 }
@@ -124,7 +114,7 @@ impl NotificationBell {
             if opened.elapsed() >= HEALTHY {
                 backoff = self.transport.initial_backoff;
             }
-            tracing::debug!(url = %self.stream_url(), %why, "the notification stream is down; reconnecting");
+            tracing::debug!(url = %self.url, %why, "the notification stream is down; reconnecting");
             tokio::time::sleep(jittered(backoff)).await;
             backoff = (backoff * 2).min(self.transport.max_backoff);
         }

@@ -334,7 +334,7 @@ impl Streaming {
         url
     }
 
-    fn endpoint(&self, path: &str) -> Url {
+    pub(crate) fn endpoint(&self, path: &str) -> Url {
         let mut url = self.instance.clone();
         let full = format!("{}{path}", self.instance.path());
         url.set_path(&full);
@@ -498,11 +498,6 @@ impl Streaming {
     /// Opens the event stream, following the instance's redirect to its streaming server.
     async fn open_stream(&self) -> Result<reqwest::Response, End> {
         self.open_events(self.stream_url()).await
-    }
-
-    /// An endpoint of the instance, for the other streams of this crate.
-    pub(crate) fn endpoint_url(&self, path: &str) -> Url {
-        self.endpoint(path)
     }
 
     /// Opens a server-sent-events stream at `url` of the instance (with the token), following
