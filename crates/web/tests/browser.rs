@@ -821,5 +821,9 @@ async fn the_inbox_is_worked_from_the_keyboard_in_a_real_browser() {
     c.goto(&t.url(&format!("/w/{ws}/inbox/{alice_conversation}"))).await.unwrap();
     assert!(text(&c).await.contains("Catégorie"), "the category control speaks French");
     shot(&c, "fr-1440-inbox-conversation").await;
+    // A person in French: the sentiment by month fits its card.
+    c.goto(&t.url(&format!("/w/{ws}/people/{alice}"))).await.unwrap();
+    assert!(text(&c).await.contains("Mois"), "the person page speaks French");
+    shot(&c, "fr-1440-person").await;
     c.close().await.unwrap();
 }
