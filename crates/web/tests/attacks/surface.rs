@@ -1,0 +1,1 @@
+//! Attacks on the HTTP surface: headers, operations endpoints, files and secrets at rest.
