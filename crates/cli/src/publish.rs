@@ -39,7 +39,7 @@ pub fn keyring(global: &Global) -> anyhow::Result<Keyring> {
 /// Writes a file readable by its owner only, replacing it atomically.
 fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        tutti_store::private_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let tmp = path.with_extension("keys.tmp");
     {

@@ -25,6 +25,10 @@ pub struct ServeArgs {
     /// Send cookies without the Secure flag, for plain HTTP on a host other than localhost.
     #[arg(long, env = "TUTTI_INSECURE_COOKIES")]
     insecure_cookies: bool,
+    /// Serve Prometheus metrics at /metrics to callers that send this bearer token (without
+    /// it, /metrics is not served).
+    #[arg(long, env = "TUTTI_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
     #[command(flatten)]
     worker: WorkerArgs,
 }
@@ -204,7 +208,12 @@ pub async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let workers =
         if args.no_worker { Vec::new() } else { start_worker(global, &store, &args.worker, stop_rx).await? };
-    let state = AppState::new(app, WebConfig { secure_cookies: !args.insecure_cookies });
+    let config = WebConfig {
+        secure_cookies: !args.insecure_cookies,
+        hsts: args.worker.public_url.starts_with("https://"),
+        metrics_token: args.metrics_token.clone().filter(|t| !t.is_empty()),
+    };
+    let state = AppState::new(app, config);
     tutti_web::serve(listener, state, shutdown_signal()).await.context("the web server stopped")?;
     let _ = stop_tx.send(true);
     for w in workers {

@@ -170,10 +170,7 @@ impl Store {
             Backend::Sqlite => {
                 let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
                 let path = path.split('?').next().unwrap_or(path);
-                if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| fail(format!("cannot create the directory {}: {e}", dir.display())))?;
-                }
+                private_database_file(Path::new(path)).map_err(fail)?;
                 let opts: AnyConnectOptions = format!("sqlite://{path}?mode=rwc")
                     .parse::<AnyConnectOptions>()
                     .map_err(|e| fail(e.to_string()))?
@@ -288,6 +285,55 @@ impl Store {
 /// Opens one connection outside the pools and prepares it as they would. A pool retries a
 /// connection that is refused or fails its setup until its timeout, then reports only that it
 /// timed out; this says why at once (connection refused, not a database, wrong password, …).
+/// Makes the directory of a SQLite database (readable by its owner only when Tutti creates it)
+/// and the database file itself, readable and writable by its owner only: the database holds
+/// sessions, sealed credentials and the community's messages. SQLite gives its `-wal` and
+/// `-shm` files the mode of the database file. An existing file readable by others is
+/// tightened, with a warning.
+pub fn private_database_file(path: &Path) -> std::result::Result<(), String> {
+    if path.as_os_str().is_empty() || path.to_str() == Some(":memory:") {
+        return Ok(());
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        private_dir(dir).map_err(|e| format!("cannot create the directory {}: {e}", dir.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for p in [path.to_path_buf(), sibling(path, "-wal"), sibling(path, "-shm")] {
+            let Ok(meta) = std::fs::metadata(&p) else { continue };
+            if meta.permissions().mode() & 0o077 != 0 {
+                tracing::warn!(file = %p.display(), "the database file was readable by others; now by its owner only");
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| format!("cannot restrict {}: {e}", p.display()))?;
+            }
+        }
+    }
+    drop(file);
+    Ok(())
+}
+
+/// `tutti.db` → `tutti.db-wal`.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Creates `dir` and its missing parents; the directories Tutti creates are its owner's only.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
 async fn probe(opts: &AnyConnectOptions, backend: Backend) -> std::result::Result<(), String> {
     use sqlx::Connection;
     let attempt = async {

@@ -17,6 +17,7 @@ mod api_people;
 mod api_posts;
 mod error;
 mod format;
+mod headers;
 mod i18n;
 mod ical;
 mod links;
@@ -34,15 +35,29 @@ pub use error::WebError;
 pub use routes::{Access, RouteSpec};
 
 /// Server settings.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WebConfig {
     /// Mark cookies `Secure` (on by default; browsers accept them on `http://localhost`).
     pub secure_cookies: bool,
+    /// Send `Strict-Transport-Security` (when the public address is HTTPS).
+    pub hsts: bool,
+    /// The bearer token `/metrics` asks for; without one, `/metrics` is not served.
+    pub metrics_token: Option<String>,
+}
+
+impl std::fmt::Debug for WebConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebConfig")
+            .field("secure_cookies", &self.secure_cookies)
+            .field("hsts", &self.hsts)
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "…"))
+            .finish()
+    }
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { secure_cookies: true }
+        WebConfig { secure_cookies: true, hsts: false, metrics_token: None }
     }
 }
 
@@ -77,6 +92,7 @@ pub fn router(state: AppState) -> (axum::Router, Vec<RouteSpec>) {
     let (router, specs) = table.finish();
     let router = router
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), headers::secure))
         // Room for a post with four images of up to 1 MB each; other forms are small.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(5 * 1024 * 1024))
         .with_state(state);

@@ -1,8 +1,9 @@
 //! Operations routes: health, readiness, metrics, and the static assets.
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
 
 use crate::routes::{Access, RouteTable};
 use crate::AppState;
@@ -21,19 +22,45 @@ async fn healthz() -> &'static str {
     "ok\n"
 }
 
+/// Ready when the database answers. The reason it does not goes to the log, not to the caller:
+/// a database error can name hosts, users and paths.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     match state.app.store().ping().await {
-        Ok(()) => (StatusCode::OK, "ready\n".to_owned()),
+        Ok(()) => (StatusCode::OK, "ready\n"),
         Err(e) => {
             tracing::warn!(error = %e, "database not ready");
-            (StatusCode::SERVICE_UNAVAILABLE, format!("database unavailable: {e}\n"))
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
         }
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// Prometheus metrics, for a scraper that sends the operator's `--metrics-token` as the
+/// password of HTTP basic authentication (any user name; Prometheus's `basic_auth`). Without a
+/// token configured the route answers 404, as if it did not exist. Bearer tokens stay the API's:
+/// a person's API token does not open the metrics.
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(expected) = state.config.metrics_token.as_deref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let sent = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok())
+        .and_then(|pair| String::from_utf8(pair).ok())
+        .and_then(|pair| pair.split_once(':').map(|(_, password)| password.to_owned()))
+        .unwrap_or_default();
+    if !same_secret(sent.as_bytes(), expected.as_bytes()) {
+        return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Basic realm=\"metrics\"")])
+            .into_response();
+    }
     let body = state.metrics.render(state.app.store().pool_stats());
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+/// Compares two secrets in a time that does not depend on where they differ.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 const CACHE: &str = "public, max-age=3600";

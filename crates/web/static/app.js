@@ -26,6 +26,25 @@
       if (!d.contains(event.target)) { d.removeAttribute("open"); }
     });
   });
+  // Requests whose values depend on the page, computed here because the Content-Security-Policy
+  // allows no script in attributes: the saved reply a picker chose, and which image fields of
+  // the composer hold a file.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt.hasAttribute("data-saved-reply-picker")) {
+      event.detail.path = event.detail.path.replace(/saved\/\d+$/, "saved/" + encodeURIComponent(elt.value || "0"));
+    }
+    var imagesOf = elt.getAttribute("data-images-of");
+    if (imagesOf) {
+      var fields = document.querySelectorAll(imagesOf + " [data-image]");
+      event.detail.parameters.images = Array.prototype.map.call(fields, function (f) {
+        return f.files && f.files.length ? "1" : "0";
+      }).join("");
+    }
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-history-back]")) { history.back(); }
+  });
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") {
       document.querySelectorAll("details.dropdown[open]").forEach(function (d) {

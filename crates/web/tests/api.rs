@@ -222,12 +222,22 @@ async fn the_openapi_document_describes_the_api() {
 #[tokio::test]
 async fn health_readiness_and_metrics_answer() {
     for db in tutti_test_support::every_backend().await {
-        let t = spawn(db).await;
+        let config =
+            tutti_web::WebConfig { metrics_token: Some("scraper-secret".into()), ..Default::default() };
+        let t = common::spawn_with(db, config).await;
         assert_eq!(t.client.get(t.url("/healthz")).send().await.unwrap().status(), 200);
         let ready = t.client.get(t.url("/readyz")).send().await.unwrap();
         assert_eq!(ready.status(), 200);
         t.client.get(t.url("/login")).send().await.unwrap();
-        let metrics = t.client.get(t.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        let metrics = t
+            .client
+            .get(t.url("/metrics"))
+            .basic_auth("prometheus", Some("scraper-secret"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(metrics.status(), 200);
+        let metrics = metrics.text().await.unwrap();
         assert!(
             metrics.contains(r#"tutti_http_requests_total{method="GET",route="/healthz",status="200"} 1"#),
             "{metrics}"

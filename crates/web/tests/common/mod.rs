@@ -35,11 +35,16 @@ pub const WS: &str = "acme-studio";
 
 /// Starts Tutti on a free port over `db`.
 pub async fn spawn(db: TestDb) -> TestApp {
+    spawn_with(db, WebConfig::default()).await
+}
+
+/// Starts Tutti on a free port over `db` with these server settings.
+pub async fn spawn_with(db: TestDb, config: WebConfig) -> TestApp {
     let store = db.open().await;
     let app = App::new(store, AppConfig::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().unwrap().port();
-    let state = AppState::new(app.clone(), WebConfig::default());
+    let state = AppState::new(app.clone(), config);
     let (_, specs) = tutti_web::router(state.clone());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(tutti_web::serve(listener, state, async {
