@@ -78,7 +78,8 @@ async fn open_browser(driver: &Driver) -> Client {
                 format!("--window-size={},{}", WIDE.0, WIDE.1), "--lang=en-US", "--hide-scrollbars"
             ],
             "prefs": {"intl.accept_languages": "en-US,en"}
-        }
+        },
+        "goog:loggingPrefs": {"browser": "ALL"}
     });
     let serde_json::Value::Object(caps) = caps else { unreachable!() };
     ClientBuilder::new(HttpConnector::new())
@@ -100,6 +101,37 @@ fn screenshot_dir() -> PathBuf {
 async fn shot(c: &Client, name: &str) {
     let png = c.screenshot().await.expect("screenshot");
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
+    assert_no_policy_violation(c, name).await;
+}
+
+/// Chromium's console since the last call: `POST /session/{id}/se/log`, chromedriver's own
+/// command (W3C WebDriver has none for the console).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({"type": "browser"}).to_string()))
+    }
+}
+
+/// Every page works under the Content-Security-Policy: the browser refused nothing on it (an
+/// inline script, style or `eval` would be refused and logged).
+async fn assert_no_policy_violation(c: &Client, page: &str) {
+    let log = c.issue_cmd(BrowserLog).await.expect("read the browser's console");
+    let refused: Vec<String> = log
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry["message"].as_str())
+        .filter(|m| m.contains("Content Security Policy") || m.contains("Refused to"))
+        .map(str::to_owned)
+        .collect();
+    assert!(refused.is_empty(), "{page}: the browser refused {refused:#?}");
 }
 
 async fn fill(c: &Client, css: &str, text: &str) {
