@@ -45,6 +45,18 @@ pub struct Global {
     /// Without it, commands act as the operator who has direct access to the database.
     #[arg(long = "as", global = true, env = "TUTTI_AS", value_name = "EMAIL")]
     act_as: Option<String>,
+    /// A host on a private network (loopback, LAN, VPN) that Tutti may call when a person or
+    /// the network names it: a Mastodon instance or a PDS on the LAN, an in-house webhook
+    /// receiver. HOST or HOST:PORT, an IPv6 address in brackets; repeat for several. Other
+    /// private, link-local and cloud metadata addresses are never called.
+    #[arg(
+        long = "allow-private-host",
+        global = true,
+        env = "TUTTI_ALLOW_PRIVATE_HOSTS",
+        value_delimiter = ',',
+        value_name = "HOST[:PORT]"
+    )]
+    allow_private_hosts: Vec<tutti_outbound::Allowance>,
 }
 
 /// How logs are written.
@@ -213,6 +225,16 @@ enum BenchCommand {
 }
 
 impl Global {
+    /// The outbound policy: public addresses, and the private hosts the operator allows.
+    pub fn outbound(&self) -> tutti_outbound::Outbound {
+        tutti_outbound::Outbound::allowing(self.allow_private_hosts.iter().cloned())
+    }
+
+    /// The use cases' settings.
+    pub fn app_config(&self) -> tutti_app::AppConfig {
+        tutti_app::AppConfig { outbound: self.outbound(), ..Default::default() }
+    }
+
     /// The database URL: the one given, or SQLite in the data directory.
     pub fn database_url(&self) -> String {
         match &self.database_url {
