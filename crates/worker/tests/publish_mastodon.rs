@@ -84,7 +84,10 @@ async fn fake_instance() -> (String, Arc<Mutex<Instance>>) {
 async fn a_mastodon_post_is_published_once_even_when_a_worker_dies_after_sending() {
     for db in tutti_test_support::every_backend().await {
         let (url, state) = fake_instance().await;
-        let app = App::new(db.open().await, AppConfig::default());
+        let app = App::new(
+            db.open().await,
+            AppConfig { outbound: tutti_test_support::allowing(&[&url]), ..AppConfig::default() },
+        );
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
         let keys = Keyring::generate();
@@ -137,7 +140,10 @@ async fn a_mastodon_post_is_published_once_even_when_a_worker_dies_after_sending
 async fn a_mention_of_an_unknown_account_of_the_instance_is_refused_when_written() {
     for db in tutti_test_support::every_backend().await {
         let (url, state) = fake_instance().await;
-        let app = App::new(db.open().await, AppConfig::default());
+        let app = App::new(
+            db.open().await,
+            AppConfig { outbound: tutti_test_support::allowing(&[&url]), ..AppConfig::default() },
+        );
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
         let channel = tutti_test_support::mastodon_channel(&url, "token");
@@ -171,7 +177,10 @@ async fn a_mention_of_an_unknown_account_of_the_instance_is_refused_when_written
 async fn a_reply_the_network_refuses_stays_in_the_conversation_with_its_words() {
     for db in tutti_test_support::every_backend().await {
         let (url, _) = fake_instance().await;
-        let app = App::new(db.open().await, AppConfig::default());
+        let app = App::new(
+            db.open().await,
+            AppConfig { outbound: tutti_test_support::allowing(&[&url]), ..AppConfig::default() },
+        );
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
         let keys = Keyring::generate();

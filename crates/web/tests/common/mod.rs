@@ -36,7 +36,7 @@ pub const WS: &str = "acme-studio";
 /// Starts Tutti on a free port over `db`.
 pub async fn spawn(db: TestDb) -> TestApp {
     let store = db.open().await;
-    let app = App::new(store, AppConfig::default());
+    let app = App::new(store, AppConfig::default()).with_keys(tutti_app::secrets::Keyring::generate());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().unwrap().port();
     let state = AppState::new(app.clone(), WebConfig::default());
