@@ -56,7 +56,23 @@ pub struct Global {
         value_delimiter = ',',
         value_name = "HOST[:PORT]"
     )]
-    allow_private_hosts: Vec<tutti_outbound::Allowance>,
+    allow_private_hosts: Vec<PrivateHost>,
+}
+
+/// One `--allow-private-host` value; an empty one (`TUTTI_ALLOW_PRIVATE_HOSTS=`, a trailing
+/// comma) allows nothing.
+#[derive(Debug, Clone)]
+struct PrivateHost(Option<tutti_outbound::Allowance>);
+
+impl std::str::FromStr for PrivateHost {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<PrivateHost, String> {
+        if text.trim().is_empty() {
+            return Ok(PrivateHost(None));
+        }
+        text.parse().map(|a| PrivateHost(Some(a)))
+    }
 }
 
 /// How logs are written.
@@ -227,7 +243,7 @@ enum BenchCommand {
 impl Global {
     /// The outbound policy: public addresses, and the private hosts the operator allows.
     pub fn outbound(&self) -> tutti_outbound::Outbound {
-        tutti_outbound::Outbound::allowing(self.allow_private_hosts.iter().cloned())
+        tutti_outbound::Outbound::allowing(self.allow_private_hosts.iter().filter_map(|h| h.0.clone()))
     }
 
     /// The use cases' settings.
