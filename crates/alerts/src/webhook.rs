@@ -254,7 +254,10 @@ enum Failure {
 impl WebhookClient {
     /// A client with its own connection pool, calling only the addresses `outbound` allows;
     /// redirections are not followed.
-    pub fn new(policy: RetryPolicy, outbound: &tutti_outbound::Outbound) -> Result<WebhookClient, WebhookError> {
+    pub fn new(
+        policy: RetryPolicy,
+        outbound: &tutti_outbound::Outbound,
+    ) -> Result<WebhookClient, WebhookError> {
         let http = outbound
             .client()
             .timeout(policy.timeout)

@@ -464,11 +464,16 @@ impl App {
 }
 
 /// The webhook's signing secret in clear, from its stored form.
-pub fn open_webhook_secret(keys: Option<&Keyring>, stored: &alerts::StoredSecret) -> Result<String, AppError> {
+pub fn open_webhook_secret(
+    keys: Option<&Keyring>,
+    stored: &alerts::StoredSecret,
+) -> Result<String, AppError> {
     match stored {
         alerts::StoredSecret::Clear(plain) => Ok(plain.clone()),
         alerts::StoredSecret::Sealed { key_id, sealed } => keys
-            .ok_or_else(|| AppError::Internal("the key ring is not loaded: cannot open the webhook secret".into()))?
+            .ok_or_else(|| {
+                AppError::Internal("the key ring is not loaded: cannot open the webhook secret".into())
+            })?
             .open(key_id, sealed),
     }
 }

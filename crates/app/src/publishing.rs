@@ -437,7 +437,8 @@ impl App {
         }
         for (workspace_id, plain) in tutti_store::alerts::clear_webhook_secrets(&mut tx).await? {
             let (id, sealed) = rotated.seal(&plain);
-            tutti_store::alerts::seal_webhook_secret(&mut tx, workspace_id, &id, &sealed, Some(&plain)).await?;
+            tutti_store::alerts::seal_webhook_secret(&mut tx, workspace_id, &id, &sealed, Some(&plain))
+                .await?;
         }
         record(
             &mut tx,

@@ -314,7 +314,11 @@ impl Failure {
 
     fn refused(nsid: &str, why: &tutti_outbound::Refused) -> Failure {
         let text = format!("{nsid} refused by the outbound policy: {why}");
-        Failure { status: None, name: None, error: ConnectorError::Permanent(bounded(&text, MAX_MESSAGE_BYTES)) }
+        Failure {
+            status: None,
+            name: None,
+            error: ConnectorError::Permanent(bounded(&text, MAX_MESSAGE_BYTES)),
+        }
     }
 
     fn sending(nsid: &str, e: &tutti_outbound::Error) -> Failure {
@@ -1091,9 +1095,10 @@ mod tests {
             access_jwt: "ACCESS-SECRET".into(),
             refresh_jwt: "REFRESH-SECRET".into(),
         };
-        let client = XrpcClient::new("https://bsky.example/", "alice.test", "PASSWORD-SECRET", &Default::default())
-            .unwrap()
-            .with_session(session.clone());
+        let client =
+            XrpcClient::new("https://bsky.example/", "alice.test", "PASSWORD-SECRET", &Default::default())
+                .unwrap()
+                .with_session(session.clone());
         for shown in [format!("{session:?}"), format!("{client:?}")] {
             for secret in ["ACCESS-SECRET", "REFRESH-SECRET", "PASSWORD-SECRET"] {
                 assert!(!shown.contains(secret), "{shown}");

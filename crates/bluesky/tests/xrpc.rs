@@ -33,7 +33,8 @@ async fn network() -> Option<Net> {
 
 impl Net {
     fn client(&self) -> XrpcClient {
-        XrpcClient::new(&self.devnet.pds_url, "alice.test", "alice-pass", &self.devnet.outbound()).expect("client")
+        XrpcClient::new(&self.devnet.pds_url, "alice.test", "alice-pass", &self.devnet.outbound())
+            .expect("client")
     }
 
     /// A query to the PDS, read straight from the wire: the status and the JSON answer.
@@ -442,7 +443,13 @@ async fn relay(
 async fn a_lost_answer_is_reconciled_into_the_post_it_made() {
     let Some(net) = network().await else { return };
     let relay = Relay::start(&net.devnet.pds_url).await;
-    let client = XrpcClient::new(&relay.url, "alice.test", "alice-pass", &net.devnet.outbound().with_urls([relay.url.as_str()])).unwrap();
+    let client = XrpcClient::new(
+        &relay.url,
+        "alice.test",
+        "alice-pass",
+        &net.devnet.outbound().with_urls([relay.url.as_str()]),
+    )
+    .unwrap();
     client.sign_in().await.unwrap();
 
     // The post is made but its answer never arrives: publish finds it at its key.
@@ -490,7 +497,8 @@ async fn refused_tokens_are_renewed_transparently() {
 
     // Several tasks meeting a refused token at once all succeed.
     let corrupted = Session { access_jwt: "garbage".into(), ..refreshed.clone() };
-    let shared = Arc::new(XrpcClient::from_session(&net.devnet.pds_url, corrupted, &net.devnet.outbound()).unwrap());
+    let shared =
+        Arc::new(XrpcClient::from_session(&net.devnet.pds_url, corrupted, &net.devnet.outbound()).unwrap());
     let tasks: Vec<_> = (0..4)
         .map(|i| {
             let shared = shared.clone();
@@ -520,7 +528,9 @@ async fn refused_tokens_are_renewed_transparently() {
     assert_eq!(net.list("app.bsky.feed.post").await.len(), before + 1);
 
     // A wrong password.
-    let wrong = XrpcClient::new(&net.devnet.pds_url, "alice.test", "not-her-password", &net.devnet.outbound()).unwrap();
+    let wrong =
+        XrpcClient::new(&net.devnet.pds_url, "alice.test", "not-her-password", &net.devnet.outbound())
+            .unwrap();
     match wrong.verify().await {
         Err(ConnectorError::Unauthorized(why)) => {
             assert!(why.contains("Invalid identifier or password"), "{why}")
@@ -535,7 +545,8 @@ async fn posts_over_a_limit_are_refused_before_any_connection() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let client = XrpcClient::new(&url, "alice.test", "alice-pass", &tutti_test_support::allowing(&[&url])).unwrap();
+    let client =
+        XrpcClient::new(&url, "alice.test", "alice-pass", &tutti_test_support::allowing(&[&url])).unwrap();
     let rkey = Tid::now().to_string();
 
     let image = NewImage {
@@ -620,7 +631,8 @@ async fn a_pds_named_by_the_did_document_on_a_metadata_address_is_not_called() {
             conn.get_mut().write_all(answer.as_bytes()).await.unwrap();
         }
     });
-    let client = XrpcClient::new(&url, "alice.test", "alice-pass", &tutti_test_support::allowing(&[&url])).unwrap();
+    let client =
+        XrpcClient::new(&url, "alice.test", "alice-pass", &tutti_test_support::allowing(&[&url])).unwrap();
     match client.profile().await {
         Err(ConnectorError::Permanent(why)) => {
             assert!(why.contains("outbound policy") && why.contains("169.254.169.254"), "{why}")

@@ -182,10 +182,15 @@ impl SourceArgs {
             mastodon_token: self.mastodon_token.clone(),
             feeds: self.feeds.clone(),
             feed_every: Duration::from_secs(self.feed_every.max(10)),
-            identity: (!self.no_handles && (self.jetstream.is_some() || !self.firehoses.is_empty()))
-                .then(|| {
-                    tutti_worker::identity::IdentityResolver::new(&self.plc_url, &self.handle_resolver, outbound)
-                }),
+            identity: (!self.no_handles && (self.jetstream.is_some() || !self.firehoses.is_empty())).then(
+                || {
+                    tutti_worker::identity::IdentityResolver::new(
+                        &self.plc_url,
+                        &self.handle_resolver,
+                        outbound,
+                    )
+                },
+            ),
             outbound: outbound.clone(),
         }
     }

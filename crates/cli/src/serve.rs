@@ -81,7 +81,11 @@ impl WorkerArgs {
                 Some(settings)
             }
         };
-        Ok(tutti_worker::alerting::AlertingConfig { public_url: self.public_url.clone(), smtp, ..Default::default() })
+        Ok(tutti_worker::alerting::AlertingConfig {
+            public_url: self.public_url.clone(),
+            smtp,
+            ..Default::default()
+        })
     }
 }
 
@@ -127,7 +131,11 @@ async fn start_worker(
 
 /// Seals the alert webhook secrets that a database made before they were sealed still holds
 /// in clear (once: the next start finds none).
-async fn seal_clear_secrets(global: &Global, store: &Store, keys: &tutti_app::secrets::Keyring) -> anyhow::Result<()> {
+async fn seal_clear_secrets(
+    global: &Global,
+    store: &Store,
+    keys: &tutti_app::secrets::Keyring,
+) -> anyhow::Result<()> {
     let app = App::new(store.clone(), global.app_config());
     let sealed = app.seal_clear_webhook_secrets(keys).await.context("cannot seal the webhook secrets")?;
     if sealed > 0 {

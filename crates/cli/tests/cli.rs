@@ -342,7 +342,11 @@ fn a_private_host_allowance_is_read_as_host_or_host_and_port() {
     let run = t.run(&["--allow-private-host", "mastodon.lan,[fd00::5]:8443", "user", "list"]);
     assert_eq!(run.code, Some(0), "{run}");
     let run = t.command(&["user", "list"]).env("TUTTI_ALLOW_PRIVATE_HOSTS", "").output().unwrap();
-    assert!(run.status.success(), "an empty variable allows nothing: {}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "an empty variable allows nothing: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
 }
 
 #[tokio::test]

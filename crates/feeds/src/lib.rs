@@ -116,7 +116,8 @@ impl FeedPoller {
     /// A poller whose requests give up after `timeout`, calling only the addresses `outbound`
     /// allows (a redirect is followed only to the same host).
     pub fn new(timeout: Duration, outbound: &tutti_outbound::Outbound) -> FeedPoller {
-        let client = outbound.client().timeout(timeout).connect_timeout(timeout).build().expect("HTTP client");
+        let client =
+            outbound.client().timeout(timeout).connect_timeout(timeout).build().expect("HTTP client");
         FeedPoller { client }
     }
 

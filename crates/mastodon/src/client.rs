@@ -623,7 +623,8 @@ impl Failure {
             tutti_outbound::Error::Refused(why) => Failure {
                 status: None,
                 error: ConnectorError::Permanent(
-                    cut(&format!("{what} refused by the outbound policy: {why}"), MAX_MESSAGE_BYTES).to_owned(),
+                    cut(&format!("{what} refused by the outbound policy: {why}"), MAX_MESSAGE_BYTES)
+                        .to_owned(),
                 ),
             },
             tutti_outbound::Error::Http(e) => Failure::transport(what, e),

@@ -726,7 +726,9 @@ mod tests {
             tag.timeline_url(None, 40).as_str(),
             "https://social.example/api/v1/timelines/tag/caf%C3%A9%2F..%2Fx?limit=40"
         );
-        let prefixed = Streaming::new("http://127.0.0.1:3000/mastodon", Stream::Public, None, &Default::default()).unwrap();
+        let prefixed =
+            Streaming::new("http://127.0.0.1:3000/mastodon", Stream::Public, None, &Default::default())
+                .unwrap();
         assert_eq!(prefixed.stream_url().as_str(), "http://127.0.0.1:3000/mastodon/api/v1/streaming/public");
         assert_eq!(prefixed.local_domain(), "127.0.0.1:3000");
         assert_eq!(public.local_domain(), "social.example");
@@ -736,15 +738,30 @@ mod tests {
     fn bad_configurations_are_refused_and_the_token_is_not_shown() {
         for url in ["social.example", "ftp://social.example/", "https://user:pw@social.example/", ""] {
             assert!(
-                matches!(Streaming::new(url, Stream::Public, None, &Default::default()), Err(ConfigError::InvalidUrl(_))),
+                matches!(
+                    Streaming::new(url, Stream::Public, None, &Default::default()),
+                    Err(ConfigError::InvalidUrl(_))
+                ),
                 "{url}"
             );
         }
         assert_eq!(
-            Streaming::new("https://social.example", Stream::Hashtag(" # ".into()), None, &Default::default()).unwrap_err(),
+            Streaming::new(
+                "https://social.example",
+                Stream::Hashtag(" # ".into()),
+                None,
+                &Default::default()
+            )
+            .unwrap_err(),
             ConfigError::EmptyHashtag
         );
-        let s = Streaming::new("https://social.example", Stream::Public, Some("s3cret".into()), &Default::default()).unwrap();
+        let s = Streaming::new(
+            "https://social.example",
+            Stream::Public,
+            Some("s3cret".into()),
+            &Default::default(),
+        )
+        .unwrap();
         assert!(!format!("{s:?}").contains("s3cret"));
     }
 

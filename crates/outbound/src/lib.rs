@@ -554,7 +554,8 @@ impl ClientBuilder {
                 }
                 let Some(from) = from else { return attempt.follow() };
                 let same_origin = from.host() == to.host()
-                    && (from.scheme(), from.port_or_known_default()) == (to.scheme(), to.port_or_known_default());
+                    && (from.scheme(), from.port_or_known_default())
+                        == (to.scheme(), to.port_or_known_default());
                 let upgrade = from.host() == to.host()
                     && from.scheme() == "http"
                     && to.scheme() == "https"

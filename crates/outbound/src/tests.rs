@@ -120,7 +120,8 @@ async fn only_web_urls_are_checked_in() {
 
 #[test]
 fn allowances_are_read_as_the_operator_writes_them() {
-    let list = Outbound::parse_list(" mastodon.lan , 192.168.1.20:8443,[fd00::5]:443, ::1,Feeds.Lan.:80").unwrap();
+    let list =
+        Outbound::parse_list(" mastodon.lan , 192.168.1.20:8443,[fd00::5]:443, ::1,Feeds.Lan.:80").unwrap();
     let shown: Vec<String> = list.iter().map(ToString::to_string).collect();
     assert_eq!(shown, ["mastodon.lan", "192.168.1.20:8443", "[fd00::5]:443", "::1", "feeds.lan:80"]);
     for bad in ["http://x", "host:0", "host:99999", "[::1", "a b", "x:y"] {

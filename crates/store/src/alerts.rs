@@ -131,7 +131,13 @@ pub async fn sealed_webhook_secrets(db: &mut Db) -> Result<Vec<(i64, String, Str
     .fetch_all(db)
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("workspace_id")?, r.try_get("webhook_key_id")?, r.try_get("webhook_secret_sealed")?)))
+        .map(|r| {
+            Ok((
+                r.try_get("workspace_id")?,
+                r.try_get("webhook_key_id")?,
+                r.try_get("webhook_secret_sealed")?,
+            ))
+        })
         .collect()
 }
 

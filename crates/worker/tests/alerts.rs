@@ -253,7 +253,8 @@ async fn a_webhook_secret_kept_in_clear_by_an_earlier_version_is_sealed_at_start
         // Deliveries are still signed with the secret the receiver knows.
         let after = app.listening_settings(&op, &ws.slug).await.unwrap();
         let opened =
-            tutti_app::listening::open_webhook_secret(Some(&keys), after.webhook_secret.as_ref().unwrap()).unwrap();
+            tutti_app::listening::open_webhook_secret(Some(&keys), after.webhook_secret.as_ref().unwrap())
+                .unwrap();
         assert_eq!(opened, "whsec_from_before");
         let header = tutti_alerts::webhook::sign(opened.as_bytes(), 1_741_986_912, b"{}");
         assert!(tutti_alerts::webhook::verify(
@@ -264,14 +265,19 @@ async fn a_webhook_secret_kept_in_clear_by_an_earlier_version_is_sealed_at_start
             std::time::Duration::from_secs(300)
         )
         .is_ok());
-        assert!(tutti_app::listening::open_webhook_secret(None, after.webhook_secret.as_ref().unwrap()).is_err());
+        assert!(
+            tutti_app::listening::open_webhook_secret(None, after.webhook_secret.as_ref().unwrap()).is_err()
+        );
 
         // A key rotation seals it again with the new key; the old key can then be dropped.
         let rotated = keys.rotated();
         app.rotate_credentials(&op, &rotated).await.unwrap();
         let (_, sealed, key_id) = stored_secret(&store, ws.id).await;
         assert_eq!(key_id.as_deref(), Some(rotated.current_id()));
-        assert_eq!(rotated.current_only().open(rotated.current_id(), &sealed.unwrap()).unwrap(), "whsec_from_before");
+        assert_eq!(
+            rotated.current_only().open(rotated.current_id(), &sealed.unwrap()).unwrap(),
+            "whsec_from_before"
+        );
         drop(app);
         store.close().await;
     }

@@ -164,7 +164,8 @@ async fn a_worker_that_died_after_sending_leaves_exactly_one_post() {
             publishing::claim_due(&mut tx, store.backend(), "dead", now, LEASE_MS, 10).await.unwrap();
         tx.commit().await.unwrap();
         assert_eq!(claimed.len(), 1);
-        let client = tutti_bluesky::XrpcClient::new(&net.pds_url, &handle, PASSWORD, &net.outbound()).unwrap();
+        let client =
+            tutti_bluesky::XrpcClient::new(&net.pds_url, &handle, PASSWORD, &net.outbound()).unwrap();
         client.publish(&tutti_bluesky::NewPost::new(post.text.clone()), &post.idempotency_key).await.unwrap();
 
         // While its lease runs, nobody else touches the post.

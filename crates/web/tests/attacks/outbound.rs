@@ -30,7 +30,9 @@ async fn counting_receiver(addr: &str) -> Option<(String, Arc<AtomicUsize>)> {
                 use tokio::io::{AsyncReadExt, AsyncWriteExt};
                 let mut buf = [0u8; 4096];
                 let _ = conn.read(&mut buf).await;
-                let _ = conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+                let _ = conn
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .await;
             });
         }
     });
@@ -98,7 +100,12 @@ async fn alert_webhook_to_loopback_is_refused_when_saved_and_when_sent() {
 
         // Sent: an address stored without the save check (an older version, a name that
         // resolved elsewhere when it was saved) is refused when the worker calls it.
-        let ws = t.app.workspace_access(&Actor::Operator, WS, tutti_domain::Action::ViewListening).await.unwrap().workspace;
+        let ws = t
+            .app
+            .workspace_access(&Actor::Operator, WS, tutti_domain::Action::ViewListening)
+            .await
+            .unwrap()
+            .workspace;
         let q = t.app.add_query(&Actor::Operator, WS, "Marque", "acme", "brand").await.unwrap();
         let rule = t
             .app
@@ -182,8 +189,10 @@ async fn did_web_document_is_not_fetched_from_an_ip_literal() {
         );
         let (dids, queue) = tokio::sync::mpsc::channel(8);
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let task = tokio::spawn(tutti_worker::identity::run_resolver(store.clone(), resolver, queue, stopped));
-        let hostile = ["did:web:127.77.0.1", "did:web:169.254.169.254", "did:web:2130706433", "did:web:localhost"];
+        let task =
+            tokio::spawn(tutti_worker::identity::run_resolver(store.clone(), resolver, queue, stopped));
+        let hostile =
+            ["did:web:127.77.0.1", "did:web:169.254.169.254", "did:web:2130706433", "did:web:localhost"];
         for did in hostile {
             dids.send(did.to_owned()).await.unwrap();
         }
