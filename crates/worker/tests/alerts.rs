@@ -222,36 +222,59 @@ async fn a_keyword_rule_alerts_on_new_matching_mentions_only() {
     }
 }
 
+/// Makes `db` a database of the version before secrets were sealed (every migration before
+/// 0030), with the workspace `maison-lumiere` (id 1) and its webhook secret in clear, as that
+/// version stored it.
+async fn database_from_before_sealing(db: &tutti_test_support::TestDb) {
+    use sqlx::any::AnyPoolOptions;
+    sqlx::any::install_default_drivers();
+    let mut migrator = match db.backend {
+        tutti_store::Backend::Sqlite => sqlx::migrate!("../store/migrations/sqlite"),
+        tutti_store::Backend::Postgres => sqlx::migrate!("../store/migrations/postgres"),
+    };
+    migrator.migrations =
+        migrator.migrations.iter().filter(|m| m.version < 30).cloned().collect::<Vec<_>>().into();
+    let url = match db.backend {
+        tutti_store::Backend::Sqlite => format!("{}?mode=rwc", db.url),
+        tutti_store::Backend::Postgres => db.url.clone(),
+    };
+    let pool = AnyPoolOptions::new().max_connections(1).connect(&url).await.unwrap();
+    migrator.run(&pool).await.unwrap();
+    for statement in [
+        "INSERT INTO organisations (id, name, created_at) VALUES (1, 'Tutti', 0)",
+        "INSERT INTO workspaces (id, organisation_id, slug, name, timezone, created_at) \
+         VALUES (1, 1, 'maison-lumiere', 'Maison Lumière', 'Europe/Paris', 0)",
+        "INSERT INTO listening_settings (workspace_id, retention_days, webhook_url, webhook_secret, alert_emails, updated_at) \
+         VALUES (1, 90, 'https://hooks.example/x', 'whsec_from_before', '', 0)",
+    ] {
+        sqlx::query(statement).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+}
+
 #[tokio::test]
 async fn a_webhook_secret_kept_in_clear_by_an_earlier_version_is_sealed_at_start_up_and_still_signs() {
     for db in tutti_test_support::every_backend().await {
+        database_from_before_sealing(&db).await;
+        // This version opens it: the migration adds the sealed columns, the secret is still there.
         let store = db.open().await;
         let keys = tutti_app::secrets::Keyring::generate();
         let app = App::new(store.clone(), AppConfig::default()).with_keys(keys.clone());
         let op = Actor::Operator;
-        let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
-        // The row as the version before sealing wrote it (the migration only added columns).
-        sqlx::query(
-            "INSERT INTO listening_settings (workspace_id, retention_days, webhook_url, webhook_secret, alert_emails, updated_at) \
-             VALUES ($1, 90, 'https://hooks.example/x', 'whsec_from_before', '', 0)",
-        )
-        .bind(ws.id)
-        .execute(&mut *store.conn().await.unwrap())
-        .await
-        .unwrap();
-        let before = app.listening_settings(&op, &ws.slug).await.unwrap();
+        let ws_id = 1;
+        let before = app.listening_settings(&op, "maison-lumiere").await.unwrap();
         assert_eq!(before.webhook_secret, Some(alerts::StoredSecret::Clear("whsec_from_before".into())));
 
         // Start-up seals it, once.
         assert_eq!(app.seal_clear_webhook_secrets(&keys).await.unwrap(), 1, "[{}]", db.label());
         assert_eq!(app.seal_clear_webhook_secrets(&keys).await.unwrap(), 0, "nothing left in clear");
-        let (clear, sealed, key_id) = stored_secret(&store, ws.id).await;
+        let (clear, sealed, key_id) = stored_secret(&store, ws_id).await;
         assert_eq!(clear, None);
         assert!(!sealed.clone().unwrap().contains("whsec_from_before"));
         assert_eq!(keys.open(&key_id.unwrap(), &sealed.unwrap()).unwrap(), "whsec_from_before");
 
         // Deliveries are still signed with the secret the receiver knows.
-        let after = app.listening_settings(&op, &ws.slug).await.unwrap();
+        let after = app.listening_settings(&op, "maison-lumiere").await.unwrap();
         let opened =
             tutti_app::listening::open_webhook_secret(Some(&keys), after.webhook_secret.as_ref().unwrap())
                 .unwrap();
@@ -272,7 +295,7 @@ async fn a_webhook_secret_kept_in_clear_by_an_earlier_version_is_sealed_at_start
         // A key rotation seals it again with the new key; the old key can then be dropped.
         let rotated = keys.rotated();
         app.rotate_credentials(&op, &rotated).await.unwrap();
-        let (_, sealed, key_id) = stored_secret(&store, ws.id).await;
+        let (_, sealed, key_id) = stored_secret(&store, ws_id).await;
         assert_eq!(key_id.as_deref(), Some(rotated.current_id()));
         assert_eq!(
             rotated.current_only().open(rotated.current_id(), &sealed.unwrap()).unwrap(),
