@@ -213,6 +213,10 @@ pub enum WebhookError {
     /// The HTTP client could not be set up.
     #[error("HTTP client: {0}")]
     Client(String),
+    /// The outbound policy refused the address (a loopback, private, link-local or metadata
+    /// address, or a redirect to another host): not retried.
+    #[error("webhook address refused: {0}")]
+    Refused(String),
     /// The receiver answered with a status that is not retried (a 4xx other than 408 and
     /// 429, or a redirection, which is not followed).
     #[error("webhook receiver answered {status} (not retried, after {attempts} attempts)")]
@@ -238,7 +242,7 @@ pub enum WebhookError {
 /// Delivers webhooks; cheap to clone, meant to be kept and shared.
 #[derive(Debug, Clone)]
 pub struct WebhookClient {
-    http: reqwest::Client,
+    http: tutti_outbound::Client,
     policy: RetryPolicy,
 }
 
@@ -248,12 +252,17 @@ enum Failure {
 }
 
 impl WebhookClient {
-    /// A client with its own connection pool; redirections are not followed.
-    pub fn new(policy: RetryPolicy) -> Result<WebhookClient, WebhookError> {
-        let http = reqwest::Client::builder()
+    /// A client with its own connection pool, calling only the addresses `outbound` allows;
+    /// redirections are not followed.
+    pub fn new(
+        policy: RetryPolicy,
+        outbound: &tutti_outbound::Outbound,
+    ) -> Result<WebhookClient, WebhookError> {
+        let http = outbound
+            .client()
             .timeout(policy.timeout)
             .connect_timeout(policy.timeout)
-            .redirect(reqwest::redirect::Policy::none())
+            .redirects(0)
             .user_agent(concat!("Tutti-Webhook/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| WebhookError::Client(e.to_string()))?;
@@ -329,6 +338,9 @@ impl WebhookClient {
             .await;
         let response = match response {
             Ok(response) => response,
+            Err(tutti_outbound::Error::Refused(why)) => {
+                return Err(Failure::Stop(WebhookError::Refused(why.to_string())))
+            }
             Err(e) => {
                 let last = if e.is_timeout() {
                     "timeout".to_owned()
@@ -485,10 +497,19 @@ mod tests {
 
     #[tokio::test]
     async fn urls_that_are_not_web_urls_are_refused() {
-        let client = WebhookClient::new(RetryPolicy::default()).unwrap();
+        let client = WebhookClient::new(RetryPolicy::default(), &Default::default()).unwrap();
         for url in ["ftp://example.org/hook", "not a url", "file:///etc/passwd"] {
             let err = client.deliver(url, SECRET, BODY).await.unwrap_err();
             assert!(matches!(err, WebhookError::InvalidUrl(_)), "{url}: {err}");
+        }
+        for url in [
+            "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+            "http://127.0.0.1:9/hook",
+            "http://[::ffff:127.0.0.1]:9/hook",
+            "http://2130706433:9/hook",
+        ] {
+            let err = client.deliver(url, SECRET, BODY).await.unwrap_err();
+            assert!(matches!(err, WebhookError::Refused(_)), "{url}: {err}");
         }
     }
 }

@@ -126,6 +126,12 @@ async fn receiver(secret: &'static [u8], script: &[Reply]) -> (String, Arc<Mutex
     (url, seen)
 }
 
+/// The outbound policy of these tests: public addresses, and the receivers they start on the
+/// loopback.
+fn local() -> tutti_outbound::Outbound {
+    tutti_outbound::Outbound::allowing(["127.0.0.1".parse().unwrap()])
+}
+
 fn fast_policy() -> RetryPolicy {
     RetryPolicy {
         max_attempts: 3,
@@ -139,7 +145,7 @@ fn fast_policy() -> RetryPolicy {
 #[tokio::test]
 async fn webhook_retries_a_503_then_is_accepted_once() {
     let (url, seen) = receiver(SECRET, &[Reply::Status(503), Reply::Status(200)]).await;
-    let client = WebhookClient::new(fast_policy()).unwrap();
+    let client = WebhookClient::new(fast_policy(), &local()).unwrap();
     let delivery = client.deliver_alert(&url, SECRET, &alert()).await.unwrap();
     assert_eq!((delivery.attempts, delivery.status), (2, 200));
 
@@ -170,7 +176,7 @@ async fn webhook_retries_a_503_then_is_accepted_once() {
 #[tokio::test]
 async fn webhook_gives_up_at_once_on_a_400() {
     let (url, seen) = receiver(SECRET, &[Reply::Status(400), Reply::Status(200)]).await;
-    let client = WebhookClient::new(fast_policy()).unwrap();
+    let client = WebhookClient::new(fast_policy(), &local()).unwrap();
     let err = client.deliver_alert(&url, SECRET, &alert()).await.unwrap_err();
     assert_eq!(err, WebhookError::Rejected { status: 400, attempts: 1 });
     assert!(err.to_string().contains("400"));
@@ -180,7 +186,7 @@ async fn webhook_gives_up_at_once_on_a_400() {
 #[tokio::test]
 async fn webhook_signed_with_another_secret_is_refused_by_the_receiver() {
     let (url, seen) = receiver(b"the receiver's secret", &[]).await;
-    let client = WebhookClient::new(fast_policy()).unwrap();
+    let client = WebhookClient::new(fast_policy(), &local()).unwrap();
     let err = client.deliver_alert(&url, SECRET, &alert()).await.unwrap_err();
     assert_eq!(err, WebhookError::Rejected { status: 401, attempts: 1 });
     assert_eq!(seen.lock().unwrap()[0].verified, Err(VerifyError::Mismatch));
@@ -190,7 +196,7 @@ async fn webhook_signed_with_another_secret_is_refused_by_the_receiver() {
 async fn webhook_honours_retry_after() {
     // A 429 asking to wait 0 seconds: retried.
     let (url, seen) = receiver(SECRET, &[Reply::RetryAfter(429, "0")]).await;
-    let client = WebhookClient::new(fast_policy()).unwrap();
+    let client = WebhookClient::new(fast_policy(), &local()).unwrap();
     let delivery = client.deliver(&url, SECRET, b"{}").await.unwrap();
     assert_eq!(delivery.attempts, 2);
     assert_eq!(seen.lock().unwrap().len(), 2);
@@ -213,7 +219,7 @@ async fn webhook_honours_retry_after() {
 async fn webhook_gives_up_after_the_last_attempt() {
     let script = [Reply::Status(500), Reply::Status(502), Reply::Status(503), Reply::Status(200)];
     let (url, seen) = receiver(SECRET, &script).await;
-    let client = WebhookClient::new(fast_policy()).unwrap();
+    let client = WebhookClient::new(fast_policy(), &local()).unwrap();
     let err = client.deliver(&url, SECRET, b"{}").await.unwrap_err();
     assert_eq!(err, WebhookError::GaveUp { attempts: 3, last: "status 503".into(), retry_after: None });
     assert_eq!(seen.lock().unwrap().len(), 3);
@@ -223,7 +229,7 @@ async fn webhook_gives_up_after_the_last_attempt() {
 async fn webhook_retries_after_a_timeout() {
     let (url, seen) = receiver(SECRET, &[Reply::Hang, Reply::Status(204)]).await;
     let policy = RetryPolicy { timeout: Duration::from_secs(2), ..fast_policy() };
-    let client = WebhookClient::new(policy).unwrap();
+    let client = WebhookClient::new(policy, &local()).unwrap();
     let delivery = client.deliver(&url, SECRET, b"{}").await.unwrap();
     assert_eq!((delivery.attempts, delivery.status), (2, 204));
     let seen = seen.lock().unwrap();
@@ -236,13 +242,28 @@ async fn webhook_retries_when_nobody_listens() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     drop(listener);
-    let client = WebhookClient::new(fast_policy()).unwrap();
+    let client = WebhookClient::new(fast_policy(), &local()).unwrap();
     match client.deliver(&url, SECRET, b"{}").await.unwrap_err() {
         WebhookError::GaveUp { attempts: 3, last, retry_after: None } => {
             assert!(last.starts_with("connection failed"), "{last}")
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test]
+async fn webhook_to_a_local_receiver_is_refused_unless_the_operator_allows_it() {
+    let (url, seen) = receiver(SECRET, &[]).await;
+    let strict = WebhookClient::new(fast_policy(), &tutti_outbound::Outbound::strict()).unwrap();
+    let err = strict.deliver(&url, SECRET, b"{}").await.unwrap_err();
+    assert!(matches!(&err, WebhookError::Refused(why) if why.contains("loopback")), "{err:?}");
+    let by_name = url.replace("127.0.0.1", "localhost");
+    let err = strict.deliver(&by_name, SECRET, b"{}").await.unwrap_err();
+    assert!(matches!(&err, WebhookError::Refused(why) if why.contains("resolves to")), "{err:?}");
+    assert!(seen.lock().unwrap().is_empty(), "nothing reached the receiver");
+    let allowed = tutti_outbound::Outbound::allowing([tutti_outbound::Allowance::of_url(&url).unwrap()]);
+    let client = WebhookClient::new(fast_policy(), &allowed).unwrap();
+    assert_eq!(client.deliver(&url, SECRET, b"{}").await.unwrap().attempts, 1);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -451,7 +451,7 @@ impl App {
             home
         };
         crate::publishing::check_text(&channel.network, text)?;
-        crate::mentions::check(&channel.network, &channel.service, text).await?;
+        crate::mentions::check(&self.http, &channel.network, &channel.service, text).await?;
         let me = actor.user_id();
         let now = crate::store::now_ms();
         let mut tx = self.store.begin().await?;

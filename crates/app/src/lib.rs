@@ -51,6 +51,9 @@ pub struct AppConfig {
     pub max_failures_per_client: i64,
     /// The rate-limiting window, in milliseconds.
     pub failure_window_ms: i64,
+    /// Which addresses the use cases call (mention checks) and accept when saved (alert
+    /// webhooks): public ones, and the private hosts the operator allows.
+    pub outbound: tutti_outbound::Outbound,
 }
 
 impl Default for AppConfig {
@@ -61,6 +64,7 @@ impl Default for AppConfig {
             max_failures_per_email: 5,
             max_failures_per_client: 30,
             failure_window_ms: 15 * 60 * 1000,
+            outbound: tutti_outbound::Outbound::strict(),
         }
     }
 }
@@ -70,12 +74,36 @@ impl Default for AppConfig {
 pub struct App {
     store: Store,
     config: AppConfig,
+    /// The client of mention checks, under the outbound policy; one for every check, so that
+    /// connections to a PDS or an instance are reused.
+    http: tutti_outbound::Client,
+    /// The key ring that seals the alert webhook's signing secret; without it a webhook cannot
+    /// be given a new secret.
+    keys: Option<secrets::Keyring>,
 }
 
 impl App {
     /// Wraps an opened store.
     pub fn new(store: Store, config: AppConfig) -> App {
-        App { store, config }
+        let http = config
+            .outbound
+            .client()
+            .timeout(mentions::TIMEOUT)
+            .connect_timeout(mentions::TIMEOUT)
+            .build()
+            .expect("HTTP client");
+        App { store, config, http, keys: None }
+    }
+
+    /// The same application, sealing secrets it keeps (the alert webhook's) with `keys`.
+    pub fn with_keys(mut self, keys: secrets::Keyring) -> App {
+        self.keys = Some(keys);
+        self
+    }
+
+    /// The outbound policy.
+    pub fn outbound(&self) -> &tutti_outbound::Outbound {
+        &self.config.outbound
     }
 
     /// The store, for reads that need no permission (health checks, metrics).

@@ -12,6 +12,7 @@ use tutti_store::listening::{self, Mention, MentionFilter, SavedQuery};
 use tutti_store::StoreError;
 
 use crate::accounts::record;
+use crate::secrets::Keyring;
 use crate::{Actor, App, AppError};
 
 /// Whether a query follows the brand or a competitor (for share of voice).
@@ -368,6 +369,19 @@ impl App {
                 )
                 .into());
             }
+            // The worker checks the address again each time it calls it (its name may point
+            // elsewhere by then); this check gives the person a clear answer now.
+            if let Err(why) = self.outbound().check_saved(u).await {
+                return Err(InputError::new(
+                    "webhook_url",
+                    "url_refused",
+                    format!(
+                        "Tutti does not send alerts to this address ({}): give a public address",
+                        tutti_domain::input::clip(&why.to_string(), 200)
+                    ),
+                )
+                .into());
+            }
         }
         let mut emails = Vec::new();
         for (i, raw) in
@@ -393,9 +407,13 @@ impl App {
             (None, _) => None,
             (Some(_), Some(s)) if !change.new_secret => Some(s.clone()),
             (Some(_), _) => {
+                let keys = self.keys.as_ref().ok_or_else(|| {
+                    AppError::Internal("the key ring is not loaded: cannot keep a webhook secret".into())
+                })?;
                 let s = crate::secrets::new_secret("whsec_");
-                secret = Some(s.clone());
-                Some(s)
+                let (key_id, sealed) = keys.seal(&s);
+                secret = Some(s);
+                Some(alerts::StoredSecret::Sealed { key_id, sealed })
             }
         };
         let after = ListeningSettings { retention_days, webhook_url, webhook_secret, alert_emails: emails };
@@ -412,6 +430,51 @@ impl App {
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok((after, secret))
+    }
+
+    /// Seals with `keys` the webhook secrets a database made before secrets were sealed still
+    /// holds in clear, and empties their clear form; returns how many were sealed. Run at
+    /// start-up; running it again finds nothing to do.
+    pub async fn seal_clear_webhook_secrets(&self, keys: &Keyring) -> Result<usize, AppError> {
+        let clear = alerts::clear_webhook_secrets(&mut *self.store.conn().await?).await?;
+        if clear.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.store.begin().await?;
+        let mut sealed_count = 0;
+        for (workspace_id, plain) in &clear {
+            let (key_id, sealed) = keys.seal(plain);
+            if alerts::seal_webhook_secret(&mut tx, *workspace_id, &key_id, &sealed, Some(plain)).await? {
+                sealed_count += 1;
+            }
+        }
+        record(
+            &mut tx,
+            &Actor::Operator,
+            None,
+            "webhook.secret.seal",
+            keys.current_id(),
+            None,
+            Some(json!({"workspaces": sealed_count})),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(sealed_count)
+    }
+}
+
+/// The webhook's signing secret in clear, from its stored form.
+pub fn open_webhook_secret(
+    keys: Option<&Keyring>,
+    stored: &alerts::StoredSecret,
+) -> Result<String, AppError> {
+    match stored {
+        alerts::StoredSecret::Clear(plain) => Ok(plain.clone()),
+        alerts::StoredSecret::Sealed { key_id, sealed } => keys
+            .ok_or_else(|| {
+                AppError::Internal("the key ring is not loaded: cannot open the webhook secret".into())
+            })?
+            .open(key_id, sealed),
     }
 }
 

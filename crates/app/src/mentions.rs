@@ -20,7 +20,7 @@ use crate::AppError;
 
 /// The most distinct mentions checked in one post.
 const MAX_CHECKED: usize = 20;
-const TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A mention in a post: where it starts (bytes) and the account it names, without the `@`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +74,7 @@ fn mastodon_mentions(text: &str) -> Vec<Mention> {
 
 /// Whether the network knows the account: `Some(false)` when it says it does not, `None` when
 /// it could not be asked.
-async fn known(http: &reqwest::Client, network: &str, service: &str, account: &str) -> Option<bool> {
+async fn known(http: &tutti_outbound::Client, network: &str, service: &str, account: &str) -> Option<bool> {
     let base = service.trim_end_matches('/');
     let request = match network {
         "bluesky" => http
@@ -105,7 +105,12 @@ fn host_of(url: &str) -> &str {
 
 /// Refuses `text` at `text` when one of its mentions names an account the network says does
 /// not exist.
-pub(crate) async fn check(network: &str, service: &str, text: &str) -> Result<(), AppError> {
+pub(crate) async fn check(
+    http: &tutti_outbound::Client,
+    network: &str,
+    service: &str,
+    text: &str,
+) -> Result<(), AppError> {
     let found = match network {
         "bluesky" => bluesky_mentions(text),
         "mastodon" => {
@@ -126,13 +131,6 @@ pub(crate) async fn check(network: &str, service: &str, text: &str) -> Result<()
     if found.is_empty() {
         return Ok(());
     }
-    // One client for every check, so that connections to a PDS or an instance are reused.
-    static HTTP: std::sync::OnceLock<Option<reqwest::Client>> = std::sync::OnceLock::new();
-    let Some(http) = HTTP
-        .get_or_init(|| reqwest::Client::builder().timeout(TIMEOUT).connect_timeout(TIMEOUT).build().ok())
-    else {
-        return Ok(());
-    };
     let mut seen: Vec<String> = Vec::new();
     for m in found {
         let key = m.account.to_ascii_lowercase();

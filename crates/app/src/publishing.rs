@@ -346,7 +346,7 @@ impl App {
         if let Some((field, message)) = crate::charter::refusal(&p.text, &findings) {
             return Err(InputError::new(field, "charter_blocked", message).into());
         }
-        crate::mentions::check(&channel.network, &channel.service, &p.text).await?;
+        crate::mentions::check(&self.http, &channel.network, &channel.service, &p.text).await?;
         let key = tutti_bluesky::Tid::now().to_string();
         let mut tx = self.store.begin().await?;
         let direct = crate::queues::publishes_directly(&mut tx, &access).await?;
@@ -428,6 +428,17 @@ impl App {
             let plain = rotated.open(&c.key_id, &c.credentials)?;
             let (id, sealed) = rotated.seal(&plain);
             publishing::set_credentials(&mut tx, c.id, &sealed, &id).await?;
+        }
+        // The alert webhooks' signing secrets are sealed with the same ring: sealed again too,
+        // and any still in clear sealed now.
+        for (workspace_id, key_id, sealed) in tutti_store::alerts::sealed_webhook_secrets(&mut tx).await? {
+            let (id, resealed) = rotated.seal(&rotated.open(&key_id, &sealed)?);
+            tutti_store::alerts::seal_webhook_secret(&mut tx, workspace_id, &id, &resealed, None).await?;
+        }
+        for (workspace_id, plain) in tutti_store::alerts::clear_webhook_secrets(&mut tx).await? {
+            let (id, sealed) = rotated.seal(&plain);
+            tutti_store::alerts::seal_webhook_secret(&mut tx, workspace_id, &id, &sealed, Some(&plain))
+                .await?;
         }
         record(
             &mut tx,

@@ -312,6 +312,22 @@ impl Failure {
         Failure { status: None, name: None, error: ConnectorError::Transient(what) }
     }
 
+    fn refused(nsid: &str, why: &tutti_outbound::Refused) -> Failure {
+        let text = format!("{nsid} refused by the outbound policy: {why}");
+        Failure {
+            status: None,
+            name: None,
+            error: ConnectorError::Permanent(bounded(&text, MAX_MESSAGE_BYTES)),
+        }
+    }
+
+    fn sending(nsid: &str, e: &tutti_outbound::Error) -> Failure {
+        match e {
+            tutti_outbound::Error::Refused(why) => Failure::refused(nsid, why),
+            tutti_outbound::Error::Http(e) => Failure::transport(nsid, e),
+        }
+    }
+
     fn transport(nsid: &str, e: &reqwest::Error) -> Failure {
         let mut text = e.to_string();
         let mut source = std::error::Error::source(e);
@@ -366,7 +382,7 @@ struct SessionState {
 
 /// An XRPC client for one Bluesky account, shared between tasks.
 pub struct XrpcClient {
-    http: reqwest::Client,
+    http: tutti_outbound::Client,
     /// Where sessions are made and refreshed (the entryway or the PDS itself).
     service: String,
     login: Option<(String, Secret)>,
@@ -426,9 +442,11 @@ impl XrpcClient {
         service: &str,
         login: Option<(String, Secret)>,
         session: Option<Session>,
+        outbound: &tutti_outbound::Outbound,
     ) -> Result<Self, ConnectorError> {
         let service = service_url(service).map_err(ConnectorError::Permanent)?;
-        let http = reqwest::Client::builder()
+        let http = outbound
+            .client()
             .timeout(REQUEST_TIMEOUT)
             .connect_timeout(CONNECT_TIMEOUT)
             .user_agent(concat!("Tutti/", env!("CARGO_PKG_VERSION")))
@@ -445,15 +463,26 @@ impl XrpcClient {
     }
 
     /// A client that signs in at `service` (e.g. `https://bsky.social`) with `identifier` (a
-    /// handle, a DID or an email) and an app password, on its first request.
-    pub fn new(service: &str, identifier: &str, app_password: &str) -> Result<Self, ConnectorError> {
-        XrpcClient::build(service, Some((identifier.to_owned(), Secret(app_password.to_owned()))), None)
+    /// handle, a DID or an email) and an app password, on its first request. It calls only
+    /// the addresses `outbound` allows: the service, and the PDS its DID document names.
+    pub fn new(
+        service: &str,
+        identifier: &str,
+        app_password: &str,
+        outbound: &tutti_outbound::Outbound,
+    ) -> Result<Self, ConnectorError> {
+        let login = Some((identifier.to_owned(), Secret(app_password.to_owned())));
+        XrpcClient::build(service, login, None, outbound)
     }
 
     /// A client that resumes a stored session; when its tokens are refused and cannot be
     /// refreshed, it answers [`ConnectorError::Unauthorized`].
-    pub fn from_session(service: &str, session: Session) -> Result<Self, ConnectorError> {
-        XrpcClient::build(service, None, Some(session))
+    pub fn from_session(
+        service: &str,
+        session: Session,
+        outbound: &tutti_outbound::Outbound,
+    ) -> Result<Self, ConnectorError> {
+        XrpcClient::build(service, None, Some(session), outbound)
     }
 
     /// Starts from a stored session, keeping the password to sign in again should its tokens be
@@ -505,7 +534,7 @@ impl XrpcClient {
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        let mut response = request.send().await.map_err(|e| Failure::transport(nsid, &e))?;
+        let mut response = request.send().await.map_err(|e| Failure::sending(nsid, &e))?;
         let status = response.status();
         let now = chrono::Utc::now().timestamp();
         if let Some(limit) = rate_limit_from_headers(response.headers(), now) {
@@ -1066,16 +1095,17 @@ mod tests {
             access_jwt: "ACCESS-SECRET".into(),
             refresh_jwt: "REFRESH-SECRET".into(),
         };
-        let client = XrpcClient::new("https://bsky.example/", "alice.test", "PASSWORD-SECRET")
-            .unwrap()
-            .with_session(session.clone());
+        let client =
+            XrpcClient::new("https://bsky.example/", "alice.test", "PASSWORD-SECRET", &Default::default())
+                .unwrap()
+                .with_session(session.clone());
         for shown in [format!("{session:?}"), format!("{client:?}")] {
             for secret in ["ACCESS-SECRET", "REFRESH-SECRET", "PASSWORD-SECRET"] {
                 assert!(!shown.contains(secret), "{shown}");
             }
         }
         assert_eq!(client.service(), "https://bsky.example");
-        assert!(XrpcClient::new("bsky.social", "a", "b").is_err());
-        assert!(XrpcClient::new("ftp://bsky.social", "a", "b").is_err());
+        assert!(XrpcClient::new("bsky.social", "a", "b", &Default::default()).is_err());
+        assert!(XrpcClient::new("ftp://bsky.social", "a", "b", &Default::default()).is_err());
     }
 }

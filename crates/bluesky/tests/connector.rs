@@ -79,8 +79,9 @@ async fn publishing_the_inbox_and_analytics_through_the_trait() {
     let (fan_did, fan_jwt) = devnet.create_account("fan.test", "fan-pass").await;
     let fan =
         Fan { pds: devnet.pds_url.clone(), did: fan_did.clone(), jwt: fan_jwt, http: reqwest::Client::new() };
-    let brand: Box<dyn Connector> =
-        Box::new(XrpcClient::new(&devnet.pds_url, "brand.test", "brand-pass").expect("client"));
+    let brand: Box<dyn Connector> = Box::new(
+        XrpcClient::new(&devnet.pds_url, "brand.test", "brand-pass", &devnet.outbound()).expect("client"),
+    );
     assert_eq!(brand.network(), Network::Bluesky);
     assert_eq!(brand.verify().await.unwrap().handle, "brand.test");
 

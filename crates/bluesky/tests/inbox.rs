@@ -182,7 +182,8 @@ async fn the_inbox_delivers_each_interaction_once_and_the_brand_moderates_it() {
         json!({ "repo": fan.did, "collection": "app.bsky.actor.profile", "rkey": "self", "record": profile }),
     )
     .await;
-    let client = XrpcClient::new(&devnet.pds_url, "brand.test", "brand-pass").expect("client");
+    let client =
+        XrpcClient::new(&devnet.pds_url, "brand.test", "brand-pass", &devnet.outbound()).expect("client");
     let brand: &dyn Connector = &client;
 
     let mut inbox = Inbox { cursor: None, delivered: Vec::new(), calls: 0 };

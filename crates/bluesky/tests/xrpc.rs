@@ -33,7 +33,8 @@ async fn network() -> Option<Net> {
 
 impl Net {
     fn client(&self) -> XrpcClient {
-        XrpcClient::new(&self.devnet.pds_url, "alice.test", "alice-pass").expect("client")
+        XrpcClient::new(&self.devnet.pds_url, "alice.test", "alice-pass", &self.devnet.outbound())
+            .expect("client")
     }
 
     /// A query to the PDS, read straight from the wire: the status and the JSON answer.
@@ -442,7 +443,13 @@ async fn relay(
 async fn a_lost_answer_is_reconciled_into_the_post_it_made() {
     let Some(net) = network().await else { return };
     let relay = Relay::start(&net.devnet.pds_url).await;
-    let client = XrpcClient::new(&relay.url, "alice.test", "alice-pass").unwrap();
+    let client = XrpcClient::new(
+        &relay.url,
+        "alice.test",
+        "alice-pass",
+        &net.devnet.outbound().with_urls([relay.url.as_str()]),
+    )
+    .unwrap();
     client.sign_in().await.unwrap();
 
     // The post is made but its answer never arrives: publish finds it at its key.
@@ -480,7 +487,7 @@ async fn refused_tokens_are_renewed_transparently() {
 
     // A garbage access token: refreshed with the refresh token, no password needed.
     let corrupted = Session { access_jwt: "garbage".into(), ..signed_in.clone() };
-    let resumed = XrpcClient::from_session(&net.devnet.pds_url, corrupted).unwrap();
+    let resumed = XrpcClient::from_session(&net.devnet.pds_url, corrupted, &net.devnet.outbound()).unwrap();
     let published = resumed.publish(&NewPost::new("Jeton rafraîchi"), &Tid::now().to_string()).await.unwrap();
     let refreshed = resumed.session().await.unwrap();
     assert_ne!(refreshed.access_jwt, "garbage");
@@ -490,7 +497,8 @@ async fn refused_tokens_are_renewed_transparently() {
 
     // Several tasks meeting a refused token at once all succeed.
     let corrupted = Session { access_jwt: "garbage".into(), ..refreshed.clone() };
-    let shared = Arc::new(XrpcClient::from_session(&net.devnet.pds_url, corrupted).unwrap());
+    let shared =
+        Arc::new(XrpcClient::from_session(&net.devnet.pds_url, corrupted, &net.devnet.outbound()).unwrap());
     let tasks: Vec<_> = (0..4)
         .map(|i| {
             let shared = shared.clone();
@@ -505,7 +513,7 @@ async fn refused_tokens_are_renewed_transparently() {
 
     // Both tokens refused and no password: someone must reconnect the account.
     let dead = Session { access_jwt: "garbage".into(), refresh_jwt: "garbage".into(), ..signed_in.clone() };
-    let orphan = XrpcClient::from_session(&net.devnet.pds_url, dead.clone()).unwrap();
+    let orphan = XrpcClient::from_session(&net.devnet.pds_url, dead.clone(), &net.devnet.outbound()).unwrap();
     let before = net.list("app.bsky.feed.post").await.len();
     match orphan.publish(&NewPost::new("Jamais publié"), &Tid::now().to_string()).await {
         Err(e @ ConnectorError::Unauthorized(_)) => assert!(!e.is_retryable()),
@@ -520,7 +528,9 @@ async fn refused_tokens_are_renewed_transparently() {
     assert_eq!(net.list("app.bsky.feed.post").await.len(), before + 1);
 
     // A wrong password.
-    let wrong = XrpcClient::new(&net.devnet.pds_url, "alice.test", "not-her-password").unwrap();
+    let wrong =
+        XrpcClient::new(&net.devnet.pds_url, "alice.test", "not-her-password", &net.devnet.outbound())
+            .unwrap();
     match wrong.verify().await {
         Err(ConnectorError::Unauthorized(why)) => {
             assert!(why.contains("Invalid identifier or password"), "{why}")
@@ -535,7 +545,8 @@ async fn posts_over_a_limit_are_refused_before_any_connection() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let client = XrpcClient::new(&url, "alice.test", "alice-pass").unwrap();
+    let client =
+        XrpcClient::new(&url, "alice.test", "alice-pass", &tutti_test_support::allowing(&[&url])).unwrap();
     let rkey = Tid::now().to_string();
 
     let image = NewImage {
@@ -576,4 +587,59 @@ async fn posts_over_a_limit_are_refused_before_any_connection() {
         "no connection was made"
     );
     assert_eq!(client.session().await, None, "not even signed in");
+}
+
+/// A DID document is the network's word: a PDS it names on a private or metadata address is
+/// not called, even when the service that signed the account in is allowed.
+#[tokio::test]
+async fn a_pds_named_by_the_did_document_on_a_metadata_address_is_not_called() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let answer = json!({
+        "did": "did:plc:attacker", "handle": "alice.test", "accessJwt": "a", "refreshJwt": "r",
+        "didDoc": {"id": "did:plc:attacker", "service": [
+            {"id": "#atproto_pds", "type": "AtprotoPersonalDataServer", "serviceEndpoint": "http://169.254.169.254"}
+        ]}
+    })
+    .to_string();
+    let requests = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = requests.clone();
+    tokio::spawn(async move {
+        while let Ok((conn, _)) = listener.accept().await {
+            let mut conn = BufReader::new(conn);
+            let mut line = String::new();
+            conn.read_line(&mut line).await.unwrap();
+            seen.lock().unwrap().push(line.trim().to_owned());
+            let mut length = 0;
+            loop {
+                let mut header = String::new();
+                conn.read_line(&mut header).await.unwrap();
+                if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+                if header.trim().is_empty() {
+                    break;
+                }
+            }
+            let mut body = vec![0; length];
+            conn.read_exact(&mut body).await.unwrap();
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                answer.len()
+            );
+            conn.get_mut().write_all(head.as_bytes()).await.unwrap();
+            conn.get_mut().write_all(answer.as_bytes()).await.unwrap();
+        }
+    });
+    let client =
+        XrpcClient::new(&url, "alice.test", "alice-pass", &tutti_test_support::allowing(&[&url])).unwrap();
+    match client.profile().await {
+        Err(ConnectorError::Permanent(why)) => {
+            assert!(why.contains("outbound policy") && why.contains("169.254.169.254"), "{why}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let requests = requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    assert!(requests[0].contains("createSession"), "{requests:?}");
 }

@@ -165,6 +165,9 @@ pub async fn run(
                 .arg(dir.path())
                 .arg("worker")
                 .env("TUTTI_SECRET_KEYS", keys.to_text())
+                // The local endpoint stands for the network: allowed by name, as an operator
+                // allows a PDS on the LAN.
+                .env("TUTTI_ALLOW_PRIVATE_HOSTS", service.trim_start_matches("http://"))
                 .env("TUTTI_LOG", "warn")
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())

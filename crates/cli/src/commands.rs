@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use clap::Subcommand;
 use serde_json::json;
-use tutti_app::{Actor, App, AppConfig};
+use tutti_app::{Actor, App};
 
 use crate::serve::{open, sqlite_lock};
 use crate::Global;
@@ -115,7 +115,7 @@ pub enum TokenCommand {
 
 pub(crate) async fn app(global: &Global) -> anyhow::Result<(App, Actor)> {
     let store = open(global).await?;
-    let app = App::new(store, AppConfig::default());
+    let app = App::new(store, global.app_config());
     let actor = match &global.act_as {
         Some(email) => Actor::User(app.user_by_email(email).await.with_context(|| format!("--as {email}"))?),
         None => Actor::Operator,

@@ -171,8 +171,9 @@ pub struct SourceArgs {
 }
 
 impl SourceArgs {
-    /// The worker's view of these options.
-    pub fn config(&self) -> SourceConfig {
+    /// The worker's view of these options, under the outbound policy (the addresses given
+    /// here are allowed on top of it: the operator typed them).
+    pub fn config(&self, outbound: &tutti_outbound::Outbound) -> SourceConfig {
         SourceConfig {
             jetstream: self.jetstream.clone(),
             jetstream_zstd: self.jetstream_zstd,
@@ -181,8 +182,16 @@ impl SourceArgs {
             mastodon_token: self.mastodon_token.clone(),
             feeds: self.feeds.clone(),
             feed_every: Duration::from_secs(self.feed_every.max(10)),
-            identity: (!self.no_handles && (self.jetstream.is_some() || !self.firehoses.is_empty()))
-                .then(|| tutti_worker::identity::IdentityResolver::new(&self.plc_url, &self.handle_resolver)),
+            identity: (!self.no_handles && (self.jetstream.is_some() || !self.firehoses.is_empty())).then(
+                || {
+                    tutti_worker::identity::IdentityResolver::new(
+                        &self.plc_url,
+                        &self.handle_resolver,
+                        outbound,
+                    )
+                },
+            ),
+            outbound: outbound.clone(),
         }
     }
 }
@@ -209,7 +218,7 @@ pub async fn listen(global: &Global, sources: SourceArgs, replay: Option<PathBuf
         store.close().await;
         return Ok(());
     }
-    let config = sources.config();
+    let config = sources.config(&global.outbound());
     if config.is_empty() {
         anyhow::bail!("no source to listen to: give --jetstream, --firehose, --mastodon, --feed or --replay");
     }

@@ -45,6 +45,34 @@ pub struct Global {
     /// Without it, commands act as the operator who has direct access to the database.
     #[arg(long = "as", global = true, env = "TUTTI_AS", value_name = "EMAIL")]
     act_as: Option<String>,
+    /// A host on a private network (loopback, LAN, VPN) that Tutti may call when a person or
+    /// the network names it: a Mastodon instance or a PDS on the LAN, an in-house webhook
+    /// receiver. HOST or HOST:PORT, an IPv6 address in brackets; repeat for several. Other
+    /// private, link-local and cloud metadata addresses are never called.
+    #[arg(
+        long = "allow-private-host",
+        global = true,
+        env = "TUTTI_ALLOW_PRIVATE_HOSTS",
+        value_delimiter = ',',
+        value_name = "HOST[:PORT]"
+    )]
+    allow_private_hosts: Vec<PrivateHost>,
+}
+
+/// One `--allow-private-host` value; an empty one (`TUTTI_ALLOW_PRIVATE_HOSTS=`, a trailing
+/// comma) allows nothing.
+#[derive(Debug, Clone)]
+struct PrivateHost(Option<tutti_outbound::Allowance>);
+
+impl std::str::FromStr for PrivateHost {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<PrivateHost, String> {
+        if text.trim().is_empty() {
+            return Ok(PrivateHost(None));
+        }
+        text.parse().map(|a| PrivateHost(Some(a)))
+    }
 }
 
 /// How logs are written.
@@ -213,6 +241,16 @@ enum BenchCommand {
 }
 
 impl Global {
+    /// The outbound policy: public addresses, and the private hosts the operator allows.
+    pub fn outbound(&self) -> tutti_outbound::Outbound {
+        tutti_outbound::Outbound::allowing(self.allow_private_hosts.iter().filter_map(|h| h.0.clone()))
+    }
+
+    /// The use cases' settings.
+    pub fn app_config(&self) -> tutti_app::AppConfig {
+        tutti_app::AppConfig { outbound: self.outbound(), ..Default::default() }
+    }
+
     /// The database URL: the one given, or SQLite in the data directory.
     pub fn database_url(&self) -> String {
         match &self.database_url {

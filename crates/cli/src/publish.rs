@@ -261,8 +261,13 @@ pub async fn channel(global: &Global, command: ChannelCommand) -> anyhow::Result
             std::io::stdin().read_to_string(&mut secret).context("cannot read the app password")?;
             let secret = secret.trim().to_owned();
             anyhow::ensure!(!secret.is_empty(), "the app password is empty");
-            let client = tutti_bluesky::XrpcClient::new(&service, handle.trim_start_matches('@'), &secret)
-                .map_err(|e| anyhow::anyhow!("--service: {e}"))?;
+            let client = tutti_bluesky::XrpcClient::new(
+                &service,
+                handle.trim_start_matches('@'),
+                &secret,
+                &global.outbound(),
+            )
+            .map_err(|e| anyhow::anyhow!("--service: {e}"))?;
             let profile = client.verify().await.map_err(|e| anyhow::anyhow!("{handle}: {e}"))?;
             let did = client.session().await.map(|s| s.did);
             let keys = keyring(global)?;
@@ -295,8 +300,9 @@ pub async fn channel(global: &Global, command: ChannelCommand) -> anyhow::Result
             let c = tutti_app::publishing::find_channel(&existing, &handle)
                 .with_context(|| format!("--handle: no channel {handle:?} in {workspace}"))?;
             if c.network == "bluesky" {
-                let client = tutti_bluesky::XrpcClient::new(&c.service, &c.handle, &secret)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let client =
+                    tutti_bluesky::XrpcClient::new(&c.service, &c.handle, &secret, &global.outbound())
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
                 client.verify().await.map_err(|e| anyhow::anyhow!("{}: {e}", c.handle))?;
             }
             let back = app.reconnect_channel(&actor, &keyring(global)?, &workspace, &handle, &secret).await?;
@@ -307,7 +313,7 @@ pub async fn channel(global: &Global, command: ChannelCommand) -> anyhow::Result
             std::io::stdin().read_to_string(&mut secret).context("cannot read the access token")?;
             let secret = secret.trim().to_owned();
             anyhow::ensure!(!secret.is_empty(), "the access token is empty");
-            let client = tutti_mastodon::MastodonClient::new(&instance, &secret)
+            let client = tutti_mastodon::MastodonClient::new(&instance, &secret, &global.outbound())
                 .map_err(|e| anyhow::anyhow!("--instance: {e}"))?;
             let profile = client.verify().await.map_err(|e| anyhow::anyhow!("{instance}: {e}"))?;
             let keys = keyring(global)?;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use tokio::sync::watch;
-use tutti_app::{App, AppConfig};
+use tutti_app::App;
 use tutti_store::Store;
 use tutti_web::{AppState, WebConfig};
 use tutti_worker::{default_worker_name, Worker};
@@ -85,7 +85,11 @@ impl WorkerArgs {
                 Some(settings)
             }
         };
-        Ok(tutti_worker::alerting::AlertingConfig { public_url: self.public_url.clone(), smtp })
+        Ok(tutti_worker::alerting::AlertingConfig {
+            public_url: self.public_url.clone(),
+            smtp,
+            ..Default::default()
+        })
     }
 }
 
@@ -98,10 +102,17 @@ async fn start_worker(
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let name = default_worker_name();
-    let connectors = tutti_worker::connectors::Connectors::new(crate::publish::keyring(global)?);
-    let worker = Worker::new(store.clone(), name.clone())
-        .with_alerting(args.alerting()?)
-        .with_connectors(connectors.clone());
+    let keys = crate::publish::keyring(global)?;
+    let outbound = global.outbound();
+    seal_clear_secrets(global, store, &keys).await?;
+    let connectors = tutti_worker::connectors::Connectors::new(keys.clone(), outbound.clone());
+    let alerting = tutti_worker::alerting::AlertingConfig {
+        outbound: outbound.clone(),
+        keys: Some(keys),
+        ..args.alerting()?
+    };
+    let worker =
+        Worker::new(store.clone(), name.clone()).with_alerting(alerting).with_connectors(connectors.clone());
     let publisher =
         tutti_worker::publisher::Publisher::with_connectors(store.clone(), name.clone(), connectors.clone());
     let inbox = tutti_worker::inbox::InboxPoller::new(store.clone(), name.clone(), connectors);
@@ -110,7 +121,7 @@ async fn start_worker(
         tokio::spawn(publisher.run(stop.clone())),
         tokio::spawn(inbox.run(stop.clone())),
     ];
-    let config = args.sources.config();
+    let config = args.sources.config(&outbound);
     if !config.is_empty() {
         let listener = std::sync::Arc::new(tutti_worker::listener::Listener::load(store.clone()).await?);
         tasks.push(tokio::spawn(async move {
@@ -120,6 +131,21 @@ async fn start_worker(
         }));
     }
     Ok(tasks)
+}
+
+/// Seals the alert webhook secrets that a database made before they were sealed still holds
+/// in clear (once: the next start finds none).
+async fn seal_clear_secrets(
+    global: &Global,
+    store: &Store,
+    keys: &tutti_app::secrets::Keyring,
+) -> anyhow::Result<()> {
+    let app = App::new(store.clone(), global.app_config());
+    let sealed = app.seal_clear_webhook_secrets(keys).await.context("cannot seal the webhook secrets")?;
+    if sealed > 0 {
+        tracing::info!(sealed, "sealed the alert webhook secrets kept in clear by an earlier version");
+    }
+    Ok(())
 }
 
 /// Opens and migrates the database, with a message that says which database failed and why.
@@ -189,7 +215,9 @@ async fn shutdown_signal() {
 pub async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     let store = open(global).await?;
     let _lock = sqlite_lock(global, false)?;
-    let app = App::new(store.clone(), AppConfig::default());
+    let keys = crate::publish::keyring(global)?;
+    seal_clear_secrets(global, &store, &keys).await?;
+    let app = App::new(store.clone(), global.app_config()).with_keys(keys);
     // The spelling dictionaries load in the background, so that the composer's first check
     // does not wait for them.
     tokio::task::spawn_blocking(|| tutti_app::charter::preload(&tutti_app::charter::Lang::ALL));

@@ -333,6 +333,22 @@ fn an_unknown_argument_exits_2_with_the_usage_on_stderr() {
     assert!(!t.path("data").exists(), "nothing is opened before the arguments are understood");
 }
 
+#[test]
+fn a_private_host_allowance_is_read_as_host_or_host_and_port() {
+    let t = Instance::data_dir();
+    let run = t.run(&["--allow-private-host", "http://mastodon.lan/", "user", "list"]);
+    assert_eq!(run.code, Some(2), "{run}");
+    assert!(run.stderr.contains("--allow-private-host") && run.stderr.contains("HOST:PORT"), "{run}");
+    let run = t.run(&["--allow-private-host", "mastodon.lan,[fd00::5]:8443", "user", "list"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let run = t.command(&["user", "list"]).env("TUTTI_ALLOW_PRIVATE_HOSTS", "").output().unwrap();
+    assert!(
+        run.status.success(),
+        "an empty variable allows nothing: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
 #[tokio::test]
 async fn invalid_input_exits_1_with_one_line_naming_the_field_and_changes_nothing() {
     for t in every_backend().await {

@@ -8,11 +8,20 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+/// The hosts of the local network, allowed as an operator allows a PDS on the LAN
+/// (`TUTTI_ALLOW_PRIVATE_HOSTS`), for every `tutti` this test runs.
+static ALLOWED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+fn allowed() -> &'static str {
+    ALLOWED.get().map(String::as_str).unwrap_or_default()
+}
+
 fn tutti(dir: &TempDir, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tutti"))
         .arg("--data-dir")
         .arg(dir.path())
         .args(args)
+        .env("TUTTI_ALLOW_PRIVATE_HOSTS", allowed())
         .env_remove("TUTTI_DATABASE_URL")
         .env_remove("TUTTI_AS")
         .env_remove("TUTTI_SECRET_KEYS")
@@ -38,6 +47,8 @@ fn posts(dir: &TempDir) -> Vec<serde_json::Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_killed_after_sending_publishes_exactly_once_after_a_restart() {
     let Some(net) = tutti_test_support::devnet::Devnet::start("tutti worker", false).await else { return };
+    let hosts: Vec<String> = net.outbound().allowed().iter().map(ToString::to_string).collect();
+    ALLOWED.set(hosts.join(",")).unwrap();
     let (did, _) = net.create_account("maison.test", "hunter2-hunter2").await;
     let dir = tempfile::tempdir().unwrap();
     ok(tutti(&dir, &["workspace", "add", "Maison Lumière"], ""));
@@ -112,6 +123,7 @@ async fn a_worker_killed_after_sending_publishes_exactly_once_after_a_restart() 
         .arg("--data-dir")
         .arg(dir.path())
         .arg("worker")
+        .env("TUTTI_ALLOW_PRIVATE_HOSTS", allowed())
         .env(tutti_worker::publisher::ABORT_AFTER_SEND, "1")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -133,6 +145,7 @@ async fn a_worker_killed_after_sending_publishes_exactly_once_after_a_restart() 
         .arg("--data-dir")
         .arg(dir.path())
         .arg("worker")
+        .env("TUTTI_ALLOW_PRIVATE_HOSTS", allowed())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -171,6 +184,7 @@ async fn a_worker_killed_after_sending_publishes_exactly_once_after_a_restart() 
         .arg("--data-dir")
         .arg(dir.path())
         .arg("worker")
+        .env("TUTTI_ALLOW_PRIVATE_HOSTS", allowed())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

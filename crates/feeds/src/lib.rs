@@ -99,22 +99,25 @@ pub enum Poll {
     },
 }
 
-/// Polls feeds over HTTP.
+/// Polls feeds over HTTP, under the outbound policy.
 #[derive(Debug, Clone)]
 pub struct FeedPoller {
-    client: reqwest::Client,
+    client: tutti_outbound::Client,
 }
 
 impl Default for FeedPoller {
+    /// Public addresses only, 20 seconds per poll.
     fn default() -> Self {
-        FeedPoller::new(Duration::from_secs(20))
+        FeedPoller::new(Duration::from_secs(20), &tutti_outbound::Outbound::strict())
     }
 }
 
 impl FeedPoller {
-    /// A poller whose requests give up after `timeout`.
-    pub fn new(timeout: Duration) -> FeedPoller {
-        let client = reqwest::Client::builder().timeout(timeout).build().expect("HTTP client");
+    /// A poller whose requests give up after `timeout`, calling only the addresses `outbound`
+    /// allows (a redirect is followed only to the same host).
+    pub fn new(timeout: Duration, outbound: &tutti_outbound::Outbound) -> FeedPoller {
+        let client =
+            outbound.client().timeout(timeout).connect_timeout(timeout).build().expect("HTTP client");
         FeedPoller { client }
     }
 
@@ -127,10 +130,10 @@ impl FeedPoller {
         if let Some(modified) = &cursor.last_modified {
             request = request.header(IF_MODIFIED_SINCE, modified);
         }
-        let mut response = request
-            .send()
-            .await
-            .map_err(|e| FeedError::Transient { message: e.to_string(), retry_after: None })?;
+        let mut response = request.send().await.map_err(|e| match e {
+            tutti_outbound::Error::Refused(why) => FeedError::Malformed(format!("refused: {why}")),
+            e => FeedError::Transient { message: e.to_string(), retry_after: None },
+        })?;
         let status = response.status();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Poll::NotModified);

@@ -51,6 +51,27 @@ async fn start(feed: Feed) -> String {
     format!("http://{addr}")
 }
 
+/// A poller under the outbound policy that allows the local feed server of these tests.
+fn local_poller() -> FeedPoller {
+    let outbound = tutti_outbound::Outbound::allowing(["127.0.0.1".parse().unwrap()]);
+    FeedPoller::new(std::time::Duration::from_secs(20), &outbound)
+}
+
+#[tokio::test]
+async fn a_feed_on_a_private_address_is_not_fetched_unless_allowed() {
+    let feed = Feed::default();
+    *feed.body.lock().unwrap() = rss(&[("a", "Premier", "Mon, 16 Nov 2026 10:00:00 GMT")]);
+    let base = start(feed.clone()).await;
+    for url in [format!("{base}/feed.xml"), format!("{base}/feed.xml").replace("127.0.0.1", "localhost")] {
+        match FeedPoller::default().poll(&url, &FeedCursor::default()).await {
+            Err(FeedError::Malformed(m)) => assert!(m.contains("refused"), "{url}: {m}"),
+            other => panic!("{url}: {other:?}"),
+        }
+    }
+    assert_eq!(feed.hits.load(Ordering::SeqCst), 0, "the server was never reached");
+    assert!(local_poller().poll(&format!("{base}/feed.xml"), &FeedCursor::default()).await.is_ok());
+}
+
 #[tokio::test]
 async fn a_feed_yields_each_entry_once_and_an_unchanged_feed_costs_nothing() {
     let feed = Feed::default();
@@ -59,7 +80,7 @@ async fn a_feed_yields_each_entry_once_and_an_unchanged_feed_costs_nothing() {
         ("a", "Premier <i>post</i>", "Mon, 16 Nov 2026 10:00:00 GMT"),
     ]);
     let base = start(feed.clone()).await;
-    let poller = FeedPoller::default();
+    let poller = local_poller();
     let url = format!("{base}/feed.xml");
 
     let Poll::Changed { items, cursor } = poller.poll(&url, &FeedCursor::default()).await.unwrap() else {
@@ -89,7 +110,7 @@ async fn a_feed_yields_each_entry_once_and_an_unchanged_feed_costs_nothing() {
 #[tokio::test]
 async fn unusable_or_unavailable_feeds_say_why() {
     let base = start(Feed::default()).await;
-    let poller = FeedPoller::default();
+    let poller = local_poller();
     match poller.poll(&format!("{base}/broken.xml"), &FeedCursor::default()).await {
         Err(FeedError::Malformed(m)) => assert!(m.contains("not an RSS or Atom feed"), "{m}"),
         other => panic!("{other:?}"),

@@ -65,9 +65,15 @@ pub struct NotificationBell {
 }
 
 impl NotificationBell {
-    /// The bell of the account whose token is `access_token` on `instance_url`.
-    pub fn new(instance_url: &str, access_token: &str) -> Result<NotificationBell, ConfigError> {
-        let mut transport = Streaming::new(instance_url, Stream::Public, Some(access_token.to_owned()))?;
+    /// The bell of the account whose token is `access_token` on `instance_url`, calling only
+    /// the addresses `outbound` allows.
+    pub fn new(
+        instance_url: &str,
+        access_token: &str,
+        outbound: &tutti_outbound::Outbound,
+    ) -> Result<NotificationBell, ConfigError> {
+        let mut transport =
+            Streaming::new(instance_url, Stream::Public, Some(access_token.to_owned()), outbound)?;
         transport.max_backoff = Duration::from_secs(60);
         transport.idle_timeout = Duration::from_secs(90);
         let url = transport.endpoint("api/v1/streaming/user/notification");

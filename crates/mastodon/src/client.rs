@@ -618,6 +618,19 @@ impl Failure {
         Failure { status: None, error: ConnectorError::Transient(what) }
     }
 
+    fn sending(what: &str, e: &tutti_outbound::Error) -> Failure {
+        match e {
+            tutti_outbound::Error::Refused(why) => Failure {
+                status: None,
+                error: ConnectorError::Permanent(
+                    cut(&format!("{what} refused by the outbound policy: {why}"), MAX_MESSAGE_BYTES)
+                        .to_owned(),
+                ),
+            },
+            tutti_outbound::Error::Http(e) => Failure::transport(what, e),
+        }
+    }
+
     fn transport(what: &str, e: &reqwest::Error) -> Failure {
         let mut text = e.to_string();
         let mut source = std::error::Error::source(e);
@@ -663,7 +676,7 @@ impl fmt::Debug for Secret {
 
 /// A client for one Mastodon account, shared between tasks.
 pub struct MastodonClient {
-    http: reqwest::Client,
+    http: tutti_outbound::Client,
     instance_url: Url,
     token: Secret,
     instance: Mutex<Option<Instance>>,
@@ -697,8 +710,13 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl MastodonClient {
     /// A client for the account whose `access_token` was issued by the instance at
-    /// `instance_url` (`https://mastodon.example`, possibly with a path prefix).
-    pub fn new(instance_url: &str, access_token: &str) -> Result<MastodonClient, ConnectorError> {
+    /// `instance_url` (`https://mastodon.example`, possibly with a path prefix), calling only
+    /// the addresses `outbound` allows.
+    pub fn new(
+        instance_url: &str,
+        access_token: &str,
+        outbound: &tutti_outbound::Outbound,
+    ) -> Result<MastodonClient, ConnectorError> {
         let invalid =
             |why: String| ConnectorError::Permanent(format!("invalid instance URL {instance_url:?}: {why}"));
         let mut url = Url::parse(instance_url.trim()).map_err(|e| invalid(e.to_string()))?;
@@ -719,9 +737,11 @@ impl MastodonClient {
         if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(ConnectorError::Unauthorized("the access token is empty or malformed".into()));
         }
-        let http = reqwest::Client::builder()
+        let http = outbound
+            .client()
             .connect_timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(120))
+            .redirects(0)
             .user_agent(concat!("Tutti/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ConnectorError::Permanent(format!("cannot make an HTTP client: {e}")))?;
@@ -810,7 +830,7 @@ impl MastodonClient {
         if let Some(key) = idempotency_key {
             request = request.header("Idempotency-Key", key);
         }
-        let mut response = request.send().await.map_err(|e| Failure::transport(&what, &e))?;
+        let mut response = request.send().await.map_err(|e| Failure::sending(&what, &e))?;
         let status = response.status();
         if let Some(limit) = rate_limit_from_headers(response.headers()) {
             *lock(&self.rate_limit) = Some(limit);

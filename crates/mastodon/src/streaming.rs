@@ -101,7 +101,7 @@ pub struct Streaming {
     instance: Url,
     stream: Stream,
     access_token: Option<String>,
-    client: reqwest::Client,
+    client: tutti_outbound::Client,
     /// First delay before a reconnection; it doubles up to `max_backoff`.
     pub initial_backoff: Duration,
     /// The longest delay between reconnections (rate limits may ask for longer).
@@ -237,11 +237,12 @@ impl Session<'_> {
 impl Streaming {
     /// A client for `stream` on the instance at `instance_url` (`https://mastodon.example`),
     /// authenticated with `access_token` if given (many instances require one for their public
-    /// timelines).
+    /// timelines), calling only the addresses `outbound` allows.
     pub fn new(
         instance_url: &str,
         stream: Stream,
         access_token: Option<String>,
+        outbound: &tutti_outbound::Outbound,
     ) -> Result<Streaming, ConfigError> {
         let mut instance = Url::parse(instance_url.trim())
             .map_err(|e| ConfigError::InvalidUrl(format!("{instance_url}: {e}")))?;
@@ -268,9 +269,13 @@ impl Streaming {
             }
             other => other,
         };
-        let client = reqwest::Client::builder()
+        // A stream stays open: no total time limit, an idle timeout instead; redirects are
+        // followed by hand, to the instance's own streaming host only.
+        let client = outbound
+            .client()
             .connect_timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
+            .no_total_timeout()
+            .redirects(0)
             .user_agent(concat!("Tutti/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ConfigError::Client(e.to_string()))?;
@@ -352,7 +357,7 @@ impl Streaming {
         scheme_ok && (host == home || host.ends_with(&format!(".{home}")))
     }
 
-    fn get(&self, url: Url) -> reqwest::RequestBuilder {
+    fn get(&self, url: Url) -> tutti_outbound::Request {
         let request = self.client.get(url);
         match &self.access_token {
             Some(token) => request.bearer_auth(token),
@@ -651,13 +656,13 @@ impl Streaming {
                 return Ok(Err(End::Failed("the timeline page is too large".into())));
             }
             let mut body = Vec::new();
-            while let Some(chunk) = response.chunk().await? {
+            while let Some(chunk) = response.chunk().await.map_err(tutti_outbound::Error::Http)? {
                 if body.len() + chunk.len() > MAX_PAGE_BYTES {
                     return Ok(Err(End::Failed("the timeline page is too large".into())));
                 }
                 body.extend_from_slice(&chunk);
             }
-            Ok::<_, reqwest::Error>(Ok(body))
+            Ok::<_, tutti_outbound::Error>(Ok(body))
         };
         match tokio::time::timeout(REQUEST_TIMEOUT, request).await {
             Err(_) => Err(End::Failed("the timeline did not answer".into())),
@@ -694,7 +699,7 @@ mod tests {
     use reqwest::header::HeaderValue;
 
     fn streaming(stream: Stream) -> Streaming {
-        Streaming::new("https://social.example", stream, None).unwrap()
+        Streaming::new("https://social.example", stream, None, &Default::default()).unwrap()
     }
 
     #[test]
@@ -721,7 +726,9 @@ mod tests {
             tag.timeline_url(None, 40).as_str(),
             "https://social.example/api/v1/timelines/tag/caf%C3%A9%2F..%2Fx?limit=40"
         );
-        let prefixed = Streaming::new("http://127.0.0.1:3000/mastodon", Stream::Public, None).unwrap();
+        let prefixed =
+            Streaming::new("http://127.0.0.1:3000/mastodon", Stream::Public, None, &Default::default())
+                .unwrap();
         assert_eq!(prefixed.stream_url().as_str(), "http://127.0.0.1:3000/mastodon/api/v1/streaming/public");
         assert_eq!(prefixed.local_domain(), "127.0.0.1:3000");
         assert_eq!(public.local_domain(), "social.example");
@@ -731,15 +738,30 @@ mod tests {
     fn bad_configurations_are_refused_and_the_token_is_not_shown() {
         for url in ["social.example", "ftp://social.example/", "https://user:pw@social.example/", ""] {
             assert!(
-                matches!(Streaming::new(url, Stream::Public, None), Err(ConfigError::InvalidUrl(_))),
+                matches!(
+                    Streaming::new(url, Stream::Public, None, &Default::default()),
+                    Err(ConfigError::InvalidUrl(_))
+                ),
                 "{url}"
             );
         }
         assert_eq!(
-            Streaming::new("https://social.example", Stream::Hashtag(" # ".into()), None).unwrap_err(),
+            Streaming::new(
+                "https://social.example",
+                Stream::Hashtag(" # ".into()),
+                None,
+                &Default::default()
+            )
+            .unwrap_err(),
             ConfigError::EmptyHashtag
         );
-        let s = Streaming::new("https://social.example", Stream::Public, Some("s3cret".into())).unwrap();
+        let s = Streaming::new(
+            "https://social.example",
+            Stream::Public,
+            Some("s3cret".into()),
+            &Default::default(),
+        )
+        .unwrap();
         assert!(!format!("{s:?}").contains("s3cret"));
     }
 

@@ -233,7 +233,7 @@ async fn serve(fake: &Arc<Fake>) -> String {
 }
 
 fn client(url: &str) -> MastodonClient {
-    let mut client = MastodonClient::new(url, TOKEN).unwrap();
+    let mut client = MastodonClient::new(url, TOKEN, &local()).unwrap();
     client.media_poll_interval = Duration::from_millis(1);
     client
 }
@@ -546,7 +546,7 @@ async fn the_connector_verifies_the_account_and_reports_a_refused_token() {
         AccountProfile { handle: "@mastodonpy_test@localhost:3000".into(), display_name: None }
     );
 
-    let revoked = MastodonClient::new(&url, "revoked-token").unwrap();
+    let revoked = MastodonClient::new(&url, "revoked-token", &local()).unwrap();
     assert_eq!(
         revoked.verify().await.unwrap_err(),
         ConnectorError::Unauthorized("The access token is invalid".into())
@@ -598,4 +598,25 @@ async fn interactions_counts_and_notifications_are_read() {
     }
     assert!(!asked[0].query.contains("min_id"));
     assert!(asked[1].query.contains("min_id=1"));
+}
+
+/// The outbound policy of these tests: public addresses, and the fake instances they start on
+/// the loopback.
+fn local() -> tutti_outbound::Outbound {
+    tutti_outbound::Outbound::allowing(["127.0.0.1".parse().unwrap()])
+}
+
+#[tokio::test]
+async fn an_instance_on_a_private_address_is_not_called_unless_the_operator_allows_it() {
+    let fake = Arc::new(Fake::default());
+    let url = serve(&fake).await;
+    let strict = tutti_outbound::Outbound::strict();
+    for instance in [url.clone(), url.replace("127.0.0.1", "localhost")] {
+        let client = MastodonClient::new(&instance, TOKEN, &strict).unwrap();
+        match client.verify_credentials().await {
+            Err(ConnectorError::Permanent(why)) => assert!(why.contains("outbound policy"), "{why}"),
+            other => panic!("{instance}: {other:?}"),
+        }
+    }
+    assert!(fake.log.lock().unwrap().is_empty(), "the instance was never reached");
 }

@@ -141,7 +141,12 @@ async fn serve() -> (Arc<Fake>, Box<dyn Connector>) {
     let address = listener.local_addr().unwrap();
     let app = Router::new().fallback(handle).with_state(fake.clone());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let client = MastodonClient::new(&format!("http://{address}"), TOKEN).unwrap();
+    let client = MastodonClient::new(
+        &format!("http://{address}"),
+        TOKEN,
+        &tutti_outbound::Outbound::allowing([address.to_string().parse().unwrap()]),
+    )
+    .unwrap();
     (fake, Box::new(client))
 }
 

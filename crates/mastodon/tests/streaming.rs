@@ -252,7 +252,13 @@ impl Client {
 }
 
 fn client(base: &str, stream: Stream, token: Option<&str>) -> Streaming {
-    let mut client = Streaming::new(base, stream, token.map(str::to_owned)).unwrap();
+    let mut client = Streaming::new(
+        base,
+        stream,
+        token.map(str::to_owned),
+        &tutti_outbound::Outbound::strict().with_urls([base]),
+    )
+    .unwrap();
     client.initial_backoff = Duration::from_millis(10);
     client
 }

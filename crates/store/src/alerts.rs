@@ -21,11 +21,26 @@ pub struct ListeningSettings {
     pub retention_days: i64,
     /// Where alerts are POSTed, signed, if set.
     pub webhook_url: Option<String>,
-    /// The secret alerts are signed with; never shown after it was made.
+    /// The secret alerts are signed with, as stored; never shown after it was made.
     #[serde(skip)]
-    pub webhook_secret: Option<String>,
+    pub webhook_secret: Option<StoredSecret>,
     /// Who receives alerts by e-mail.
     pub alert_emails: Vec<String>,
+}
+
+/// The webhook's signing secret as the database keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredSecret {
+    /// Sealed with the key ring: the key's id and `base64(nonce ‖ ciphertext)`.
+    Sealed {
+        /// The id of the key that sealed it.
+        key_id: String,
+        /// The sealed secret.
+        sealed: String,
+    },
+    /// In clear, as databases made before secrets were sealed hold it, until the application
+    /// seals it at start-up ([`clear_webhook_secrets`], [`seal_webhook_secret`]).
+    Clear(String),
 }
 
 impl Default for ListeningSettings {
@@ -42,38 +57,126 @@ impl Default for ListeningSettings {
 /// The settings of a workspace, or the defaults.
 pub async fn settings(db: &mut Db, workspace_id: i64) -> Result<ListeningSettings> {
     let row = sqlx::query(
-        "SELECT retention_days, webhook_url, webhook_secret, alert_emails FROM listening_settings WHERE workspace_id = $1",
+        "SELECT retention_days, webhook_url, webhook_secret, webhook_secret_sealed, webhook_key_id, alert_emails \
+         FROM listening_settings WHERE workspace_id = $1",
     )
     .bind(workspace_id)
     .fetch_optional(db)
     .await?;
     let Some(r) = row else { return Ok(ListeningSettings::default()) };
     let emails: String = r.try_get("alert_emails")?;
+    let sealed: Option<String> = r.try_get("webhook_secret_sealed")?;
+    let key_id: Option<String> = r.try_get("webhook_key_id")?;
+    let clear: Option<String> = r.try_get("webhook_secret")?;
+    let webhook_secret = match (sealed, key_id, clear) {
+        (Some(sealed), Some(key_id), _) => Some(StoredSecret::Sealed { key_id, sealed }),
+        (_, _, Some(clear)) => Some(StoredSecret::Clear(clear)),
+        _ => None,
+    };
     Ok(ListeningSettings {
         retention_days: r.try_get("retention_days")?,
         webhook_url: r.try_get("webhook_url")?,
-        webhook_secret: r.try_get("webhook_secret")?,
+        webhook_secret,
         alert_emails: emails.split(',').map(str::trim).filter(|e| !e.is_empty()).map(str::to_owned).collect(),
     })
 }
 
 /// Saves a workspace's settings.
 pub async fn save_settings(db: &mut Db, workspace_id: i64, s: &ListeningSettings) -> Result<()> {
+    let (clear, sealed, key_id) = match &s.webhook_secret {
+        None => (None, None, None),
+        Some(StoredSecret::Clear(c)) => (Some(c.as_str()), None, None),
+        Some(StoredSecret::Sealed { key_id, sealed }) => (None, Some(sealed.as_str()), Some(key_id.as_str())),
+    };
     sqlx::query(
-        "INSERT INTO listening_settings (workspace_id, retention_days, webhook_url, webhook_secret, alert_emails, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (workspace_id) DO UPDATE SET retention_days = excluded.retention_days, \
-         webhook_url = excluded.webhook_url, webhook_secret = excluded.webhook_secret, alert_emails = excluded.alert_emails, \
-         updated_at = excluded.updated_at",
+        "INSERT INTO listening_settings (workspace_id, retention_days, webhook_url, webhook_secret, \
+         webhook_secret_sealed, webhook_key_id, alert_emails, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (workspace_id) DO UPDATE SET retention_days = excluded.retention_days, \
+         webhook_url = excluded.webhook_url, webhook_secret = excluded.webhook_secret, \
+         webhook_secret_sealed = excluded.webhook_secret_sealed, webhook_key_id = excluded.webhook_key_id, \
+         alert_emails = excluded.alert_emails, updated_at = excluded.updated_at",
     )
     .bind(workspace_id)
     .bind(s.retention_days)
     .bind(&s.webhook_url)
-    .bind(&s.webhook_secret)
+    .bind(clear)
+    .bind(sealed)
+    .bind(key_id)
     .bind(s.alert_emails.join(","))
     .bind(crate::now_ms())
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// The webhook secrets still in clear (from a database made before secrets were sealed): the
+/// workspace and the secret.
+pub async fn clear_webhook_secrets(db: &mut Db) -> Result<Vec<(i64, String)>> {
+    let rows = sqlx::query(
+        "SELECT workspace_id, webhook_secret FROM listening_settings \
+         WHERE webhook_secret IS NOT NULL ORDER BY workspace_id",
+    )
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get("workspace_id")?, r.try_get("webhook_secret")?))).collect()
+}
+
+/// The sealed webhook secrets: the workspace, the key id and the sealed secret (to seal them
+/// again with a new key).
+pub async fn sealed_webhook_secrets(db: &mut Db) -> Result<Vec<(i64, String, String)>> {
+    let rows = sqlx::query(
+        "SELECT workspace_id, webhook_key_id, webhook_secret_sealed FROM listening_settings \
+         WHERE webhook_secret_sealed IS NOT NULL AND webhook_key_id IS NOT NULL ORDER BY workspace_id",
+    )
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("workspace_id")?,
+                r.try_get("webhook_key_id")?,
+                r.try_get("webhook_secret_sealed")?,
+            ))
+        })
+        .collect()
+}
+
+/// Stores the sealed form of a workspace's webhook secret and empties its clear form. When
+/// `was_clear` is given, only if the clear secret is still that one (so that sealing at
+/// start-up never overwrites a secret changed meanwhile); returns whether the row changed.
+pub async fn seal_webhook_secret(
+    db: &mut Db,
+    workspace_id: i64,
+    key_id: &str,
+    sealed: &str,
+    was_clear: Option<&str>,
+) -> Result<bool> {
+    let done = match was_clear {
+        Some(clear) => {
+            sqlx::query(
+                "UPDATE listening_settings SET webhook_secret_sealed = $1, webhook_key_id = $2, webhook_secret = NULL \
+                 WHERE workspace_id = $3 AND webhook_secret = $4",
+            )
+            .bind(sealed)
+            .bind(key_id)
+            .bind(workspace_id)
+            .bind(clear)
+            .execute(db)
+            .await?
+        }
+        None => {
+            sqlx::query(
+                "UPDATE listening_settings SET webhook_secret_sealed = $1, webhook_key_id = $2, webhook_secret = NULL \
+                 WHERE workspace_id = $3",
+            )
+            .bind(sealed)
+            .bind(key_id)
+            .bind(workspace_id)
+            .execute(db)
+            .await?
+        }
+    };
+    Ok(done.rows_affected() > 0)
 }
 
 /// A workspace's crisis mode, when it is on.

@@ -64,6 +64,14 @@ fn keep_tail(log: &Mutex<String>, line: &str) {
 }
 
 impl Devnet {
+    /// The outbound policy that reaches this network: public addresses, and its PDS, PLC
+    /// directory and AppView allowed by host and port (they run on this machine).
+    pub fn outbound(&self) -> tutti_outbound::Outbound {
+        let mut urls = vec![self.pds_url.as_str(), self.plc_url.as_str()];
+        urls.extend(self.appview_url.as_deref());
+        crate::allowing(&urls)
+    }
+
     /// Starts a network (with the AppView if `appview`), or reports what is missing through
     /// [`peer_missing`] for `suite` and returns `None`: the install, or for the AppView a
     /// PostgreSQL on 127.0.0.1:5432 or a Redis on `REDIS_HOST` that does not answer. A network

@@ -124,6 +124,13 @@ pub async fn every_backend() -> Vec<TestDb> {
     dbs
 }
 
+/// The outbound policy tests give Tutti: public addresses, and the host and port of each of
+/// these local servers, allowed one by one as an operator allows a host on the LAN (there is no
+/// switch that allows every private address).
+pub fn allowing(urls: &[&str]) -> tutti_outbound::Outbound {
+    tutti_outbound::Outbound::strict().with_urls(urls.iter().copied())
+}
+
 /// A Bluesky channel `handle` (account `did`, if given) whose network is never reached: its
 /// service is the discard port of this machine. For tests that store what the network would
 /// have sent themselves.

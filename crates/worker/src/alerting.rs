@@ -45,6 +45,11 @@ pub struct AlertingConfig {
     pub public_url: String,
     /// The SMTP server alerts are e-mailed through; none disables e-mail.
     pub smtp: Option<SmtpSettings>,
+    /// Which webhook addresses are called: public ones, and the private hosts the operator
+    /// allows.
+    pub outbound: tutti_outbound::Outbound,
+    /// The key ring that opens the webhooks' sealed signing secrets.
+    pub keys: Option<tutti_app::secrets::Keyring>,
 }
 
 /// Why an alerting job failed.
@@ -311,9 +316,11 @@ pub async fn deliver(store: &Store, config: &AlertingConfig, payload: &str) -> R
                 warn!(alert = id, workspace = %ws.slug, "no webhook configured; alert not sent by webhook");
                 return Ok(());
             };
+            let secret = tutti_app::listening::open_webhook_secret(config.keys.as_ref(), secret)
+                .map_err(|e| AlertingError::Delivery(format!("webhook secret: {e}")))?;
             // One attempt per job run: the queue spaces the retries out and survives restarts.
             let policy = tutti_alerts::RetryPolicy { max_attempts: 1, ..Default::default() };
-            let client = tutti_alerts::WebhookClient::new(policy)
+            let client = tutti_alerts::WebhookClient::new(policy, &config.outbound)
                 .map_err(|e| AlertingError::Delivery(e.to_string()))?;
             client
                 .deliver_alert(url, secret.as_bytes(), &message)

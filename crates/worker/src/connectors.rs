@@ -15,6 +15,7 @@ use tutti_store::publishing::Channel;
 #[derive(Clone)]
 pub struct Connectors {
     keys: Keyring,
+    outbound: tutti_outbound::Outbound,
     open: Arc<Mutex<HashMap<i64, Arc<dyn Connector>>>>,
 }
 
@@ -25,9 +26,15 @@ impl std::fmt::Debug for Connectors {
 }
 
 impl Connectors {
-    /// Connectors opening credentials with `keys`.
-    pub fn new(keys: Keyring) -> Connectors {
-        Connectors { keys, open: Arc::default() }
+    /// Connectors opening credentials with `keys` and calling only the addresses `outbound`
+    /// allows (a channel's service is given by whoever added the channel).
+    pub fn new(keys: Keyring, outbound: tutti_outbound::Outbound) -> Connectors {
+        Connectors { keys, outbound, open: Arc::default() }
+    }
+
+    /// The outbound policy of the channels' connections.
+    pub fn outbound(&self) -> &tutti_outbound::Outbound {
+        &self.outbound
     }
 
     /// The connector of `channel`, opened on first use; the error says why it cannot be.
@@ -39,10 +46,12 @@ impl Connectors {
         let secret = self.keys.open(&channel.key_id, &channel.credentials).map_err(|e| e.to_string())?;
         let client: Arc<dyn Connector> = match channel.network.as_str() {
             "bluesky" => Arc::new(
-                XrpcClient::new(&channel.service, &channel.handle, &secret).map_err(|e| e.to_string())?,
+                XrpcClient::new(&channel.service, &channel.handle, &secret, &self.outbound)
+                    .map_err(|e| e.to_string())?,
             ),
             "mastodon" => Arc::new(
-                tutti_mastodon::MastodonClient::new(&channel.service, &secret).map_err(|e| e.to_string())?,
+                tutti_mastodon::MastodonClient::new(&channel.service, &secret, &self.outbound)
+                    .map_err(|e| e.to_string())?,
             ),
             other => return Err(format!("Tutti does not talk to {other}")),
         };

@@ -17,7 +17,7 @@ const MAX_BODY: usize = 64 * 1024;
 /// Resolves DIDs to verified handles over HTTP.
 #[derive(Debug, Clone)]
 pub struct IdentityResolver {
-    http: reqwest::Client,
+    http: tutti_outbound::Client,
     /// The PLC directory (`https://plc.directory`, or a local one).
     pub plc_url: String,
     /// A service answering `com.atproto.identity.resolveHandle` (a PDS or an AppView).
@@ -25,13 +25,18 @@ pub struct IdentityResolver {
 }
 
 impl IdentityResolver {
-    /// A resolver using these services.
-    pub fn new(plc_url: &str, handle_service: &str) -> IdentityResolver {
-        let http = reqwest::Client::builder()
+    /// A resolver using these services, which the operator chose and are therefore allowed
+    /// whatever their address; `did:web` documents are fetched under `outbound`, with
+    /// redirects followed only on the same host.
+    pub fn new(plc_url: &str, handle_service: &str, outbound: &tutti_outbound::Outbound) -> IdentityResolver {
+        let http = outbound
+            .with_urls([plc_url, handle_service])
+            .client()
             .timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::limited(2))
+            .connect_timeout(Duration::from_secs(5))
+            .redirects(2)
             .build()
-            .unwrap_or_default();
+            .expect("HTTP client");
         IdentityResolver {
             http,
             plc_url: plc_url.trim_end_matches('/').to_owned(),
@@ -70,17 +75,17 @@ impl IdentityResolver {
     }
 
     async fn get_json(&self, url: &str) -> Option<serde_json::Value> {
-        let mut r = self.http.get(url).send().await.ok()?;
+        let mut r = match self.http.get(url).send().await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::debug!(%url, error = %e, "cannot fetch an identity document");
+                return None;
+            }
+        };
         if !r.status().is_success() {
             return None;
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = r.chunk().await.ok()? {
-            body.extend_from_slice(&chunk);
-            if body.len() > MAX_BODY {
-                return None;
-            }
-        }
+        let body = tutti_outbound::read_limited(&mut r, MAX_BODY).await.ok()?;
         serde_json::from_slice(&body).ok()
     }
 }

@@ -163,7 +163,8 @@ impl InboxPoller {
             return;
         }
         let bell = match self.connectors.secret(channel).and_then(|token| {
-            tutti_mastodon::NotificationBell::new(&channel.service, &token).map_err(|e| e.to_string())
+            tutti_mastodon::NotificationBell::new(&channel.service, &token, self.connectors.outbound())
+                .map_err(|e| e.to_string())
         }) {
             Ok(b) => b,
             Err(e) => {

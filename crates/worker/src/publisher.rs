@@ -72,9 +72,10 @@ impl std::fmt::Debug for Publisher {
 }
 
 impl Publisher {
-    /// A publisher writing `name` on the posts it claims, opening credentials with `keys`.
-    pub fn new(store: Store, name: String, keys: Keyring) -> Publisher {
-        Publisher::with_connectors(store, name, Connectors::new(keys))
+    /// A publisher writing `name` on the posts it claims, opening credentials with `keys`, and
+    /// calling only the addresses `outbound` allows.
+    pub fn new(store: Store, name: String, keys: Keyring, outbound: &tutti_outbound::Outbound) -> Publisher {
+        Publisher::with_connectors(store, name, Connectors::new(keys, outbound.clone()))
     }
 
     /// A publisher sharing `connectors` with the other tasks of its process.

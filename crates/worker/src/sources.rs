@@ -46,6 +46,9 @@ pub struct SourceConfig {
     pub identity: Option<crate::identity::IdentityResolver>,
     /// Time between two polls of a feed.
     pub feed_every: Duration,
+    /// The outbound policy. The addresses above were typed by the operator, so their hosts
+    /// are allowed on top of it; redirects, time and size limits still apply.
+    pub outbound: tutti_outbound::Outbound,
 }
 
 impl SourceConfig {
@@ -109,7 +112,7 @@ pub async fn run_sources(
         });
     }
     for spec in config.mastodon.clone() {
-        let streaming = match mastodon_stream(&spec, config.mastodon_token.clone()) {
+        let streaming = match mastodon_stream(&spec, config.mastodon_token.clone(), &config.outbound) {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(source = %spec, error = %e, "cannot follow this Mastodon timeline");
@@ -130,11 +133,12 @@ pub async fn run_sources(
     for url in config.feeds.clone() {
         let l = listener.clone();
         let (owner, rx, every) = (owner.clone(), shutdown.clone(), config.feed_every);
+        let outbound = config.outbound.with_urls([url.as_str()]);
         tasks.spawn(async move {
             leased(&l.store().clone(), "rss", &url.clone(), &owner, rx, move |mut stop| {
-                let (l, url) = (l.clone(), url.clone());
+                let (l, url, outbound) = (l.clone(), url.clone(), outbound.clone());
                 async move {
-                    let poller = tutti_feeds::FeedPoller::default();
+                    let poller = tutti_feeds::FeedPoller::new(Duration::from_secs(20), &outbound);
                     loop {
                         tokio::select! {
                             polled = l.poll_feed(&poller, &url) => { polled?; }
@@ -162,10 +166,12 @@ pub async fn run_sources(
 }
 
 /// The Mastodon timeline a source spec names: `https://instance` (federated),
-/// `https://instance#local`, `https://instance#tag`.
+/// `https://instance#local`, `https://instance#tag`. The operator named the instance, so its
+/// host is allowed on top of `outbound`.
 pub fn mastodon_stream(
     spec: &str,
     token: Option<String>,
+    outbound: &tutti_outbound::Outbound,
 ) -> Result<tutti_mastodon::Streaming, tutti_mastodon::ConfigError> {
     let (instance, fragment) = spec.split_once('#').unwrap_or((spec, ""));
     let stream = match fragment {
@@ -173,7 +179,7 @@ pub fn mastodon_stream(
         "local" => tutti_mastodon::Stream::PublicLocal,
         tag => tutti_mastodon::Stream::Hashtag(tag.to_owned()),
     };
-    tutti_mastodon::Streaming::new(instance, stream, token)
+    tutti_mastodon::Streaming::new(instance, stream, token, &outbound.with_urls([instance]))
 }
 
 /// Runs `run` while holding the lease on the source `kind`/`address`, taking it when free,

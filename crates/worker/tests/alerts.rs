@@ -37,11 +37,35 @@ async fn arrive(store: &tutti_store::Store, mentions: &[Mention]) {
     tx.commit().await.unwrap();
 }
 
+/// The outbound policy of these tests: public addresses, and the webhook receivers they start
+/// on the loopback.
+fn local() -> tutti_outbound::Outbound {
+    tutti_outbound::Outbound::allowing(["127.0.0.1".parse().unwrap()])
+}
+
+/// What the database holds of a workspace's webhook secret: (clear, sealed, key id).
+async fn stored_secret(
+    store: &tutti_store::Store,
+    workspace_id: i64,
+) -> (Option<String>, Option<String>, Option<String>) {
+    use sqlx::Row;
+    let row = sqlx::query(
+        "SELECT webhook_secret, webhook_secret_sealed, webhook_key_id FROM listening_settings WHERE workspace_id = $1",
+    )
+    .bind(workspace_id)
+    .fetch_one(&mut *store.conn().await.unwrap())
+    .await
+    .unwrap();
+    (row.get(0), row.get(1), row.get(2))
+}
+
 #[tokio::test]
 async fn a_burst_on_a_brand_query_alerts_once_and_is_delivered_signed() {
     for db in tutti_test_support::every_backend().await {
         let store = db.open().await;
-        let app = App::new(store.clone(), AppConfig::default());
+        let keys = tutti_app::secrets::Keyring::generate();
+        let config = AppConfig { outbound: local(), ..AppConfig::default() };
+        let app = App::new(store.clone(), config).with_keys(keys.clone());
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
         let q = app.add_query(&op, &ws.slug, "Marque", "lumiere", "brand").await.unwrap();
@@ -84,7 +108,14 @@ async fn a_burst_on_a_brand_query_alerts_once_and_is_delivered_signed() {
             new_secret: false,
         };
         let (_, secret) = app.update_listening_settings(&op, &ws.slug, &change).await.unwrap();
-        secret_tx.send(secret.unwrap()).unwrap();
+        let secret = secret.unwrap();
+        // The database keeps the secret sealed, never in clear.
+        let (clear, sealed, key_id) = stored_secret(&store, ws.id).await;
+        assert_eq!(clear, None, "[{}]", db.label());
+        let sealed = sealed.expect("a sealed secret");
+        assert!(!sealed.contains(&secret) && !sealed.contains(secret.trim_start_matches("whsec_")));
+        assert_eq!(keys.open(&key_id.unwrap(), &sealed).unwrap(), secret);
+        secret_tx.send(secret).unwrap();
         app.add_alert_rule(&op, &ws.slug, q.id, "spike", None, &["webhook".to_owned()]).await.unwrap();
 
         // Two weeks of calm: three mentions per quarter hour, one negative in ten.
@@ -141,8 +172,12 @@ async fn a_burst_on_a_brand_query_alerts_once_and_is_delivered_signed() {
         );
 
         // The worker delivers each alert once, signed.
-        let worker = Worker::new(store.clone(), "w".into())
-            .with_alerting(AlertingConfig { public_url: "https://tutti.example".into(), smtp: None });
+        let worker = Worker::new(store.clone(), "w".into()).with_alerting(AlertingConfig {
+            public_url: "https://tutti.example".into(),
+            smtp: None,
+            outbound: local(),
+            keys: Some(keys.clone()),
+        });
         while let Some(outcome) = worker.run_once().await.unwrap() {
             assert!(matches!(outcome, tutti_worker::JobOutcome::Done(_)), "{outcome:?}");
         }
@@ -190,6 +225,90 @@ async fn a_keyword_rule_alerts_on_new_matching_mentions_only() {
             ("keyword", 2.0, false)
         );
         assert_eq!(alerting::evaluate(&store, now).await.unwrap(), 0);
+        drop(app);
+        store.close().await;
+    }
+}
+
+/// Makes `db` a database of the version before secrets were sealed (every migration before
+/// 0030), with the workspace `maison-lumiere` (id 1) and its webhook secret in clear, as that
+/// version stored it.
+async fn database_from_before_sealing(db: &tutti_test_support::TestDb) {
+    use sqlx::any::AnyPoolOptions;
+    sqlx::any::install_default_drivers();
+    let mut migrator = match db.backend {
+        tutti_store::Backend::Sqlite => sqlx::migrate!("../store/migrations/sqlite"),
+        tutti_store::Backend::Postgres => sqlx::migrate!("../store/migrations/postgres"),
+    };
+    migrator.migrations =
+        migrator.migrations.iter().filter(|m| m.version < 30).cloned().collect::<Vec<_>>().into();
+    let url = match db.backend {
+        tutti_store::Backend::Sqlite => format!("{}?mode=rwc", db.url),
+        tutti_store::Backend::Postgres => db.url.clone(),
+    };
+    let pool = AnyPoolOptions::new().max_connections(1).connect(&url).await.unwrap();
+    migrator.run(&pool).await.unwrap();
+    for statement in [
+        "INSERT INTO organisations (id, name, created_at) VALUES (1, 'Tutti', 0)",
+        "INSERT INTO workspaces (id, organisation_id, slug, name, timezone, created_at) \
+         VALUES (1, 1, 'maison-lumiere', 'Maison Lumière', 'Europe/Paris', 0)",
+        "INSERT INTO listening_settings (workspace_id, retention_days, webhook_url, webhook_secret, alert_emails, updated_at) \
+         VALUES (1, 90, 'https://hooks.example/x', 'whsec_from_before', '', 0)",
+    ] {
+        sqlx::query(statement).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn a_webhook_secret_kept_in_clear_by_an_earlier_version_is_sealed_at_start_up_and_still_signs() {
+    for db in tutti_test_support::every_backend().await {
+        database_from_before_sealing(&db).await;
+        // This version opens it: the migration adds the sealed columns, the secret is still there.
+        let store = db.open().await;
+        let keys = tutti_app::secrets::Keyring::generate();
+        let app = App::new(store.clone(), AppConfig::default()).with_keys(keys.clone());
+        let op = Actor::Operator;
+        let ws_id = 1;
+        let before = app.listening_settings(&op, "maison-lumiere").await.unwrap();
+        assert_eq!(before.webhook_secret, Some(alerts::StoredSecret::Clear("whsec_from_before".into())));
+
+        // Start-up seals it, once.
+        assert_eq!(app.seal_clear_webhook_secrets(&keys).await.unwrap(), 1, "[{}]", db.label());
+        assert_eq!(app.seal_clear_webhook_secrets(&keys).await.unwrap(), 0, "nothing left in clear");
+        let (clear, sealed, key_id) = stored_secret(&store, ws_id).await;
+        assert_eq!(clear, None);
+        assert!(!sealed.clone().unwrap().contains("whsec_from_before"));
+        assert_eq!(keys.open(&key_id.unwrap(), &sealed.unwrap()).unwrap(), "whsec_from_before");
+
+        // Deliveries are still signed with the secret the receiver knows.
+        let after = app.listening_settings(&op, "maison-lumiere").await.unwrap();
+        let opened =
+            tutti_app::listening::open_webhook_secret(Some(&keys), after.webhook_secret.as_ref().unwrap())
+                .unwrap();
+        assert_eq!(opened, "whsec_from_before");
+        let header = tutti_alerts::webhook::sign(opened.as_bytes(), 1_741_986_912, b"{}");
+        assert!(tutti_alerts::webhook::verify(
+            b"whsec_from_before",
+            &header,
+            b"{}",
+            1_741_986_912,
+            std::time::Duration::from_secs(300)
+        )
+        .is_ok());
+        assert!(
+            tutti_app::listening::open_webhook_secret(None, after.webhook_secret.as_ref().unwrap()).is_err()
+        );
+
+        // A key rotation seals it again with the new key; the old key can then be dropped.
+        let rotated = keys.rotated();
+        app.rotate_credentials(&op, &rotated).await.unwrap();
+        let (_, sealed, key_id) = stored_secret(&store, ws_id).await;
+        assert_eq!(key_id.as_deref(), Some(rotated.current_id()));
+        assert_eq!(
+            rotated.current_only().open(rotated.current_id(), &sealed.unwrap()).unwrap(),
+            "whsec_from_before"
+        );
         drop(app);
         store.close().await;
     }

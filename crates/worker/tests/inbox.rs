@@ -63,7 +63,7 @@ async fn the_community_reaches_the_inbox_within_seconds_and_a_reply_lands_as_a_c
             ambassador: None,
         };
         app.add_channel(&op, &keys, &ws.slug, &channel).await.unwrap();
-        let connectors = Connectors::new(keys.clone());
+        let connectors = Connectors::new(keys.clone(), net.outbound());
         let publisher = Publisher::with_connectors(app.store().clone(), "w".into(), connectors.clone());
         let poller = InboxPoller::new(app.store().clone(), "w".into(), connectors.clone());
 

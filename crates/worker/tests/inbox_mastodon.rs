@@ -131,7 +131,11 @@ async fn a_mastodon_notification_is_read_when_the_stream_rings_without_polling_e
         let c = app.add_channel(&op, &keys, &ws.slug, &channel).await.unwrap();
         fake.notifications.lock().unwrap().push(mention("20", "@maison hello!"));
 
-        let poller = InboxPoller::new(app.store().clone(), "w".into(), Connectors::new(keys.clone()));
+        let poller = InboxPoller::new(
+            app.store().clone(),
+            "w".into(),
+            Connectors::new(keys.clone(), tutti_test_support::allowing(&[&url])),
+        );
         let (stop, stopped) = watch::channel(false);
         let running = tokio::spawn(poller.clone().run(stopped));
 
@@ -207,7 +211,11 @@ async fn a_flood_is_stored_in_batches_each_notification_once_across_passes() {
         let keys = Keyring::generate();
         let channel = tutti_test_support::mastodon_channel(&url, TOKEN);
         app.add_channel(&op, &keys, &ws.slug, &channel).await.unwrap();
-        let poller = InboxPoller::new(app.store().clone(), "w".into(), Connectors::new(keys.clone()));
+        let poller = InboxPoller::new(
+            app.store().clone(),
+            "w".into(),
+            Connectors::new(keys.clone(), tutti_test_support::allowing(&[&url])),
+        );
         fake.notifications.lock().unwrap().push(mention("10000", "first"));
         assert_eq!(poller.poll_once().await.unwrap(), 1, "[{label}]");
 

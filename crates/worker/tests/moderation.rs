@@ -75,7 +75,7 @@ async fn a_toxic_reply_is_hidden_on_the_network_and_shown_again_on_undo() {
             ambassador: None,
         };
         app.add_channel(&op, &keys, &ws.slug, &channel).await.unwrap();
-        let connectors = Connectors::new(keys.clone());
+        let connectors = Connectors::new(keys.clone(), net.outbound());
         let publisher = Publisher::with_connectors(app.store().clone(), "w".into(), connectors.clone());
         let poller = InboxPoller::new(app.store().clone(), "w".into(), connectors.clone());
         app.add_moderation_rule(

@@ -26,13 +26,16 @@ const PNG: &[u8] = &[
 struct Setup {
     app: App,
     keys: Keyring,
+    /// The outbound policy reaching the network and `service`.
+    outbound: tutti_outbound::Outbound,
     slug: String,
     did: String,
 }
 
 async fn setup(db: &tutti_test_support::TestDb, net: &Devnet, handle: &str, service: &str) -> Setup {
     let store = db.open().await;
-    let app = App::new(store, AppConfig::default());
+    let outbound = net.outbound().with_urls([service]);
+    let app = App::new(store, AppConfig { outbound: outbound.clone(), ..AppConfig::default() });
     let ws = app.create_workspace(&Actor::Operator, "Maison Lumière", "Europe/Paris").await.unwrap();
     let (did, _) = net.create_account(handle, PASSWORD).await;
     let keys = Keyring::generate();
@@ -45,7 +48,7 @@ async fn setup(db: &tutti_test_support::TestDb, net: &Devnet, handle: &str, serv
         ambassador: None,
     };
     app.add_channel(&Actor::Operator, &keys, &ws.slug, &channel).await.unwrap();
-    Setup { app, keys, slug: ws.slug, did }
+    Setup { app, keys, outbound, slug: ws.slug, did }
 }
 
 async fn records(net: &Devnet, did: &str) -> Vec<serde_json::Value> {
@@ -92,7 +95,7 @@ async fn a_scheduled_post_with_facets_and_an_image_lands_once_at_its_time() {
             s.app.create_post(&Actor::Operator, &s.slug, &p, tutti_app::store::now_ms()).await.unwrap();
         assert_eq!(post.status, "scheduled");
 
-        let publisher = Publisher::new(s.app.store().clone(), "w1".into(), s.keys.clone());
+        let publisher = Publisher::new(s.app.store().clone(), "w1".into(), s.keys.clone(), &s.outbound);
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let running = tokio::spawn(publisher.run(stopped));
         let published = loop {
@@ -161,11 +164,12 @@ async fn a_worker_that_died_after_sending_leaves_exactly_one_post() {
             publishing::claim_due(&mut tx, store.backend(), "dead", now, LEASE_MS, 10).await.unwrap();
         tx.commit().await.unwrap();
         assert_eq!(claimed.len(), 1);
-        let client = tutti_bluesky::XrpcClient::new(&net.pds_url, &handle, PASSWORD).unwrap();
+        let client =
+            tutti_bluesky::XrpcClient::new(&net.pds_url, &handle, PASSWORD, &net.outbound()).unwrap();
         client.publish(&tutti_bluesky::NewPost::new(post.text.clone()), &post.idempotency_key).await.unwrap();
 
         // While its lease runs, nobody else touches the post.
-        let survivor = Publisher::new(store.clone(), "survivor".into(), s.keys.clone());
+        let survivor = Publisher::new(store.clone(), "survivor".into(), s.keys.clone(), &s.outbound);
         assert!(survivor.run_once(now + 1000).await.unwrap().is_empty());
         // Once it has run out, the survivor asks the network first and finds the post.
         let done = survivor.run_once(now + LEASE_MS + 1).await.unwrap();
@@ -188,7 +192,7 @@ async fn crisis_mode_holds_a_due_post_and_releases_it_on_resume() {
         let post =
             s.app.create_post(&Actor::Operator, &s.slug, &p, tutti_app::store::now_ms()).await.unwrap();
         s.app.set_crisis(&Actor::Operator, &s.slug, true, "rappel produit").await.unwrap();
-        let publisher = Publisher::new(s.app.store().clone(), "w".into(), s.keys.clone());
+        let publisher = Publisher::new(s.app.store().clone(), "w".into(), s.keys.clone(), &s.outbound);
         assert!(
             publisher.run_once(tutti_app::store::now_ms()).await.unwrap().is_empty(),
             "held during the crisis"
@@ -259,7 +263,7 @@ async fn a_rate_limit_waits_the_announced_delay_and_a_refusal_keeps_the_networks
         p.channel = handle.clone();
         let post =
             s.app.create_post(&Actor::Operator, &s.slug, &p, tutti_app::store::now_ms()).await.unwrap();
-        let publisher = Publisher::new(s.app.store().clone(), "w".into(), s.keys.clone());
+        let publisher = Publisher::new(s.app.store().clone(), "w".into(), s.keys.clone(), &s.outbound);
         let now = tutti_app::store::now_ms();
         let first = publisher.run_once(now).await.unwrap();
         let [(_, Outcome::Retrying(at))] = first.as_slice() else { panic!("[{}] {first:?}", db.label()) };
@@ -313,7 +317,7 @@ async fn a_thread_goes_out_in_order_each_post_answering_the_one_before() {
             "{refused:?}"
         );
 
-        let publisher = Publisher::new(s.app.store().clone(), "w".into(), s.keys.clone());
+        let publisher = Publisher::new(s.app.store().clone(), "w".into(), s.keys.clone(), &s.outbound);
         let round = publisher.run_once(tutti_app::store::now_ms()).await.unwrap();
         assert_eq!(
             round,
@@ -409,7 +413,7 @@ async fn a_revoked_app_password_holds_the_post_notifies_and_it_goes_out_once_rec
         let mut p = write("Elle attendra", None, Vec::new());
         p.channel = handle.clone();
         let post = app.create_post(&op, &ws.slug, &p, tutti_app::store::now_ms()).await.unwrap();
-        let publisher = Publisher::new(app.store().clone(), "w".into(), keys.clone());
+        let publisher = Publisher::new(app.store().clone(), "w".into(), keys.clone(), &net.outbound());
         let done = publisher.run_once(tutti_app::store::now_ms()).await.unwrap();
         assert_eq!(done, vec![(post.id, Outcome::Held)], "[{}]", db.label());
         let mut conn = app.store().conn().await.unwrap();

@@ -84,7 +84,10 @@ async fn fake_instance() -> (String, Arc<Mutex<Instance>>) {
 async fn a_mastodon_post_is_published_once_even_when_a_worker_dies_after_sending() {
     for db in tutti_test_support::every_backend().await {
         let (url, state) = fake_instance().await;
-        let app = App::new(db.open().await, AppConfig::default());
+        let app = App::new(
+            db.open().await,
+            AppConfig { outbound: tutti_test_support::allowing(&[&url]), ..AppConfig::default() },
+        );
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
         let keys = Keyring::generate();
@@ -98,7 +101,12 @@ async fn a_mastodon_post_is_published_once_even_when_a_worker_dies_after_sending
         };
         let now = tutti_app::store::now_ms();
         let first = app.create_post(&op, &ws.slug, &write("Bonjour Mastodon"), now).await.unwrap();
-        let publisher = Publisher::new(app.store().clone(), "w".into(), keys.clone());
+        let publisher = Publisher::new(
+            app.store().clone(),
+            "w".into(),
+            keys.clone(),
+            &tutti_test_support::allowing(&[&url]),
+        );
         assert_eq!(
             publisher.run_once(tutti_app::store::now_ms()).await.unwrap(),
             vec![(first.id, Outcome::Published)],
@@ -118,7 +126,9 @@ async fn a_mastodon_post_is_published_once_even_when_a_worker_dies_after_sending
             1
         );
         tx.commit().await.unwrap();
-        let client = tutti_mastodon::MastodonClient::new(&url, "token").unwrap();
+        let client =
+            tutti_mastodon::MastodonClient::new(&url, "token", &tutti_test_support::allowing(&[&url]))
+                .unwrap();
         client
             .publish(&tutti_mastodon::NewStatus::new("Une seule fois"), &second.idempotency_key)
             .await
@@ -137,7 +147,10 @@ async fn a_mastodon_post_is_published_once_even_when_a_worker_dies_after_sending
 async fn a_mention_of_an_unknown_account_of_the_instance_is_refused_when_written() {
     for db in tutti_test_support::every_backend().await {
         let (url, state) = fake_instance().await;
-        let app = App::new(db.open().await, AppConfig::default());
+        let app = App::new(
+            db.open().await,
+            AppConfig { outbound: tutti_test_support::allowing(&[&url]), ..AppConfig::default() },
+        );
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
         let channel = tutti_test_support::mastodon_channel(&url, "token");
@@ -171,7 +184,10 @@ async fn a_mention_of_an_unknown_account_of_the_instance_is_refused_when_written
 async fn a_reply_the_network_refuses_stays_in_the_conversation_with_its_words() {
     for db in tutti_test_support::every_backend().await {
         let (url, _) = fake_instance().await;
-        let app = App::new(db.open().await, AppConfig::default());
+        let app = App::new(
+            db.open().await,
+            AppConfig { outbound: tutti_test_support::allowing(&[&url]), ..AppConfig::default() },
+        );
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
         let keys = Keyring::generate();
@@ -197,7 +213,12 @@ async fn a_reply_the_network_refuses_stays_in_the_conversation_with_its_words() 
         tx.commit().await.unwrap();
         let r = tutti_app::inbox::ReplyToWrite { text: "REFUSE ceci".into(), ..Default::default() };
         let post = app.reply(&op, &ws.slug, moved[0], &r).await.unwrap();
-        let publisher = Publisher::new(app.store().clone(), "w".into(), keys.clone());
+        let publisher = Publisher::new(
+            app.store().clone(),
+            "w".into(),
+            keys.clone(),
+            &tutti_test_support::allowing(&[&url]),
+        );
         let done = publisher.run_once(tutti_app::store::now_ms()).await.unwrap();
         assert!(
             matches!(&done[..], [(id, Outcome::Failed(m))] if *id == post.id && m.contains("refuses")),

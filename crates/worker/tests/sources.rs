@@ -90,7 +90,12 @@ async fn a_mastodon_timeline_is_matched_and_stored() {
     tokio::spawn(async move { axum::serve(listener, server).await.unwrap() });
 
     let l = std::sync::Arc::new(tutti_worker::listener::Listener::load(store.clone()).await.unwrap());
-    let streaming = tutti_worker::sources::mastodon_stream(&format!("{base}#local"), None).unwrap();
+    let streaming = tutti_worker::sources::mastodon_stream(
+        &format!("{base}#local"),
+        None,
+        &tutti_outbound::Outbound::strict(),
+    )
+    .unwrap();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let task = tokio::spawn({
         let l = l.clone();
@@ -205,7 +210,8 @@ async fn a_handle_is_kept_only_when_it_resolves_back_to_the_did() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, server).await.unwrap() });
-    let resolver = tutti_worker::identity::IdentityResolver::new(&base, &base);
+    let resolver =
+        tutti_worker::identity::IdentityResolver::new(&base, &base, &tutti_outbound::Outbound::strict());
     assert_eq!(resolver.resolve("did:plc:honest").await.as_deref(), Some("alice.example.com"));
     assert_eq!(resolver.resolve("did:plc:impostor").await, None, "a handle owned by another DID is refused");
     assert_eq!(resolver.resolve("did:web:../../etc").await, None, "a malformed did:web is not fetched");

@@ -322,16 +322,20 @@ fn texts_are_compared_as_mastodon_shows_them() {
 
 #[test]
 fn the_client_hides_its_token_and_refuses_bad_addresses() {
-    let client = MastodonClient::new("https://social.example/prefix", "s3cret-token").unwrap();
+    let client =
+        MastodonClient::new("https://social.example/prefix", "s3cret-token", &Default::default()).unwrap();
     assert_eq!(client.instance_url(), "https://social.example/prefix/");
     assert_eq!(client.endpoint("api/v1/statuses").as_str(), "https://social.example/prefix/api/v1/statuses");
     assert!(!format!("{client:?}").contains("s3cret"));
     assert_eq!(client.network(), Network::Mastodon);
     for url in ["social.example", "ftp://social.example", "https://user:pw@social.example", ""] {
-        assert!(matches!(MastodonClient::new(url, "t"), Err(ConnectorError::Permanent(_))), "{url}");
+        assert!(
+            matches!(MastodonClient::new(url, "t", &Default::default()), Err(ConnectorError::Permanent(_))),
+            "{url}"
+        );
     }
     assert!(matches!(
-        MastodonClient::new("https://social.example", " "),
+        MastodonClient::new("https://social.example", " ", &Default::default()),
         Err(ConnectorError::Unauthorized(_))
     ));
     let media = image(3);

@@ -41,7 +41,7 @@ pub async fn spawn(db: TestDb) -> TestApp {
 /// Starts Tutti on a free port over `db` with these server settings.
 pub async fn spawn_with(db: TestDb, config: WebConfig) -> TestApp {
     let store = db.open().await;
-    let app = App::new(store, AppConfig::default());
+    let app = App::new(store, AppConfig::default()).with_keys(tutti_app::secrets::Keyring::generate());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().unwrap().port();
     let state = AppState::new(app.clone(), config);
