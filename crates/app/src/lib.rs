@@ -29,8 +29,9 @@ pub mod queues;
 mod review;
 pub mod secrets;
 mod team;
+pub mod two_factor;
 
-pub use accounts::{IssuedSession, NewToken};
+pub use accounts::{Challenge, IssuedSession, NewToken, SignIn};
 pub use actor::{Actor, CurrentUser, WorkspaceAccess};
 pub use error::AppError;
 pub use team::{AddedMember, AuditQuery};
@@ -45,12 +46,21 @@ pub struct AppConfig {
     pub session_ttl_ms: i64,
     /// How long an invitation link stays valid, in milliseconds.
     pub invitation_ttl_ms: i64,
-    /// Failed sign-ins allowed per e-mail in the window before refusing.
+    /// Sign-in attempts allowed per e-mail before each further one must wait a growing delay.
     pub max_failures_per_email: i64,
-    /// Failed sign-ins allowed per client address in the window before refusing.
+    /// Sign-in attempts allowed per client address before each further one must wait.
     pub max_failures_per_client: i64,
-    /// The rate-limiting window, in milliseconds.
+    /// Attempts are forgotten after this long without any, in milliseconds.
     pub failure_window_ms: i64,
+    /// The wait after the last free attempt, doubled after each further failure, in ms.
+    pub login_delay_ms: i64,
+    /// The longest wait between two attempts, in milliseconds.
+    pub login_max_delay_ms: i64,
+    /// The clock of sign-in limits and one-time codes (tests move it forward).
+    pub clock: Clock,
+    /// The key ring that seals secrets at rest (two-factor secrets); without one, two-factor
+    /// sign-in cannot be turned on.
+    pub keys: Option<secrets::Keyring>,
 }
 
 impl Default for AppConfig {
@@ -61,7 +71,30 @@ impl Default for AppConfig {
             max_failures_per_email: 5,
             max_failures_per_client: 30,
             failure_window_ms: 15 * 60 * 1000,
+            login_delay_ms: 10 * 1000,
+            login_max_delay_ms: 15 * 60 * 1000,
+            clock: Clock::default(),
+            keys: None,
         }
+    }
+}
+
+/// The time as the sign-in limits and one-time codes see it: the system clock, plus an offset
+/// that tests move forward instead of sleeping. Clones share the offset.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    offset_ms: std::sync::Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl Clock {
+    /// Now, in milliseconds since the epoch.
+    pub fn now_ms(&self) -> i64 {
+        tutti_store::now_ms() + self.offset_ms.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Moves this clock (and its clones) forward.
+    pub fn advance(&self, ms: i64) {
+        self.offset_ms.fetch_add(ms, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

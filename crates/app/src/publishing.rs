@@ -429,6 +429,7 @@ impl App {
             let (id, sealed) = rotated.seal(&plain);
             publishing::set_credentials(&mut tx, c.id, &sealed, &id).await?;
         }
+        let secrets = crate::two_factor::reseal_secrets(&mut tx, rotated).await?;
         record(
             &mut tx,
             actor,
@@ -436,7 +437,7 @@ impl App {
             "key.rotate",
             rotated.current_id(),
             None,
-            Some(json!({"channels": channels.len()})),
+            Some(json!({"channels": channels.len(), "two_factor_secrets": secrets})),
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;

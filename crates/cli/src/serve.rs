@@ -25,6 +25,10 @@ pub struct ServeArgs {
     /// Send cookies without the Secure flag, for plain HTTP on a host other than localhost.
     #[arg(long, env = "TUTTI_INSECURE_COOKIES")]
     insecure_cookies: bool,
+    /// Reverse proxies whose X-Forwarded-For header names the client: addresses or CIDR
+    /// blocks, comma-separated (from anyone else the header is ignored).
+    #[arg(long = "trusted-proxy", env = "TUTTI_TRUSTED_PROXY", value_delimiter = ',', value_parser = tutti_web::parse_trusted_proxy)]
+    trusted_proxies: Vec<tutti_web::IpNet>,
     #[command(flatten)]
     worker: WorkerArgs,
 }
@@ -34,7 +38,7 @@ pub struct ServeArgs {
 pub struct WorkerArgs {
     #[command(flatten)]
     sources: crate::listen::SourceArgs,
-    /// The address people open Tutti at, for links in alerts.
+    /// The address people open Tutti at, for links in alerts, invitations and reports.
     #[arg(long, env = "TUTTI_PUBLIC_URL", default_value = "http://localhost:8080")]
     public_url: String,
     /// SMTP server for alert e-mails (none: alerts are not e-mailed).
@@ -185,7 +189,8 @@ async fn shutdown_signal() {
 pub async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     let store = open(global).await?;
     let _lock = sqlite_lock(global, false)?;
-    let app = App::new(store.clone(), AppConfig::default());
+    let keys = crate::publish::keyring(global)?;
+    let app = App::new(store.clone(), AppConfig { keys: Some(keys), ..AppConfig::default() });
     // The spelling dictionaries load in the background, so that the composer's first check
     // does not wait for them.
     tokio::task::spawn_blocking(|| tutti_app::charter::preload(&tutti_app::charter::Lang::ALL));
@@ -204,7 +209,14 @@ pub async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let workers =
         if args.no_worker { Vec::new() } else { start_worker(global, &store, &args.worker, stop_rx).await? };
-    let state = AppState::new(app, WebConfig { secure_cookies: !args.insecure_cookies });
+    let state = AppState::new(
+        app,
+        WebConfig {
+            secure_cookies: !args.insecure_cookies,
+            public_url: args.worker.public_url.clone(),
+            trusted_proxies: args.trusted_proxies,
+        },
+    );
     tutti_web::serve(listener, state, shutdown_signal()).await.context("the web server stopped")?;
     let _ = stop_tx.send(true);
     for w in workers {

@@ -31,6 +31,7 @@ use std::sync::Arc;
 use tutti_app::App;
 
 pub use error::WebError;
+pub use ipnet::IpNet;
 pub use routes::{Access, RouteSpec};
 
 /// Server settings.
@@ -38,12 +39,30 @@ pub use routes::{Access, RouteSpec};
 pub struct WebConfig {
     /// Mark cookies `Secure` (on by default; browsers accept them on `http://localhost`).
     pub secure_cookies: bool,
+    /// The address people open Tutti at: links to share (invitations, reports) start with it,
+    /// never with the request's `Host` header, which the requester chooses.
+    pub public_url: String,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (addresses or CIDR blocks);
+    /// from anyone else the header is ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { secure_cookies: true }
+        WebConfig {
+            secure_cookies: true,
+            public_url: "http://localhost:8080".into(),
+            trusted_proxies: Vec::new(),
+        }
     }
+}
+
+/// Reads a trusted proxy: an address (`10.0.0.2`, `::1`) or a block (`10.0.0.0/8`).
+pub fn parse_trusted_proxy(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text:?} is neither an IP address nor a CIDR block"))
 }
 
 /// What every handler can reach.
@@ -58,6 +77,13 @@ impl AppState {
     /// Builds the state for a server.
     pub fn new(app: App, config: WebConfig) -> AppState {
         AppState { app, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::new()) }
+    }
+}
+
+impl AppState {
+    /// The public address without a trailing slash, for links to share.
+    pub(crate) fn public_url(&self) -> &str {
+        self.config.public_url.trim_end_matches('/')
     }
 }
 

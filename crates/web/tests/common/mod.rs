@@ -39,7 +39,8 @@ pub async fn spawn(db: TestDb) -> TestApp {
     let app = App::new(store, AppConfig::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().unwrap().port();
-    let state = AppState::new(app.clone(), WebConfig::default());
+    let public_url = format!("http://localhost:{port}");
+    let state = AppState::new(app.clone(), WebConfig { public_url, ..WebConfig::default() });
     let (_, specs) = tutti_web::router(state.clone());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(tutti_web::serve(listener, state, async {
