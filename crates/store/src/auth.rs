@@ -71,7 +71,7 @@ pub async fn purge_expired(db: &mut Db, now: i64, failures_before: i64) -> Resul
         .execute(&mut *db)
         .await?
         .rows_affected();
-    n += sqlx::query("DELETE FROM login_throttle WHERE not_before < $1")
+    n += sqlx::query("DELETE FROM login_throttle WHERE not_before < $1 AND last_at < $1")
         .bind(failures_before)
         .execute(&mut *db)
         .await?
@@ -318,17 +318,26 @@ pub struct Throttle {
 /// locks the row of the conflict, SQLite has one writer), so that no more than `free` of them
 /// reach the password check before the delay applies.
 pub async fn reserve_attempt(db: &mut Db, subject: &str, now: i64, t: &Throttle) -> Result<Option<i64>> {
-    const DELAY: &str = "CASE WHEN login_throttle.not_before < $5 THEN (CASE WHEN $2 <= 1 THEN $3 ELSE 0 END) \
+    // Forgotten: nothing happened, and no delay ran, for a whole window.
+    const FORGOTTEN: &str = "(login_throttle.last_at < $5 AND login_throttle.not_before < $5)";
+    let delay = format!(
+        "CASE WHEN {FORGOTTEN} THEN (CASE WHEN $2 <= 1 THEN $3 ELSE 0 END) \
          WHEN login_throttle.failures + 1 < $2 THEN 0 \
          WHEN login_throttle.delay_ms = 0 THEN $3 \
          WHEN login_throttle.delay_ms * 2 > $6 THEN $6 \
-         ELSE login_throttle.delay_ms * 2 END";
+         ELSE login_throttle.delay_ms * 2 END"
+    );
+    // Each request's `now` was read before it reached the row, so the times of concurrent
+    // attempts arrive out of order: without a delay `not_before` stays 0, and `last_at` only
+    // moves forward.
     let sql = format!(
-        "INSERT INTO login_throttle (subject, failures, delay_ms, not_before) \
-         VALUES ($1, 1, CASE WHEN $2 <= 1 THEN $3 ELSE 0 END, $4 + CASE WHEN $2 <= 1 THEN $3 ELSE 0 END) \
+        "INSERT INTO login_throttle (subject, failures, delay_ms, not_before, last_at) \
+         VALUES ($1, 1, CASE WHEN $2 <= 1 THEN $3 ELSE 0 END, CASE WHEN $2 <= 1 THEN $4 + $3 ELSE 0 END, $4) \
          ON CONFLICT (subject) DO UPDATE SET \
-         failures = CASE WHEN login_throttle.not_before < $5 THEN 1 ELSE login_throttle.failures + 1 END, \
-         delay_ms = {DELAY}, not_before = $4 + {DELAY} \
+         failures = CASE WHEN {FORGOTTEN} THEN 1 ELSE login_throttle.failures + 1 END, \
+         delay_ms = {delay}, \
+         not_before = CASE WHEN ({delay}) = 0 THEN 0 ELSE $4 + {delay} END, \
+         last_at = CASE WHEN login_throttle.last_at > $4 THEN login_throttle.last_at ELSE $4 END \
          WHERE login_throttle.not_before <= $4 \
          RETURNING failures"
     );

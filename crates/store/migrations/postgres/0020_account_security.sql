@@ -1,13 +1,15 @@
 -- Sign-in throttling: one row per subject (an e-mail or a client address). An attempt is
 -- counted before the password is checked, by one atomic upsert that also sets, from the
--- limit on, a growing delay before the next attempt (see store::auth::reserve_attempt).
+-- limit on, a growing delay before the next attempt (see store::auth::reserve_attempt):
+-- not_before is when the next attempt may come (0 without delay), last_at the latest attempt.
 -- The rows of login_failures were per failure and counted after the fact; they are dropped.
 DROP TABLE login_failures;
 CREATE TABLE login_throttle (
     subject     TEXT PRIMARY KEY,
     failures    BIGINT NOT NULL,
     delay_ms    BIGINT NOT NULL,
-    not_before  BIGINT NOT NULL
+    not_before  BIGINT NOT NULL,
+    last_at     BIGINT NOT NULL
 );
 
 -- Two-factor sign-in (TOTP, RFC 6238). The secret is sealed with the instance's key ring

@@ -35,12 +35,20 @@ pub const WS: &str = "acme-studio";
 
 /// Starts Tutti on a free port over `db`.
 pub async fn spawn(db: TestDb) -> TestApp {
+    spawn_with(db, AppConfig::default(), WebConfig::default()).await
+}
+
+/// Starts Tutti with these settings; the public address is the server's own unless `web`
+/// names another.
+pub async fn spawn_with(db: TestDb, config: AppConfig, mut web: WebConfig) -> TestApp {
     let store = db.open().await;
-    let app = App::new(store, AppConfig::default());
+    let app = App::new(store, config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().unwrap().port();
-    let public_url = format!("http://localhost:{port}");
-    let state = AppState::new(app.clone(), WebConfig { public_url, ..WebConfig::default() });
+    if web.public_url == WebConfig::default().public_url {
+        web.public_url = format!("http://localhost:{port}");
+    }
+    let state = AppState::new(app.clone(), web);
     let (_, specs) = tutti_web::router(state.clone());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(tutti_web::serve(listener, state, async {
