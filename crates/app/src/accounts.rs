@@ -210,7 +210,8 @@ impl App {
         let challenge_hash = hash_secret(challenge);
         let now = self.config.clock.now_ms();
         let expired = AppError::Unauthenticated("this sign-in expired; enter your password again");
-        let Some(uid) = two_factor::challenge_user(&mut *self.store.conn().await?, &challenge_hash, now).await?
+        let Some(uid) =
+            two_factor::challenge_user(&mut *self.store.conn().await?, &challenge_hash, now).await?
         else {
             return Err(expired);
         };

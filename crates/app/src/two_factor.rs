@@ -28,7 +28,8 @@ pub fn hotp(secret: &[u8], counter: u64, digits: u32) -> u32 {
     mac.update(&counter.to_be_bytes());
     let hash = mac.finalize().into_bytes();
     let offset = usize::from(hash[19] & 0x0f);
-    let value = u32::from_be_bytes([hash[offset] & 0x7f, hash[offset + 1], hash[offset + 2], hash[offset + 3]]);
+    let value =
+        u32::from_be_bytes([hash[offset] & 0x7f, hash[offset + 1], hash[offset + 2], hash[offset + 3]]);
     value % 10u32.pow(digits)
 }
 
@@ -109,7 +110,9 @@ fn otpauth_uri(email: &str, secret: &str) -> String {
     let label: String = format!("Tutti:{email}")
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect();
@@ -123,7 +126,10 @@ fn wrong_code() -> AppError {
 impl App {
     fn keys(&self) -> Result<&Keyring, AppError> {
         self.config.keys.as_ref().ok_or_else(|| {
-            AppError::Internal("two-factor sign-in needs the instance's key ring (TUTTI_SECRET_KEYS or the data directory)".into())
+            AppError::Internal(
+                "two-factor sign-in needs the instance's key ring (TUTTI_SECRET_KEYS or the data directory)"
+                    .into(),
+            )
         })
     }
 
@@ -225,7 +231,12 @@ impl App {
 
     /// Requires (or stops requiring) two-factor sign-in of a workspace's members. An admin must
     /// have turned it on for themselves first, so as not to lock themselves out.
-    pub async fn set_two_factor_required(&self, actor: &Actor, slug: &str, required: bool) -> Result<(), AppError> {
+    pub async fn set_two_factor_required(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        required: bool,
+    ) -> Result<(), AppError> {
         let access = self.workspace_access(actor, slug, Action::ManageWorkspace).await?;
         if let Actor::User(u) = actor {
             if required && !u.two_factor {
@@ -283,7 +294,11 @@ mod tests {
         let step = time_step(now);
         for (offset, accepted) in [(-2, false), (-1, true), (0, true), (1, true), (2, false)] {
             let code = totp_code(secret, step + offset);
-            assert_eq!(matching_step(secret, &code, now), accepted.then_some(step + offset), "offset {offset}");
+            assert_eq!(
+                matching_step(secret, &code, now),
+                accepted.then_some(step + offset),
+                "offset {offset}"
+            );
         }
         assert_eq!(matching_step(secret, "abcdef", now), None);
     }

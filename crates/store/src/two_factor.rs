@@ -38,7 +38,8 @@ pub async fn totp(db: &mut Db, user_id: i64) -> Result<Option<StoredTotp>> {
 
 /// Every stored TOTP secret: (account, key id, sealed secret), for a key rotation.
 pub async fn all_totp(db: &mut Db) -> Result<Vec<(i64, String, String)>> {
-    let rows = sqlx::query("SELECT user_id, key_id, sealed FROM user_totp ORDER BY user_id").fetch_all(db).await?;
+    let rows =
+        sqlx::query("SELECT user_id, key_id, sealed FROM user_totp ORDER BY user_id").fetch_all(db).await?;
     rows.iter().map(|r| Ok((r.try_get("user_id")?, r.try_get("key_id")?, r.try_get("sealed")?))).collect()
 }
 
@@ -153,11 +154,13 @@ pub async fn insert_challenge(db: &mut Db, token_hash: &str, user_id: i64, expir
 
 /// The account of a live challenge.
 pub async fn challenge_user(db: &mut Db, token_hash: &str, now: i64) -> Result<Option<i64>> {
-    Ok(sqlx::query_scalar("SELECT user_id FROM two_factor_challenges WHERE token_hash = $1 AND expires_at > $2")
-        .bind(token_hash)
-        .bind(now)
-        .fetch_optional(db)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT user_id FROM two_factor_challenges WHERE token_hash = $1 AND expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(db)
+    .await?)
 }
 
 /// Ends a challenge (answered); `NotFound` if it was answered meanwhile.

@@ -124,27 +124,33 @@ pub async fn name_taken(db: &mut Db, name: &str) -> Result<bool> {
 
 /// The workspace with this slug.
 pub async fn by_slug(db: &mut Db, slug: &str) -> Result<Workspace> {
-    let row = sqlx::query("SELECT id, slug, name, timezone, created_at, require_two_factor FROM workspaces WHERE slug = $1")
-        .bind(slug)
-        .fetch_one(db)
-        .await?;
+    let row = sqlx::query(
+        "SELECT id, slug, name, timezone, created_at, require_two_factor FROM workspaces WHERE slug = $1",
+    )
+    .bind(slug)
+    .fetch_one(db)
+    .await?;
     workspace(&row)
 }
 
 /// The workspace with this id.
 pub async fn by_id(db: &mut Db, id: i64) -> Result<Workspace> {
-    let row = sqlx::query("SELECT id, slug, name, timezone, created_at, require_two_factor FROM workspaces WHERE id = $1")
-        .bind(id)
-        .fetch_one(db)
-        .await?;
+    let row = sqlx::query(
+        "SELECT id, slug, name, timezone, created_at, require_two_factor FROM workspaces WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(db)
+    .await?;
     workspace(&row)
 }
 
 /// Every workspace, by name.
 pub async fn list(db: &mut Db) -> Result<Vec<Workspace>> {
-    let rows = sqlx::query("SELECT id, slug, name, timezone, created_at, require_two_factor FROM workspaces ORDER BY name")
-        .fetch_all(db)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT id, slug, name, timezone, created_at, require_two_factor FROM workspaces ORDER BY name",
+    )
+    .fetch_all(db)
+    .await?;
     rows.iter().map(workspace).collect()
 }
 

@@ -3,10 +3,10 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
 use axum::{Extension, Form};
 use serde::Deserialize;
-use axum::http::{header, HeaderMap, HeaderValue};
 use tutti_app::{AppError, SignIn};
 
 use super::{
@@ -130,7 +130,9 @@ fn challenge_cookie(state: &AppState, challenge: Option<(&str, i64)>) -> HeaderV
     let value = match challenge {
         Some((token, expires_at)) => {
             let max_age = ((expires_at - tutti_app::store::now_ms()) / 1000).max(0);
-            format!("{CHALLENGE_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+            format!(
+                "{CHALLENGE_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+            )
         }
         None => format!("{CHALLENGE_COOKIE}=; Path=/login; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
     };
@@ -191,13 +193,18 @@ async fn second_step_submit(
             response.headers_mut().append(header::SET_COOKIE, challenge_cookie(&state, None));
             return Ok(response);
         }
-        Err(AppError::Unauthenticated("wrong code")) => (StatusCode::UNAUTHORIZED, t.t("login-two-factor-wrong")),
+        Err(AppError::Unauthenticated("wrong code")) => {
+            (StatusCode::UNAUTHORIZED, t.t("login-two-factor-wrong"))
+        }
         Err(AppError::Unauthenticated(_)) => {
             return Ok(with_cookie(see_other("/login"), challenge_cookie(&state, None)));
         }
         Err(AppError::RateLimited(secs)) => {
             retry_after = Some(secs);
-            (StatusCode::TOO_MANY_REQUESTS, t.t1("login-rate-limited", "minutes", &secs.div_ceil(60).to_string()))
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                t.t1("login-rate-limited", "minutes", &secs.div_ceil(60).to_string()),
+            )
         }
         Err(e) => return Err(page_err(e, &ctx)),
     };

@@ -12,8 +12,7 @@ use tutti_app::AuditQuery;
 use tutti_domain::{Action, Role};
 
 use super::{
-    form_error, form_status, is_htmx, layout, page_err, render, role_label, see_other, FieldError,
-    Layout,
+    form_error, form_status, is_htmx, layout, page_err, render, role_label, see_other, FieldError, Layout,
 };
 use crate::error::WebError;
 use crate::format;
@@ -27,7 +26,11 @@ pub fn routes(t: RouteTable) -> RouteTable {
         .post("/w/{workspace}/team", manage, invite)
         .post("/w/{workspace}/team/{user}/role", manage, change_role)
         .post("/w/{workspace}/team/{user}/remove", manage, remove)
-        .post("/w/{workspace}/team/two-factor", Access::Workspace(Action::ManageWorkspace), require_two_factor)
+        .post(
+            "/w/{workspace}/team/two-factor",
+            Access::Workspace(Action::ManageWorkspace),
+            require_two_factor,
+        )
         .get("/w/{workspace}/audit", Access::Workspace(Action::ViewAudit), audit_page)
 }
 
@@ -142,9 +145,9 @@ async fn invite(
     let slug = ctx.ws().workspace.slug.clone();
     match state.app.add_member(&ctx.actor(), &slug, &form.email, &form.role).await {
         Ok(added) => {
-            let invitation = added
-                .invitation
-                .map(|secret| (added.member.email.clone(), format!("{}/invite/{secret}", state.public_url())));
+            let invitation = added.invitation.map(|secret| {
+                (added.member.email.clone(), format!("{}/invite/{secret}", state.public_url()))
+            });
             let mut page = team_view(&state, &ctx, String::new(), FieldError::default(), invitation).await?;
             if added.awaiting_other_invitation {
                 page.notice = Some(ctx.tr().t1("team-invited-elsewhere", "email", &added.member.email));

@@ -157,7 +157,11 @@ async fn parallel_wrong_passwords_cannot_exceed_the_sign_in_limit() {
         let statuses = futures_util::future::join_all(attempts).await;
         let checked = statuses.iter().filter(|s| **s == 401).count();
         let held = statuses.iter().filter(|s| **s == 429).count();
-        assert_eq!((checked, held), (limit, 60 - limit), "[{label}] exactly the limit reaches the password check");
+        assert_eq!(
+            (checked, held),
+            (limit, 60 - limit),
+            "[{label}] exactly the limit reaches the password check"
+        );
 
         // The right password waits too, but only for a delay, not a lockout.
         let (_, r) = login(&t, "cm@acme.test", PASSWORD, "/").await;
@@ -169,7 +173,10 @@ async fn parallel_wrong_passwords_cannot_exceed_the_sign_in_limit() {
         let (_, r) = login(&t, "cm@acme.test", PASSWORD, "/").await;
         assert_eq!(r.status(), 429);
         let second_wait: i64 = r.headers()[RETRY_AFTER].to_str().unwrap().parse().unwrap();
-        assert!(second_wait > first_wait && second_wait <= 2 * 10, "[{label}] the delay doubles: {second_wait} s");
+        assert!(
+            second_wait > first_wait && second_wait <= 2 * 10,
+            "[{label}] the delay doubles: {second_wait} s"
+        );
         clock.advance(second_wait * 1000);
         let (_, r) = login(&t, "cm@acme.test", PASSWORD, "/").await;
         assert_eq!(r.status(), 303, "[{label}] the right password signs in after the delay");
@@ -185,7 +192,8 @@ async fn wrong_sign_ins_forwarded_for(t: &TestApp, same: bool) -> Vec<u16> {
     for i in 0..4 {
         let b = at_login(t).await;
         let email = format!("nobody{i}@acme.test");
-        let xff = if same { "198.51.100.7".to_owned() } else { format!("203.0.113.9, 198.51.100.{}", 10 + i) };
+        let xff =
+            if same { "198.51.100.7".to_owned() } else { format!("203.0.113.9, 198.51.100.{}", 10 + i) };
         let r = t
             .client
             .post(t.url("/login"))
@@ -202,7 +210,8 @@ async fn wrong_sign_ins_forwarded_for(t: &TestApp, same: bool) -> Vec<u16> {
 
 #[tokio::test]
 async fn forged_forwarded_for_does_not_escape_the_client_limit() {
-    let config = AppConfig { max_failures_per_client: 3, max_failures_per_email: 100, ..AppConfig::default() };
+    let config =
+        AppConfig { max_failures_per_client: 3, max_failures_per_email: 100, ..AppConfig::default() };
     for db in tutti_test_support::every_backend().await {
         let label = db.label();
         // Not behind a trusted proxy: the header is the client's own claim and is ignored.
@@ -214,7 +223,11 @@ async fn forged_forwarded_for_does_not_escape_the_client_limit() {
     let web = WebConfig { trusted_proxies: proxies, ..WebConfig::default() };
     let t = spawn_with(tutti_test_support::sqlite(), config, web).await;
     assert_eq!(wrong_sign_ins_forwarded_for(&t, false).await, [401, 401, 401, 401], "clients told apart");
-    assert_eq!(wrong_sign_ins_forwarded_for(&t, true).await, [401, 401, 401, 429], "one client is one client");
+    assert_eq!(
+        wrong_sign_ins_forwarded_for(&t, true).await,
+        [401, 401, 401, 429],
+        "one client is one client"
+    );
 }
 
 #[tokio::test]
@@ -252,10 +265,19 @@ async fn open_redirect_after_sign_in_goes_home_instead() {
         let page = t.get(&mut anonymous, "/login?next=/%09/evil.example").await.text().await.unwrap();
         assert!(!page.contains("evil.example"), "[{label}] the form does not carry the evil target");
         // As posted by a forged form: the decoded values.
-        for next in ["/\t/evil.example", "/\\evil.example", "//evil.example", "/\r\n/evil.example", "https://evil.example"]
-        {
+        for next in [
+            "/\t/evil.example",
+            "/\\evil.example",
+            "//evil.example",
+            "/\r\n/evil.example",
+            "https://evil.example",
+        ] {
             let (_, r) = login(&t, "cm@acme.test", PASSWORD, next).await;
-            assert_eq!((r.status().as_u16(), location(&r)), (303, "/".into()), "[{label}] POST next={next:?}");
+            assert_eq!(
+                (r.status().as_u16(), location(&r)),
+                (303, "/".into()),
+                "[{label}] POST next={next:?}"
+            );
         }
         let (_, r) = login(&t, "cm@acme.test", PASSWORD, "/w/acme-studio/inbox?view=mine").await;
         assert_eq!(location(&r), "/w/acme-studio/inbox?view=mine", "[{label}] a local path is kept");
@@ -280,7 +302,11 @@ async fn api_tokens_cannot_manage_tokens_or_credentials() {
         ] {
             let r = t
                 .bearer(method.clone(), path, token)
-                .form(&[("token_name", "minted"), ("current_password", PASSWORD), ("new_password", "x".repeat(12).as_str())])
+                .form(&[
+                    ("token_name", "minted"),
+                    ("current_password", PASSWORD),
+                    ("new_password", "x".repeat(12).as_str()),
+                ])
                 .send()
                 .await
                 .unwrap();
@@ -367,7 +393,10 @@ async fn invitation_link_ignores_a_forged_host_header() {
             .text()
             .await
             .unwrap();
-        assert!(page.contains("value=\"https://tutti.example/invite/"), "[{label}] the link uses --public-url");
+        assert!(
+            page.contains("value=\"https://tutti.example/invite/"),
+            "[{label}] the link uses --public-url"
+        );
         assert!(!page.contains("evil.example"), "[{label}] never the Host header");
     }
 }
@@ -387,7 +416,9 @@ fn totp(secret_base32: &str, unix_ms: i64) -> String {
 fn the_test_totp_matches_rfc_6238() {
     // Appendix B: secret "12345678901234567890"; the six last digits of the eight-digit codes.
     let secret = data_encoding::BASE32_NOPAD.encode(b"12345678901234567890");
-    for (seconds, code) in [(59_i64, "287082"), (1111111109, "081804"), (1234567890, "005924"), (2000000000, "279037")] {
+    for (seconds, code) in
+        [(59_i64, "287082"), (1111111109, "081804"), (1234567890, "005924"), (2000000000, "279037")]
+    {
         assert_eq!(totp(&secret, seconds * 1000), code);
     }
 }
@@ -411,7 +442,8 @@ async fn enrol(t: &TestApp, b: &mut Browser, clock: &Clock) -> (String, Vec<Stri
     assert_eq!(r.status(), 422, "a wrong first code is refused");
     let code = totp(&secret, clock.now_ms());
     let page = t.post_form(b, "/settings/two-factor/confirm", &[("code", &code)]).await.text().await.unwrap();
-    let list = page.split("recovery-codes\">").nth(1).expect("recovery codes shown").split("</ul>").next().unwrap();
+    let list =
+        page.split("recovery-codes\">").nth(1).expect("recovery codes shown").split("</ul>").next().unwrap();
     let codes: Vec<String> =
         list.split("<li>").skip(1).map(|c| c.split("</li>").next().unwrap().to_owned()).collect();
     assert_eq!(codes.len(), 10);
@@ -445,7 +477,11 @@ async fn a_stolen_password_is_not_enough_with_two_factor_sign_in() {
         assert_eq!(r.status(), 401, "[{label}] a wrong code is refused");
         let code = totp(&secret, clock.now_ms());
         let (mut b, r) = login_with_code(&t, "cm@acme.test", &code).await;
-        assert_eq!((r.status().as_u16(), location(&r)), (303, "/settings".into()), "[{label}] the right code");
+        assert_eq!(
+            (r.status().as_u16(), location(&r)),
+            (303, "/settings".into()),
+            "[{label}] the right code"
+        );
         assert!(!b.cookies.contains_key("tutti_2fa"), "[{label}] the challenge is cleared");
         assert_eq!(t.get(&mut b, "/settings").await.status(), 200, "[{label}] signed in");
         let (_, r) = login_with_code(&t, "cm@acme.test", &code).await;
@@ -468,7 +504,11 @@ async fn a_stolen_password_is_not_enough_with_two_factor_sign_in() {
         assert_eq!(r.status(), 422, "[{label}] not without a right code");
         let r = t.post_form(&mut b, "/settings/two-factor/disable", &[("code", &recovery[2])]).await;
         assert_eq!(r.status(), 200);
-        assert_eq!(login(&t, "cm@acme.test", PASSWORD, "/").await.1.status(), 303, "[{label}] password alone again");
+        assert_eq!(
+            login(&t, "cm@acme.test", PASSWORD, "/").await.1.status(),
+            303,
+            "[{label}] password alone again"
+        );
     }
 }
 
