@@ -207,7 +207,7 @@ async fn report_md(
 ) -> Result<Response, WebError> {
     let r = report(&state, &ctx, q).await?;
     let name = format!("feedback-{}-{}.md", r.from, r.to);
-    Ok(download(r.markdown(&state.public_url()), "text/markdown; charset=utf-8", &name))
+    Ok(download(r.markdown(state.public_url()), "text/markdown; charset=utf-8", &name))
 }
 
 async fn report_csv(
@@ -217,7 +217,7 @@ async fn report_csv(
 ) -> Result<Response, WebError> {
     let r = report(&state, &ctx, q).await?;
     let name = format!("feedback-{}-{}.csv", r.from, r.to);
-    Ok(download(r.csv(&state.public_url()), "text/csv; charset=utf-8", &name))
+    Ok(download(r.csv(state.public_url()), "text/csv; charset=utf-8", &name))
 }
 
 #[derive(Debug, Deserialize, Default)]
