@@ -43,6 +43,9 @@ pub struct Challenge {
     pub expires_at: i64,
 }
 
+/// The refusal of a wrong second factor (the challenge stays open for another try).
+pub const WRONG_CODE: &str = "wrong code";
+
 /// How long the second step of a sign-in may wait for its code.
 const CHALLENGE_TTL_MS: i64 = 5 * 60 * 1000;
 
@@ -221,7 +224,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         if !self.second_factor_ok(&mut tx, uid, code).await? {
             tx.commit().await.map_err(StoreError::from)?;
-            return Err(AppError::Unauthenticated("wrong code"));
+            return Err(AppError::Unauthenticated(WRONG_CODE));
         }
         two_factor::delete_challenge(&mut tx, &challenge_hash).await.map_err(|_| expired)?;
         auth::forget_attempts(&mut tx, &email_key).await?;

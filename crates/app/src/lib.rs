@@ -31,7 +31,7 @@ pub mod secrets;
 mod team;
 pub mod two_factor;
 
-pub use accounts::{Challenge, IssuedSession, NewToken, SignIn};
+pub use accounts::{Challenge, IssuedSession, NewToken, SignIn, WRONG_CODE};
 pub use actor::{Actor, CurrentUser, WorkspaceAccess};
 pub use error::AppError;
 pub use team::{AddedMember, AuditQuery};

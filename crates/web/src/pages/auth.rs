@@ -193,7 +193,7 @@ async fn second_step_submit(
             response.headers_mut().append(header::SET_COOKIE, challenge_cookie(&state, None));
             return Ok(response);
         }
-        Err(AppError::Unauthenticated("wrong code")) => {
+        Err(AppError::Unauthenticated(m)) if m == tutti_app::WRONG_CODE => {
             (StatusCode::UNAUTHORIZED, t.t("login-two-factor-wrong"))
         }
         Err(AppError::Unauthenticated(_)) => {
