@@ -120,3 +120,16 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_trusted_proxy_is_an_address_or_a_block() {
+        for (text, net) in [("10.0.0.2", "10.0.0.2/32"), (" 10.0.0.0/8 ", "10.0.0.0/8"), ("::1", "::1/128")] {
+            assert_eq!(super::parse_trusted_proxy(text).unwrap().to_string(), net);
+        }
+        for bad in ["", "localhost", "10.0.0.0/33", "10.0.0.2,10.0.0.3"] {
+            assert!(super::parse_trusted_proxy(bad).unwrap_err().contains("neither"), "{bad:?}");
+        }
+    }
+}
