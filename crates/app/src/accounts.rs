@@ -6,7 +6,7 @@ use tutti_domain::{Action, DisplayName, Email, InputError, Locale, Password, Tim
 use tutti_store::audit::{self, NewAuditEntry};
 use tutti_store::auth::{self, ApiToken};
 use tutti_store::users::{self, NewUser, User};
-use tutti_store::{now_ms, workspaces, Db, StoreError};
+use tutti_store::{now_ms, two_factor, workspaces, Db, StoreError};
 
 use crate::error::not_found;
 use crate::secrets::{hash_password, hash_secret, new_secret, verify_password};
@@ -23,6 +23,35 @@ pub struct IssuedSession {
     pub user: CurrentUser,
     /// Expiry, ms since the epoch.
     pub expires_at: i64,
+}
+
+/// What a right password leads to.
+#[derive(Debug, Clone)]
+pub enum SignIn {
+    /// Signed in.
+    Session(IssuedSession),
+    /// The person signs in with a second factor: the code is asked next.
+    SecondFactor(Challenge),
+}
+
+/// A sign-in waiting for its second factor: the secret goes into a short-lived cookie.
+#[derive(Debug, Clone)]
+pub struct Challenge {
+    /// The challenge's secret.
+    pub token: String,
+    /// Expiry, ms since the epoch.
+    pub expires_at: i64,
+}
+
+/// The refusal of a wrong second factor (the challenge stays open for another try).
+pub const WRONG_CODE: &str = "wrong code";
+
+/// How long the second step of a sign-in may wait for its code.
+const CHALLENGE_TTL_MS: i64 = 5 * 60 * 1000;
+
+/// The throttling subject of an e-mail.
+pub(crate) fn email_subject(email: &str) -> String {
+    format!("email:{}", email.trim().to_lowercase())
 }
 
 /// An API token just created; the secret is shown once and never again.
@@ -131,31 +160,18 @@ impl App {
         Ok(user.into())
     }
 
-    /// Signs in with e-mail and password from `client` (an address), refusing after too many
-    /// failures for that e-mail or that client within the window.
-    pub async fn sign_in(
-        &self,
-        email: &str,
-        password: &str,
-        client: &str,
-    ) -> Result<IssuedSession, AppError> {
-        let email_key = format!("email:{}", email.trim().to_lowercase());
+    /// Signs in with e-mail and password from `client` (an address). A person with two-factor
+    /// sign-in gets a [`Challenge`] to answer with a code instead of a session.
+    ///
+    /// Each attempt is counted before the password is checked (see [`App::count_attempt`]):
+    /// per e-mail and per client, a few attempts go through, then each further one waits a
+    /// delay that doubles up to a cap, so that guessing is slow and the right password is
+    /// never locked out for long.
+    pub async fn sign_in(&self, email: &str, password: &str, client: &str) -> Result<SignIn, AppError> {
+        let email_key = email_subject(email);
         let client_key = format!("client:{client}");
-        let now = now_ms();
-        let since = now - self.config.failure_window_ms;
-        {
-            let mut db = self.store.conn().await?;
-            for (key, max) in [
-                (&email_key, self.config.max_failures_per_email),
-                (&client_key, self.config.max_failures_per_client),
-            ] {
-                let (n, oldest) = auth::login_failures_since(&mut db, key, since).await?;
-                if n >= max {
-                    let until = oldest.unwrap_or(now) + self.config.failure_window_ms;
-                    return Err(AppError::RateLimited(((until - now).max(1000) / 1000) as u64));
-                }
-            }
-        }
+        self.count_attempt(&email_key, self.config.max_failures_per_email).await?;
+        self.count_attempt(&client_key, self.config.max_failures_per_client).await?;
         let user = match Email::parse(email, "email") {
             Ok(e) => match users::by_email(&mut *self.store.conn().await?, e.as_str()).await {
                 Ok(u) => Some(u),
@@ -169,17 +185,77 @@ impl App {
             None => None,
         };
         let ok = verify_password(password.to_owned(), hash).await;
-        let mut tx = self.store.begin().await?;
+        // A failed attempt stays counted against both the e-mail and the client.
         let Some(user) = user.filter(|_| ok) else {
-            auth::record_login_failure(&mut tx, &email_key).await?;
-            auth::record_login_failure(&mut tx, &client_key).await?;
-            tx.commit().await.map_err(StoreError::from)?;
             return Err(AppError::Unauthenticated("wrong e-mail or password"));
         };
-        auth::clear_login_failures(&mut tx, &email_key).await?;
+        let mut tx = self.store.begin().await?;
+        // Colleagues behind one address who sign in do not use up each other's attempts.
+        auth::take_back_attempt(&mut tx, &client_key).await?;
+        if user.two_factor {
+            // The e-mail's attempt stays counted until the code is right too.
+            let token = new_secret("");
+            let expires_at = self.config.clock.now_ms() + CHALLENGE_TTL_MS;
+            two_factor::insert_challenge(&mut tx, &hash_secret(&token), user.id, expires_at).await?;
+            tx.commit().await.map_err(StoreError::from)?;
+            return Ok(SignIn::SecondFactor(Challenge { token, expires_at }));
+        }
+        auth::forget_attempts(&mut tx, &email_key).await?;
+        let issued = open_session(&mut tx, user, self.config.session_ttl_ms).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(SignIn::Session(issued))
+    }
+
+    /// The second step of a sign-in: the code of the person's authenticator app, or one of
+    /// their recovery codes, answers the challenge of [`App::sign_in`]. Wrong codes count as
+    /// failed attempts of the e-mail.
+    pub async fn complete_sign_in(&self, challenge: &str, code: &str) -> Result<IssuedSession, AppError> {
+        let challenge_hash = hash_secret(challenge);
+        let now = self.config.clock.now_ms();
+        let expired = AppError::Unauthenticated("this sign-in expired; enter your password again");
+        let Some(uid) =
+            two_factor::challenge_user(&mut *self.store.conn().await?, &challenge_hash, now).await?
+        else {
+            return Err(expired);
+        };
+        let user = users::by_id(&mut *self.store.conn().await?, uid).await?;
+        let email_key = email_subject(&user.email);
+        self.count_attempt(&email_key, self.config.max_failures_per_email).await?;
+        let mut tx = self.store.begin().await?;
+        if !self.second_factor_ok(&mut tx, uid, code).await? {
+            tx.commit().await.map_err(StoreError::from)?;
+            return Err(AppError::Unauthenticated(WRONG_CODE));
+        }
+        two_factor::delete_challenge(&mut tx, &challenge_hash).await.map_err(|_| expired)?;
+        auth::forget_attempts(&mut tx, &email_key).await?;
         let issued = open_session(&mut tx, user, self.config.session_ttl_ms).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(issued)
+    }
+
+    /// Counts one sign-in attempt of `subject` before it is checked, refusing with the wait
+    /// while the subject must wait. The count and the decision are one atomic statement, so
+    /// that concurrent attempts cannot all slip through before the first failure is recorded.
+    pub(crate) async fn count_attempt(&self, subject: &str, free: i64) -> Result<(), AppError> {
+        let now = self.config.clock.now_ms();
+        let throttle = auth::Throttle {
+            free,
+            base_delay_ms: self.config.login_delay_ms,
+            max_delay_ms: self.config.login_max_delay_ms,
+            forget_after_ms: self.config.failure_window_ms,
+        };
+        let mut tx = self.store.begin().await?;
+        let counted = auth::reserve_attempt(&mut tx, subject, now, &throttle).await?;
+        let allowed_at =
+            if counted.is_none() { auth::attempt_allowed_at(&mut tx, subject).await? } else { None };
+        tx.commit().await.map_err(StoreError::from)?;
+        match counted {
+            Some(_) => Ok(()),
+            None => {
+                let wait = allowed_at.unwrap_or(now) - now;
+                Err(AppError::RateLimited((wait.max(1000) as u64).div_ceil(1000)))
+            }
+        }
     }
 
     /// The person behind a session cookie, with the session's CSRF token.
@@ -327,7 +403,10 @@ impl App {
         Ok(users::by_id(&mut db, uid).await?.into())
     }
 
-    /// Accepts an invitation: sets name and password, and signs in.
+    /// Accepts an invitation: sets name and first password, and signs in. An invitation only
+    /// ever sets the password of an account that has none (see [`auth::invitation_user`]);
+    /// accepting ends the account's other invitations, sessions and API tokens, since whatever
+    /// was issued before the person chose a password was not in their hands.
     pub async fn accept_invitation(
         &self,
         secret: &str,
@@ -343,7 +422,10 @@ impl App {
             auth::invitation_user(&mut tx, &token_hash, now_ms()).await.map_err(not_found("invitation"))?;
         auth::use_invitation(&mut tx, &token_hash).await.map_err(not_found("invitation"))?;
         let user = users::by_id(&mut tx, uid).await?;
-        users::set_password(&mut tx, uid, &hash).await?;
+        users::set_first_password(&mut tx, uid, &hash).await.map_err(not_found("invitation"))?;
+        auth::end_invitations(&mut tx, uid).await?;
+        auth::delete_sessions(&mut tx, uid).await?;
+        auth::revoke_tokens(&mut tx, uid).await?;
         users::set_profile(&mut tx, uid, name.as_str(), user.locale.as_deref(), &user.timezone).await?;
         let user = users::by_id(&mut tx, uid).await?;
         record(
@@ -392,7 +474,8 @@ impl App {
         Ok(updated.into())
     }
 
-    /// Changes a person's password after checking the current one; ends their other sessions.
+    /// Changes a person's password after checking the current one; ends their other sessions
+    /// and revokes their API tokens (a stolen token must not outlive the password change).
     pub async fn change_password(
         &self,
         user: &CurrentUser,
@@ -413,7 +496,17 @@ impl App {
         let mut tx = self.store.begin().await?;
         users::set_password(&mut tx, user.id, &hash).await?;
         auth::delete_other_sessions(&mut tx, user.id, &hash_secret(session_token)).await?;
-        record(&mut tx, &Actor::User(user.clone()), None, "user.password", &user.email, None, None).await?;
+        let revoked = auth::revoke_tokens(&mut tx, user.id).await?;
+        record(
+            &mut tx,
+            &Actor::User(user.clone()),
+            None,
+            "user.password",
+            &user.email,
+            None,
+            Some(json!({"tokens_revoked": revoked})),
+        )
+        .await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
     }

@@ -22,6 +22,8 @@ pub struct CurrentUser {
     pub locale: Option<String>,
     /// Time zone.
     pub timezone: String,
+    /// Whether the person signs in with a second factor.
+    pub two_factor: bool,
 }
 
 impl From<User> for CurrentUser {
@@ -33,6 +35,7 @@ impl From<User> for CurrentUser {
             is_admin: u.is_admin,
             locale: u.locale,
             timezone: u.timezone,
+            two_factor: u.two_factor,
         }
     }
 }
@@ -178,6 +181,11 @@ impl App {
         let access = WorkspaceAccess { workspace, role, superuser: actor.is_superuser() };
         if role.is_none() && !access.superuser {
             return Err(AppError::NotFound("workspace"));
+        }
+        if let Actor::User(u) = actor {
+            if access.workspace.require_two_factor && !u.two_factor {
+                return Err(AppError::TwoFactorRequired);
+            }
         }
         self.require_in(actor, &access, action).await?;
         Ok(access)

@@ -24,6 +24,9 @@ pub enum AppError {
     /// Too many attempts; try again after this many seconds.
     #[error("too many failed attempts; try again in {0} s")]
     RateLimited(u64),
+    /// The workspace requires two-factor sign-in and the caller has not turned it on.
+    #[error("this workspace requires two-factor sign-in: turn it on in your settings first")]
+    TwoFactorRequired,
     /// Storage failed.
     #[error("storage error: {0}")]
     Store(StoreError),

@@ -29,8 +29,9 @@ pub mod queues;
 mod review;
 pub mod secrets;
 mod team;
+pub mod two_factor;
 
-pub use accounts::{IssuedSession, NewToken};
+pub use accounts::{Challenge, IssuedSession, NewToken, SignIn, WRONG_CODE};
 pub use actor::{Actor, CurrentUser, WorkspaceAccess};
 pub use error::AppError;
 pub use team::{AddedMember, AuditQuery};
@@ -45,15 +46,24 @@ pub struct AppConfig {
     pub session_ttl_ms: i64,
     /// How long an invitation link stays valid, in milliseconds.
     pub invitation_ttl_ms: i64,
-    /// Failed sign-ins allowed per e-mail in the window before refusing.
+    /// Sign-in attempts allowed per e-mail before each further one must wait a growing delay.
     pub max_failures_per_email: i64,
-    /// Failed sign-ins allowed per client address in the window before refusing.
+    /// Sign-in attempts allowed per client address before each further one must wait.
     pub max_failures_per_client: i64,
-    /// The rate-limiting window, in milliseconds.
+    /// Attempts are forgotten after this long without any, in milliseconds.
     pub failure_window_ms: i64,
     /// Which addresses the use cases call (mention checks) and accept when saved (alert
     /// webhooks): public ones, and the private hosts the operator allows.
     pub outbound: tutti_outbound::Outbound,
+    /// The wait after the last free attempt, doubled after each further failure, in ms.
+    pub login_delay_ms: i64,
+    /// The longest wait between two attempts, in milliseconds.
+    pub login_max_delay_ms: i64,
+    /// The clock of sign-in limits and one-time codes (tests move it forward).
+    pub clock: Clock,
+    /// The key ring that seals secrets at rest (the alert webhook's, two-factor secrets);
+    /// without one, neither can be given a new secret.
+    pub keys: Option<secrets::Keyring>,
 }
 
 impl Default for AppConfig {
@@ -65,7 +75,30 @@ impl Default for AppConfig {
             max_failures_per_client: 30,
             failure_window_ms: 15 * 60 * 1000,
             outbound: tutti_outbound::Outbound::strict(),
+            login_delay_ms: 10 * 1000,
+            login_max_delay_ms: 15 * 60 * 1000,
+            clock: Clock::default(),
+            keys: None,
         }
+    }
+}
+
+/// The time as the sign-in limits and one-time codes see it: the system clock, plus an offset
+/// that tests move forward instead of sleeping. Clones share the offset.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    offset_ms: std::sync::Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl Clock {
+    /// Now, in milliseconds since the epoch.
+    pub fn now_ms(&self) -> i64 {
+        tutti_store::now_ms() + self.offset_ms.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Moves this clock (and its clones) forward.
+    pub fn advance(&self, ms: i64) {
+        self.offset_ms.fetch_add(ms, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -77,9 +110,6 @@ pub struct App {
     /// The client of mention checks, under the outbound policy; one for every check, so that
     /// connections to a PDS or an instance are reused.
     http: tutti_outbound::Client,
-    /// The key ring that seals the alert webhook's signing secret; without it a webhook cannot
-    /// be given a new secret.
-    keys: Option<secrets::Keyring>,
 }
 
 impl App {
@@ -92,13 +122,19 @@ impl App {
             .connect_timeout(mentions::TIMEOUT)
             .build()
             .expect("HTTP client");
-        App { store, config, http, keys: None }
+        App { store, config, http }
     }
 
-    /// The same application, sealing secrets it keeps (the alert webhook's) with `keys`.
+    /// The same application, sealing the secrets it keeps (the alert webhook's, two-factor
+    /// secrets) with `keys`.
     pub fn with_keys(mut self, keys: secrets::Keyring) -> App {
-        self.keys = Some(keys);
+        self.config.keys = Some(keys);
         self
+    }
+
+    /// Whether secrets can be sealed (a key ring was given).
+    pub fn has_keys(&self) -> bool {
+        self.config.keys.is_some()
     }
 
     /// The outbound policy.

@@ -407,7 +407,7 @@ impl App {
             (None, _) => None,
             (Some(_), Some(s)) if !change.new_secret => Some(s.clone()),
             (Some(_), _) => {
-                let keys = self.keys.as_ref().ok_or_else(|| {
+                let keys = self.config.keys.as_ref().ok_or_else(|| {
                     AppError::Internal("the key ring is not loaded: cannot keep a webhook secret".into())
                 })?;
                 let s = crate::secrets::new_secret("whsec_");

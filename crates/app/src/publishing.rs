@@ -440,6 +440,7 @@ impl App {
             tutti_store::alerts::seal_webhook_secret(&mut tx, workspace_id, &id, &sealed, Some(&plain))
                 .await?;
         }
+        let secrets = crate::two_factor::reseal_secrets(&mut tx, rotated).await?;
         record(
             &mut tx,
             actor,
@@ -447,7 +448,7 @@ impl App {
             "key.rotate",
             rotated.current_id(),
             None,
-            Some(json!({"channels": channels.len()})),
+            Some(json!({"channels": channels.len(), "two_factor_secrets": secrets})),
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;

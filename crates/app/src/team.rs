@@ -19,6 +19,9 @@ pub struct AddedMember {
     pub member: Member,
     /// The secret of the invitation link (`/invite/SECRET`), for a person without an account.
     pub invitation: Option<String>,
+    /// The person has no password yet and was invited by a workspace the caller does not
+    /// manage: no link is issued here, they join with the invitation they already have.
+    pub awaiting_other_invitation: bool,
 }
 
 /// What to read of a workspace's audit log.
@@ -137,8 +140,23 @@ impl App {
             self.require_in(actor, &access, Action::ManageAdmins).await?;
         }
         let ws = access.workspace;
+        // An invitation link sets the password of an account that has none, and with it opens
+        // every workspace the account belongs to. So a link is issued only by someone who may
+        // manage the team of each of those workspaces (checked here, before the write
+        // transaction, and confirmed unchanged inside it); otherwise the person joins without a
+        // link and sees this workspace once they accept the invitation they already have.
+        let mut seen_workspaces = None;
+        if let Ok(existing) = users::by_email(&mut *self.store.conn().await?, email.as_str()).await {
+            if !existing.active {
+                let ids = self.workspaces_of(existing.id).await?;
+                if self.may_manage_teams(actor, &ids).await? {
+                    seen_workspaces = Some(ids);
+                }
+            }
+        }
         let mut tx = self.store.begin().await?;
         let mut invitation = None;
+        let mut awaiting_other_invitation = false;
         let user = match users::by_email(&mut tx, email.as_str()).await {
             Ok(u) => u,
             Err(StoreError::NotFound) => {
@@ -161,7 +179,13 @@ impl App {
             Err(e) => return Err(e.into()),
         };
         if !user.active && invitation.is_none() {
-            invitation = Some(invite(&mut tx, user.id, ws.id, self.config.invitation_ttl_ms).await?);
+            let now_in: Vec<i64> =
+                workspaces::list_for_user(&mut tx, user.id).await?.into_iter().map(|(w, _)| w.id).collect();
+            if seen_workspaces.as_ref() == Some(&now_in) {
+                invitation = Some(invite(&mut tx, user.id, ws.id, self.config.invitation_ttl_ms).await?);
+            } else {
+                awaiting_other_invitation = true;
+            }
         }
         workspaces::add_member(&mut tx, ws.id, user.id, role).await.map_err(|e| match e {
             StoreError::Conflict { .. } => AppError::Conflict(InputError::new(
@@ -175,7 +199,7 @@ impl App {
         record(&mut tx, actor, Some(ws.id), "member.add", email.as_str(), None, Some(member_json(&member)))
             .await?;
         tx.commit().await.map_err(StoreError::from)?;
-        Ok(AddedMember { member, invitation })
+        Ok(AddedMember { member, invitation, awaiting_other_invitation })
     }
 
     /// Changes a member's role. `user` is an account id or an e-mail.
@@ -255,6 +279,35 @@ impl App {
             limit: if query.limit > 0 { query.limit } else { 50 },
         };
         Ok(audit::list(&mut *self.store.conn().await?, &filter).await?)
+    }
+}
+
+impl App {
+    /// The ids of the workspaces an account belongs to.
+    async fn workspaces_of(&self, user_id: i64) -> Result<Vec<i64>, AppError> {
+        let list = workspaces::list_for_user(&mut *self.store.conn().await?, user_id).await?;
+        Ok(list.into_iter().map(|(w, _)| w.id).collect())
+    }
+
+    /// Whether `actor` may manage the team of every one of these workspaces (read only: a
+    /// "no" here is not a refusal to record).
+    async fn may_manage_teams(&self, actor: &Actor, workspace_ids: &[i64]) -> Result<bool, AppError> {
+        if actor.require(Action::ManageUsers).is_ok() {
+            return Ok(true);
+        }
+        let Some(uid) = actor.user_id() else { return Ok(false) };
+        let mut db = self.store.conn().await?;
+        for &id in workspace_ids {
+            let role = match workspaces::member(&mut db, id, uid).await {
+                Ok(m) => m.role,
+                Err(StoreError::NotFound) => return Ok(false),
+                Err(e) => return Err(e.into()),
+            };
+            if !Action::ManageTeam.allowed_for(role) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 }
 

@@ -29,6 +29,10 @@ pub struct ServeArgs {
     /// it, /metrics is not served).
     #[arg(long, env = "TUTTI_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
+    /// Reverse proxies whose X-Forwarded-For header names the client: addresses or CIDR
+    /// blocks, comma-separated (from anyone else the header is ignored).
+    #[arg(long = "trusted-proxy", env = "TUTTI_TRUSTED_PROXY", value_delimiter = ',', value_parser = tutti_web::parse_trusted_proxy)]
+    trusted_proxies: Vec<tutti_web::IpNet>,
     #[command(flatten)]
     worker: WorkerArgs,
 }
@@ -38,7 +42,7 @@ pub struct ServeArgs {
 pub struct WorkerArgs {
     #[command(flatten)]
     sources: crate::listen::SourceArgs,
-    /// The address people open Tutti at, for links in alerts.
+    /// The address people open Tutti at, for links in alerts, invitations and reports.
     #[arg(long, env = "TUTTI_PUBLIC_URL", default_value = "http://localhost:8080")]
     public_url: String,
     /// SMTP server for alert e-mails (none: alerts are not e-mailed).
@@ -240,6 +244,8 @@ pub async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
         secure_cookies: !args.insecure_cookies,
         hsts: args.worker.public_url.starts_with("https://"),
         metrics_token: args.metrics_token.clone().filter(|t| !t.is_empty()),
+        public_url: args.worker.public_url.clone(),
+        trusted_proxies: args.trusted_proxies,
     };
     let state = AppState::new(app, config);
     tutti_web::serve(listener, state, shutdown_signal()).await.context("the web server stopped")?;

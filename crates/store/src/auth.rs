@@ -63,15 +63,21 @@ pub async fn delete_other_sessions(db: &mut Db, user_id: i64, keep_hash: &str) -
     Ok(())
 }
 
-/// Deletes expired sessions and invitations, and sign-in failures older than `failures_before`.
+/// Deletes expired sessions, invitations and second-step challenges, and the sign-in attempts
+/// of subjects that could try again before `failures_before`.
 pub async fn purge_expired(db: &mut Db, now: i64, failures_before: i64) -> Result<u64> {
     let mut n = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(now)
         .execute(&mut *db)
         .await?
         .rows_affected();
-    n += sqlx::query("DELETE FROM login_failures WHERE at < $1")
+    n += sqlx::query("DELETE FROM login_throttle WHERE not_before < $1 AND last_at < $1")
         .bind(failures_before)
+        .execute(&mut *db)
+        .await?
+        .rows_affected();
+    n += sqlx::query("DELETE FROM two_factor_challenges WHERE expires_at <= $1")
+        .bind(now)
         .execute(&mut *db)
         .await?
         .rows_affected();
@@ -207,10 +213,14 @@ pub async fn insert_invitation(
     Ok(())
 }
 
-/// The account an unused, unexpired invitation is for.
+/// The account an invitation is for, while it is valid: unused, unexpired, for an account
+/// that has no password yet, and issued by a workspace the account still belongs to.
 pub async fn invitation_user(db: &mut Db, token_hash: &str, now: i64) -> Result<i64> {
     Ok(sqlx::query_scalar(
-        "SELECT user_id FROM invitations WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+        "SELECT i.user_id FROM invitations i \
+         JOIN users u ON u.id = i.user_id AND u.password_hash IS NULL \
+         JOIN memberships m ON m.workspace_id = i.workspace_id AND m.user_id = i.user_id \
+         WHERE i.token_hash = $1 AND i.used_at IS NULL AND i.expires_at > $2",
     )
     .bind(token_hash)
     .bind(now)
@@ -227,6 +237,32 @@ pub async fn use_invitation(db: &mut Db, token_hash: &str) -> Result<()> {
             .execute(db)
             .await?,
     )
+}
+
+/// Ends every unused invitation of an account (it has a password now).
+pub async fn end_invitations(db: &mut Db, user_id: i64) -> Result<()> {
+    sqlx::query("UPDATE invitations SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
+        .bind(crate::now_ms())
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of an account.
+pub async fn delete_sessions(db: &mut Db, user_id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(db).await?;
+    Ok(())
+}
+
+/// Revokes every live API token of an account; returns how many.
+pub async fn revoke_tokens(db: &mut Db, user_id: i64) -> Result<u64> {
+    Ok(sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+        .bind(crate::now_ms())
+        .bind(user_id)
+        .execute(db)
+        .await?
+        .rows_affected())
 }
 
 /// Stores a first-run setup token.
@@ -260,30 +296,82 @@ pub async fn setup_token_valid(db: &mut Db, token_hash: &str) -> Result<bool> {
     Ok(n > 0)
 }
 
-/// Records a failed sign-in for `subject` (an e-mail or a client address).
-pub async fn record_login_failure(db: &mut Db, subject: &str) -> Result<()> {
-    sqlx::query("INSERT INTO login_failures (subject, at) VALUES ($1, $2)")
+/// How sign-in attempts of one subject are throttled.
+#[derive(Debug, Clone, Copy)]
+pub struct Throttle {
+    /// Attempts allowed without delay.
+    pub free: i64,
+    /// The delay after the last free attempt, doubled after each further one.
+    pub base_delay_ms: i64,
+    /// The longest delay.
+    pub max_delay_ms: i64,
+    /// Attempts are forgotten once no attempt was possible or made for this long.
+    pub forget_after_ms: i64,
+}
+
+/// Counts a sign-in attempt of `subject` (an e-mail or a client address) *before* its
+/// password is checked, and says whether it may go ahead: `Some(attempts so far)`, or `None`
+/// while the subject must wait.
+///
+/// One statement reads, counts and, from the `free`-th attempt on, sets the delay before the
+/// next one (doubling, capped): concurrent attempts are each counted exactly once (PostgreSQL
+/// locks the row of the conflict, SQLite has one writer), so that no more than `free` of them
+/// reach the password check before the delay applies.
+pub async fn reserve_attempt(db: &mut Db, subject: &str, now: i64, t: &Throttle) -> Result<Option<i64>> {
+    // Forgotten: nothing happened, and no delay ran, for a whole window.
+    const FORGOTTEN: &str = "(login_throttle.last_at < $5 AND login_throttle.not_before < $5)";
+    let delay = format!(
+        "CASE WHEN {FORGOTTEN} THEN (CASE WHEN $2 <= 1 THEN $3 ELSE 0 END) \
+         WHEN login_throttle.failures + 1 < $2 THEN 0 \
+         WHEN login_throttle.delay_ms = 0 THEN $3 \
+         WHEN login_throttle.delay_ms * 2 > $6 THEN $6 \
+         ELSE login_throttle.delay_ms * 2 END"
+    );
+    // Each request's `now` was read before it reached the row, so the times of concurrent
+    // attempts arrive out of order: without a delay `not_before` stays 0, and `last_at` only
+    // moves forward.
+    let sql = format!(
+        "INSERT INTO login_throttle (subject, failures, delay_ms, not_before, last_at) \
+         VALUES ($1, 1, CASE WHEN $2 <= 1 THEN $3 ELSE 0 END, CASE WHEN $2 <= 1 THEN $4 + $3 ELSE 0 END, $4) \
+         ON CONFLICT (subject) DO UPDATE SET \
+         failures = CASE WHEN {FORGOTTEN} THEN 1 ELSE login_throttle.failures + 1 END, \
+         delay_ms = {delay}, \
+         not_before = CASE WHEN ({delay}) = 0 THEN 0 ELSE $4 + {delay} END, \
+         last_at = CASE WHEN login_throttle.last_at > $4 THEN login_throttle.last_at ELSE $4 END \
+         WHERE login_throttle.not_before <= $4 \
+         RETURNING failures"
+    );
+    Ok(sqlx::query_scalar(&sql)
         .bind(subject)
-        .bind(crate::now_ms())
-        .execute(db)
-        .await?;
+        .bind(t.free)
+        .bind(t.base_delay_ms)
+        .bind(now)
+        .bind(now - t.forget_after_ms)
+        .bind(t.max_delay_ms)
+        .fetch_optional(db)
+        .await?)
+}
+
+/// When `subject` may try again (ms since the epoch), if it is throttled at all.
+pub async fn attempt_allowed_at(db: &mut Db, subject: &str) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT not_before FROM login_throttle WHERE subject = $1")
+        .bind(subject)
+        .fetch_optional(db)
+        .await?)
+}
+
+/// Forgets the attempts of `subject` after a complete sign-in.
+pub async fn forget_attempts(db: &mut Db, subject: &str) -> Result<()> {
+    sqlx::query("DELETE FROM login_throttle WHERE subject = $1").bind(subject).execute(db).await?;
     Ok(())
 }
 
-/// Failed sign-ins for `subject` since `since`, and the oldest of them.
-pub async fn login_failures_since(db: &mut Db, subject: &str, since: i64) -> Result<(i64, Option<i64>)> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE subject = $1 AND at >= $2",
-    )
-    .bind(subject)
-    .bind(since)
-    .fetch_one(db)
-    .await?;
-    Ok((row.try_get("n")?, row.try_get("oldest")?))
-}
-
-/// Forgets the failures of `subject` after a successful sign-in.
-pub async fn clear_login_failures(db: &mut Db, subject: &str) -> Result<()> {
-    sqlx::query("DELETE FROM login_failures WHERE subject = $1").bind(subject).execute(db).await?;
+/// Takes back one counted attempt of `subject` that turned out not to be a failure (a client
+/// address shared by colleagues who sign in successfully).
+pub async fn take_back_attempt(db: &mut Db, subject: &str) -> Result<()> {
+    sqlx::query("UPDATE login_throttle SET failures = failures - 1 WHERE subject = $1 AND failures > 0")
+        .bind(subject)
+        .execute(db)
+        .await?;
     Ok(())
 }

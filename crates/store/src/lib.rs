@@ -29,6 +29,7 @@ pub mod people;
 pub mod publishing;
 pub mod queues;
 pub mod review;
+pub mod two_factor;
 pub mod users;
 pub mod workspaces;
 

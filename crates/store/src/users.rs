@@ -23,9 +23,13 @@ pub struct User {
     pub active: bool,
     /// Creation time, ms since the epoch.
     pub created_at: i64,
+    /// Whether the account signs in with a second factor (TOTP).
+    pub two_factor: bool,
 }
 
-const COLUMNS: &str = "id, email, name, is_admin, locale, timezone, CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END AS active, created_at";
+const BASE_COLUMNS: &str = "id, email, name, is_admin, locale, timezone, CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END AS active, created_at";
+const COLUMNS: &str = "id, email, name, is_admin, locale, timezone, CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END AS active, created_at, \
+     (SELECT COUNT(*) FROM user_totp t WHERE t.user_id = users.id AND t.enabled_at IS NOT NULL) AS two_factor";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<User> {
     Ok(User {
@@ -37,6 +41,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<User> {
         timezone: row.try_get("timezone")?,
         active: row.try_get::<i64, _>("active")? != 0,
         created_at: row.try_get("created_at")?,
+        two_factor: row.try_get::<i64, _>("two_factor")? != 0,
     })
 }
 
@@ -59,7 +64,7 @@ pub struct NewUser<'a> {
 pub async fn insert(db: &mut Db, new: &NewUser<'_>) -> Result<User> {
     let row = sqlx::query(&format!(
         "INSERT INTO users (email, name, password_hash, is_admin, timezone, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {BASE_COLUMNS}, 0 AS two_factor"
     ))
     .bind(new.email)
     .bind(new.name)
@@ -108,6 +113,18 @@ pub async fn count(db: &mut Db) -> Result<i64> {
 pub async fn set_password(db: &mut Db, id: i64, hash: &str) -> Result<()> {
     affected(
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(id)
+            .execute(db)
+            .await?,
+    )
+}
+
+/// Sets the first password of an invited account; `NotFound` if it has one already (an
+/// invitation never replaces a password).
+pub async fn set_first_password(db: &mut Db, id: i64, hash: &str) -> Result<()> {
+    affected(
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash IS NULL")
             .bind(hash)
             .bind(id)
             .execute(db)

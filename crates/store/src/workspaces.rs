@@ -19,6 +19,8 @@ pub struct Workspace {
     pub timezone: String,
     /// Creation time, ms since the epoch.
     pub created_at: i64,
+    /// Whether its members must sign in with a second factor.
+    pub require_two_factor: bool,
 }
 
 /// A member of a workspace, with their role.
@@ -45,6 +47,7 @@ fn workspace(row: &sqlx::any::AnyRow) -> Result<Workspace> {
         name: row.try_get("name")?,
         timezone: row.try_get("timezone")?,
         created_at: row.try_get("created_at")?,
+        require_two_factor: row.try_get::<i64, _>("require_two_factor")? != 0,
     })
 }
 
@@ -88,7 +91,7 @@ pub async fn insert(
 ) -> Result<Workspace> {
     let row = sqlx::query(
         "INSERT INTO workspaces (organisation_id, slug, name, timezone, created_at) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id, slug, name, timezone, created_at",
+         VALUES ($1, $2, $3, $4, $5) RETURNING id, slug, name, timezone, created_at, require_two_factor",
     )
     .bind(organisation_id)
     .bind(slug)
@@ -121,34 +124,40 @@ pub async fn name_taken(db: &mut Db, name: &str) -> Result<bool> {
 
 /// The workspace with this slug.
 pub async fn by_slug(db: &mut Db, slug: &str) -> Result<Workspace> {
-    let row = sqlx::query("SELECT id, slug, name, timezone, created_at FROM workspaces WHERE slug = $1")
-        .bind(slug)
-        .fetch_one(db)
-        .await?;
+    let row = sqlx::query(
+        "SELECT id, slug, name, timezone, created_at, require_two_factor FROM workspaces WHERE slug = $1",
+    )
+    .bind(slug)
+    .fetch_one(db)
+    .await?;
     workspace(&row)
 }
 
 /// The workspace with this id.
 pub async fn by_id(db: &mut Db, id: i64) -> Result<Workspace> {
-    let row = sqlx::query("SELECT id, slug, name, timezone, created_at FROM workspaces WHERE id = $1")
-        .bind(id)
-        .fetch_one(db)
-        .await?;
+    let row = sqlx::query(
+        "SELECT id, slug, name, timezone, created_at, require_two_factor FROM workspaces WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(db)
+    .await?;
     workspace(&row)
 }
 
 /// Every workspace, by name.
 pub async fn list(db: &mut Db) -> Result<Vec<Workspace>> {
-    let rows = sqlx::query("SELECT id, slug, name, timezone, created_at FROM workspaces ORDER BY name")
-        .fetch_all(db)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT id, slug, name, timezone, created_at, require_two_factor FROM workspaces ORDER BY name",
+    )
+    .fetch_all(db)
+    .await?;
     rows.iter().map(workspace).collect()
 }
 
 /// The workspaces a user belongs to, with their role, by name.
 pub async fn list_for_user(db: &mut Db, user_id: i64) -> Result<Vec<(Workspace, Role)>> {
     let rows = sqlx::query(
-        "SELECT w.id, w.slug, w.name, w.timezone, w.created_at, m.role FROM workspaces w \
+        "SELECT w.id, w.slug, w.name, w.timezone, w.created_at, w.require_two_factor, m.role FROM workspaces w \
          JOIN memberships m ON m.workspace_id = w.id WHERE m.user_id = $1 ORDER BY w.name",
     )
     .bind(user_id)
@@ -221,4 +230,15 @@ pub async fn admin_count(db: &mut Db, workspace_id: i64) -> Result<i64> {
         .bind(workspace_id)
         .fetch_one(db)
         .await?)
+}
+
+/// Requires (or stops requiring) two-factor sign-in of a workspace's members.
+pub async fn set_require_two_factor(db: &mut Db, workspace_id: i64, required: bool) -> Result<()> {
+    crate::users::affected(
+        sqlx::query("UPDATE workspaces SET require_two_factor = $1 WHERE id = $2")
+            .bind(i64::from(required))
+            .bind(workspace_id)
+            .execute(db)
+            .await?,
+    )
 }

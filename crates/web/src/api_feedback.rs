@@ -5,7 +5,7 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
@@ -243,7 +243,6 @@ pub async fn report(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     Path(slug): Path<String>,
-    headers: HeaderMap,
     Query(p): Query<ReportParams>,
 ) -> Result<Response, WebError> {
     let csv = match p.format.as_deref().map(str::trim) {
@@ -256,7 +255,7 @@ pub async fn report(
     };
     let (from, to) = period(&ctx, &p.from, &p.to);
     let r = state.app.feedback_report(&ctx.actor(), &slug, &from, &to).await.map_err(err(&ctx))?;
-    let base = crate::pages::origin(&headers);
+    let base = state.public_url().to_owned();
     Ok(if csv {
         text_response(r.csv(&base), "text/csv; charset=utf-8")
     } else {

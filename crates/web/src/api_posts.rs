@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
@@ -293,7 +293,6 @@ pub async fn create_post(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     Path(slug): Path<String>,
-    headers: HeaderMap,
     payload: Result<Json<CreatePostRequest>, JsonRejection>,
 ) -> Result<Response, WebError> {
     let req = body(&ctx, payload)?;
@@ -327,7 +326,7 @@ pub async fn create_post(
         reply_to: req.reply_to,
         queue: req.queue,
     };
-    let options = LinkOptions { utm, shorten_base: req.shorten.then(|| public_base(&headers)) };
+    let options = LinkOptions { utm, shorten_base: req.shorten.then(|| public_base(&state)) };
     let now = tutti_app::store::now_ms();
     let written = state
         .app

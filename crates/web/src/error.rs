@@ -20,6 +20,7 @@ pub struct WebError {
 enum Kind {
     App(AppError),
     Csrf,
+    SessionRequired,
     BadRequest(String),
 }
 
@@ -32,6 +33,11 @@ impl WebError {
     /// A state-changing request without a valid CSRF token.
     pub fn csrf(api: bool, locale: Locale) -> WebError {
         WebError { kind: Kind::Csrf, api, locale }
+    }
+
+    /// A route for browser sessions only, called with an API token.
+    pub fn session_required(api: bool, locale: Locale) -> WebError {
+        WebError { kind: Kind::SessionRequired, api, locale }
     }
 
     /// A request the server cannot read (malformed JSON, wrong types).
@@ -47,6 +53,12 @@ impl WebError {
                 "the form has expired or did not come from Tutti; reload the page and try again".into(),
                 None,
             ),
+            Kind::SessionRequired => (
+                StatusCode::FORBIDDEN,
+                "session_required",
+                "API tokens cannot manage credentials; sign in with the browser".into(),
+                None,
+            ),
             Kind::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone(), None),
             Kind::App(err) => match err {
                 AppError::Invalid(e) => {
@@ -60,6 +72,9 @@ impl WebError {
                 AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", err.to_string(), None),
                 AppError::RateLimited(_) => {
                     (StatusCode::TOO_MANY_REQUESTS, "rate_limited", err.to_string(), None)
+                }
+                AppError::TwoFactorRequired => {
+                    (StatusCode::FORBIDDEN, "two_factor_required", err.to_string(), None)
                 }
                 AppError::Store(_) | AppError::Internal(_) => (
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -102,6 +117,10 @@ impl IntoResponse for WebError {
                 tracing::error!(error = %chain, "request failed");
             }
         }
+        // A page of a workspace that requires two-factor sign-in leads to the enrolment page.
+        if !self.api && matches!(self.kind, Kind::App(AppError::TwoFactorRequired)) {
+            return axum::response::Redirect::to("/settings/two-factor?required=1").into_response();
+        }
         let mut response = if self.api {
             let mut body = serde_json::json!({"error": {"code": code, "message": message}});
             if let Some(field) = field {
@@ -121,6 +140,7 @@ impl IntoResponse for WebError {
                 Kind::App(AppError::Forbidden(_)) => t.t("error-forbidden"),
                 Kind::App(AppError::NotFound(_)) => t.t("error-not-found"),
                 Kind::Csrf => t.t("error-csrf"),
+                Kind::SessionRequired => t.t("error-session-required"),
                 _ => t.error(code, &message),
             };
             let page = ErrorPage { t, status: status.as_u16(), title, message };

@@ -8,6 +8,7 @@ use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{on, MethodFilter};
 use axum::Router;
+use std::net::IpAddr;
 use tutti_app::{Actor, AppError, CurrentUser, WorkspaceAccess};
 use tutti_domain::{Action, Locale};
 
@@ -22,6 +23,10 @@ pub enum Access {
     Public,
     /// Any signed-in person.
     SignedIn,
+    /// A person signed in through the browser (session cookie): managing one's credentials
+    /// (API tokens, password, two-factor sign-in). An API token is refused here, so that a
+    /// leaked token cannot mint others or outlive its revocation.
+    Session,
     /// An instance-wide action (instance administrators).
     Instance(Action),
     /// A workspace action, checked against the caller's role in the `{workspace}` of the path.
@@ -128,6 +133,8 @@ pub struct Ctx {
     pub user: Option<CurrentUser>,
     /// The session cookie's secret, when signed in by cookie.
     pub session_token: Option<String>,
+    /// The API token, when signed in by one.
+    pub api_token: Option<String>,
     /// The CSRF token forms must carry (session's, or the pre-session cookie's).
     pub csrf: String,
     /// The language of the response.
@@ -209,7 +216,7 @@ async fn check(
     let client = request
         .extensions()
         .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .map(|c| client_address(c.0.ip(), &headers, &state.config.trusted_proxies).to_string())
         .unwrap_or_else(|| "local".into());
 
     // Who is calling: a bearer token (API clients) or a session cookie (browsers).
@@ -275,6 +282,10 @@ async fn check(
         return Err(Redirect::to(&target).into_response());
     }
 
+    if access == Access::Session && bearer.is_some() {
+        return Err(WebError::session_required(api, locale).into_response());
+    }
+
     let mut request = request;
     let state_changing = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if state_changing && bearer.is_none() {
@@ -290,7 +301,7 @@ async fn check(
 
     let mut ws_access = None;
     match access {
-        Access::Public | Access::SignedIn => {}
+        Access::Public | Access::SignedIn | Access::Session => {}
         Access::Instance(action) => {
             let actor = Actor::User(user.clone().expect("checked above"));
             if let Err(e) = state.app.require(&actor, action).await {
@@ -307,8 +318,43 @@ async fn check(
         }
     }
 
-    request.extensions_mut().insert(Ctx { user, session_token, csrf, locale, access: ws_access, client });
+    let api_token = bearer.map(|b| b.trim().to_owned());
+    request.extensions_mut().insert(Ctx {
+        user,
+        session_token,
+        api_token,
+        csrf,
+        locale,
+        access: ws_access,
+        client,
+    });
     Ok((request, new_cookie))
+}
+
+/// The client's address: the peer, or, when the peer is a trusted reverse proxy, the
+/// rightmost address of `X-Forwarded-For` that is not itself a trusted proxy (the leftmost
+/// entries are whatever the client chose to send).
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    let mut client = peer;
+    for entry in forwarded.into_iter().rev() {
+        // Anything unreadable was written by the client, not by a proxy: stop there.
+        let Ok(ip) = entry.trim().parse::<IpAddr>() else { break };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    client
 }
 
 /// The `{workspace}` parameter of the matched path.
@@ -370,4 +416,39 @@ async fn multipart_csrf(request: Request, boundary: String) -> Result<(Option<St
 
 fn form_urlencoded(value: &str) -> String {
     serde_urlencoded::to_string([("", value)]).map(|s| s[1..].to_owned()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_is_the_rightmost_untrusted_forwarded_address_behind_a_trusted_proxy() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()];
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let cases: &[(&str, Option<&str>, &str)] = &[
+            // An untrusted peer: its own address, whatever it claims.
+            ("203.0.113.9", Some("198.51.100.1"), "203.0.113.9"),
+            ("203.0.113.9", None, "203.0.113.9"),
+            // A trusted proxy: the address it saw.
+            ("10.0.0.2", Some("198.51.100.1"), "198.51.100.1"),
+            // The client's own forged entries on the left are skipped.
+            ("10.0.0.2", Some("1.2.3.4, 198.51.100.1"), "198.51.100.1"),
+            // A chain of trusted proxies.
+            ("10.0.0.2", Some("198.51.100.1, 10.0.0.7"), "198.51.100.1"),
+            // Garbage stops the walk at the last address a proxy wrote.
+            ("10.0.0.2", Some("evil, 198.51.100.1"), "198.51.100.1"),
+            ("10.0.0.2", Some("198.51.100.1, nonsense"), "10.0.0.2"),
+            // Nothing forwarded: the proxy itself.
+            ("10.0.0.2", None, "10.0.0.2"),
+            ("::1", Some("2001:db8::5"), "2001:db8::5"),
+        ];
+        for (peer, xff, expected) in cases {
+            let mut headers = HeaderMap::new();
+            if let Some(v) = xff {
+                headers.insert("x-forwarded-for", HeaderValue::from_str(v).unwrap());
+            }
+            assert_eq!(client_address(ip(peer), &headers, &trusted), ip(expected), "{peer} {xff:?}");
+        }
+    }
 }

@@ -44,6 +44,8 @@ fn allowed(access: Access, caller: Caller) -> bool {
         (Access::Public, _) => true,
         (_, Caller::Anonymous) => false,
         (Access::SignedIn, _) => true,
+        // Managing credentials needs a browser session; every caller here uses an API token.
+        (Access::Session, _) => false,
         (_, Caller::InstanceAdmin) => true,
         (Access::Instance(_), _) => false,
         (Access::Workspace(_), Caller::Outsider) => false,

@@ -158,7 +158,7 @@ settings-language-auto = Same as my browser
 settings-saved = Your settings were saved.
 settings-password = Password
 settings-password-submit = Change the password
-settings-password-saved = Your password was changed. Your other sessions were signed out.
+settings-password-saved = Your password was changed. Your other sessions were signed out and your API tokens revoked.
 settings-tokens = API tokens
 settings-tokens-intro = Personal tokens let scripts use the API as you (Authorization: Bearer …). A token is shown once.
 settings-token-created = Copy your new token now: it will not be shown again.
@@ -918,3 +918,46 @@ review-open = Open
 error-post_not_in_review = This post is no longer in review.
 audit-action-post-approve = Approved a post
 audit-action-post-send_back = Sent a post back
+
+## Account security: two-factor sign-in, credentials
+login-two-factor-title = Two-factor sign-in
+login-two-factor-intro = Enter the 6-digit code your authenticator app shows for Tutti.
+login-two-factor-hint = Lost your phone? Enter one of your recovery codes instead.
+login-two-factor-submit = Verify
+login-two-factor-wrong = This code is wrong or was already used.
+login-two-factor-restart = Start again with your password
+field-two-factor-code = Code
+settings-password-revokes = Changing your password signs out your other sessions and revokes all your API tokens.
+two-factor-title = Two-factor sign-in
+two-factor-back = Back to settings
+two-factor-manage = Manage two-factor sign-in
+two-factor-status = Status
+two-factor-on = Two-factor sign-in is on: signing in asks for a code from your authenticator app.
+two-factor-off = Two-factor sign-in is off: your password alone opens your account.
+two-factor-required = A workspace you belong to requires two-factor sign-in. Turn it on to open that workspace.
+two-factor-start = Turn on two-factor sign-in
+two-factor-setup-intro = Add Tutti to your authenticator app with this secret or address, then enter the code it shows.
+two-factor-secret = Secret key
+two-factor-uri = Address for authenticator apps
+two-factor-confirm-label = Code from the app
+two-factor-confirm = Confirm and turn on
+two-factor-enabled = Two-factor sign-in is on.
+two-factor-disabled = Two-factor sign-in is off.
+two-factor-recovery-title = Your recovery codes
+two-factor-recovery-intro = Keep these codes somewhere safe: each one signs you in once if you lose your phone. They are shown only now.
+two-factor-recovery-left = { $count ->
+    [one] One unused recovery code left.
+   *[other] { $count } unused recovery codes left.
+}
+two-factor-disable = Turn off two-factor sign-in
+two-factor-disable-hint = Enter a code from your app or a recovery code.
+team-two-factor = Two-factor sign-in
+team-two-factor-on = Members must sign in with a code from an authenticator app.
+team-two-factor-off = Members sign in with their password alone.
+team-two-factor-require = Require two-factor sign-in
+team-two-factor-stop = Stop requiring it
+team-invited-elsewhere = { $email } joined the team. They were already invited to Tutti by another workspace and will see this one once they accept that invitation.
+error-session-required = API tokens cannot manage credentials. Sign in with your browser.
+error-code_wrong = This code is wrong or was already used.
+error-two_factor_on = Two-factor sign-in is already on. Turn it off first.
+error-two_factor_first = Turn on two-factor sign-in for your own account first.

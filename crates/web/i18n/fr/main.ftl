@@ -158,7 +158,7 @@ settings-language-auto = Comme mon navigateur
 settings-saved = Vos paramètres ont été enregistrés.
 settings-password = Mot de passe
 settings-password-submit = Changer le mot de passe
-settings-password-saved = Votre mot de passe a été changé. Vos autres sessions ont été déconnectées.
+settings-password-saved = Votre mot de passe a été changé. Vos autres sessions ont été déconnectées et vos jetons d’API révoqués.
 settings-tokens = Jetons d’API
 settings-tokens-intro = Les jetons personnels permettent à des scripts d’utiliser l’API en votre nom (Authorization: Bearer …). Un jeton ne s’affiche qu’une fois.
 settings-token-created = Copiez votre nouveau jeton maintenant : il ne sera plus affiché.
@@ -918,3 +918,46 @@ review-open = Ouvrir
 error-post_not_in_review = Cette publication n’est plus en relecture.
 audit-action-post-approve = A approuvé une publication
 audit-action-post-send_back = A renvoyé une publication
+
+## Sécurité du compte : double authentification, identifiants
+login-two-factor-title = Double authentification
+login-two-factor-intro = Saisissez le code à 6 chiffres que votre application d’authentification affiche pour Tutti.
+login-two-factor-hint = Téléphone perdu ? Saisissez plutôt l’un de vos codes de secours.
+login-two-factor-submit = Vérifier
+login-two-factor-wrong = Ce code est erroné ou a déjà servi.
+login-two-factor-restart = Recommencer avec votre mot de passe
+field-two-factor-code = Code
+settings-password-revokes = Changer de mot de passe déconnecte vos autres sessions et révoque tous vos jetons d’API.
+two-factor-title = Double authentification
+two-factor-back = Retour aux réglages
+two-factor-manage = Gérer la double authentification
+two-factor-status = État
+two-factor-on = La double authentification est activée : la connexion demande un code de votre application d’authentification.
+two-factor-off = La double authentification est désactivée : votre mot de passe seul ouvre votre compte.
+two-factor-required = Un espace de travail dont vous êtes membre exige la double authentification. Activez-la pour ouvrir cet espace.
+two-factor-start = Activer la double authentification
+two-factor-setup-intro = Ajoutez Tutti à votre application d’authentification avec cette clé ou cette adresse, puis saisissez le code qu’elle affiche.
+two-factor-secret = Clé secrète
+two-factor-uri = Adresse pour les applications d’authentification
+two-factor-confirm-label = Code de l’application
+two-factor-confirm = Confirmer et activer
+two-factor-enabled = La double authentification est activée.
+two-factor-disabled = La double authentification est désactivée.
+two-factor-recovery-title = Vos codes de secours
+two-factor-recovery-intro = Gardez ces codes en lieu sûr : chacun vous connecte une fois si vous perdez votre téléphone. Ils ne sont affichés que maintenant.
+two-factor-recovery-left = { $count ->
+    [one] Il reste un code de secours inutilisé.
+   *[other] Il reste { $count } codes de secours inutilisés.
+}
+two-factor-disable = Désactiver la double authentification
+two-factor-disable-hint = Saisissez un code de l’application ou un code de secours.
+team-two-factor = Double authentification
+team-two-factor-on = Les membres se connectent avec un code d’une application d’authentification.
+team-two-factor-off = Les membres se connectent avec leur seul mot de passe.
+team-two-factor-require = Exiger la double authentification
+team-two-factor-stop = Ne plus l’exiger
+team-invited-elsewhere = { $email } a rejoint l’équipe. Cette personne avait déjà été invitée sur Tutti par un autre espace de travail et verra celui-ci dès qu’elle aura accepté cette invitation.
+error-session-required = Les jetons d’API ne peuvent pas gérer les identifiants. Connectez-vous avec votre navigateur.
+error-code_wrong = Ce code est erroné ou a déjà servi.
+error-two_factor_on = La double authentification est déjà activée. Désactivez-la d’abord.
+error-two_factor_first = Activez d’abord la double authentification sur votre propre compte.

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Extension, Form};
 use serde::Deserialize;
@@ -203,23 +203,21 @@ async fn report(state: &AppState, ctx: &Ctx, q: FeedbackQuery) -> Result<Report,
 async fn report_md(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    headers: HeaderMap,
     Query(q): Query<FeedbackQuery>,
 ) -> Result<Response, WebError> {
     let r = report(&state, &ctx, q).await?;
     let name = format!("feedback-{}-{}.md", r.from, r.to);
-    Ok(download(r.markdown(&super::origin(&headers)), "text/markdown; charset=utf-8", &name))
+    Ok(download(r.markdown(state.public_url()), "text/markdown; charset=utf-8", &name))
 }
 
 async fn report_csv(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    headers: HeaderMap,
     Query(q): Query<FeedbackQuery>,
 ) -> Result<Response, WebError> {
     let r = report(&state, &ctx, q).await?;
     let name = format!("feedback-{}-{}.csv", r.from, r.to);
-    Ok(download(r.csv(&super::origin(&headers)), "text/csv; charset=utf-8", &name))
+    Ok(download(r.csv(state.public_url()), "text/csv; charset=utf-8", &name))
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -256,9 +256,16 @@ pub fn is_htmx(headers: &HeaderMap) -> bool {
     headers.contains_key("hx-request")
 }
 
-/// Only local paths may be redirect targets after sign-in.
+/// Only local paths may be redirect targets after sign-in: a single `/` first, then printable
+/// ASCII without a backslash. Browsers drop tabs and newlines from a `Location` and read `\` as
+/// `/`, so `/\t/evil.example` or `/\\evil.example` would leave the site; anything doubtful
+/// goes to `/`.
 pub fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+    let bytes = next.as_bytes();
+    let local = bytes.first() == Some(&b'/')
+        && !matches!(bytes.get(1), Some(b'/' | b'\\'))
+        && bytes.iter().all(|&b| b.is_ascii_graphic() && b != b'\\');
+    if local {
         next
     } else {
         "/"
@@ -289,12 +296,37 @@ pub fn with_cookie(mut response: Response, cookie: HeaderValue) -> Response {
     response
 }
 
-/// The origin the browser used (for links to share), from the `Host` header.
-pub fn origin(headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let host: String = host
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']'))
-        .collect();
-    format!("http://{host}")
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        for good in ["/", "/w/acme-studio/inbox", "/settings?tab=tokens#x", "/w/a%2Fb", "/%5Cevil"] {
+            assert_eq!(safe_next(good), good, "{good:?}");
+        }
+        for evil in [
+            "",
+            "//evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/ /evil.example",
+            "/\u{0}/evil.example",
+            "/\u{85}/evil.example",
+            "/\u{a0}/evil.example",
+            "/\u{3000}/evil.example",
+            "/x\\..\\..\\evil",
+            "https://evil.example",
+            "http:/evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            " /settings",
+            "/settings\u{7f}",
+        ] {
+            assert_eq!(safe_next(evil), "/", "{evil:?}");
+        }
+    }
 }

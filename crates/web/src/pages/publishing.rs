@@ -482,17 +482,10 @@ async fn compose_view(
     })
 }
 
-/// The address short links start with: the `Host` the browser used, over `http` for the local
-/// machine and `https` anywhere else.
-pub(crate) fn public_base(headers: &HeaderMap) -> String {
-    let origin = super::origin(headers);
-    let host = origin.trim_start_matches("http://");
-    let name = match host.rsplit_once(':') {
-        Some((name, port)) if !name.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => name,
-        _ => host,
-    };
-    let local = matches!(name, "localhost" | "127.0.0.1" | "[::1]") || name.ends_with(".localhost");
-    format!("{}://{host}", if local { "http" } else { "https" })
+/// The address short links start with: the configured public address (never the request's
+/// `Host`, which the requester chooses).
+pub(crate) fn public_base(state: &AppState) -> String {
+    state.public_url().to_owned()
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -505,7 +498,6 @@ pub struct ComposeQuery {
 async fn compose_page(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    headers: HeaderMap,
     Query(q): Query<ComposeQuery>,
 ) -> Result<Response, WebError> {
     let at = NaiveDate::parse_from_str(q.date.trim(), "%Y-%m-%d")
@@ -517,7 +509,7 @@ async fn compose_page(
         ComposeForm { at, ..Default::default() },
         FieldError::default(),
         false,
-        public_base(&headers),
+        public_base(&state),
     )
     .await?;
     render(StatusCode::OK, &page)
@@ -639,7 +631,7 @@ async fn submit_post(
     }
     f.sent = images.iter().map(|(slot, _)| *slot).collect();
     let sent_images = !images.is_empty();
-    let base = public_base(&headers);
+    let base = public_base(&state);
     let again = |f: ComposeForm, error: FieldError| {
         let state = state.clone();
         let ctx = ctx.clone();

@@ -1,4 +1,7 @@
-//! Personal settings: name, language, time zone, password, API tokens.
+//! Personal settings: name, language, time zone, password, API tokens, two-factor sign-in.
+//!
+//! What manages credentials (the page that lists tokens, tokens, password, two-factor
+//! sign-in) is for browser sessions only: an API token is refused there.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -15,11 +18,15 @@ use crate::routes::{Access, Ctx, RouteTable};
 use crate::AppState;
 
 pub fn routes(t: RouteTable) -> RouteTable {
-    t.get("/settings", Access::SignedIn, settings_page)
+    t.get("/settings", Access::Session, settings_page)
         .post("/settings", Access::SignedIn, save_preferences)
-        .post("/settings/password", Access::SignedIn, change_password)
-        .post("/settings/tokens", Access::SignedIn, create_token)
-        .post("/settings/tokens/{id}/revoke", Access::SignedIn, revoke_token)
+        .post("/settings/password", Access::Session, change_password)
+        .post("/settings/tokens", Access::Session, create_token)
+        .post("/settings/tokens/{id}/revoke", Access::Session, revoke_token)
+        .get("/settings/two-factor", Access::Session, two_factor_page)
+        .post("/settings/two-factor/start", Access::Session, two_factor_start)
+        .post("/settings/two-factor/confirm", Access::Session, two_factor_confirm)
+        .post("/settings/two-factor/disable", Access::Session, two_factor_disable)
 }
 
 /// Zones offered in the time-zone list (any IANA name is accepted).
@@ -61,6 +68,7 @@ struct SettingsPage {
     new_token: Option<String>,
     error: FieldError,
     saved: Option<String>,
+    two_factor: bool,
 }
 
 async fn view(
@@ -92,6 +100,7 @@ async fn view(
         new_token,
         error,
         saved,
+        two_factor: me.two_factor,
     })
 }
 
@@ -200,4 +209,119 @@ async fn revoke_token(
 ) -> Result<Response, WebError> {
     state.app.revoke_token(ctx.me(), id).await.map_err(|e| page_err(e, &ctx))?;
     Ok(see_other("/settings"))
+}
+
+#[derive(Template)]
+#[template(path = "settings_two_factor.html")]
+struct TwoFactorPage {
+    l: Layout,
+    /// A workspace of the reader requires it and it is off.
+    required: bool,
+    enabled: bool,
+    pending: Option<tutti_app::two_factor::TotpSetup>,
+    recovery_left: usize,
+    /// Recovery codes just made, shown once.
+    recovery_codes: Vec<String>,
+    error: FieldError,
+    saved: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct TwoFactorQuery {
+    #[serde(default)]
+    required: String,
+}
+
+async fn two_factor_view(
+    state: &AppState,
+    ctx: &Ctx,
+    required: bool,
+    error: FieldError,
+) -> Result<TwoFactorPage, WebError> {
+    let status = state.app.two_factor_status(ctx.me()).await.map_err(|e| page_err(e, ctx))?;
+    let l = layout(state, ctx, ctx.tr().t("two-factor-title"), "settings").await?;
+    Ok(TwoFactorPage {
+        l,
+        required: required && !status.enabled,
+        enabled: status.enabled,
+        pending: status.pending,
+        recovery_left: usize::try_from(status.recovery_codes_left).unwrap_or(0),
+        recovery_codes: Vec::new(),
+        error,
+        saved: None,
+    })
+}
+
+async fn two_factor_page(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    axum::extract::Query(q): axum::extract::Query<TwoFactorQuery>,
+) -> Result<Response, WebError> {
+    let page = two_factor_view(&state, &ctx, !q.required.is_empty(), FieldError::default()).await?;
+    render(StatusCode::OK, &page)
+}
+
+async fn two_factor_start(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Response, WebError> {
+    match state.app.start_two_factor(ctx.me()).await {
+        Ok(_) => Ok(see_other("/settings/two-factor")),
+        Err(e) => {
+            let error = form_error(e, &ctx)?;
+            let page = two_factor_view(&state, &ctx, false, error).await?;
+            render(form_status(&page.error), &page)
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+async fn two_factor_confirm(
+    State(state): State<AppState>,
+    Extension(mut ctx): Extension<Ctx>,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, WebError> {
+    match state.app.confirm_two_factor(ctx.me(), &form.code).await {
+        Ok(codes) => {
+            if let Some(u) = ctx.user.as_mut() {
+                u.two_factor = true;
+            }
+            let mut page = two_factor_view(&state, &ctx, false, FieldError::default()).await?;
+            page.recovery_codes = codes;
+            page.saved = Some(ctx.tr().t("two-factor-enabled"));
+            render(StatusCode::OK, &page)
+        }
+        Err(e) => {
+            let error = form_error(e, &ctx)?;
+            let page = two_factor_view(&state, &ctx, false, error).await?;
+            render(form_status(&page.error), &page)
+        }
+    }
+}
+
+async fn two_factor_disable(
+    State(state): State<AppState>,
+    Extension(mut ctx): Extension<Ctx>,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, WebError> {
+    match state.app.disable_two_factor(ctx.me(), &form.code).await {
+        Ok(()) => {
+            if let Some(u) = ctx.user.as_mut() {
+                u.two_factor = false;
+            }
+            let mut page = two_factor_view(&state, &ctx, false, FieldError::default()).await?;
+            page.saved = Some(ctx.tr().t("two-factor-disabled"));
+            render(StatusCode::OK, &page)
+        }
+        Err(e) => {
+            let error = form_error(e, &ctx)?;
+            let page = two_factor_view(&state, &ctx, false, error).await?;
+            render(form_status(&page.error), &page)
+        }
+    }
 }

@@ -12,8 +12,7 @@ use tutti_app::AuditQuery;
 use tutti_domain::{Action, Role};
 
 use super::{
-    form_error, form_status, is_htmx, layout, origin, page_err, render, role_label, see_other, FieldError,
-    Layout,
+    form_error, form_status, is_htmx, layout, page_err, render, role_label, see_other, FieldError, Layout,
 };
 use crate::error::WebError;
 use crate::format;
@@ -27,6 +26,11 @@ pub fn routes(t: RouteTable) -> RouteTable {
         .post("/w/{workspace}/team", manage, invite)
         .post("/w/{workspace}/team/{user}/role", manage, change_role)
         .post("/w/{workspace}/team/{user}/remove", manage, remove)
+        .post(
+            "/w/{workspace}/team/two-factor",
+            Access::Workspace(Action::ManageWorkspace),
+            require_two_factor,
+        )
         .get("/w/{workspace}/audit", Access::Workspace(Action::ViewAudit), audit_page)
 }
 
@@ -71,6 +75,10 @@ struct TeamPage {
     email: String,
     error: FieldError,
     invitation: Option<(String, String)>,
+    /// Said after adding someone who waits for another workspace's invitation.
+    notice: Option<String>,
+    /// Whether the workspace requires two-factor sign-in, for those who may change it.
+    two_factor: Option<bool>,
 }
 
 fn row(ctx: &Ctx, m: Member, error: Option<String>) -> TeamRow {
@@ -108,7 +116,9 @@ async fn team_view(
     let t = ctx.tr();
     let l = layout(state, ctx, t.t("team-title"), "team").await?;
     let roles = role_options(&t, Some(Role::Cm), ctx.ws().allows(Action::ManageAdmins));
-    Ok(TeamPage { l, slug, rows, count, roles, email, error, invitation })
+    let two_factor =
+        ctx.ws().allows(Action::ManageWorkspace).then_some(ctx.ws().workspace.require_two_factor);
+    Ok(TeamPage { l, slug, rows, count, roles, email, error, invitation, notice: None, two_factor })
 }
 
 async fn team_page(
@@ -130,16 +140,18 @@ pub struct InviteForm {
 async fn invite(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    headers: HeaderMap,
     Form(form): Form<InviteForm>,
 ) -> Result<Response, WebError> {
     let slug = ctx.ws().workspace.slug.clone();
     match state.app.add_member(&ctx.actor(), &slug, &form.email, &form.role).await {
         Ok(added) => {
-            let invitation = added
-                .invitation
-                .map(|secret| (added.member.email.clone(), format!("{}/invite/{secret}", origin(&headers))));
-            let page = team_view(&state, &ctx, String::new(), FieldError::default(), invitation).await?;
+            let invitation = added.invitation.map(|secret| {
+                (added.member.email.clone(), format!("{}/invite/{secret}", state.public_url()))
+            });
+            let mut page = team_view(&state, &ctx, String::new(), FieldError::default(), invitation).await?;
+            if added.awaiting_other_invitation {
+                page.notice = Some(ctx.tr().t1("team-invited-elsewhere", "email", &added.member.email));
+            }
             render(StatusCode::OK, &page)
         }
         Err(e) => {
@@ -372,4 +384,28 @@ async fn audit_page(
             error,
         },
     )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TwoFactorForm {
+    #[serde(default)]
+    required: String,
+}
+
+/// Requires (or stops requiring) two-factor sign-in of the workspace's members.
+async fn require_two_factor(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<TwoFactorForm>,
+) -> Result<Response, WebError> {
+    let slug = ctx.ws().workspace.slug.clone();
+    let required = form.required == "1";
+    match state.app.set_two_factor_required(&ctx.actor(), &slug, required).await {
+        Ok(()) => Ok(see_other(&format!("/w/{slug}/team"))),
+        Err(e) => {
+            let error = form_error(e, &ctx)?;
+            let page = team_view(&state, &ctx, String::new(), error, None).await?;
+            render(form_status(&page.error), &page)
+        }
+    }
 }

@@ -33,7 +33,7 @@ async fn injected_script_and_framing_are_refused_by_the_content_security_policy(
 
 #[tokio::test]
 async fn a_downgrade_to_plain_http_is_refused_by_hsts_when_tutti_is_served_over_https() {
-    let t = spawn_with(tutti_test_support::sqlite(), WebConfig { hsts: true, ..Default::default() }).await;
+    let t = spawn_with(tutti_test_support::sqlite(), tutti_app::AppConfig::default(), WebConfig { hsts: true, ..Default::default() }).await;
     let r = t.client.get(t.url("/login")).send().await.unwrap();
     let hsts = r.headers()[STRICT_TRANSPORT_SECURITY].to_str().unwrap();
     assert!(hsts.starts_with("max-age=") && hsts.contains("includeSubDomains"), "{hsts}");
@@ -90,7 +90,7 @@ async fn metrics_are_not_served_to_anyone_without_the_operator_token() {
         drop(open);
     }
     let config = WebConfig { metrics_token: Some("s3cret-scraper".into()), ..Default::default() };
-    let t = spawn_with(tutti_test_support::sqlite(), config).await;
+    let t = spawn_with(tutti_test_support::sqlite(), tutti_app::AppConfig::default(), config).await;
     assert_eq!(t.client.get(t.url("/metrics")).send().await.unwrap().status(), 401);
     let wrong = t
         .client

@@ -35,16 +35,22 @@ pub const WS: &str = "acme-studio";
 
 /// Starts Tutti on a free port over `db`.
 pub async fn spawn(db: TestDb) -> TestApp {
-    spawn_with(db, WebConfig::default()).await
+    spawn_with(db, AppConfig::default(), WebConfig::default()).await
 }
 
-/// Starts Tutti on a free port over `db` with these server settings.
-pub async fn spawn_with(db: TestDb, config: WebConfig) -> TestApp {
+/// Starts Tutti with these settings; the public address is the server's own unless `web`
+/// names another.
+pub async fn spawn_with(db: TestDb, config: AppConfig, mut web: WebConfig) -> TestApp {
     let store = db.open().await;
-    let app = App::new(store, AppConfig::default()).with_keys(tutti_app::secrets::Keyring::generate());
+    let app = App::new(store, config);
+    // Secrets the web saves (webhook secrets, two-factor secrets) are sealed with a key ring.
+    let app = if app.has_keys() { app } else { app.with_keys(tutti_app::secrets::Keyring::generate()) };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().unwrap().port();
-    let state = AppState::new(app.clone(), config);
+    if web.public_url == WebConfig::default().public_url {
+        web.public_url = format!("http://localhost:{port}");
+    }
+    let state = AppState::new(app.clone(), web);
     let (_, specs) = tutti_web::router(state.clone());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(tutti_web::serve(listener, state, async {
