@@ -39,13 +39,23 @@ fn member_may(action: Action, role: Role) -> bool {
     allowed.contains(&role)
 }
 
-fn allowed(access: Access, caller: Caller) -> bool {
+/// How a caller proves who they are.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Credential {
+    /// An API token (`Authorization: Bearer`), or nothing for anonymous callers.
+    Bearer,
+    /// A browser's session cookie with its CSRF token.
+    Cookie,
+}
+
+fn allowed(access: Access, caller: Caller, credential: Credential) -> bool {
     match (access, caller) {
         (Access::Public, _) => true,
         (_, Caller::Anonymous) => false,
         (Access::SignedIn, _) => true,
-        // Managing credentials needs a browser session; every caller here uses an API token.
-        (Access::Session, _) => false,
+        // Credentials (password, tokens, two-factor) are managed from a browser session only:
+        // a stolen API token cannot mint tokens or change the password.
+        (Access::Session, _) => credential == Credential::Cookie,
         (_, Caller::InstanceAdmin) => true,
         (Access::Instance(_), _) => false,
         (Access::Workspace(_), Caller::Outsider) => false,
@@ -55,6 +65,7 @@ fn allowed(access: Access, caller: Caller) -> bool {
 
 const PUBLIC: Access = Access::Public;
 const SIGNED_IN: Access = Access::SignedIn;
+const SESSION: Access = Access::Session;
 const fn ws(action: Action) -> Access {
     Access::Workspace(action)
 }
@@ -77,6 +88,8 @@ const EXPECTED: &[(&str, &str, Access)] = {
         ("GET", "/static/app.js", PUBLIC),
         ("GET", "/login", PUBLIC),
         ("POST", "/login", PUBLIC),
+        ("GET", "/login/two-factor", PUBLIC),
+        ("POST", "/login/two-factor", PUBLIC),
         ("POST", "/logout", SIGNED_IN),
         ("GET", "/setup", PUBLIC),
         ("POST", "/setup", PUBLIC),
@@ -92,6 +105,7 @@ const EXPECTED: &[(&str, &str, Access)] = {
         ("POST", "/w/{workspace}/team", ws(ManageTeam)),
         ("POST", "/w/{workspace}/team/{user}/role", ws(ManageTeam)),
         ("POST", "/w/{workspace}/team/{user}/remove", ws(ManageTeam)),
+        ("POST", "/w/{workspace}/team/two-factor", ws(ManageWorkspace)),
         ("GET", "/w/{workspace}/audit", ws(ViewAudit)),
         ("GET", "/w/{workspace}/listening", ws(ViewListening)),
         ("POST", "/w/{workspace}/listening", ws(ManageListening)),
@@ -156,11 +170,15 @@ const EXPECTED: &[(&str, &str, Access)] = {
         ("POST", "/w/{workspace}/moderation/rules/{rule}/dry-run", ws(ManageModeration)),
         ("POST", "/w/{workspace}/moderation/actions/{id}/undo", ws(ManageModeration)),
         ("POST", "/w/{workspace}/moderation/items/{id}", ws(ManageModeration)),
-        ("GET", "/settings", SIGNED_IN),
+        ("GET", "/settings", SESSION),
         ("POST", "/settings", SIGNED_IN),
-        ("POST", "/settings/password", SIGNED_IN),
-        ("POST", "/settings/tokens", SIGNED_IN),
-        ("POST", "/settings/tokens/{id}/revoke", SIGNED_IN),
+        ("POST", "/settings/password", SESSION),
+        ("POST", "/settings/tokens", SESSION),
+        ("POST", "/settings/tokens/{id}/revoke", SESSION),
+        ("GET", "/settings/two-factor", SESSION),
+        ("POST", "/settings/two-factor/start", SESSION),
+        ("POST", "/settings/two-factor/confirm", SESSION),
+        ("POST", "/settings/two-factor/disable", SESSION),
         ("GET", "/api/v1/me", SIGNED_IN),
         ("GET", "/api/v1/workspaces", SIGNED_IN),
         ("GET", "/api/v1/workspaces/{workspace}/members", ws(ViewMembers)),
@@ -255,7 +273,12 @@ fn changes_state(method: &Method) -> bool {
 
 /// Where a refused caller must end up: API callers get 401 when anonymous, the sign-in page
 /// otherwise; outsiders do not learn that a workspace exists; members get 403.
-fn assert_outcome(what: &str, access: Access, caller: Caller, path: &str, r: &reqwest::Response) {
+fn assert_outcome(
+    what: &str,
+    (access, caller, credential): (Access, Caller, Credential),
+    path: &str,
+    r: &reqwest::Response,
+) {
     let status = r.status().as_u16();
     let to_login = r
         .headers()
@@ -263,7 +286,7 @@ fn assert_outcome(what: &str, access: Access, caller: Caller, path: &str, r: &re
         .and_then(|l| l.to_str().ok())
         .is_some_and(|l| l.starts_with("/login?next="));
     let what = format!("{what}: {status}");
-    if allowed(access, caller) {
+    if allowed(access, caller, credential) {
         assert!(status != 401 && status != 403 && !to_login, "{what} should be allowed");
         return;
     }
@@ -317,7 +340,7 @@ async fn every_route_answers_every_role_as_the_policy_says() {
                 }
                 let r = req.send().await.unwrap();
                 let what = format!("[{label}] bearer {} {} as {caller:?}", spec.method, spec.path);
-                assert_outcome(&what, access, *caller, &path, &r);
+                assert_outcome(&what, (access, *caller, Credential::Bearer), &path, &r);
                 checked += 1;
             }
         }
@@ -379,7 +402,7 @@ async fn every_route_answers_every_signed_in_browser_as_the_policy_says() {
                 }
                 let r = request(&b.csrf).send().await.unwrap();
                 let what = format!("[{label}] cookie {} {} as {caller:?}", spec.method, spec.path);
-                assert_outcome(&what, access, *caller, &path, &r);
+                assert_outcome(&what, (access, *caller, Credential::Cookie), &path, &r);
                 checked += 1;
             }
         }

@@ -33,7 +33,12 @@ async fn injected_script_and_framing_are_refused_by_the_content_security_policy(
 
 #[tokio::test]
 async fn a_downgrade_to_plain_http_is_refused_by_hsts_when_tutti_is_served_over_https() {
-    let t = spawn_with(tutti_test_support::sqlite(), tutti_app::AppConfig::default(), WebConfig { hsts: true, ..Default::default() }).await;
+    let t = spawn_with(
+        tutti_test_support::sqlite(),
+        tutti_app::AppConfig::default(),
+        WebConfig { hsts: true, ..Default::default() },
+    )
+    .await;
     let r = t.client.get(t.url("/login")).send().await.unwrap();
     let hsts = r.headers()[STRICT_TRANSPORT_SECURITY].to_str().unwrap();
     assert!(hsts.starts_with("max-age=") && hsts.contains("includeSubDomains"), "{hsts}");
