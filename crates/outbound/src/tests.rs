@@ -1,3 +1,5 @@
+//! Tests of the outbound policy: the address classifier, allowances, and real connections to local servers.
+
 use super::*;
 
 #[test]

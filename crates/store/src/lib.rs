@@ -290,7 +290,7 @@ impl Store {
 /// and the database file itself, readable and writable by its owner only: the database holds
 /// sessions, sealed credentials and the community's messages. SQLite gives its `-wal` and
 /// `-shm` files the mode of the database file. An existing file readable by others is
-/// tightened, with a warning.
+/// tightened (logged).
 pub fn private_database_file(path: &Path) -> std::result::Result<(), String> {
     if path.as_os_str().is_empty() || path.to_str() == Some(":memory:") {
         return Ok(());
@@ -309,7 +309,7 @@ pub fn private_database_file(path: &Path) -> std::result::Result<(), String> {
         for p in [path.to_path_buf(), sibling(path, "-wal"), sibling(path, "-shm")] {
             let Ok(meta) = std::fs::metadata(&p) else { continue };
             if meta.permissions().mode() & 0o077 != 0 {
-                tracing::warn!(file = %p.display(), "the database file was readable by others; now by its owner only");
+                tracing::debug!(file = %p.display(), "the database file was readable by others; now by its owner only");
                 std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))
                     .map_err(|e| format!("cannot restrict {}: {e}", p.display()))?;
             }
