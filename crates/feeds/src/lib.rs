@@ -21,6 +21,12 @@ pub const MAX_FEED_BYTES: usize = 5 * 1024 * 1024;
 pub const MAX_TEXT_CHARS: usize = 10_000;
 /// How many entry ids a cursor remembers (more than any real feed carries at once).
 pub const REMEMBERED_IDS: usize = 1_000;
+/// The deepest nesting of XML elements read. Feeds nest a handful of levels (an Atom entry's
+/// XHTML content a few more); the XML reader counts levels in 16 bits and panics past 65,535.
+pub const MAX_XML_DEPTH: usize = 128;
+/// The most entries read from one feed; the newest come first, the rest wait for a later poll
+/// or are gone.
+pub const MAX_ENTRIES: usize = 1_000;
 
 /// Why a poll failed, split by what the caller does about it.
 #[derive(Debug, thiserror::Error)]
@@ -180,9 +186,13 @@ impl FeedPoller {
 
 /// Parses a feed document and returns the entries `cursor` has not seen, remembering them.
 pub fn new_items(body: &[u8], cursor: &mut FeedCursor) -> Result<Vec<FeedItem>, FeedError> {
+    if body.len() > MAX_FEED_BYTES {
+        return Err(FeedError::Malformed(format!("larger than {} MB", MAX_FEED_BYTES / 1024 / 1024)));
+    }
+    check_xml_depth(body, MAX_XML_DEPTH).map_err(FeedError::Malformed)?;
     let feed = feed_rs::parser::parse(body)
         .map_err(|e| FeedError::Malformed(format!("not an RSS or Atom feed: {e}")))?;
-    let mut items: Vec<FeedItem> = feed.entries.into_iter().filter_map(item).collect();
+    let mut items: Vec<FeedItem> = feed.entries.into_iter().take(MAX_ENTRIES).filter_map(item).collect();
     // Feeds list the newest first; deliver the oldest first.
     items.sort_by_key(|i| i.published);
     let mut fresh = Vec::new();
@@ -194,6 +204,66 @@ pub fn new_items(body: &[u8], cursor: &mut FeedCursor) -> Result<Vec<FeedItem>, 
         fresh.push(item);
     }
     Ok(fresh)
+}
+
+/// Checks, before the XML reader sees it, that a document nests its elements at most
+/// `max_depth` deep. One pass, no recursion: comments, CDATA sections, processing
+/// instructions and the document type are skipped, quoted attribute values too, and a
+/// self-closing element opens no level. A JSON Feed (starting with `{`) is not XML and passes.
+pub fn check_xml_depth(body: &[u8], max_depth: usize) -> Result<(), String> {
+    fn find(hay: &[u8], from: usize, needle: &[u8]) -> usize {
+        hay.get(from..)
+            .and_then(|rest| rest.windows(needle.len()).position(|w| w == needle))
+            .map_or(hay.len(), |at| from + at + needle.len())
+    }
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        return Ok(());
+    }
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(offset) = body[i..].iter().position(|&b| b == b'<') {
+        let at = i + offset;
+        let rest = &body[at..];
+        i = if rest.starts_with(b"<!--") {
+            find(body, at + 4, b"-->")
+        } else if rest.starts_with(b"<![CDATA[") {
+            find(body, at + 9, b"]]>")
+        } else if rest.starts_with(b"<?") {
+            find(body, at + 2, b"?>")
+        } else if rest.starts_with(b"<!") {
+            // A document type, with or without an internal subset in brackets.
+            let close = find(body, at, b">");
+            match body[at..close].iter().position(|&b| b == b'[') {
+                Some(_) => find(body, at, b"]>").max(close),
+                None => close,
+            }
+        } else if rest.starts_with(b"</") {
+            depth = depth.saturating_sub(1);
+            find(body, at, b">")
+        } else {
+            // A start tag: up to the `>` outside quoted attribute values.
+            let mut quote = None;
+            let mut j = at + 1;
+            while j < body.len() {
+                match (quote, body[j]) {
+                    (None, b'"' | b'\'') => quote = Some(body[j]),
+                    (Some(q), c) if c == q => quote = None,
+                    (None, b'>') => break,
+                    _ => {}
+                }
+                j += 1;
+            }
+            if j < body.len() && body[j - 1] != b'/' {
+                depth += 1;
+                if depth > max_depth {
+                    return Err(format!("elements nested deeper than {max_depth} levels at byte {at}"));
+                }
+            }
+            j + 1
+        }
+        .min(body.len());
+    }
+    Ok(())
 }
 
 fn item(entry: feed_rs::model::Entry) -> Option<FeedItem> {
@@ -299,6 +369,22 @@ mod tests {
             assert_eq!(plain_text(html), want, "{html:?}");
         }
         assert_eq!(plain_text(&"é".repeat(MAX_TEXT_CHARS + 5)).chars().count(), MAX_TEXT_CHARS + 1);
+    }
+
+    #[test]
+    fn the_depth_of_xml_is_counted_in_one_pass() {
+        let ok = br#"<?xml version="1.0"?><!-- <a><a><a> --><!DOCTYPE x [<!ENTITY e "<a>">]><a b="<a>" c='>'><br/><![CDATA[<a><a>]]><a></a></a>"#;
+        assert_eq!(check_xml_depth(ok, 2), Ok(()));
+        assert!(check_xml_depth(ok, 1).is_err());
+        assert_eq!(check_xml_depth(b"<a><b><c/></b></a>", 2), Ok(()));
+        assert_eq!(
+            check_xml_depth(b"<a><b><c></c></b></a>", 2),
+            Err("elements nested deeper than 2 levels at byte 6".into())
+        );
+        assert_eq!(check_xml_depth(br#" {"items": "<a><a><a>"}"#, 1), Ok(()));
+        assert_eq!(check_xml_depth(b"<a", 0), Ok(()));
+        assert_eq!(check_xml_depth(b"<!--", 0), Ok(()));
+        assert_eq!(check_xml_depth(b"", 0), Ok(()));
     }
 
     #[test]
