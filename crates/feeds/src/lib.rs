@@ -190,8 +190,16 @@ pub fn new_items(body: &[u8], cursor: &mut FeedCursor) -> Result<Vec<FeedItem>, 
         return Err(FeedError::Malformed(format!("larger than {} MB", MAX_FEED_BYTES / 1024 / 1024)));
     }
     check_xml_depth(body, MAX_XML_DEPTH).map_err(FeedError::Malformed)?;
-    let feed = feed_rs::parser::parse(body)
-        .map_err(|e| FeedError::Malformed(format!("not an RSS or Atom feed: {e}")))?;
+    // An entry without an id gets one from its link and title, or none: the parser's last
+    // resort, a random id, would deliver it again on every poll (see `item`).
+    let parser = feed_rs::parser::Builder::new()
+        .id_generator(|links, title, _| match links.first() {
+            Some(link) => feed_rs::parser::generate_id_from_link_and_title(link, title),
+            None => String::new(),
+        })
+        .build();
+    let feed =
+        parser.parse(body).map_err(|e| FeedError::Malformed(format!("not an RSS or Atom feed: {e}")))?;
     let mut items: Vec<FeedItem> = feed.entries.into_iter().take(MAX_ENTRIES).filter_map(item).collect();
     // Feeds list the newest first; deliver the oldest first.
     items.sort_by_key(|i| i.published);
@@ -272,7 +280,6 @@ fn item(entry: feed_rs::model::Entry) -> Option<FeedItem> {
         .first()
         .map(|l| l.href.clone())
         .filter(|h| h.starts_with("http://") || h.starts_with("https://"));
-    let id = if entry.id.trim().is_empty() { url.clone()? } else { bounded(&entry.id, 500) };
     let title = entry.title.map(|t| plain_text(&t.content)).unwrap_or_default();
     let body = entry
         .content
@@ -280,6 +287,17 @@ fn item(entry: feed_rs::model::Entry) -> Option<FeedItem> {
         .or_else(|| entry.summary.map(|s| s.content))
         .map(|b| plain_text(&b))
         .unwrap_or_default();
+    // The entry's id, else its link, else a digest of what it says: the same entry must keep
+    // the same id from one poll to the next, or it would be delivered again each time.
+    let id = if !entry.id.trim().is_empty() {
+        bounded(&entry.id, 500)
+    } else if let Some(url) = &url {
+        url.clone()
+    } else if !title.is_empty() || !body.is_empty() {
+        format!("text:{:016x}", fnv1a([title.as_bytes(), b"\0", body.as_bytes()]))
+    } else {
+        return None;
+    };
     Some(FeedItem {
         id,
         url: url.map(|u| bounded(&u, 2_000)),
@@ -288,6 +306,16 @@ fn item(entry: feed_rs::model::Entry) -> Option<FeedItem> {
         author: entry.authors.first().map(|a| plain_text(&a.name)).filter(|a| !a.is_empty()),
         published: entry.published.or(entry.updated),
     })
+}
+
+/// FNV-1a, 64 bits: a digest that stays the same across versions and machines.
+fn fnv1a<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in parts.into_iter().flatten() {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
 }
 
 /// Turns hostile HTML into bounded plain text: tags removed, entities decoded, invisible and

@@ -64,3 +64,23 @@ fn a_json_feed_nested_a_hundred_thousand_deep_is_refused_cleanly() {
     assert!(read(typed).is_err());
     let _ = read(feed);
 }
+
+/// Found by `feed-document`: an entry with neither an id nor a link got a random id from the
+/// feed reader, so every poll delivered it again.
+#[test]
+fn regression_an_entry_without_id_or_link_is_delivered_once() {
+    let feeds = [
+        r#"{"version":"https://jsonfeed.org/version/1.1","title":"t","items":[{"content_html":"<p>Bonjour</p>"}]}"#.to_owned(),
+        rss_with("Sans lien").replace("<guid>1</guid>", "").replace("<link>https://blog.example.fr/1</link>", ""),
+        r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><entry><title>Sans id</title><summary>Texte</summary></entry></feed>"#.to_owned(),
+    ];
+    for feed in feeds {
+        let mut cursor = FeedCursor::default();
+        let first = new_items(feed.as_bytes(), &mut cursor).unwrap();
+        assert_eq!(first.len(), 1, "{feed}");
+        assert!(first[0].id.starts_with("text:"), "{:?}", first[0].id);
+        let again = FeedCursor::from_json(&cursor.to_json());
+        let mut again = again;
+        assert!(new_items(feed.as_bytes(), &mut again).unwrap().is_empty(), "{feed}");
+    }
+}
