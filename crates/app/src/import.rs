@@ -304,8 +304,11 @@ mod tests {
 
     #[test]
     fn rows_are_read_with_their_line() {
-        let rows = read_csv(format!("{HEADER}2030-01-02,09:30,@a,\"Bonjour, \"\"tous\"\"\",,img.png,Une vitrine\n").as_bytes())
-            .unwrap();
+        let rows = read_csv(
+            format!("{HEADER}2030-01-02,09:30,@a,\"Bonjour, \"\"tous\"\"\",,img.png,Une vitrine\n")
+                .as_bytes(),
+        )
+        .unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].line, 2);
         assert_eq!(rows[0].fields[3], "Bonjour, \"tous\"");
@@ -314,7 +317,10 @@ mod tests {
 
     #[test]
     fn hostile_files_are_refused_with_the_row_at_fault() {
-        assert_eq!(read_csv(b"date,time\n").unwrap_err(), "row 1, column 3: expected \"channel\", found \"\"");
+        assert_eq!(
+            read_csv(b"date,time\n").unwrap_err(),
+            "row 1, column 3: expected \"channel\", found \"\""
+        );
         let short = format!("{HEADER}2030-01-02,09:30\n");
         assert_eq!(read_csv(short.as_bytes()).unwrap_err(), "row 2: expected 7 columns, found 2");
         // A hundred thousand quotes: one field, read without recursion, refused for its length.

@@ -42,8 +42,10 @@ fn check_rule(r: &RuleToWrite) -> Result<(), TestCaseError> {
         Ok(c) => {
             let stored = serde_json::to_string(&c).unwrap();
             let actions = parse_actions(r);
-            let stored_actions = serde_json::to_string(actions.as_ref().map(Vec::as_slice).unwrap_or(&[])).unwrap();
-            let (again, again_actions) = read_stored(&stored, &stored_actions).expect("stored conditions read back");
+            let stored_actions =
+                serde_json::to_string(actions.as_ref().map(Vec::as_slice).unwrap_or(&[])).unwrap();
+            let (again, again_actions) =
+                read_stored(&stored, &stored_actions).expect("stored conditions read back");
             prop_assert_eq!(&again, &c);
             if let Ok(a) = &actions {
                 prop_assert_eq!(&again_actions, a);
@@ -64,8 +66,36 @@ fn check_rule(r: &RuleToWrite) -> Result<(), TestCaseError> {
 
 fn regex_soup() -> impl Strategy<Value = String> {
     let piece = prop::sample::select(vec![
-        "(", ")", "(?:", "(?i)", "(?P<n>", "[", "]", "[^", "a-z", "\\d", "\\b", "\\p{L}", "\\", "*", "+", "?", "{2,5}",
-        "{1000}", "{1000,}", "|", "^", "$", ".", "a", "é", "spam", "\\x{10FFFF}", "(?u)", "\\Q", "\\E",
+        "(",
+        ")",
+        "(?:",
+        "(?i)",
+        "(?P<n>",
+        "[",
+        "]",
+        "[^",
+        "a-z",
+        "\\d",
+        "\\b",
+        "\\p{L}",
+        "\\",
+        "*",
+        "+",
+        "?",
+        "{2,5}",
+        "{1000}",
+        "{1000,}",
+        "|",
+        "^",
+        "$",
+        ".",
+        "a",
+        "é",
+        "spam",
+        "\\x{10FFFF}",
+        "(?u)",
+        "\\Q",
+        "\\E",
     ]);
     prop::collection::vec(piece, 0..60).prop_map(|ps| ps.concat())
 }

@@ -486,13 +486,14 @@ fn read_import(path: &Path) -> anyhow::Result<Vec<tutti_app::import::RowToImport
         .map(|row| {
             let image = row.image_path().map(|image_path| {
                 let p = base.join(image_path);
-                let mime = match p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-                    Some("png") => "image/png",
-                    Some("jpg" | "jpeg") => "image/jpeg",
-                    Some("webp") => "image/webp",
-                    Some("gif") => "image/gif",
-                    _ => return Err(format!("{image_path} is not a PNG, JPEG, WebP or GIF file")),
-                };
+                let mime =
+                    match p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+                        Some("png") => "image/png",
+                        Some("jpg" | "jpeg") => "image/jpeg",
+                        Some("webp") => "image/webp",
+                        Some("gif") => "image/gif",
+                        _ => return Err(format!("{image_path} is not a PNG, JPEG, WebP or GIF file")),
+                    };
                 std::fs::read(&p)
                     .map(|bytes| PostMedia { mime: mime.into(), bytes, alt: row.fields[6].clone() })
                     .map_err(|e| format!("cannot read {image_path}: {e}"))

@@ -29,7 +29,10 @@ fn check(body: &[u8]) -> Result<(), TestCaseError> {
                 prop_assert!(item.text.chars().count() <= MAX_TEXT_CHARS + 1);
                 prop_assert!(item.title.chars().count() <= MAX_TEXT_CHARS + 1);
                 prop_assert!(!item.text.chars().any(char::is_control), "{:?}", item.text);
-                prop_assert!(item.url.as_ref().is_none_or(|u| u.starts_with("http://") || u.starts_with("https://")));
+                prop_assert!(item
+                    .url
+                    .as_ref()
+                    .is_none_or(|u| u.starts_with("http://") || u.starts_with("https://")));
             }
             // The cursor survives storage, and a second read of the same document is empty.
             let again = FeedCursor::from_json(&cursor.to_json());
@@ -74,8 +77,10 @@ fn fuzz_entry_html() {
 
 #[test]
 fn fuzz_stored_cursors() {
-    let input = mutated(vec![br#"{"etag":"\"abc\"","last_modified":"Fri, 20 Nov 2026 10:00:00 GMT","seen":["1","2"]}"#.to_vec()])
-        .prop_map(|b| String::from_utf8_lossy(&b).into_owned());
+    let input = mutated(vec![
+        br#"{"etag":"\"abc\"","last_modified":"Fri, 20 Nov 2026 10:00:00 GMT","seen":["1","2"]}"#.to_vec(),
+    ])
+    .prop_map(|b| String::from_utf8_lossy(&b).into_owned());
     fuzz("feed-cursor", 1_000, input, |text| {
         let cursor = FeedCursor::from_json(&text);
         prop_assert_eq!(FeedCursor::from_json(&cursor.to_json()), cursor);

@@ -150,17 +150,22 @@ enum Mutation {
     Splice(prop::sample::Index, prop::sample::Index, usize),
 }
 
-const INTERESTING: [u8; 16] = [0, 1, 0x7f, 0x80, 0xff, b'"', b'<', b'>', b'{', b'}', b'[', b']', b'\\', b'&', b';', b'\n'];
+const INTERESTING: [u8; 16] =
+    [0, 1, 0x7f, 0x80, 0xff, b'"', b'<', b'>', b'{', b'}', b'[', b']', b'\\', b'&', b';', b'\n'];
 
 fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         (any::<prop::sample::Index>(), 0..8u8).prop_map(|(i, b)| Mutation::Flip(i, b)),
-        (any::<prop::sample::Index>(), prop::sample::select(&INTERESTING[..])).prop_map(|(i, b)| Mutation::Set(i, b)),
-        (any::<prop::sample::Index>(), prop::collection::vec(any::<u8>(), 1..8)).prop_map(|(i, b)| Mutation::Insert(i, b)),
+        (any::<prop::sample::Index>(), prop::sample::select(&INTERESTING[..]))
+            .prop_map(|(i, b)| Mutation::Set(i, b)),
+        (any::<prop::sample::Index>(), prop::collection::vec(any::<u8>(), 1..8))
+            .prop_map(|(i, b)| Mutation::Insert(i, b)),
         (any::<prop::sample::Index>(), 1..16usize).prop_map(|(i, n)| Mutation::Remove(i, n)),
-        (any::<prop::sample::Index>(), 1..32usize, 1..64usize).prop_map(|(i, n, k)| Mutation::Repeat(i, n, k)),
+        (any::<prop::sample::Index>(), 1..32usize, 1..64usize)
+            .prop_map(|(i, n, k)| Mutation::Repeat(i, n, k)),
         any::<prop::sample::Index>().prop_map(Mutation::Truncate),
-        (any::<prop::sample::Index>(), any::<prop::sample::Index>(), 1..32usize).prop_map(|(a, b, n)| Mutation::Splice(a, b, n)),
+        (any::<prop::sample::Index>(), any::<prop::sample::Index>(), 1..32usize)
+            .prop_map(|(a, b, n)| Mutation::Splice(a, b, n)),
     ]
 }
 
@@ -219,14 +224,15 @@ pub fn mutated_text(seeds: &[&str]) -> BoxedStrategy<String> {
 
 /// `open` repeated `depth` times, then `core`, then `close` repeated as often, with `depth`
 /// from 0 up to `max_depth` (skewed toward both small and very large depths).
-pub fn nested(open: &'static str, core: &'static str, close: &'static str, max_depth: usize) -> BoxedStrategy<String> {
-    prop_oneof![
-        0..64usize,
-        0..=max_depth,
-        Just(max_depth),
-    ]
-    .prop_map(move |depth| format!("{}{core}{}", open.repeat(depth), close.repeat(depth)))
-    .boxed()
+pub fn nested(
+    open: &'static str,
+    core: &'static str,
+    close: &'static str,
+    max_depth: usize,
+) -> BoxedStrategy<String> {
+    prop_oneof![0..64usize, 0..=max_depth, Just(max_depth),]
+        .prop_map(move |depth| format!("{}{core}{}", open.repeat(depth), close.repeat(depth)))
+        .boxed()
 }
 
 #[cfg(test)]

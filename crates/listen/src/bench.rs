@@ -382,7 +382,13 @@ pub fn worst_proximity_post() -> Post {
     let mut words: Vec<String> = vec!["b".into()];
     words.extend((0..120).map(|i| format!("mot{i}")));
     words.extend(std::iter::repeat_n("a".to_owned(), 120));
-    Post { text: words.join(" "), author: "bench".into(), lang: Some("fr".into()), network: Network::Bluesky, links: Vec::new() }
+    Post {
+        text: words.join(" "),
+        author: "bench".into(),
+        lang: Some("fr".into()),
+        network: Network::Bluesky,
+        links: Vec::new(),
+    }
 }
 
 /// Matches [`WORST_PROXIMITY_QUERY`] against [`worst_proximity_post`] with the engine and the

@@ -17,7 +17,13 @@ fn nested(depth: usize, inner: &str) -> String {
 }
 
 fn post(text: &str) -> Post {
-    Post { text: text.into(), author: "alice".into(), lang: Some("fr".into()), network: Network::Bluesky, links: vec![] }
+    Post {
+        text: text.into(),
+        author: "alice".into(),
+        lang: Some("fr".into()),
+        network: Network::Bluesky,
+        links: vec![],
+    }
 }
 
 #[test]
@@ -46,7 +52,8 @@ fn a_chain_of_not_counts_each_not_as_a_level() {
     // The 33rd NOT, after "tutti AND " (10 characters) and 32 "NOT " (128).
     assert_eq!(error.column, 10 + 4 * MAX_DEPTH + 1);
     // Parentheses and NOT add up.
-    let mixed = format!("tutti AND {}", nested(MAX_DEPTH / 2, &format!("{}spam", "NOT ".repeat(MAX_DEPTH / 2 + 1))));
+    let mixed =
+        format!("tutti AND {}", nested(MAX_DEPTH / 2, &format!("{}spam", "NOT ".repeat(MAX_DEPTH / 2 + 1))));
     assert_eq!(Query::parse(&mixed).unwrap_err().kind, QueryErrorKind::TooDeep);
 }
 
@@ -62,7 +69,10 @@ fn multibyte_characters_count_in_bytes_for_the_length_and_in_characters_for_the_
 #[test]
 fn the_deepest_and_the_longest_queries_allowed_are_parsed_compiled_and_matched_on_a_small_stack() {
     // 17 parentheses and 15 NOT: 32 levels.
-    let deepest = format!("tutti AND {}", nested(MAX_DEPTH / 2 + 1, &format!("{}spam", "NOT ".repeat(MAX_DEPTH / 2 - 1))));
+    let deepest = format!(
+        "tutti AND {}",
+        nested(MAX_DEPTH / 2 + 1, &format!("{}spam", "NOT ".repeat(MAX_DEPTH / 2 - 1)))
+    );
     let deep_or = nested(MAX_DEPTH, "tutti OR app");
     // Flat chains of as many terms as fit in the length: no walk recurses per term.
     let chain = |joint: &str| {
@@ -77,7 +87,8 @@ fn the_deepest_and_the_longest_queries_allowed_are_parsed_compiled_and_matched_o
     let (flat, flat_and) = (chain("OR"), chain("AND"));
     let texts = vec![deepest, deep_or, flat.clone(), flat_and];
     let found = on_small_stack(move || {
-        let queries: Vec<Query> = texts.iter().map(|t| Query::parse(t).map_err(|e| format!("{t}: {e}")).unwrap()).collect();
+        let queries: Vec<Query> =
+            texts.iter().map(|t| Query::parse(t).map_err(|e| format!("{t}: {e}")).unwrap()).collect();
         let mut engine = Engine::new();
         for (id, q) in queries.iter().enumerate() {
             engine.insert(id as u64, q.clone());

@@ -13,8 +13,8 @@
 use tutti_fuzz::proptest::prelude::*;
 use tutti_fuzz::{fuzz, mutated_text, nested};
 use tutti_listen::{
-    Engine, Field, Network, Node, Post, Query, QueryErrorKind, Term, TermKind, MAX_DEPTH, MAX_PROXIMITY_TERMS,
-    MAX_QUERY_BYTES,
+    Engine, Field, Network, Node, Post, Query, QueryErrorKind, Term, TermKind, MAX_DEPTH,
+    MAX_PROXIMITY_TERMS, MAX_QUERY_BYTES,
 };
 
 /// Query text that parses to `node`: the printer the round trip checks.
@@ -45,9 +45,7 @@ fn print(node: &Node) -> String {
         }
     }
     match node {
-        Node::And(children) => {
-            children.iter().map(operand).collect::<Vec<_>>().join(" AND ")
-        }
+        Node::And(children) => children.iter().map(operand).collect::<Vec<_>>().join(" AND "),
         Node::Or(children) => children.iter().map(operand).collect::<Vec<_>>().join(" OR "),
         Node::Not(child) => format!("NOT {}", operand(child)),
         Node::Near { left, right, distance, ordered } => {
@@ -79,12 +77,16 @@ fn print(node: &Node) -> String {
 fn depth(node: &Node) -> usize {
     match node {
         Node::Not(child) => 1 + depth(child),
-        Node::And(children) | Node::Or(children) => {
-            children.iter().map(|c| depth(c) + usize::from(matches!(c, Node::And(_) | Node::Or(_)))).max().unwrap_or(0)
-        }
-        Node::Near { left, right, .. } => {
-            [left, right].iter().map(|c| depth(c) + usize::from(matches!(***c, Node::Or(_)))).max().unwrap_or(0)
-        }
+        Node::And(children) | Node::Or(children) => children
+            .iter()
+            .map(|c| depth(c) + usize::from(matches!(c, Node::And(_) | Node::Or(_))))
+            .max()
+            .unwrap_or(0),
+        Node::Near { left, right, .. } => [left, right]
+            .iter()
+            .map(|c| depth(c) + usize::from(matches!(***c, Node::Or(_))))
+            .max()
+            .unwrap_or(0),
         _ => 0,
     }
 }
@@ -103,8 +105,22 @@ fn proximity_sizes(node: &Node, out: &mut Vec<usize>) {
 }
 
 const VOCABULARY: [&str; 16] = [
-    "tutti", "app", "a", "b", "réseau", "Réseau", "#tutti", "@alice.bsky.social", "🔥", "l'appli", "service",
-    "client", "panne", "e-mail", "https://example.com/x", "AND",
+    "tutti",
+    "app",
+    "a",
+    "b",
+    "réseau",
+    "Réseau",
+    "#tutti",
+    "@alice.bsky.social",
+    "🔥",
+    "l'appli",
+    "service",
+    "client",
+    "panne",
+    "e-mail",
+    "https://example.com/x",
+    "AND",
 ];
 
 fn posts() -> Vec<Post> {
@@ -131,7 +147,12 @@ fn check(text: &str) -> Result<(), TestCaseError> {
     match Query::parse(text) {
         Err(e) => {
             let chars = text.chars().count();
-            prop_assert!(e.column >= 1 && e.column <= chars + 1, "column {} of {} characters: {e}", e.column, chars);
+            prop_assert!(
+                e.column >= 1 && e.column <= chars + 1,
+                "column {} of {} characters: {e}",
+                e.column,
+                chars
+            );
             prop_assert!(!e.message.is_empty());
             if text.len() > MAX_QUERY_BYTES {
                 prop_assert_eq!(e.kind, QueryErrorKind::TooLong);

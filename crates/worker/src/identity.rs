@@ -149,10 +149,13 @@ mod tests {
     #[test]
     fn a_did_document_nested_a_hundred_thousand_deep_is_refused_cleanly() {
         // Read as `get_json` reads it, on a thread with a small stack.
-        let deep = format!("{{\"alsoKnownAs\":{}\"at://a.example\"{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        let deep =
+            format!("{{\"alsoKnownAs\":{}\"at://a.example\"{}}}", "[".repeat(100_000), "]".repeat(100_000));
         let e = std::thread::Builder::new()
             .stack_size(256 * 1024)
-            .spawn(move || serde_json::from_slice::<serde_json::Value>(deep.as_bytes()).unwrap_err().to_string())
+            .spawn(move || {
+                serde_json::from_slice::<serde_json::Value>(deep.as_bytes()).unwrap_err().to_string()
+            })
             .unwrap()
             .join()
             .unwrap();

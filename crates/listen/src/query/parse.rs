@@ -472,7 +472,8 @@ fn words(text: &str, case_sensitive: bool, slop: Option<u32>, col: usize) -> Res
 pub(super) fn parse(source: &str) -> Result<Node, QueryError> {
     if source.len() > MAX_QUERY_BYTES {
         // The column of the first character that does not fit.
-        let column = source.char_indices().take_while(|(at, c)| at + c.len_utf8() <= MAX_QUERY_BYTES).count() + 1;
+        let column =
+            source.char_indices().take_while(|(at, c)| at + c.len_utf8() <= MAX_QUERY_BYTES).count() + 1;
         return Err(QueryError::bound(
             QueryErrorKind::TooLong,
             column,

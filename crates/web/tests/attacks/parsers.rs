@@ -45,7 +45,11 @@ async fn a_query_of_two_thousand_nested_parentheses_is_refused_and_the_server_li
         // The same through the page's form, shown with its column.
         let mut b = t.sign_in(&s.members[&Role::Cm].0, crate::common::PASSWORD).await;
         let r = t
-            .post_form(&mut b, &format!("/w/{WS}/listening"), &[("name", "deep"), ("query", &nested(1_000, "tutti")), ("kind", "brand")])
+            .post_form(
+                &mut b,
+                &format!("/w/{WS}/listening"),
+                &[("name", "deep"), ("query", &nested(1_000, "tutti")), ("kind", "brand")],
+            )
             .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().await.unwrap().contains("col 33: too deeply nested"));
@@ -53,14 +57,22 @@ async fn a_query_of_two_thousand_nested_parentheses_is_refused_and_the_server_li
         let (status, saved) = save_query(&t, cm, "tutti", "tutti").await;
         assert_eq!(status, StatusCode::CREATED, "{saved}");
         let r = t
-            .bearer(Method::POST, &format!("/api/v1/workspaces/{WS}/listening/queries/{}/alert-rules", saved["id"]), cm)
+            .bearer(
+                Method::POST,
+                &format!("/api/v1/workspaces/{WS}/listening/queries/{}/alert-rules", saved["id"]),
+                cm,
+            )
             .json(&json!({"kind": "keyword", "keyword": nested(2_000, "panne")}))
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         // The server still answers, and only the valid query was saved.
-        let r = t.bearer(Method::GET, &format!("/api/v1/workspaces/{WS}/listening/queries"), cm).send().await.unwrap();
+        let r = t
+            .bearer(Method::GET, &format!("/api/v1/workspaces/{WS}/listening/queries"), cm)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
         let list: Value = r.json().await.unwrap();
         assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
@@ -85,7 +97,8 @@ async fn proximity_of_repeated_terms_answers_at_once() {
         let (_, cm) = &s.members[&Role::Cm];
         // Sixteen words at most in a proximity phrase, refused at the phrase's column.
         let words: Vec<String> = (0..17).map(|i| format!("w{i}")).collect();
-        let (status, body) = save_query(&t, cm, "long", &format!("tutti AND \"{}\"~5", words.join(" "))).await;
+        let (status, body) =
+            save_query(&t, cm, "long", &format!("tutti AND \"{}\"~5", words.join(" "))).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(
             body["error"]["message"],
@@ -104,13 +117,21 @@ async fn proximity_of_repeated_terms_answers_at_once() {
         let stats = listener.replay(std::io::Cursor::new(stream), "attack").await.unwrap();
         assert_eq!((stats.posts, stats.mentions), (2, 1));
         let r = t
-            .bearer(Method::GET, &format!("/api/v1/workspaces/{WS}/listening/queries/{}/mentions", saved["id"]), cm)
+            .bearer(
+                Method::GET,
+                &format!("/api/v1/workspaces/{WS}/listening/queries/{}/mentions", saved["id"]),
+                cm,
+            )
             .send()
             .await
             .unwrap();
         let mentions: Value = r.json().await.unwrap();
         let list = mentions["mentions"].as_array().unwrap();
         assert_eq!(list.len(), 1, "{mentions}");
-        assert!(list[0]["url"].as_str().unwrap_or_default().contains("3knear") || list[0]["external_id"].as_str().unwrap().contains("3knear"), "{mentions}");
+        assert!(
+            list[0]["url"].as_str().unwrap_or_default().contains("3knear")
+                || list[0]["external_id"].as_str().unwrap().contains("3knear"),
+            "{mentions}"
+        );
     }
 }
