@@ -96,7 +96,7 @@ where
     while Instant::now() < deadline {
         // A fresh random seed for every batch.
         let mut runner = TestRunner::new(config(cases));
-        if let Err(e) = runner.run(&strategy, &counted) {
+        if let Err(e) = runner.run(&strategy, counted) {
             crashes += 1;
             eprintln!("fuzz {name}: crash {crashes}: {}", describe(&e));
         }
