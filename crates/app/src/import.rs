@@ -36,6 +36,92 @@ pub struct RowToImport {
     pub image: Option<Result<PostMedia, String>>,
 }
 
+/// The largest import file read, in bytes.
+pub const MAX_IMPORT_BYTES: usize = 16 * 1024 * 1024;
+/// The most rows an import file may hold (the header apart).
+pub const MAX_IMPORT_ROWS: usize = 5_000;
+/// The longest field of an import file, in bytes (a post's text is far shorter).
+pub const MAX_FIELD_BYTES: usize = 64 * 1024;
+
+/// One row of an import file as written, before its image is read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CsvRow {
+    /// Its line in the file (the header is line 1).
+    pub line: usize,
+    /// The seven columns, in the order of [`COLUMNS`].
+    pub fields: [String; 7],
+}
+
+impl CsvRow {
+    /// The image's path, relative to the file, if the row names one.
+    pub fn image_path(&self) -> Option<&str> {
+        Some(self.fields[5].trim()).filter(|p| !p.is_empty())
+    }
+
+    /// The row, with its image as read by the caller.
+    pub fn into_row(self, image: Option<Result<PostMedia, String>>) -> RowToImport {
+        let [date, time, channel, text, link, _, _] = self.fields;
+        RowToImport { line: self.line, date, time, channel, text, link, image }
+    }
+}
+
+/// Reads an import file (CSV, comma-separated, the header naming [`COLUMNS`] in order).
+/// Refuses, naming the row and column, a file over [`MAX_IMPORT_BYTES`] or
+/// [`MAX_IMPORT_ROWS`] rows, a field over [`MAX_FIELD_BYTES`], a row with another number of
+/// fields, and text that is not UTF-8. The reader is a state machine: no input can make it
+/// recurse, and its memory is bounded by these limits.
+pub fn read_csv(data: &[u8]) -> Result<Vec<CsvRow>, String> {
+    if data.len() > MAX_IMPORT_BYTES {
+        return Err(format!("the file is larger than {} MB", MAX_IMPORT_BYTES / 1024 / 1024));
+    }
+    let mut reader = csv::ReaderBuilder::new().flexible(false).has_headers(true).from_reader(data);
+    let header = reader.headers().map_err(|e| format!("row 1: {}", csv_error(&e)))?.clone();
+    for (i, want) in COLUMNS.iter().enumerate() {
+        let got = header.get(i).unwrap_or_default().trim().to_ascii_lowercase();
+        if got != *want {
+            return Err(format!("row 1, column {}: expected {want:?}, found {:?}", i + 1, clip(&got)));
+        }
+    }
+    if header.len() != COLUMNS.len() {
+        return Err(format!("row 1: expected {} columns, found {}", COLUMNS.len(), header.len()));
+    }
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        if rows.len() == MAX_IMPORT_ROWS {
+            return Err(format!("row {line}: a file holds at most {MAX_IMPORT_ROWS} rows"));
+        }
+        let record = record.map_err(|e| format!("row {line}: {}", csv_error(&e)))?;
+        let mut fields: [String; 7] = Default::default();
+        for (n, (slot, value)) in fields.iter_mut().zip(record.iter()).enumerate() {
+            if value.len() > MAX_FIELD_BYTES {
+                return Err(format!(
+                    "row {line}, column {}: longer than {} kB",
+                    COLUMNS[n],
+                    MAX_FIELD_BYTES / 1024
+                ));
+            }
+            *slot = value.to_owned();
+        }
+        rows.push(CsvRow { line, fields });
+    }
+    Ok(rows)
+}
+
+fn csv_error(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("expected {expected_len} columns, found {len}")
+        }
+        csv::ErrorKind::Utf8 { err, .. } => format!("column {}: not UTF-8 text", err.field() + 1),
+        _ => clip(&e.to_string()),
+    }
+}
+
+fn clip(s: &str) -> String {
+    tutti_domain::input::clip(s, 60).to_string()
+}
+
 impl App {
     /// Imports posts, all or none. Errors list every problem as `row N, column C: …`, in the
     /// order of the rows; a row the editorial charter blocks is reported at `text` (or `alt`
@@ -207,5 +293,46 @@ impl App {
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(ready.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "date,time,channel,text,link,image,alt\n";
+
+    #[test]
+    fn rows_are_read_with_their_line() {
+        let rows = read_csv(
+            format!("{HEADER}2030-01-02,09:30,@a,\"Bonjour, \"\"tous\"\"\",,img.png,Une vitrine\n")
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].line, 2);
+        assert_eq!(rows[0].fields[3], "Bonjour, \"tous\"");
+        assert_eq!(rows[0].image_path(), Some("img.png"));
+    }
+
+    #[test]
+    fn hostile_files_are_refused_with_the_row_at_fault() {
+        assert_eq!(
+            read_csv(b"date,time\n").unwrap_err(),
+            "row 1, column 3: expected \"channel\", found \"\""
+        );
+        let short = format!("{HEADER}2030-01-02,09:30\n");
+        assert_eq!(read_csv(short.as_bytes()).unwrap_err(), "row 2: expected 7 columns, found 2");
+        // A hundred thousand quotes: one field, read without recursion, refused for its length.
+        let quotes = format!("{HEADER}{}\n", "\"".repeat(200_001));
+        assert!(read_csv(quotes.as_bytes()).unwrap_err().starts_with("row 2"));
+        let long = format!("{HEADER}a,b,c,{},e,f,g\n", "x".repeat(MAX_FIELD_BYTES + 1));
+        assert_eq!(read_csv(long.as_bytes()).unwrap_err(), "row 2, column text: longer than 64 kB");
+        let many = format!("{HEADER}{}", "a,b,c,d,e,f,g\n".repeat(MAX_IMPORT_ROWS + 1));
+        assert_eq!(read_csv(many.as_bytes()).unwrap_err(), "row 5002: a file holds at most 5000 rows");
+        let mut bad = HEADER.as_bytes().to_vec();
+        bad.extend_from_slice(b"a,b,c,\xff\xfe,e,f,g\n");
+        assert_eq!(read_csv(&bad).unwrap_err(), "row 2: column 4: not UTF-8 text");
+        assert!(read_csv(&vec![b'a'; MAX_IMPORT_BYTES + 1]).is_err());
     }
 }

@@ -537,8 +537,18 @@ pub fn parse_actions(r: &RuleToWrite) -> Result<Vec<RuleAction>, InputError> {
 }
 
 fn read_rule(rule: &Rule) -> Option<(Conditions, Vec<RuleAction>)> {
-    let c = serde_json::from_str(&rule.conditions).ok()?;
-    let a = serde_json::from_str(&rule.actions).ok()?;
+    read_stored(&rule.conditions, &rule.actions)
+}
+
+/// Reads a rule's conditions and actions as stored (JSON), or `None` if they are unreadable.
+///
+/// Conditions are flat: lists of strings, numbers and one regular expression, so nothing in
+/// them nests. The JSON reader refuses input nested deeper than 128 levels with an error
+/// (serde_json's recursion limit), and a regular expression is compiled with a nesting limit
+/// of 50 and a length limit of [`MAX_REGEX_CHARS`]: no condition can exhaust the stack.
+pub fn read_stored(conditions: &str, actions: &str) -> Option<(Conditions, Vec<RuleAction>)> {
+    let c = serde_json::from_str(conditions).ok()?;
+    let a = serde_json::from_str(actions).ok()?;
     Some((c, a))
 }
 
@@ -1064,6 +1074,36 @@ mod tests {
             at: 100 * DAY_MS,
             author_since: None,
         }
+    }
+
+    #[test]
+    fn conditions_nested_a_hundred_thousand_deep_are_read_without_a_crash() {
+        // Where a list of strings is expected, the reader stops at the first nested list.
+        let deep = format!("{{\"words\":{}\"x\"{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(read_stored(&deep, "[]"), None);
+        let deep_actions = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(read_stored("{}", &deep_actions), None);
+        // Under a field it does not know, it skips the value without recursing.
+        let unknown = format!("{{\"later\":{}1{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(read_stored(&unknown, "[]"), Some((Conditions::default(), Vec::new())));
+        // Read as a JSON value (as request bodies are before they are typed), the recursion
+        // limit of 128 levels refuses it.
+        let e = serde_json::from_str::<serde_json::Value>(&unknown).unwrap_err();
+        assert!(e.to_string().contains("recursion limit exceeded"), "{e}");
+        assert!(read_stored(r#"{"words":["x"]}"#, r#"[{"kind":"hide"}]"#).is_some());
+    }
+
+    #[test]
+    fn a_regex_nested_past_the_limit_is_refused_cleanly() {
+        // 240 nested groups fit in the 500 characters; the nesting limit refuses them.
+        let deep = format!("{}x{}", "(".repeat(240), ")".repeat(240));
+        let r = RuleToWrite { regex: deep, actions: "hide".into(), ..Default::default() };
+        let e = parse_conditions(&r).unwrap_err();
+        assert_eq!(e.field, "regex");
+        // Longer, it is refused for its length before it is read.
+        let longer = format!("{}x{}", "(".repeat(100_000), ")".repeat(100_000));
+        let e = parse_conditions(&RuleToWrite { regex: longer, ..Default::default() }).unwrap_err();
+        assert_eq!(e.code, "regex_too_long");
     }
 
     #[test]

@@ -27,6 +27,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::cbor::{check_depth, MAX_CBOR_DEPTH};
 use crate::jetstream::{bounded, BlueskyPost, MAX_TEXT_BYTES};
 
 /// The largest frame decoded, in bytes. The protocol caps a commit's blocks at 2 MB; anything
@@ -255,6 +256,8 @@ pub fn parse_frame(frame: &[u8]) -> Result<Frame, FrameError> {
     if frame.len() > MAX_FRAME_BYTES {
         return Err(FrameError::Oversized);
     }
+    // The decoder recurses into nested items without a limit: the depth is checked first.
+    check_depth(frame, MAX_CBOR_DEPTH).map_err(|e| malformed(format!("frame: {e}")))?;
     let mut reader = Cursor::new(frame);
     let header: Header = serde_ipld_dagcbor::de::from_reader_once(&mut reader)
         .map_err(|e| malformed(format!("header: {e}")))?;
@@ -338,6 +341,7 @@ fn parse_commit(raw: RawCommit<'_>) -> Result<FirehoseEvent, FrameError> {
 }
 
 fn decode_post(did: &str, rkey: String, uri: String, block: &[u8]) -> Result<BlueskyPost, FrameError> {
+    check_depth(block, MAX_CBOR_DEPTH).map_err(|e| malformed(format!("the record of {uri}: {e}")))?;
     let record: RawPost =
         serde_ipld_dagcbor::from_slice(block).map_err(|e| malformed(format!("the record of {uri}: {e}")))?;
     if record.kind.as_deref().is_some_and(|k| k != POST_COLLECTION) {
@@ -401,6 +405,7 @@ fn section(car: &[u8], pos: usize) -> Result<(&[u8], usize), FrameError> {
 /// The blocks of a CAR v1 file whose CIDs are `wanted`, each checked against its hash.
 fn car_blocks<'a>(car: &'a [u8], wanted: &HashSet<Cid>) -> Result<HashMap<Cid, &'a [u8]>, FrameError> {
     let (header, mut pos) = section(car, 0)?;
+    check_depth(header, MAX_CBOR_DEPTH).map_err(|e| malformed(format!("CAR header: {e}")))?;
     let header: CarHeader =
         serde_ipld_dagcbor::from_slice(header).map_err(|e| malformed(format!("CAR header: {e}")))?;
     if header.version != 1 {

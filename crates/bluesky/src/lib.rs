@@ -10,6 +10,7 @@
 //! it, so the stream resumes with no gap and no duplicate. Malformed or oversized events are
 //! counted and skipped, never fatal. Both clients deliver the same [`BlueskyPost`].
 
+pub mod cbor;
 pub mod firehose;
 pub mod jetstream;
 pub mod xrpc;

@@ -437,6 +437,7 @@ pub fn bench_listen(queries: usize, posts: usize, as_json: bool) -> anyhow::Resu
                 "matches": report.matches,
                 "compile_ms": (report.compile_ms * 10.0).round() / 10.0,
                 "reference_agrees": report.reference_agrees,
+                "worst_proximity_us": (report.worst_proximity_us * 10.0).round() / 10.0,
                 "peak_rss_bytes": peak_rss_bytes,
             })
         );
@@ -450,6 +451,12 @@ pub fn bench_listen(queries: usize, posts: usize, as_json: bool) -> anyhow::Resu
         println!("engine / scan        {:.1} %", 100.0 * report.engine_posts_per_s / report.scan_posts_per_s);
         println!("matches              {}", report.matches);
         println!("agrees with reference {}", report.reference_agrees);
+        println!(
+            "worst proximity      {:.1} µs ({} over {} words, engine + reference)",
+            report.worst_proximity_us,
+            tutti_listen::bench::WORST_PROXIMITY_QUERY,
+            tutti_listen::bench::worst_proximity_post().text.split(' ').count()
+        );
         println!("peak RSS             {:.1} MB", peak_rss_bytes as f64 / 1_048_576.0);
     }
     Ok(())

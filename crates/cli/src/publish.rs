@@ -476,53 +476,35 @@ pub async fn key(global: &Global, command: KeyCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reads an import file: its header must name the columns in order; each row's image is read
-/// from a path relative to the file.
+/// Reads an import file (see `tutti_app::import::read_csv`); each row's image is read from a
+/// path relative to the file.
 fn read_import(path: &Path) -> anyhow::Result<Vec<tutti_app::import::RowToImport>> {
-    use tutti_app::import::{RowToImport, COLUMNS};
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_path(path)
+    use std::io::Read as _;
+    use tutti_app::import::{read_csv, MAX_IMPORT_BYTES};
+    let mut data = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_IMPORT_BYTES as u64 + 1).read_to_end(&mut data))
         .with_context(|| format!("cannot read {}", path.display()))?;
-    let header = reader.headers().with_context(|| format!("{}: no header row", path.display()))?.clone();
-    for (i, want) in COLUMNS.iter().enumerate() {
-        let got = header.get(i).unwrap_or_default().trim().to_ascii_lowercase();
-        anyhow::ensure!(
-            got == *want,
-            "{}: row 1, column {}: expected {want:?}, found {got:?}",
-            path.display(),
-            i + 1
-        );
-    }
+    let rows = read_csv(&data).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let base = path.parent().unwrap_or(Path::new("."));
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        let r = record.with_context(|| format!("{}: row {line}", path.display()))?;
-        let field = |n: usize| r.get(n).unwrap_or_default().to_owned();
-        let image_path = field(5);
-        let image = (!image_path.trim().is_empty()).then(|| {
-            let p = base.join(image_path.trim());
-            let mime = match p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-                Some("png") => "image/png",
-                Some("jpg" | "jpeg") => "image/jpeg",
-                Some("webp") => "image/webp",
-                Some("gif") => "image/gif",
-                _ => return Err(format!("{} is not a PNG, JPEG, WebP or GIF file", image_path.trim())),
-            };
-            std::fs::read(&p)
-                .map(|bytes| PostMedia { mime: mime.into(), bytes, alt: field(6) })
-                .map_err(|e| format!("cannot read {}: {e}", image_path.trim()))
-        });
-        rows.push(RowToImport {
-            line,
-            date: field(0),
-            time: field(1),
-            channel: field(2),
-            text: field(3),
-            link: field(4),
-            image,
-        });
-    }
-    Ok(rows)
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let image = row.image_path().map(|image_path| {
+                let p = base.join(image_path);
+                let mime =
+                    match p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+                        Some("png") => "image/png",
+                        Some("jpg" | "jpeg") => "image/jpeg",
+                        Some("webp") => "image/webp",
+                        Some("gif") => "image/gif",
+                        _ => return Err(format!("{image_path} is not a PNG, JPEG, WebP or GIF file")),
+                    };
+                std::fs::read(&p)
+                    .map(|bytes| PostMedia { mime: mime.into(), bytes, alt: row.fields[6].clone() })
+                    .map_err(|e| format!("cannot read {image_path}: {e}"))
+            });
+            row.into_row(image)
+        })
+        .collect())
 }

@@ -655,3 +655,22 @@ async fn demo_loads_two_workspaces_and_prints_the_sign_in_accounts_once() {
     t.run(&["demo"]).failed();
     assert_eq!(t.snapshot().await, before, "a second demo changes nothing");
 }
+
+#[test]
+fn a_query_nested_ten_thousand_deep_is_refused_by_query_test_without_a_crash() {
+    let i = Instance::data_dir();
+    let deep = format!("{}tutti{}", "(".repeat(10_000), ")".repeat(10_000));
+    let line = i.run_with_stdin(&["query", "test", "--query", &deep], "tutti\n").failed();
+    assert!(line.contains("col 2049: query too long: at most 2048 bytes (20005 here)"), "{line}");
+    let deep = format!("{}tutti{}", "(".repeat(1_000), ")".repeat(1_000));
+    let line = i.run_with_stdin(&["query", "test", "--query", &deep], "tutti\n").failed();
+    assert!(line.contains("col 33: too deeply nested"), "{line}");
+    // The worst case of proximity answers at once: `b`, 120 other words, then 120 `a`.
+    let mut far: Vec<String> = vec!["b".into()];
+    far.extend((0..120).map(|i| format!("mot{i}")));
+    far.extend(std::iter::repeat_n("a".to_owned(), 120));
+    let near = format!("{} b", far[1..].join(" "));
+    let posts = format!("{}\n{near}\n", far.join(" "));
+    let out = i.run_with_stdin(&["query", "test", "--query", "\"a a a a a a b\"~100"], &posts).ok();
+    assert_eq!(out, format!("{near}\n"));
+}

@@ -21,6 +21,12 @@ pub const MAX_FEED_BYTES: usize = 5 * 1024 * 1024;
 pub const MAX_TEXT_CHARS: usize = 10_000;
 /// How many entry ids a cursor remembers (more than any real feed carries at once).
 pub const REMEMBERED_IDS: usize = 1_000;
+/// The deepest nesting of XML elements read. Feeds nest a handful of levels (an Atom entry's
+/// XHTML content a few more); the XML reader counts levels in 16 bits and panics past 65,535.
+pub const MAX_XML_DEPTH: usize = 128;
+/// The most entries read from one feed; the newest come first, the rest wait for a later poll
+/// or are gone.
+pub const MAX_ENTRIES: usize = 1_000;
 
 /// Why a poll failed, split by what the caller does about it.
 #[derive(Debug, thiserror::Error)]
@@ -183,9 +189,21 @@ impl FeedPoller {
 
 /// Parses a feed document and returns the entries `cursor` has not seen, remembering them.
 pub fn new_items(body: &[u8], cursor: &mut FeedCursor) -> Result<Vec<FeedItem>, FeedError> {
-    let feed = feed_rs::parser::parse(body)
-        .map_err(|e| FeedError::Malformed(format!("not an RSS or Atom feed: {e}")))?;
-    let mut items: Vec<FeedItem> = feed.entries.into_iter().filter_map(item).collect();
+    if body.len() > MAX_FEED_BYTES {
+        return Err(FeedError::Malformed(format!("larger than {} MB", MAX_FEED_BYTES / 1024 / 1024)));
+    }
+    check_xml_depth(body, MAX_XML_DEPTH).map_err(FeedError::Malformed)?;
+    // An entry without an id gets one from its link and title, or none: the parser's last
+    // resort, a random id, would deliver it again on every poll (see `item`).
+    let parser = feed_rs::parser::Builder::new()
+        .id_generator(|links, title, _| match links.first() {
+            Some(link) => feed_rs::parser::generate_id_from_link_and_title(link, title),
+            None => String::new(),
+        })
+        .build();
+    let feed =
+        parser.parse(body).map_err(|e| FeedError::Malformed(format!("not an RSS or Atom feed: {e}")))?;
+    let mut items: Vec<FeedItem> = feed.entries.into_iter().take(MAX_ENTRIES).filter_map(item).collect();
     // Feeds list the newest first; deliver the oldest first.
     items.sort_by_key(|i| i.published);
     let mut fresh = Vec::new();
@@ -199,13 +217,72 @@ pub fn new_items(body: &[u8], cursor: &mut FeedCursor) -> Result<Vec<FeedItem>, 
     Ok(fresh)
 }
 
+/// Checks, before the XML reader sees it, that a document nests its elements at most
+/// `max_depth` deep. One pass, no recursion: comments, CDATA sections, processing
+/// instructions and the document type are skipped, quoted attribute values too, and a
+/// self-closing element opens no level. A JSON Feed (starting with `{`) is not XML and passes.
+pub fn check_xml_depth(body: &[u8], max_depth: usize) -> Result<(), String> {
+    fn find(hay: &[u8], from: usize, needle: &[u8]) -> usize {
+        hay.get(from..)
+            .and_then(|rest| rest.windows(needle.len()).position(|w| w == needle))
+            .map_or(hay.len(), |at| from + at + needle.len())
+    }
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        return Ok(());
+    }
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(offset) = body[i..].iter().position(|&b| b == b'<') {
+        let at = i + offset;
+        let rest = &body[at..];
+        i = if rest.starts_with(b"<!--") {
+            find(body, at + 4, b"-->")
+        } else if rest.starts_with(b"<![CDATA[") {
+            find(body, at + 9, b"]]>")
+        } else if rest.starts_with(b"<?") {
+            find(body, at + 2, b"?>")
+        } else if rest.starts_with(b"<!") {
+            // A document type, with or without an internal subset in brackets.
+            let close = find(body, at, b">");
+            match body[at..close].iter().position(|&b| b == b'[') {
+                Some(_) => find(body, at, b"]>").max(close),
+                None => close,
+            }
+        } else if rest.starts_with(b"</") {
+            depth = depth.saturating_sub(1);
+            find(body, at, b">")
+        } else {
+            // A start tag: up to the `>` outside quoted attribute values.
+            let mut quote = None;
+            let mut j = at + 1;
+            while j < body.len() {
+                match (quote, body[j]) {
+                    (None, b'"' | b'\'') => quote = Some(body[j]),
+                    (Some(q), c) if c == q => quote = None,
+                    (None, b'>') => break,
+                    _ => {}
+                }
+                j += 1;
+            }
+            if j < body.len() && body[j - 1] != b'/' {
+                depth += 1;
+                if depth > max_depth {
+                    return Err(format!("elements nested deeper than {max_depth} levels at byte {at}"));
+                }
+            }
+            j + 1
+        }
+        .min(body.len());
+    }
+    Ok(())
+}
+
 fn item(entry: feed_rs::model::Entry) -> Option<FeedItem> {
     let url = entry
         .links
         .first()
         .map(|l| l.href.clone())
         .filter(|h| h.starts_with("http://") || h.starts_with("https://"));
-    let id = if entry.id.trim().is_empty() { url.clone()? } else { bounded(&entry.id, 500) };
     let title = entry.title.map(|t| plain_text(&t.content)).unwrap_or_default();
     let body = entry
         .content
@@ -213,6 +290,17 @@ fn item(entry: feed_rs::model::Entry) -> Option<FeedItem> {
         .or_else(|| entry.summary.map(|s| s.content))
         .map(|b| plain_text(&b))
         .unwrap_or_default();
+    // The entry's id, else its link, else a digest of what it says: the same entry must keep
+    // the same id from one poll to the next, or it would be delivered again each time.
+    let id = if !entry.id.trim().is_empty() {
+        bounded(&entry.id, 500)
+    } else if let Some(url) = &url {
+        url.clone()
+    } else if !title.is_empty() || !body.is_empty() {
+        format!("text:{:016x}", fnv1a([title.as_bytes(), b"\0", body.as_bytes()]))
+    } else {
+        return None;
+    };
     Some(FeedItem {
         id,
         url: url.map(|u| bounded(&u, 2_000)),
@@ -221,6 +309,16 @@ fn item(entry: feed_rs::model::Entry) -> Option<FeedItem> {
         author: entry.authors.first().map(|a| plain_text(&a.name)).filter(|a| !a.is_empty()),
         published: entry.published.or(entry.updated),
     })
+}
+
+/// FNV-1a, 64 bits: a digest that stays the same across versions and machines.
+fn fnv1a<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in parts.into_iter().flatten() {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
 }
 
 /// Turns hostile HTML into bounded plain text: tags removed, entities decoded, invisible and
@@ -302,6 +400,22 @@ mod tests {
             assert_eq!(plain_text(html), want, "{html:?}");
         }
         assert_eq!(plain_text(&"é".repeat(MAX_TEXT_CHARS + 5)).chars().count(), MAX_TEXT_CHARS + 1);
+    }
+
+    #[test]
+    fn the_depth_of_xml_is_counted_in_one_pass() {
+        let ok = br#"<?xml version="1.0"?><!-- <a><a><a> --><!DOCTYPE x [<!ENTITY e "<a>">]><a b="<a>" c='>'><br/><![CDATA[<a><a>]]><a></a></a>"#;
+        assert_eq!(check_xml_depth(ok, 2), Ok(()));
+        assert!(check_xml_depth(ok, 1).is_err());
+        assert_eq!(check_xml_depth(b"<a><b><c/></b></a>", 2), Ok(()));
+        assert_eq!(
+            check_xml_depth(b"<a><b><c></c></b></a>", 2),
+            Err("elements nested deeper than 2 levels at byte 6".into())
+        );
+        assert_eq!(check_xml_depth(br#" {"items": "<a><a><a>"}"#, 1), Ok(()));
+        assert_eq!(check_xml_depth(b"<a", 0), Ok(()));
+        assert_eq!(check_xml_depth(b"<!--", 0), Ok(()));
+        assert_eq!(check_xml_depth(b"", 0), Ok(()));
     }
 
     #[test]

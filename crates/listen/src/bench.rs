@@ -365,6 +365,47 @@ pub struct BenchReport {
     pub reference_agrees: bool,
     /// The engine's own estimate of the heap memory it holds ([`crate::EngineStats`]).
     pub engine_heap_bytes: usize,
+    /// The worst case of proximity known: [`WORST_PROXIMITY_QUERY`] over
+    /// [`worst_proximity_post`], matched by the engine and by the reference evaluator,
+    /// microseconds per post (the best of a few runs).
+    pub worst_proximity_us: f64,
+}
+
+/// A proximity phrase of six repeated words and a seventh: tried assignment by assignment,
+/// the positions of six `a` among a hundred make billions of combinations.
+pub const WORST_PROXIMITY_QUERY: &str = "\"a a a a a a b\"~100";
+
+/// A post of 241 words for [`WORST_PROXIMITY_QUERY`]: `b`, 120 other words, then `a` 120
+/// times, so that every `a` lies more than 100 words from the `b` and the query does not
+/// match.
+pub fn worst_proximity_post() -> Post {
+    let mut words: Vec<String> = vec!["b".into()];
+    words.extend((0..120).map(|i| format!("mot{i}")));
+    words.extend(std::iter::repeat_n("a".to_owned(), 120));
+    Post {
+        text: words.join(" "),
+        author: "bench".into(),
+        lang: Some("fr".into()),
+        network: Network::Bluesky,
+        links: Vec::new(),
+    }
+}
+
+/// Matches [`WORST_PROXIMITY_QUERY`] against [`worst_proximity_post`] with the engine and the
+/// reference evaluator; the time per post, microseconds, as the best of 20 runs.
+pub fn worst_proximity_us() -> f64 {
+    let query = Query::parse(WORST_PROXIMITY_QUERY).expect("the worst case is a valid query");
+    let engine = Engine::with_queries([(0, query.clone())]);
+    let post = worst_proximity_post();
+    (0..20)
+        .map(|_| {
+            let started = Instant::now();
+            let tokens = PostTokens::new(black_box(&post));
+            assert!(black_box(engine.matches_tokens(&tokens)).is_empty(), "the worst case does not match");
+            assert!(!black_box(query.matches_tokens(&tokens)), "the worst case does not match");
+            started.elapsed().as_secs_f64() * 1e6
+        })
+        .fold(f64::INFINITY, f64::min)
 }
 
 impl BenchReport {
@@ -373,7 +414,7 @@ impl BenchReport {
         format!(
             "{{\"queries\":{},\"posts\":{},\"compile_ms\":{:.1},\"engine_posts_per_s\":{:.0},\
              \"reference_posts_per_s\":{:.1},\"scan_posts_per_s\":{:.0},\"matches\":{},\"reference_agrees\":{},\
-             \"engine_heap_bytes\":{}}}",
+             \"engine_heap_bytes\":{},\"worst_proximity_us\":{:.1}}}",
             self.queries,
             self.posts,
             self.compile_ms,
@@ -382,7 +423,8 @@ impl BenchReport {
             self.scan_posts_per_s,
             self.matches,
             self.reference_agrees,
-            self.engine_heap_bytes
+            self.engine_heap_bytes,
+            self.worst_proximity_us
         )
     }
 }
@@ -492,5 +534,6 @@ pub fn run(queries: usize, posts: usize) -> BenchReport {
         matches,
         reference_agrees,
         engine_heap_bytes: engine.stats().approx_heap_bytes,
+        worst_proximity_us: worst_proximity_us(),
     }
 }

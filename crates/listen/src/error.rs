@@ -9,11 +9,32 @@ pub struct QueryError {
     pub column: usize,
     /// What is wrong, in words a person writing the query understands.
     pub message: String,
+    /// Which kind of refusal this is.
+    pub kind: QueryErrorKind,
+}
+
+/// The kinds of refusal: a mistake in the language, or a query past one of the bounds that
+/// keep matching cheap and the server's stack safe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryErrorKind {
+    /// Not a valid query (see `GRAMMAR.md`).
+    Syntax,
+    /// Longer than [`crate::MAX_QUERY_BYTES`]; the column is the first character past it.
+    TooLong,
+    /// Nested deeper than [`crate::MAX_DEPTH`]; the column is the parenthesis or `NOT` that
+    /// goes one level too deep.
+    TooDeep,
+    /// A proximity phrase with more than [`crate::MAX_PROXIMITY_TERMS`] words.
+    TooManyTerms,
 }
 
 impl QueryError {
     pub(crate) fn new(column: usize, message: impl Into<String>) -> Self {
-        QueryError { column, message: message.into() }
+        QueryError { column, message: message.into(), kind: QueryErrorKind::Syntax }
+    }
+
+    pub(crate) fn bound(kind: QueryErrorKind, column: usize, message: impl Into<String>) -> Self {
+        QueryError { column, message: message.into(), kind }
     }
 }
 

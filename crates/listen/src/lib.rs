@@ -81,9 +81,9 @@ mod query;
 mod tokens;
 
 pub use engine::{BaseIndex, Engine, EngineStats, RebuildPlan};
-pub use error::{InstallError, QueryError};
+pub use error::{InstallError, QueryError, QueryErrorKind};
 pub use fold::fold;
 pub use pattern::Pattern;
 pub use post::{Network, Post, UnknownNetwork};
-pub use query::{Field, Node, Query, Term, TermKind};
+pub use query::{Field, Node, Query, Term, TermKind, MAX_DEPTH, MAX_PROXIMITY_TERMS, MAX_QUERY_BYTES};
 pub use tokens::PostTokens;

@@ -1,6 +1,6 @@
 //! The query parser: what valid queries mean, and the column and message of every refusal.
 
-use tutti_listen::{Field, Node, Query, QueryError, Term, TermKind};
+use tutti_listen::{Field, Node, Query, QueryError, QueryErrorKind, Term, TermKind};
 
 /// A compact rendering of the tree: `(and tutti (or a b))`.
 fn render(node: &Node) -> String {
@@ -155,7 +155,7 @@ fn refused_queries_name_the_column_and_the_problem() {
         ("\"🔥 🎉\"", 1, "emojis have no word position: join them with AND".into()),
     ];
     for (query, column, message) in cases {
-        let expected = QueryError { column, message };
+        let expected = QueryError { column, message, kind: QueryErrorKind::Syntax };
         assert_eq!(Query::parse(query), Err(expected), "{query:?}");
     }
 }

@@ -566,7 +566,9 @@ fn parse_instance(value: &Value, fallback_domain: &str) -> Instance {
     Instance { domain, version, limits }
 }
 
-fn parse_notification(value: Value, local_domain: &str) -> Option<Notification> {
+/// Reads one notification of `GET /api/v1/notifications` (already read as JSON, with the JSON
+/// reader's limit of 128 levels of nesting), or `None` if it lacks what the inbox needs.
+pub fn parse_notification(value: Value, local_domain: &str) -> Option<Notification> {
     let id = api_id(&value)?;
     let kind = NotificationKind::from_api(value.get("type")?.as_str()?);
     let created_at = DateTime::parse_from_rfc3339(str_field(&value, "created_at")?).ok()?.with_timezone(&Utc);

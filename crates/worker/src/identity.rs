@@ -63,12 +63,7 @@ impl IdentityResolver {
             return None;
         };
         let doc = self.get_json(&doc_url).await?;
-        let handle = doc["alsoKnownAs"]
-            .as_array()?
-            .iter()
-            .filter_map(|a| a.as_str()?.strip_prefix("at://"))
-            .find(|h| valid_handle(h))?
-            .to_ascii_lowercase();
+        let handle = claimed_handle(&doc)?;
         let url = format!("{}/xrpc/com.atproto.identity.resolveHandle?handle={handle}", self.handle_service);
         let back = self.get_json(&url).await?;
         (back["did"].as_str() == Some(did)).then_some(handle)
@@ -88,6 +83,20 @@ impl IdentityResolver {
         let body = tutti_outbound::read_limited(&mut r, MAX_BODY).await.ok()?;
         serde_json::from_slice(&body).ok()
     }
+}
+
+/// The handle a DID document claims: its first `at://` entry of `alsoKnownAs` that is a valid
+/// handle, in lower case. The document is read as JSON with serde_json's recursion limit (128
+/// levels) and at most `MAX_BODY` bytes, so no document can exhaust the stack.
+pub fn claimed_handle(doc: &serde_json::Value) -> Option<String> {
+    Some(
+        doc["alsoKnownAs"]
+            .as_array()?
+            .iter()
+            .filter_map(|a| a.as_str()?.strip_prefix("at://"))
+            .find(|h| valid_handle(h))?
+            .to_ascii_lowercase(),
+    )
 }
 
 /// A handle as the AT Protocol allows it: dot-separated labels of letters, digits and
@@ -141,6 +150,28 @@ pub async fn run_resolver(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_did_document_nested_a_hundred_thousand_deep_is_refused_cleanly() {
+        // Read as `get_json` reads it, on a thread with a small stack.
+        let deep =
+            format!("{{\"alsoKnownAs\":{}\"at://a.example\"{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        let e = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || {
+                serde_json::from_slice::<serde_json::Value>(deep.as_bytes()).unwrap_err().to_string()
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(e.contains("recursion limit exceeded"), "{e}");
+        // 126 levels inside the document (127 with it) are read, and claim nothing.
+        let deep = format!("{{\"alsoKnownAs\":{}\"at://a.example\"{}}}", "[".repeat(126), "]".repeat(126));
+        let doc: serde_json::Value = serde_json::from_str(&deep).unwrap();
+        assert_eq!(claimed_handle(&doc), None);
+        let doc = serde_json::json!({"alsoKnownAs": ["https://x", "at://Alice.Example", "at://b.example"]});
+        assert_eq!(claimed_handle(&doc).as_deref(), Some("alice.example"));
+    }
 
     #[test]
     fn handles_are_checked_for_their_syntax() {

@@ -11,6 +11,7 @@ use crate::post::{Network, Post};
 use crate::tokens::PostTokens;
 
 pub(crate) use eval::{field_matches, near_fits, proximity_fits};
+pub use parse::{MAX_DEPTH, MAX_PROXIMITY_TERMS, MAX_QUERY_BYTES};
 
 /// What kind of token a [`Term`] looks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,13 +1,24 @@
 //! The parser: query text to syntax tree, with every refusal naming its column.
 
 use super::{Field, Node, Term, TermKind};
-use crate::error::QueryError;
+use crate::error::{QueryError, QueryErrorKind};
 use crate::fold::fold;
 use crate::pattern::Pattern;
 use crate::tokens::{host_of, nfc, normalise_lang, split, Piece, TokenKind};
 
 /// The largest distance `NEAR/n` and `"…"~n` accept.
 pub(crate) const MAX_DISTANCE: u32 = 100;
+
+/// The longest query, in bytes (UTF-8). Every walk over a query is then bounded too.
+pub const MAX_QUERY_BYTES: usize = 2048;
+
+/// The deepest nesting of a query: each parenthesis and each `NOT` is one level. The parser,
+/// the evaluators, the compiler and the anchors all walk the tree recursively, so this bound
+/// is what keeps a hostile query from exhausting a thread's stack.
+pub const MAX_DEPTH: usize = 32;
+
+/// The most words a proximity phrase (`"a b c"~n`) may hold.
+pub const MAX_PROXIMITY_TERMS: usize = 16;
 
 const FIELDS: &str = "author, lang, site, network, links";
 
@@ -155,6 +166,8 @@ impl Parsed {
 struct Parser {
     toks: Vec<Tok>,
     pos: usize,
+    /// How many parentheses and `NOT`s enclose the current position.
+    depth: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,6 +177,19 @@ enum Joint {
 }
 
 impl Parser {
+    /// Enters one level of nesting, opened at `col`.
+    fn enter(&mut self, col: usize) -> Result<(), QueryError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(QueryError::bound(
+                QueryErrorKind::TooDeep,
+                col,
+                format!("too deeply nested: at most {MAX_DEPTH} levels of parentheses and NOT"),
+            ));
+        }
+        Ok(())
+    }
+
     fn peek(&self) -> Option<&Tok> {
         self.toks.get(self.pos)
     }
@@ -249,7 +275,9 @@ impl Parser {
         if !self.operand_follows(true) {
             return Err(self.missing_operand(col, "NOT needs a term after it".to_owned()));
         }
+        self.enter(col)?;
         let inner = self.unary()?;
+        self.depth -= 1;
         Ok(Parsed { node: Node::Not(Box::new(inner.node)), col, exclusion: Some(col) })
     }
 
@@ -289,11 +317,13 @@ impl Parser {
                     Some(Lex::Close) => return Err(QueryError::new(col, "empty parentheses")),
                     _ => {}
                 }
+                self.enter(col)?;
                 let inner = self.expr()?;
                 if self.peek_lex() != Some(&Lex::Close) {
                     return Err(QueryError::new(col, "unclosed parenthesis"));
                 }
                 self.pos += 1;
+                self.depth -= 1;
                 Ok(Parsed { col, ..inner })
             }
             Lex::Close => Err(QueryError::new(col, "unmatched closing parenthesis")),
@@ -424,6 +454,13 @@ fn words(text: &str, case_sensitive: bool, slop: Option<u32>, col: usize) -> Res
         0 => Err(QueryError::new(col, format!("'{}' has no searchable word", text.trim()))),
         1 => Ok(Node::Term(terms.pop().expect("one term"))),
         _ if terms.len() > 2 * MAX_DISTANCE as usize => Err(QueryError::new(col, "phrase too long")),
+        // Proximity is matched with a window per set of positions: its cost grows with the
+        // number of words, so the number is bounded.
+        n if slop.is_some() && n > MAX_PROXIMITY_TERMS => Err(QueryError::bound(
+            QueryErrorKind::TooManyTerms,
+            col,
+            format!("a proximity phrase \"…\"~n holds at most {MAX_PROXIMITY_TERMS} words ({n} here)"),
+        )),
         _ if pieces.iter().all(|p| p.kind == TokenKind::Emoji) => {
             Err(QueryError::new(col, "emojis have no word position: join them with AND"))
         }
@@ -433,11 +470,21 @@ fn words(text: &str, case_sensitive: bool, slop: Option<u32>, col: usize) -> Res
 
 /// Parses a whole query.
 pub(super) fn parse(source: &str) -> Result<Node, QueryError> {
+    if source.len() > MAX_QUERY_BYTES {
+        // The column of the first character that does not fit.
+        let column =
+            source.char_indices().take_while(|(at, c)| at + c.len_utf8() <= MAX_QUERY_BYTES).count() + 1;
+        return Err(QueryError::bound(
+            QueryErrorKind::TooLong,
+            column,
+            format!("query too long: at most {MAX_QUERY_BYTES} bytes ({} here)", source.len()),
+        ));
+    }
     let toks = lex(source)?;
     if toks.is_empty() {
         return Err(QueryError::new(1, "empty query"));
     }
-    let mut parser = Parser { toks, pos: 0 };
+    let mut parser = Parser { toks, pos: 0, depth: 0 };
     let parsed = parser.expr()?;
     if let Some(tok) = parser.peek() {
         return Err(QueryError::new(tok.col, "unmatched closing parenthesis"));
