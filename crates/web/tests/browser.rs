@@ -293,6 +293,33 @@ async fn setup_invite_and_role_refusal_in_a_real_browser() {
             c.find(Locator::Css("[data-menu-toggle]")).await.unwrap().click().await.unwrap();
             shot(&c, "en-390-menu-open").await;
 
+            // Two-factor sign-in: enrolled with a code computed here, then asked at sign-in.
+            c.set_window_size(WIDE.0, WIDE.1).await.unwrap();
+            c.goto(&t.url("/settings/two-factor")).await.unwrap();
+            submit(&c, "form[action='/settings/two-factor/start'] button[type=submit]").await;
+            let secret =
+                c.find(Locator::Css("#totp-secret")).await.unwrap().prop("value").await.unwrap().unwrap();
+            shot(&c, "en-1440-two-factor-setup").await;
+            fill(&c, "#confirm-code", &common::totp(&secret, tutti_store::now_ms())).await;
+            submit(&c, "form[action='/settings/two-factor/confirm'] button[type=submit]").await;
+            let codes = c.find_all(Locator::Css(".recovery-codes li")).await.unwrap();
+            assert_eq!(codes.len(), 10, "ten recovery codes are shown once");
+            shot(&c, "en-1440-two-factor-recovery").await;
+            click(&c, ".usermenu summary").await;
+            submit(&c, ".usermenu button[type=submit]").await;
+            fill(&c, "#email", "camille@maison-lumiere.fr").await;
+            fill(&c, "#password", common::PASSWORD).await;
+            submit(&c, "button[type=submit]").await;
+            assert!(c.current_url().await.unwrap().path().starts_with("/login/two-factor"));
+            shot(&c, "en-1440-login-two-factor").await;
+            // The code of the next step: the one used to confirm is not accepted twice.
+            fill(&c, "#code", &common::totp(&secret, tutti_store::now_ms() + 30_000)).await;
+            submit(&c, "form[action='/login/two-factor'] button[type=submit]").await;
+            assert!(
+                !c.current_url().await.unwrap().path().starts_with("/login"),
+                "signed in with the second factor"
+            );
+
             // Listening: a malformed query shows a caret under the column at fault.
             c.set_window_size(WIDE.0, WIDE.1).await.unwrap();
             c.goto(&t.url("/w/maison-lumiere/listening")).await.unwrap();

@@ -3,17 +3,15 @@
 
 use std::time::Duration;
 
-use hmac::{Hmac, Mac};
 use reqwest::header::{COOKIE, HOST, LOCATION, RETRY_AFTER};
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
-use sha1::Sha1;
 use tutti_app::secrets::Keyring;
 use tutti_app::{Actor, AppConfig, Clock};
 use tutti_domain::Role;
 use tutti_web::WebConfig;
 
-use crate::common::{csrf_of, seed, spawn, spawn_with, Browser, TestApp, PASSWORD, WS};
+use crate::common::{csrf_of, seed, spawn, spawn_with, totp, Browser, TestApp, PASSWORD, WS};
 
 /// A server whose sign-in clock the test moves, and which can seal two-factor secrets.
 async fn spawn_clocked(db: tutti_test_support::TestDb, web: WebConfig) -> (TestApp, Clock) {
@@ -399,17 +397,6 @@ async fn invitation_link_ignores_a_forged_host_header() {
         );
         assert!(!page.contains("evil.example"), "[{label}] never the Host header");
     }
-}
-
-/// RFC 6238 with HMAC-SHA1 and six digits, written here independently of Tutti's.
-fn totp(secret_base32: &str, unix_ms: i64) -> String {
-    let key = data_encoding::BASE32_NOPAD.decode(secret_base32.as_bytes()).expect("base32 secret");
-    let mut mac = Hmac::<Sha1>::new_from_slice(&key).unwrap();
-    mac.update(&((unix_ms / 30_000) as u64).to_be_bytes());
-    let h = mac.finalize().into_bytes();
-    let o = usize::from(h[19] & 0x0f);
-    let v = u32::from_be_bytes([h[o] & 0x7f, h[o + 1], h[o + 2], h[o + 3]]) % 1_000_000;
-    format!("{v:06}")
 }
 
 #[test]

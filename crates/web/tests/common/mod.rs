@@ -222,3 +222,15 @@ pub async fn ingest(t: &TestApp, ws: i64, ch: i64, items: &[tutti_app::inbox::In
     tx.commit().await.unwrap();
     moved
 }
+
+/// RFC 6238 with HMAC-SHA1 and six digits, written here independently of Tutti's.
+pub fn totp(secret_base32: &str, unix_ms: i64) -> String {
+    let key = data_encoding::BASE32_NOPAD.decode(secret_base32.as_bytes()).expect("base32 secret");
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(&key).unwrap();
+    mac.update(&((unix_ms / 30_000) as u64).to_be_bytes());
+    let h = mac.finalize().into_bytes();
+    let o = usize::from(h[19] & 0x0f);
+    let v = u32::from_be_bytes([h[o] & 0x7f, h[o + 1], h[o + 2], h[o + 3]]) % 1_000_000;
+    format!("{v:06}")
+}
