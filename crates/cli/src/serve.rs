@@ -165,10 +165,11 @@ pub fn sqlite_lock(global: &Global, exclusive: bool) -> anyhow::Result<Option<Fi
         return Ok(None);
     }
     let path = lock_path(global);
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
+    let mut options = File::options();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
         .open(&path)
         .with_context(|| format!("cannot open the lock file {}", path.display()))?;
     let locked = if exclusive { file.try_lock() } else { file.try_lock_shared() };
