@@ -169,9 +169,8 @@ pub fn sqlite_lock(global: &Global, exclusive: bool) -> anyhow::Result<Option<Fi
     options.create(true).truncate(false).write(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let file = options
-        .open(&path)
-        .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+    let file =
+        options.open(&path).with_context(|| format!("cannot open the lock file {}", path.display()))?;
     let locked = if exclusive { file.try_lock() } else { file.try_lock_shared() };
     match locked {
         Ok(()) => Ok(Some(file)),
