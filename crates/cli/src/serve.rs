@@ -103,12 +103,11 @@ async fn start_worker(
     global: &Global,
     store: &Store,
     args: &WorkerArgs,
+    keys: tutti_app::secrets::Keyring,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let name = default_worker_name();
-    let keys = crate::publish::keyring(global)?;
     let outbound = global.outbound();
-    seal_clear_secrets(global, store, &keys).await?;
     let connectors = tutti_worker::connectors::Connectors::new(keys.clone(), outbound.clone());
     let alerting = tutti_worker::alerting::AlertingConfig {
         outbound: outbound.clone(),
@@ -137,19 +136,20 @@ async fn start_worker(
     Ok(tasks)
 }
 
-/// Seals the alert webhook secrets that a database made before they were sealed still holds
-/// in clear (once: the next start finds none).
-async fn seal_clear_secrets(
+/// The instance's key ring, and the application that seals with it, after sealing the alert
+/// webhook secrets that a database made before they were sealed still holds in clear (once:
+/// the next start finds none). Run once per process, before the web server and the worker.
+async fn app_with_sealed_secrets(
     global: &Global,
     store: &Store,
-    keys: &tutti_app::secrets::Keyring,
-) -> anyhow::Result<()> {
-    let app = App::new(store.clone(), global.app_config());
-    let sealed = app.seal_clear_webhook_secrets(keys).await.context("cannot seal the webhook secrets")?;
+) -> anyhow::Result<(App, tutti_app::secrets::Keyring)> {
+    let keys = crate::publish::keyring(global)?;
+    let app = App::new(store.clone(), global.app_config()).with_keys(keys.clone());
+    let sealed = app.seal_clear_webhook_secrets(&keys).await.context("cannot seal the webhook secrets")?;
     if sealed > 0 {
         tracing::info!(sealed, "sealed the alert webhook secrets kept in clear by an earlier version");
     }
-    Ok(())
+    Ok((app, keys))
 }
 
 /// Opens and migrates the database, with a message that says which database failed and why.
@@ -219,9 +219,7 @@ async fn shutdown_signal() {
 pub async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     let store = open(global).await?;
     let _lock = sqlite_lock(global, false)?;
-    let keys = crate::publish::keyring(global)?;
-    seal_clear_secrets(global, &store, &keys).await?;
-    let app = App::new(store.clone(), global.app_config()).with_keys(keys);
+    let (app, keys) = app_with_sealed_secrets(global, &store).await?;
     // The spelling dictionaries load in the background, so that the composer's first check
     // does not wait for them.
     tokio::task::spawn_blocking(|| tutti_app::charter::preload(&tutti_app::charter::Lang::ALL));
@@ -238,8 +236,11 @@ pub async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(%addr, database = store.location(), "server started");
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let workers =
-        if args.no_worker { Vec::new() } else { start_worker(global, &store, &args.worker, stop_rx).await? };
+    let workers = if args.no_worker {
+        Vec::new()
+    } else {
+        start_worker(global, &store, &args.worker, keys, stop_rx).await?
+    };
     let config = WebConfig {
         secure_cookies: !args.insecure_cookies,
         hsts: args.worker.public_url.starts_with("https://"),
@@ -262,9 +263,10 @@ pub async fn serve(global: &Global, args: ServeArgs) -> anyhow::Result<()> {
 pub async fn worker(global: &Global, args: WorkerArgs) -> anyhow::Result<()> {
     let store = open(global).await?;
     let _lock = sqlite_lock(global, false)?;
+    let (_, keys) = app_with_sealed_secrets(global, &store).await?;
     let (stop_tx, stop_rx) = watch::channel(false);
     println!("Tutti worker started (database: {})", store.location());
-    let tasks = start_worker(global, &store, &args, stop_rx).await?;
+    let tasks = start_worker(global, &store, &args, keys, stop_rx).await?;
     shutdown_signal().await;
     let _ = stop_tx.send(true);
     for t in tasks {
