@@ -319,6 +319,20 @@ async fn setup_invite_and_role_refusal_in_a_real_browser() {
                 !c.current_url().await.unwrap().path().starts_with("/login"),
                 "signed in with the second factor"
             );
+            c.set_window_size(NARROW.0, NARROW.1).await.unwrap();
+            c.goto(&t.url("/settings/two-factor")).await.unwrap();
+            let wider: Vec<String> = serde_json::from_value(
+                c.execute(
+                    "return Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '.' + e.className)",
+                    vec![],
+                )
+                .await
+                .unwrap(),
+            )
+            .unwrap();
+            assert!(wider.is_empty(), "the two-factor page is wider than 390 px: {wider:?}");
+            shot(&c, "en-390-two-factor").await;
+            c.set_window_size(WIDE.0, WIDE.1).await.unwrap();
 
             // Listening: a malformed query shows a caret under the column at fault.
             c.set_window_size(WIDE.0, WIDE.1).await.unwrap();
