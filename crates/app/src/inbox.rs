@@ -2,8 +2,16 @@
 //!
 //! - Ingestion turns a network notification into a bounded, enriched item (language,
 //!   sentiment, toxicity), linked to the person behind its author and grouped into its
-//!   conversation: the thread it belongs to (its root post), the brand's post a like or a
-//!   repost is about, or one conversation per follower for follows.
+//!   conversation. A conversation is one person's thread with the brand: the items of one
+//!   author hanging on one root (the brand's post they answer or quote, their mention's
+//!   thread, their direct messages), with the brand's replies to them. Two customers and a
+//!   troll answering the same post are three conversations, each with its own status,
+//!   assignee and SLA. The likes and reposts of one post stay together in one conversation
+//!   (nothing to answer there); each follower is a conversation of their own.
+//! - A reply answers one message, named in the reply box: by default the latest message of
+//!   the conversation's person, or the one the community manager picks. It is stored with
+//!   the post (`reply_ref`, the network post the publisher answers) and with the brand's item
+//!   (`answers_item_id`).
 //! - Community managers work conversations: status (open, pending, closed), assignment, tags,
 //!   priority; they reply as the brand or as their own ambassador account, the voice named
 //!   before sending. A reply is a post of the publisher's exactly-once queue answering the
@@ -95,7 +103,8 @@ pub fn item_of(workspace_id: i64, channel_id: i64, network: &str, n: &Incoming) 
     let category = crate::feedback::suggest(&n.kind, &text, e.sentiment.label);
     let post_ref = n.post.as_ref().map(|(id, _)| id.clone());
     // The thread's root, else the post answered, else the brand's post concerned, else the
-    // author's own post; a follow is one conversation per follower.
+    // author's own post; a follow is one conversation per follower. Whose thread: the
+    // author's, except the likes and reposts of a post, which stay together.
     let root_ref = n
         .root
         .clone()
@@ -110,6 +119,11 @@ pub fn item_of(workspace_id: i64, channel_id: i64, network: &str, n: &Incoming) 
         remote_id: clean_text(&n.remote_id, 500),
         kind: if KINDS.contains(&n.kind.as_str()) { n.kind.clone() } else { "mention".into() },
         root_ref: clean_text(&root_ref, 500),
+        thread_author: if matches!(n.kind.as_str(), "like" | "repost") {
+            String::new()
+        } else {
+            clean_text(&n.author_id, 300)
+        },
         author_id: clean_text(&n.author_id, 300),
         author_handle: clean_text(&n.author_handle, MAX_NAME_CHARS),
         author_name: clean_text(&n.author_name, MAX_NAME_CHARS).replace('\n', " "),
@@ -200,12 +214,32 @@ fn addressed(text: &str, handle: &str) -> String {
     }
 }
 
+/// The items of a conversation a reply can answer: its person's messages that have a post on
+/// the network, oldest first.
+pub fn answerable_items<'a>(c: &Conversation, items: &'a [Item]) -> Vec<&'a Item> {
+    items
+        .iter()
+        .filter(|i| {
+            inbox::ANSWERABLE.contains(&i.kind.as_str())
+                && i.post_ref.is_some()
+                && (c.author_id.is_empty() || i.author_id == c.author_id)
+        })
+        .collect()
+}
+
+/// The message a reply answers when the writer picks none: the latest message of the
+/// conversation's person (never someone else's).
+pub fn default_target<'a>(c: &Conversation, items: &'a [Item]) -> Option<&'a Item> {
+    answerable_items(c, items).into_iter().next_back()
+}
+
 /// A reply to write from the inbox.
 #[derive(Debug, Clone, Default)]
 pub struct ReplyToWrite {
     /// The text.
     pub text: String,
-    /// The item answered; the latest one that can be answered when none.
+    /// The item answered, one of the conversation's person's messages; their latest one when
+    /// none.
     pub item_id: Option<i64>,
     /// Reply through the writer's own ambassador account on that network instead of the
     /// conversation's channel.
@@ -246,6 +280,22 @@ impl App {
             posts.push(publishing::post_by_id(&mut db, post_id).await?);
         }
         Ok((c, items, posts))
+    }
+
+    /// The brand's post a conversation answers, shown above it as its context: the post of the
+    /// workspace at its root, else the one its person's first message answers, when Tutti
+    /// published it.
+    pub async fn conversation_context(&self, actor: &Actor, slug: &str, id: i64) -> Result<Option<Post>, AppError> {
+        let access = self.workspace_access(actor, slug, Action::ViewInbox).await?;
+        let mut db = self.store.conn().await?;
+        let c = conversation_in(&mut db, access.workspace.id, id).await?;
+        let items = inbox::items_of(&mut db, id).await?;
+        let mut refs = vec![c.root_ref.as_str()];
+        refs.extend(items.iter().filter(|i| i.kind != "sent").filter_map(|i| i.parent_ref.as_deref().or(i.subject_ref.as_deref())));
+        match inbox::brand_post_id(&mut db, access.workspace.id, &refs).await? {
+            Some(post) => Ok(Some(publishing::post_by_id(&mut db, post).await?)),
+            None => Ok(None),
+        }
     }
 
     /// The network actions asked on a conversation's items (likes, reposts) and their state.
@@ -414,15 +464,17 @@ impl App {
             (c, items, channels, crisis)
         };
         let target = match r.item_id {
-            Some(item) => items.iter().find(|i| i.id == item && i.post_ref.is_some()),
-            None => items
-                .iter()
-                .rev()
-                .find(|i| inbox::ANSWERABLE.contains(&i.kind.as_str()) && i.post_ref.is_some()),
-        }
-        .ok_or_else(|| {
-            InputError::new("item", "nothing_to_answer", "there is no post to answer in this conversation")
-        })?;
+            Some(item) => answerable_items(&c, &items).into_iter().find(|i| i.id == item).ok_or_else(|| {
+                InputError::new(
+                    "item",
+                    "not_answerable",
+                    "choose one of this conversation's messages to answer",
+                )
+            })?,
+            None => default_target(&c, &items).ok_or_else(|| {
+                InputError::new("item", "nothing_to_answer", "there is no post to answer in this conversation")
+            })?,
+        };
         let home = channels.iter().find(|ch| ch.id == c.channel_id).ok_or(AppError::NotFound("channel"))?;
         let channel = if r.as_ambassador {
             channels
@@ -503,7 +555,8 @@ impl App {
         let parent = target.post_ref.clone().unwrap_or_default();
         publishing::set_reply_target(&mut tx, post.id, &parent, target.post_cid.as_deref(), id, private)
             .await?;
-        inbox::add_sent(&mut tx, &c, post.id, &channel.handle, text, &parent, now).await?;
+        let sent = inbox::add_sent(&mut tx, &c, post.id, &channel.handle, text, &parent, now).await?;
+        inbox::set_answers(&mut tx, sent, target.id).await?;
         record(
             &mut tx,
             actor,
@@ -511,7 +564,7 @@ impl App {
             if direct { "inbox.reply" } else { "inbox.reply_review" },
             &format!("conversation {id}"),
             None,
-            Some(json!({"post": post.id, "channel": channel.handle, "voice": channel.voice, "crisis": needs_review})),
+            Some(json!({"post": post.id, "item": target.id, "channel": channel.handle, "voice": channel.voice, "crisis": needs_review})),
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;

@@ -88,12 +88,15 @@ async fn notifications_become_conversations_once_with_their_person() {
         let all = app.inbox(&cm, &slug, &Filter::default(), None, 50).await.unwrap();
         assert_eq!(
             all.len(),
-            3,
-            "[{}] the thread (replies and the like), the mention, the follow: {all:#?}",
+            4,
+            "[{}] alice's thread, the likes of the post, the mention, the follow: {all:#?}",
             db.label()
         );
-        let thread = all.iter().find(|c| c.root_ref.ends_with(".post/1")).unwrap();
-        assert_eq!((thread.items, thread.kind.as_str(), thread.sentiment.as_str()), (3, "reply", "neg"));
+        let thread = all.iter().find(|c| c.root_ref.ends_with(".post/1") && c.kind == "reply").unwrap();
+        assert_eq!((thread.items, thread.kind.as_str(), thread.sentiment.as_str()), (2, "reply", "neg"));
+        assert_eq!(thread.author_id, "did:plc:alice");
+        let likes = all.iter().find(|c| c.root_ref.ends_with(".post/1") && c.kind == "like").unwrap();
+        assert_eq!((likes.author_id.as_str(), likes.status.as_str(), likes.unanswered), ("", "closed", false));
         assert_eq!(thread.person_name, "ALICE");
         assert!(thread.unanswered && thread.status == "open");
         let open = app
@@ -111,11 +114,11 @@ async fn notifications_become_conversations_once_with_their_person() {
         let last = first.last().unwrap();
         let rest =
             app.inbox(&cm, &slug, &Filter::default(), Some((last.last_item_at, last.id)), 2).await.unwrap();
-        assert_eq!(first.len() + rest.len(), 3);
+        assert_eq!(first.len() + rest.len(), 4);
         assert!(rest.iter().all(|c| !first.iter().any(|f| f.id == c.id)));
         let (_, items, _) = app.conversation(&cm, &slug, thread.id).await.unwrap();
-        assert_eq!(items.iter().map(|i| i.kind.as_str()).collect::<Vec<_>>(), vec!["reply", "like", "reply"]);
-        assert_eq!(items[0].person_id, items[2].person_id, "one person behind alice's two replies");
+        assert_eq!(items.iter().map(|i| i.kind.as_str()).collect::<Vec<_>>(), vec!["reply", "reply"]);
+        assert_eq!(items[0].person_id, items[1].person_id, "one person behind alice's two replies");
         let analyst = as_user(&app, "analyst@ml.test").await;
         assert!(
             app.inbox(&analyst, &slug, &Filter::default(), None, 5).await.is_ok(),
@@ -213,6 +216,87 @@ async fn a_reply_is_a_post_answering_the_item_and_two_people_never_reply_at_once
         let b = app.act_on_item(&cm, &slug, item, "like").await.unwrap();
         assert_eq!((a.id, a.status.as_str()), (b.id, "pending"));
         assert_eq!(field(app.act_on_item(&cm, &slug, item, "nuke").await.unwrap_err()).0, "action");
+    }
+}
+
+/// The trial's scenario: two customers and a troll answer the same post of the brand. Each is a
+/// conversation of their own; the apology written in the customer's conversation lands under
+/// the customer's message, never under the troll's (the newest); the CM can choose another of
+/// the customer's messages, never someone else's.
+#[tokio::test]
+async fn two_customers_and_a_troll_under_one_post_are_three_conversations_and_the_apology_lands_under_the_customer(
+) {
+    for db in tutti_test_support::every_backend().await {
+        let label = db.label();
+        let (app, slug, ch) = setup(&db).await;
+        let t0 = tutti_store::now_ms() - 60_000;
+        ingest(
+            &app,
+            &slug,
+            ch,
+            &[
+                note("r1", "reply", "alice", "Ma lampe est arrivée cassée, je suis très déçue", t0),
+                note("r2", "reply", "bruno", "Toujours pas reçu ma commande, c'est nul", t0 + 1),
+                note("r3", "reply", "alice", "Et le service client ne répond pas", t0 + 2),
+            ],
+        )
+        .await;
+        // The troll answers last, in a batch of its own.
+        ingest(&app, &slug, ch, &[note("r4", "reply", "troll", "Marque de nuls, arnaque, boycott", t0 + 3)]).await;
+        let cm = as_user(&app, "cm@ml.test").await;
+        let all = app.inbox(&cm, &slug, &Filter::default(), None, 50).await.unwrap();
+        assert_eq!(all.len(), 3, "[{label}] one conversation per person: {all:#?}");
+        assert!(all.iter().all(|c| c.root_ref == "at://did:plc:maison/app.bsky.feed.post/1"));
+        let of = |who: &str| all.iter().find(|c| c.author_id == format!("did:plc:{who}")).unwrap().clone();
+        let (alice, bruno, troll) = (of("alice"), of("bruno"), of("troll"));
+        assert_eq!((alice.items, alice.person_name.as_str()), (2, "ALICE"));
+        assert_eq!((bruno.items, troll.items), (1, 1));
+        assert!(alice.unanswered && bruno.unanswered && troll.unanswered);
+        // Each has its own assignee.
+        app.assign_conversation(&cm, &slug, alice.id, "me").await.unwrap();
+        assert_eq!(app.conversation(&cm, &slug, bruno.id).await.unwrap().0.assignee_user_id, None);
+
+        // The apology answers Alice's latest message, not the troll's newer one.
+        let (c, items, _) = app.conversation(&cm, &slug, alice.id).await.unwrap();
+        let target = tutti_app::inbox::default_target(&c, &items).unwrap();
+        assert_eq!(target.post_ref.as_deref(), Some("at://did:plc:alice/app.bsky.feed.post/r3"));
+        let r = ReplyToWrite { text: "Toutes nos excuses, Alice : nous vous écrivons.".into(), ..Default::default() };
+        let post = app.reply(&cm, &slug, alice.id, &r).await.unwrap();
+        assert_eq!(post.reply_ref.as_deref(), Some("at://did:plc:alice/app.bsky.feed.post/r3"), "[{label}]");
+        assert_eq!(post.reply_cid.as_deref(), Some("cid-r3"));
+        assert_eq!(post.conversation_id, Some(alice.id));
+        let (after, items, _) = app.conversation(&cm, &slug, alice.id).await.unwrap();
+        let sent = items.iter().find(|i| i.kind == "sent").unwrap();
+        assert_eq!(sent.answers_item_id, Some(target.id), "[{label}] the answered message is stored");
+        assert!(!after.unanswered && after.status == "pending");
+        assert!(
+            app.conversation(&cm, &slug, troll.id).await.unwrap().0.unanswered,
+            "[{label}] the troll's conversation is not answered by it"
+        );
+
+        // The CM chooses Alice's first message instead.
+        let first = items.iter().find(|i| i.post_ref.as_deref() == Some("at://did:plc:alice/app.bsky.feed.post/r1")).unwrap();
+        let r = ReplyToWrite { text: "Pour la lampe : un échange part demain.".into(), item_id: Some(first.id), ..Default::default() };
+        let post = app.reply(&cm, &slug, alice.id, &r).await.unwrap();
+        assert_eq!(post.reply_ref.as_deref(), Some("at://did:plc:alice/app.bsky.feed.post/r1"), "[{label}]");
+        // Never someone else's message: the troll's item is not one of Alice's conversation.
+        let (_, troll_items, _) = app.conversation(&cm, &slug, troll.id).await.unwrap();
+        let r = ReplyToWrite { text: "Non.".into(), item_id: Some(troll_items[0].id), ..Default::default() };
+        assert_eq!(field(app.reply(&cm, &slug, alice.id, &r).await.unwrap_err()).0, "item", "[{label}]");
+        let like = ReplyToWrite { text: "Non.".into(), item_id: Some(items.iter().find(|i| i.kind == "sent").unwrap().id), ..Default::default() };
+        assert_eq!(field(app.reply(&cm, &slug, alice.id, &like).await.unwrap_err()).0, "item", "[{label}] not the brand's own");
+
+        // Alice answers the brand's reply: her thread goes on in her conversation.
+        let mut again = note("r5", "reply", "alice", "Merci, j'attends l'échange", t0 + 10);
+        again.parent = post.remote_id.clone().or(Some("at://did:plc:maison/app.bsky.feed.post/reply".into()));
+        ingest(&app, &slug, ch, &[again]).await;
+        let (c, items, _) = app.conversation(&cm, &slug, alice.id).await.unwrap();
+        assert!(c.unanswered && items.len() == 6, "[{label}] {items:#?}");
+        assert_eq!(app.inbox(&cm, &slug, &Filter::default(), None, 50).await.unwrap().len(), 3);
+        // The inbox's replies are not the editorial calendar's.
+        let smm = as_user(&app, "smm@ml.test").await;
+        let calendar = app.calendar_posts(&smm, &slug, t0 - 86_400_000, t0 + 86_400_000, None).await.unwrap();
+        assert!(calendar.is_empty(), "[{label}] {calendar:#?}");
     }
 }
 
@@ -386,9 +470,10 @@ async fn snapshot(app: &App, workspace_id: i64) -> (Vec<String>, Vec<String>, i6
     use sqlx::Row;
     let mut db = app.store().conn().await.unwrap();
     let conversations = sqlx::query(
-        "SELECT c.root_ref, c.kind, c.excerpt, c.sentiment, c.status, c.unanswered, c.items, c.first_item_at, \
-           c.last_item_at, c.toxicity, p.display_name FROM conversations c JOIN people p ON p.id = c.person_id \
-         WHERE c.workspace_id = $1 ORDER BY c.root_ref",
+        "SELECT c.root_ref, c.author_id, c.kind, c.excerpt, c.sentiment, c.status, c.unanswered, c.items, \
+           c.first_item_at, c.last_item_at, c.toxicity, p.display_name FROM conversations c \
+           JOIN people p ON p.id = c.person_id \
+         WHERE c.workspace_id = $1 ORDER BY c.root_ref, c.author_id",
     )
     .bind(workspace_id)
     .fetch_all(&mut *db)
@@ -397,18 +482,19 @@ async fn snapshot(app: &App, workspace_id: i64) -> (Vec<String>, Vec<String>, i6
     .iter()
     .map(|r| {
         format!(
-            "{} {} {:?} {} {} {} {} {} {} {:.3} {}",
+            "{} {} {} {:?} {} {} {} {} {} {} {:.3} {}",
             r.get::<String, _>(0),
             r.get::<String, _>(1),
             r.get::<String, _>(2),
             r.get::<String, _>(3),
             r.get::<String, _>(4),
-            r.get::<i64, _>(5),
+            r.get::<String, _>(5),
             r.get::<i64, _>(6),
             r.get::<i64, _>(7),
             r.get::<i64, _>(8),
-            r.get::<f64, _>(9),
-            r.get::<String, _>(10),
+            r.get::<i64, _>(9),
+            r.get::<f64, _>(10),
+            r.get::<String, _>(11),
         )
     })
     .collect();
@@ -477,7 +563,12 @@ async fn a_batch_is_stored_as_if_its_items_came_one_by_one() {
         // Workspace B: the same items one by one.
         ingest(&app, &slug, channel, std::slice::from_ref(&first)).await;
         let moved = ingest(&app, &slug, channel, &batch).await;
-        assert_eq!(moved.len(), 3, "{}: the thread, the follow and the mention moved", db.label());
+        assert_eq!(
+            moved.len(),
+            5,
+            "{}: alice's thread, the likes of the post, bob's thread, the follow and the mention moved",
+            db.label()
+        );
         for n in std::iter::once(&first).chain(&batch) {
             ingest(&app, &other.slug, channel_b, std::slice::from_ref(n)).await;
         }
@@ -488,7 +579,7 @@ async fn a_batch_is_stored_as_if_its_items_came_one_by_one() {
         let b = snapshot(&app, other.id).await;
         assert_eq!(a, b, "{}: a batch and the same items one by one", db.label());
         assert_eq!(a.2, 7, "{}: r0, l1, r1, f1, m1, l2 and r5 once each: {:?}", db.label(), a);
-        let thread = a.0.iter().find(|c| c.starts_with("at://did:plc:maison/app.bsky.feed.post/1")).unwrap();
+        let thread = a.0.iter().find(|c| c.starts_with("at://did:plc:maison/app.bsky.feed.post/1 did:plc:alice ")).unwrap();
         assert!(thread.contains("Toujours rien reçu") && thread.ends_with("Alice M."), "{thread}");
         assert!(
             a.1.iter().any(|p| p == &format!("Alice M. 3 {t0} {} alice-m.test", t0 + 5_000)),

@@ -1,5 +1,5 @@
 //! The inbox: items (what the community did to or said to a channel), grouped into
-//! conversations, linked to people through their network identities; the notification cursor
+//! conversations (one person's thread with the brand on one root), linked to people through their network identities; the notification cursor
 //! of each channel under a lease; the guard that keeps two people from replying at once.
 
 use std::collections::{HashMap, HashSet};
@@ -29,6 +29,10 @@ pub struct NewItem {
     pub kind: String,
     /// What its conversation hangs on (a post id, `follow:<author>`).
     pub root_ref: String,
+    /// Whose thread with the brand it belongs to: its author's network id, or empty for the
+    /// likes and reposts of a post, which stay together. With the channel and the root, the
+    /// key of its conversation.
+    pub thread_author: String,
     /// Who: a DID, a Mastodon account id.
     pub author_id: String,
     /// Their handle.
@@ -99,8 +103,9 @@ fn missing(what: &str) -> crate::StoreError {
 /// in the batch's order.
 ///
 /// Each item's person is found through its identity or created on first sight (their handle
-/// and name refreshed, their interactions counted). Its conversation is created or brought up
-/// to date as if the items came one by one: an answerable item reopens it and marks it
+/// and name refreshed, their interactions counted). Its conversation (one per channel, root
+/// and thread author: one person's thread with the brand) is created or brought up to date as
+/// if the items came one by one: an answerable item reopens it and marks it
 /// unanswered, and the latest answerable item gives it its person, kind, excerpt and
 /// sentiment; a like, a repost or a follow only adds to it (a conversation of those alone
 /// starts closed: there is nothing to answer).
@@ -132,7 +137,7 @@ pub async fn ingest_many(db: &mut Db, items: &[NewItem]) -> Result<Vec<Ingested>
             q = q
                 .bind(item.workspace_id)
                 .bind(item.channel_id)
-                .bind(conversations[&(item.channel_id, item.root_ref.as_str())])
+                .bind(conversations[&key_of(item)])
                 .bind(&item.remote_id)
                 .bind(&item.kind)
                 .bind(person_id)
@@ -170,7 +175,7 @@ pub async fn ingest_many(db: &mut Db, items: &[NewItem]) -> Result<Vec<Ingested>
             };
             out.push(Ingested {
                 index: i,
-                conversation_id: conversations[&(item.channel_id, item.root_ref.as_str())],
+                conversation_id: conversations[&key_of(item)],
                 item_id,
                 person_id,
             });
@@ -381,15 +386,22 @@ async fn people_of(db: &mut Db, items: &[NewItem], fresh: &[usize]) -> Result<Ve
         .collect())
 }
 
+/// What tells a conversation apart: its channel, its root and whose thread it is.
+type ConversationKey<'a> = (i64, &'a str, &'a str);
+
+fn key_of(item: &NewItem) -> ConversationKey<'_> {
+    (item.channel_id, item.root_ref.as_str(), item.thread_author.as_str())
+}
+
 /// Creates or brings up to date the conversation of each of `fresh`'s items, one row per
 /// conversation whatever the number of its items in the batch; returns each one's id by
-/// `(channel, root)`.
+/// `(channel, root, thread author)`.
 async fn upsert_conversations<'a>(
     db: &mut Db,
     items: &'a [NewItem],
     fresh: &[usize],
     persons: &[i64],
-) -> Result<HashMap<(i64, &'a str), i64>> {
+) -> Result<HashMap<ConversationKey<'a>, i64>> {
     /// One conversation's share of the batch.
     struct Share {
         /// Its item that speaks for it: the latest answerable one, else the first.
@@ -400,12 +412,12 @@ async fn upsert_conversations<'a>(
         last_at: i64,
         toxicity: f64,
     }
-    let mut order: Vec<(i64, &str)> = Vec::new();
-    let mut shares: HashMap<(i64, &str), Share> = HashMap::new();
+    let mut order: Vec<ConversationKey> = Vec::new();
+    let mut shares: HashMap<ConversationKey, Share> = HashMap::new();
     for (k, &i) in fresh.iter().enumerate() {
         let item = &items[i];
         let answerable = ANSWERABLE.contains(&item.kind.as_str());
-        let key = (item.channel_id, item.root_ref.as_str());
+        let key = key_of(item);
         match shares.get_mut(&key) {
             None => {
                 order.push(key);
@@ -437,9 +449,9 @@ async fn upsert_conversations<'a>(
     for chunk in order.chunks(ROWS_PER_STATEMENT) {
         let now = crate::now_ms();
         let sql = format!(
-            "INSERT INTO conversations (workspace_id, channel_id, root_ref, person_id, kind, excerpt, sentiment, lang, \
-               toxicity, status, unanswered, items, first_item_at, last_item_at, touched_at) VALUES {} \
-             ON CONFLICT (channel_id, root_ref) DO UPDATE SET \
+            "INSERT INTO conversations (workspace_id, channel_id, root_ref, author_id, person_id, kind, excerpt, sentiment, \
+               lang, toxicity, status, unanswered, items, first_item_at, last_item_at, touched_at) VALUES {} \
+             ON CONFLICT (channel_id, root_ref, author_id) DO UPDATE SET \
                items = conversations.items + excluded.items, touched_at = excluded.touched_at, \
                last_item_at = CASE WHEN excluded.last_item_at > conversations.last_item_at THEN excluded.last_item_at ELSE conversations.last_item_at END, \
                person_id = CASE WHEN excluded.unanswered = 1 THEN excluded.person_id ELSE conversations.person_id END, \
@@ -451,8 +463,8 @@ async fn upsert_conversations<'a>(
                unanswered = CASE WHEN excluded.unanswered = 1 THEN 1 ELSE conversations.unanswered END, \
                status = CASE WHEN excluded.unanswered = 1 THEN 'open' ELSE conversations.status END, \
                resolved_at = CASE WHEN excluded.unanswered = 1 THEN NULL ELSE conversations.resolved_at END \
-             RETURNING id, channel_id, root_ref",
-            Marks::of(db).tuples(chunk.len(), 15)
+             RETURNING id, channel_id, root_ref, author_id",
+            Marks::of(db).tuples(chunk.len(), 16)
         );
         let mut q = sqlx::query(&sql);
         for key in chunk {
@@ -463,6 +475,7 @@ async fn upsert_conversations<'a>(
                 .bind(lead.workspace_id)
                 .bind(key.0)
                 .bind(key.1)
+                .bind(key.2)
                 .bind(persons[s.lead])
                 .bind(lead.kind.as_str())
                 .bind(excerpt)
@@ -476,12 +489,17 @@ async fn upsert_conversations<'a>(
                 .bind(s.last_at)
                 .bind(now);
         }
-        let mut returned: HashMap<(i64, String), i64> = HashMap::with_capacity(chunk.len());
+        let mut returned: HashMap<(i64, String, String), i64> = HashMap::with_capacity(chunk.len());
         for row in q.fetch_all(&mut *db).await? {
-            returned.insert((row.try_get("channel_id")?, row.try_get("root_ref")?), row.try_get("id")?);
+            returned.insert(
+                (row.try_get("channel_id")?, row.try_get("root_ref")?, row.try_get("author_id")?),
+                row.try_get("id")?,
+            );
         }
         for &key in chunk {
-            let id = returned.get(&(key.0, key.1.to_owned())).ok_or_else(|| missing("a conversation"))?;
+            let id = returned
+                .get(&(key.0, key.1.to_owned(), key.2.to_owned()))
+                .ok_or_else(|| missing("a conversation"))?;
             ids.insert(key, *id);
         }
     }
@@ -499,6 +517,9 @@ pub struct Conversation {
     pub channel_id: i64,
     /// What it hangs on.
     pub root_ref: String,
+    /// Whose thread with the brand it is: the network id of its person (empty for the likes
+    /// and reposts of a post).
+    pub author_id: String,
     /// The person of its latest answerable item.
     pub person_id: Option<i64>,
     /// Their display name.
@@ -537,7 +558,7 @@ pub struct Conversation {
     pub replying: Option<(i64, i64)>,
 }
 
-const CONVERSATION_COLUMNS: &str = "c.id, c.workspace_id, c.channel_id, c.root_ref, c.person_id, \
+const CONVERSATION_COLUMNS: &str = "c.id, c.workspace_id, c.channel_id, c.root_ref, c.author_id, c.person_id, \
     COALESCE(p.display_name, '') AS person_name, c.kind, c.excerpt, c.sentiment, c.lang, c.toxicity, c.status, \
     c.priority, c.assignee_user_id, c.tags, c.unanswered, c.items, c.first_item_at, c.last_item_at, \
     c.first_response_at, c.resolved_at, c.replying_user_id, c.replying_until";
@@ -557,6 +578,7 @@ fn conversation(r: &sqlx::any::AnyRow) -> Result<Conversation> {
         workspace_id: r.try_get("workspace_id")?,
         channel_id: r.try_get("channel_id")?,
         root_ref: r.try_get("root_ref")?,
+        author_id: r.try_get("author_id")?,
         person_id: r.try_get("person_id")?,
         person_name: r.try_get("person_name")?,
         kind: r.try_get("kind")?,
@@ -740,6 +762,8 @@ pub struct Item {
     pub category: String,
     /// Whether a person confirmed it (else it is a suggestion).
     pub category_confirmed: bool,
+    /// For the brand's replies: the item of the conversation it answers.
+    pub answers_item_id: Option<i64>,
 }
 
 /// The items of a conversation, oldest first.
@@ -756,7 +780,7 @@ pub async fn items_of(db: &mut Db, conversation_id: i64) -> Result<Vec<Item>> {
 const ITEM_COLUMNS: &str =
     "id, conversation_id, kind, person_id, author_id, author_handle, author_name, text, lang, \
     sentiment, toxicity, post_ref, post_cid, parent_ref, subject_ref, post_id, created_at, category, \
-    category_confirmed";
+    category_confirmed, answers_item_id";
 
 fn item(r: &sqlx::any::AnyRow) -> Result<Item> {
     Ok(Item {
@@ -779,6 +803,7 @@ fn item(r: &sqlx::any::AnyRow) -> Result<Item> {
         created_at: r.try_get("created_at")?,
         category: r.try_get("category")?,
         category_confirmed: r.try_get::<i64, _>("category_confirmed")? != 0,
+        answers_item_id: r.try_get("answers_item_id")?,
     })
 }
 
@@ -896,6 +921,35 @@ pub async fn add_sent(
     .execute(db)
     .await?;
     Ok(id)
+}
+
+/// Records which item of its conversation a reply of the brand (`sent_id`, from [`add_sent`])
+/// answers.
+pub async fn set_answers(db: &mut Db, sent_id: i64, item_id: i64) -> Result<()> {
+    sqlx::query("UPDATE inbox_items SET answers_item_id = $1 WHERE id = $2 AND kind = 'sent'")
+        .bind(item_id)
+        .bind(sent_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The id of the workspace's published post that is one of `refs` (network ids), the first
+/// found in their order: the brand's post a conversation answers, when Tutti published it.
+pub async fn brand_post_id(db: &mut Db, workspace_id: i64, refs: &[&str]) -> Result<Option<i64>> {
+    for r in refs {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM posts WHERE workspace_id = $1 AND remote_id = $2 ORDER BY id LIMIT 1",
+        )
+        .bind(workspace_id)
+        .bind(*r)
+        .fetch_optional(&mut *db)
+        .await?;
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    Ok(None)
 }
 
 /// The workspace's conversations Tutti changed after `since` (ms), latest first, at most `limit`:

@@ -496,7 +496,9 @@ pub async fn reschedule(db: &mut Db, id: i64, at: i64) -> Result<bool> {
 }
 
 /// The posts of a workspace due (or, unscheduled, written) in `[from, to)`, ms UTC, earliest
-/// first; with `status`, only those in that state. At most `limit`.
+/// first; with `status`, only those in that state. At most `limit`. The replies sent from the
+/// inbox (which answer a network post) are not the editorial calendar's: they stay in their
+/// conversations.
 pub async fn posts_between(
     db: &mut Db,
     workspace_id: i64,
@@ -508,6 +510,7 @@ pub async fn posts_between(
     let rows = sqlx::query(&format!(
         "SELECT {POST_COLUMNS} FROM posts WHERE workspace_id = $1 \
          AND COALESCE(scheduled_at, created_at) >= $2 AND COALESCE(scheduled_at, created_at) < $3 \
+         AND reply_ref IS NULL \
          AND (CAST($4 AS TEXT) IS NULL OR status = $4) \
          ORDER BY COALESCE(scheduled_at, created_at), id LIMIT $5"
     ))

@@ -34,6 +34,9 @@ pub struct ConversationResponse {
     channel_id: i64,
     /// The post (or `follow:<author>`) it hangs on.
     root: String,
+    /// Whose thread with the brand it is: the person's network id (empty for the likes and
+    /// reposts of a post).
+    author_id: String,
     person_id: Option<i64>,
     person_name: String,
     /// The kind of its latest item from the community: reply, mention, quote, repost, like, follow.
@@ -66,6 +69,7 @@ impl From<Conversation> for ConversationResponse {
             id: c.id,
             channel_id: c.channel_id,
             root: c.root_ref,
+            author_id: c.author_id,
             person_id: c.person_id,
             person_name: c.person_name,
             kind: c.kind,
@@ -103,6 +107,8 @@ pub struct ItemResponse {
     post: Option<String>,
     /// For `sent`: the post (publisher's queue) that carries the reply.
     post_id: Option<i64>,
+    /// For `sent`: the item of the conversation it answers.
+    answers_item_id: Option<i64>,
     at: String,
 }
 
@@ -120,6 +126,7 @@ impl From<Item> for ItemResponse {
             toxicity: i.toxicity,
             post: i.post_ref,
             post_id: i.post_id,
+            answers_item_id: i.answers_item_id,
             at: rfc3339(i.created_at),
         }
     }
@@ -237,7 +244,8 @@ pub struct ReplyRequest {
     /// `brand` (default) or `ambassador` (the caller's own account on that network).
     #[serde(rename = "as")]
     voice: Option<String>,
-    /// The item answered; the latest that can be answered when absent.
+    /// The item answered, one of the conversation's person's messages; their latest when
+    /// absent.
     item: Option<i64>,
     /// How many items the caller has seen: a reply by someone else since then refuses this one (409).
     seen_items: Option<i64>,

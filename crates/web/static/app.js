@@ -292,7 +292,31 @@
   });
   document.body && document.body.addEventListener("inbox-changed", refreshList);
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target && event.detail.target.id === "conversation") { mark(); }
+    if (event.detail.target && event.detail.target.id === "conversation") {
+      mark();
+      // Narrow screens show the conversation instead of the list (see app.css).
+      var box = inbox();
+      if (box && current()) { box.classList.add("has-pane"); }
+    }
+  });
+  // The message the reply answers: the item chosen is marked; "Answer this message" chooses it.
+  function target(id) {
+    var select = document.querySelector("[data-reply-target]");
+    if (!select) { return; }
+    if (id) { select.value = id; }
+    Array.prototype.forEach.call(document.querySelectorAll("[data-item]"), function (li) {
+      li.classList.toggle("item-target", li.getAttribute("data-item") === select.value);
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("[data-reply-target]")) { target(null); }
+  });
+  document.addEventListener("click", function (event) {
+    var b = event.target.closest && event.target.closest("[data-answer-item]");
+    if (!b) { return; }
+    target(b.getAttribute("data-answer-item"));
+    var r = document.querySelector("[data-reply-text]");
+    if (r) { r.focus(); }
   });
   document.addEventListener("DOMContentLoaded", function () {
     var box = inbox();

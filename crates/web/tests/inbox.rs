@@ -283,8 +283,12 @@ async fn the_community_manager_confirms_a_feedback_category_from_the_conversatio
         let pane = t.get(&mut cm, &format!("/w/{WS}/inbox/{c}")).await.text().await.unwrap();
         let form = format!("action=\"/w/{WS}/inbox/items/{item}/category\"");
         assert!(pane.contains(&form), "[{label}] the category can be confirmed from the pane");
-        assert!(pane.contains("<option value=\"complaint\" selected>"), "[{label}] suggested: a complaint");
-        assert!(pane.contains(">Suggested<"), "[{label}]");
+        assert!(
+            pane.contains("name=\"category\" value=\"complaint\" aria-pressed=\"true\""),
+            "[{label}] suggested: a complaint"
+        );
+        assert!(pane.contains("Complaint · Suggested"), "[{label}] shown as a chip");
+        assert!(!pane.contains("<select id=\"category-"), "[{label}] no full select on every message");
 
         let r = t
             .post_form(&mut cm, &format!("/w/{WS}/inbox/items/{item}/category"), &[("category", "bug")])
@@ -292,7 +296,8 @@ async fn the_community_manager_confirms_a_feedback_category_from_the_conversatio
         assert!(r.status().is_success() || r.status().is_redirection(), "[{label}] {}", r.status());
         let pane = t.get(&mut cm, &format!("/w/{WS}/inbox/{c}")).await.text().await.unwrap();
         assert!(
-            pane.contains("<option value=\"bug\" selected>") && pane.contains(">Confirmed<"),
+            pane.contains("name=\"category\" value=\"bug\" aria-pressed=\"true\"")
+                && pane.contains("Bug · Confirmed"),
             "[{label}]"
         );
         let confirmed =
@@ -327,5 +332,134 @@ async fn the_community_manager_confirms_a_feedback_category_from_the_conversatio
             )
             .await;
         assert_eq!(r.status(), 403, "[{label}]");
+    }
+}
+
+/// The trial's scenario through the pages: two customers and a troll under one post of the
+/// brand are three conversations; the customer's shows the brand's post above it, and its
+/// reply box answers the customer's latest message by default, or the one chosen, never the
+/// troll's. The inbox's settings have a page of their own, for the SMM.
+#[tokio::test]
+async fn each_person_is_a_conversation_and_the_reply_box_names_the_message_it_answers() {
+    for db in tutti_test_support::every_backend().await {
+        let label = db.label();
+        let t = spawn(db).await;
+        seed(&t.app).await;
+        let (ws, ch) = brand_channel(&t).await;
+        // The brand's post, published through Tutti.
+        let brand = "at://did:plc:maison/app.bsky.feed.post/lampe";
+        let p = tutti_app::publishing::PostToWrite {
+            channel: "maison.test".into(),
+            text: "Notre nouvelle lampe Aube est arrivée !".into(),
+            ..Default::default()
+        };
+        let post = t.app.create_post(&Actor::Operator, WS, &p, tutti_store::now_ms()).await.unwrap();
+        sqlx::query("UPDATE posts SET status = 'published', remote_id = $1, remote_url = $2 WHERE id = $3")
+            .bind(brand)
+            .bind("https://bsky.app/profile/maison.test/post/lampe")
+            .bind(post.id)
+            .execute(&mut *t.app.store().conn().await.unwrap())
+            .await
+            .unwrap();
+        let at = |mut n: tutti_app::inbox::Incoming, k: i64| {
+            n.parent = Some(brand.into());
+            n.root = Some(brand.into());
+            n.at = tutti_store::now_ms() - 60_000 + k * 1_000;
+            n
+        };
+        ingest(
+            &t,
+            ws,
+            ch,
+            &[
+                at(reply("lampe", "a1", "alice", "Alice Martin", "Ma lampe est arrivée cassée"), 1),
+                at(reply("lampe", "b1", "bruno", "Bruno", "Toujours pas reçu ma commande"), 2),
+                at(reply("lampe", "a2", "alice", "Alice Martin", "Et le service client ne répond pas"), 3),
+                at(reply("lampe", "t1", "troll", "Troll", "Marque de nuls, boycott"), 4),
+            ],
+        )
+        .await;
+        let all = t.app.inbox(&Actor::Operator, WS, &Default::default(), None, 50).await.unwrap();
+        assert_eq!(all.len(), 3, "[{label}] {all:#?}");
+        let of = |who: &str| all.iter().find(|c| c.author_id == format!("did:plc:{who}")).unwrap().id;
+        let (alice, troll) = (of("alice"), of("troll"));
+        let items = t.app.conversation(&Actor::Operator, WS, alice).await.unwrap().1;
+        let (a1, a2) = (items[0].id, items[1].id);
+        let troll_item = t.app.conversation(&Actor::Operator, WS, troll).await.unwrap().1[0].id;
+
+        let mut cm = t.sign_in("cm@acme.test", PASSWORD).await;
+        let list = t.get(&mut cm, &format!("/w/{WS}/inbox")).await.text().await.unwrap();
+        assert_eq!(list.matches("data-row-link").count(), 3, "[{label}] three rows");
+        assert!(list.contains("mood-mark") && list.contains("Negative"), "[{label}] sentiment in words too");
+        assert!(!list.contains("id=\"sla\""), "[{label}] the settings are not in the list");
+        assert!(!list.contains("/inbox-settings"), "[{label}] nor linked for a CM");
+        let pane = t.get(&mut cm, &format!("/w/{WS}/inbox/{alice}")).await.text().await.unwrap();
+        assert!(
+            pane.contains("Notre nouvelle lampe Aube est arrivée !") && pane.contains("The post of @maison.test they answer"),
+            "[{label}] the brand's post above the conversation"
+        );
+        assert!(pane.contains("id=\"reply-to\""), "[{label}] the reply box names the message");
+        assert!(pane.contains(&format!("<option value=\"{a2}\" selected>")), "[{label}] by default her latest");
+        assert!(pane.contains(&format!("<option value=\"{a1}\">")), "[{label}] or her first");
+        assert!(!pane.contains("Marque de nuls"), "[{label}] the troll is not in her conversation");
+        assert!(pane.contains(&format!("data-answer-item=\"{a1}\"")), "[{label}] each message can be chosen");
+
+        // The apology answers her latest message by default.
+        let r = t
+            .post_form(&mut cm, &format!("/w/{WS}/inbox/{alice}/reply"), &[("text", "Toutes nos excuses, Alice !")])
+            .await;
+        assert_eq!(r.status(), 303, "[{label}]");
+        // Then the CM answers her first message.
+        let r = t
+            .post_form(
+                &mut cm,
+                &format!("/w/{WS}/inbox/{alice}/reply"),
+                &[("text", "Pour la lampe : un échange part demain."), ("item", &a1.to_string())],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "[{label}]");
+        let replies: std::collections::HashMap<String, Option<String>> = t
+            .app
+            .posts(&Actor::Operator, WS, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.text, p.reply_ref))
+            .collect();
+        assert_eq!(
+            replies["Toutes nos excuses, Alice !"].as_deref(),
+            Some("at://did:plc:alice/app.bsky.feed.post/a2"),
+            "[{label}] under her latest message, not the troll's newer one"
+        );
+        assert_eq!(
+            replies["Pour la lampe : un échange part demain."].as_deref(),
+            Some("at://did:plc:alice/app.bsky.feed.post/a1"),
+            "[{label}] under the message chosen"
+        );
+        // Someone else's message cannot be chosen.
+        let r = t
+            .post_form(
+                &mut cm,
+                &format!("/w/{WS}/inbox/{alice}/reply"),
+                &[("text", "Non."), ("item", &troll_item.to_string())],
+            )
+            .await;
+        assert_eq!(r.status(), 422, "[{label}]");
+        assert!(r.text().await.unwrap().contains("Choose one of this conversation’s messages"), "[{label}]");
+        let pane = t.get(&mut cm, &format!("/w/{WS}/inbox/{alice}")).await.text().await.unwrap();
+        assert!(pane.contains("In answer to Alice Martin:"), "[{label}] each reply says what it answered");
+
+        // The settings: their own page, for the SMM.
+        let mut smm = t.sign_in("smm@acme.test", PASSWORD).await;
+        let list = t.get(&mut smm, &format!("/w/{WS}/inbox")).await.text().await.unwrap();
+        assert!(list.contains(&format!("href=\"/w/{WS}/inbox-settings\"")), "[{label}] linked for the SMM");
+        let page = t.get(&mut smm, &format!("/w/{WS}/inbox-settings")).await;
+        assert_eq!(page.status(), 200, "[{label}]");
+        let page = page.text().await.unwrap();
+        assert!(page.contains("id=\"sla\"") && page.contains("id=\"assign-mode\""), "[{label}]");
+        let r = t.post_form(&mut smm, &format!("/w/{WS}/inbox-sla"), &[("sla", "90")]).await;
+        assert_eq!(r.headers()["location"], format!("/w/{WS}/inbox-settings?saved=1"), "[{label}]");
+        assert_eq!(t.app.inbox_sla(&Actor::Operator, WS).await.unwrap(), 90);
+        assert_eq!(t.get(&mut cm, &format!("/w/{WS}/inbox-settings")).await.status(), 403, "[{label}]");
     }
 }

@@ -150,6 +150,7 @@ const EXPECTED: &[(&str, &str, Access)] = {
         ("POST", "/w/{workspace}/inbox-saved-replies", ws(HandleInbox)),
         ("POST", "/w/{workspace}/inbox-views", ws(ViewInbox)),
         ("POST", "/w/{workspace}/inbox-assignment", ws(ApprovePosts)),
+        ("GET", "/w/{workspace}/inbox-settings", ws(ApprovePosts)),
         ("GET", "/w/{workspace}/feedback", ws(ViewFeedback)),
         ("GET", "/w/{workspace}/feedback/report.md", ws(ViewFeedback)),
         ("GET", "/w/{workspace}/feedback/report.csv", ws(ViewFeedback)),

@@ -160,14 +160,20 @@ async fn the_community_reaches_the_inbox_within_seconds_and_a_reply_lands_as_a_c
         assert!(took < Duration::from_secs(5), "[{label}] within 5 s: {took:?}");
 
         let list = app.inbox(&cm, &ws.slug, &all, None, 50).await.unwrap();
-        let thread = list.iter().find(|c| c.root_ref == brand_uri).expect("the thread of the brand's post");
+        let thread = list
+            .iter()
+            .find(|c| c.root_ref == brand_uri && c.kind == "reply")
+            .expect("the customer's thread under the brand's post");
         assert_eq!((thread.kind.as_str(), thread.sentiment.as_str()), ("reply", "neg"), "[{label}]");
         assert!(thread.unanswered && thread.status == "open");
         let (_, items, _) = app.conversation(&cm, &ws.slug, thread.id).await.unwrap();
         let complaint_item = items.iter().find(|i| i.kind == "reply").unwrap();
         assert_eq!(complaint_item.author_handle, customer);
         assert_eq!(complaint_item.author_id, cust_did);
-        assert!(items.iter().any(|i| i.kind == "like"), "[{label}] the like joins the thread of its post");
+        assert!(
+            list.iter().any(|c| c.root_ref == brand_uri && c.kind == "like" && c.author_id.is_empty()),
+            "[{label}] the like joins the likes of the post"
+        );
         let people: std::collections::HashSet<_> = list.iter().filter_map(|c| c.person_id).collect();
         assert_eq!(people.len(), 1, "[{label}] one person behind the four");
         // Read again: stored once.
@@ -195,6 +201,81 @@ async fn the_community_reaches_the_inbox_within_seconds_and_a_reply_lands_as_a_c
         assert_eq!(reply["root"]["uri"], brand_uri.as_str(), "[{label}] in the brand's thread");
         let (after, ..) = app.conversation(&cm, &ws.slug, thread.id).await.unwrap();
         assert!(!after.unanswered && after.status == "pending");
+
+        // Conversations are per person: a second customer and a troll answer the same post (the
+        // troll last), and the customer answers the brand's reply. Three conversations; the
+        // customer's goes on; the CM's answer lands under the customer's message, not the troll's.
+        let sent_uri = sent.remote_id.clone().unwrap();
+        let sent_strong = json!({ "uri": sent_uri, "cid": record_cid(&net, &sent_uri).await });
+        let (second_did, second_jwt) = net.create_account(&format!("second{n}.test"), PASSWORD).await;
+        let (troll_did, troll_jwt) = net.create_account(&format!("troll{n}.test"), PASSWORD).await;
+        let under = |text: &str, parent: &serde_json::Value| {
+            json!({
+                "$type": "app.bsky.feed.post", "text": text, "createdAt": now_rfc3339(),
+                "reply": { "root": strong, "parent": parent },
+            })
+        };
+        net.create_record(&second_jwt, &second_did, "app.bsky.feed.post", under("Toujours pas reçu ma commande.", &strong))
+            .await;
+        net.create_record(&troll_jwt, &troll_did, "app.bsky.feed.post", under("Des nuls, boycott !", &strong)).await;
+        let (again_uri, _) = net
+            .create_record(
+                &jwt,
+                &cust_did,
+                "app.bsky.feed.post",
+                under("Merci, mais quand arrive la nouvelle lampe ?", &sent_strong),
+            )
+            .await;
+        // The troll's second message is the newest of all.
+        net.create_record(&troll_jwt, &troll_did, "app.bsky.feed.post", under("Encore des nuls !", &strong)).await;
+        let replying = Instant::now();
+        let mut threads = Vec::new();
+        while replying.elapsed() < Duration::from_secs(15) {
+            poller.poll_once().await.unwrap();
+            threads = app
+                .inbox(&cm, &ws.slug, &all, None, 50)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|c| c.root_ref == brand_uri && c.kind == "reply")
+                .collect::<Vec<_>>();
+            let mine = app.conversation(&cm, &ws.slug, thread.id).await.unwrap();
+            let trolled = threads.iter().any(|c| c.author_id == troll_did && c.items == 2);
+            if threads.len() == 3 && mine.0.unanswered && trolled {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert_eq!(threads.len(), 3, "[{label}] the customer, the second customer, the troll: {threads:#?}");
+        assert!(threads.iter().any(|c| c.author_id == troll_did && c.items == 2), "[{label}] {threads:#?}");
+        let (mine, items, _) = app.conversation(&cm, &ws.slug, thread.id).await.unwrap();
+        assert!(mine.unanswered, "[{label}] the customer's answer to the brand's reply is in their conversation");
+        assert!(items.iter().all(|i| i.kind == "sent" || i.author_id == cust_did), "[{label}] theirs alone");
+        let r = ReplyToWrite { text: "Elle part demain, toutes nos excuses.".into(), ..Default::default() };
+        let apology = app.reply(&cm, &ws.slug, thread.id, &r).await.unwrap();
+        // The CM also answers the first complaint, chosen.
+        let complaint_id = items.iter().find(|i| i.post_ref.as_deref() == Some(reply_uri.as_str())).unwrap().id;
+        let r = ReplyToWrite {
+            text: "Pour la lampe cassée : un échange est en route.".into(),
+            item_id: Some(complaint_id),
+            ..Default::default()
+        };
+        let chosen = app.reply(&cm, &ws.slug, thread.id, &r).await.unwrap();
+        let published = publisher.run_once(tutti_app::store::now_ms()).await.unwrap();
+        assert_eq!(published.len(), 2, "[{label}] {published:?}");
+        for (post, parent) in [(apology.id, again_uri.as_str()), (chosen.id, reply_uri.as_str())] {
+            let post = tutti_app::store::publishing::post_by_id(&mut app.store().conn().await.unwrap(), post)
+                .await
+                .unwrap();
+            let record = get_record(&net, post.remote_id.as_deref().unwrap()).await;
+            assert_eq!(
+                record["value"]["reply"]["parent"]["uri"],
+                parent,
+                "[{label}] on the PDS, {:?} answers the customer's message it was aimed at",
+                post.text
+            );
+            assert_eq!(record["value"]["reply"]["root"]["uri"], brand_uri.as_str(), "[{label}]");
+        }
 
         // A crisis-tagged conversation: the CM's reply waits for the SMM, then goes out.
         let mention_c = list.iter().find(|c| c.kind == "mention").unwrap();

@@ -53,6 +53,7 @@ pub fn routes(t: RouteTable) -> RouteTable {
         .post("/w/{workspace}/inbox-saved-replies", handle, add_saved_reply)
         .post("/w/{workspace}/inbox-views", view, save_view)
         .post("/w/{workspace}/inbox-assignment", Access::Workspace(Action::ApprovePosts), set_assignment)
+        .get("/w/{workspace}/inbox-settings", Access::Workspace(Action::ApprovePosts), settings_page)
 }
 
 /// The filters, as the list's query string carries them.
@@ -140,6 +141,7 @@ pub struct Row {
     kind: String,
     kind_label: String,
     sentiment: String,
+    sentiment_label: String,
     excerpt: String,
     when: String,
     when_iso: String,
@@ -165,8 +167,13 @@ pub struct ItemView {
     when: String,
     when_iso: String,
     sentiment: String,
+    sentiment_label: String,
     toxic: bool,
     sent: bool,
+    /// Whether a reply can answer it (one of the person's messages with a post).
+    answerable: bool,
+    /// For a reply of the brand: who wrote the message it answers, and its beginning.
+    answers: Option<(String, String)>,
     /// For a reply of the brand: its state and the network's words when it failed.
     sent_status: String,
     sent_error: String,
@@ -180,6 +187,14 @@ pub struct ItemView {
     category_confirmed: bool,
     /// The categories to choose from: value, label, chosen.
     categories: Vec<(&'static str, String, bool)>,
+}
+
+/// The brand's post a conversation answers, shown above it.
+pub struct ContextView {
+    text: String,
+    when: String,
+    when_iso: String,
+    url: String,
 }
 
 /// The conversation pane.
@@ -209,6 +224,14 @@ pub struct ConversationPane {
     saved: Vec<(i64, String)>,
     /// Whether the reader moderates (hide, mute, block, report).
     can_moderate: bool,
+    /// The brand's post it answers, when Tutti published it.
+    context: Option<ContextView>,
+    /// The messages a reply can answer, latest first: id and label.
+    targets: Vec<(i64, String)>,
+    /// The one the reply answers (the person's latest unless another was picked).
+    target: i64,
+    /// The list, with its filters: where the back link leads on a narrow screen.
+    back: String,
 }
 
 impl ConversationPane {
@@ -230,13 +253,24 @@ struct InboxPage {
     channels: Vec<(i64, String)>,
     pane: Option<ConversationPane>,
     sla: i64,
-    can_sla: bool,
+    /// Whether the reader may change the inbox's settings (assignment, SLA).
+    can_settings: bool,
     statuses: Vec<(&'static str, String)>,
     kinds: Vec<(&'static str, String)>,
     /// The reader's saved views: name and query string.
     views: Vec<(String, String)>,
+}
+
+/// The inbox's settings, for SMMs and admins: how conversations are assigned, the SLA.
+#[derive(Template)]
+#[template(path = "inbox_settings.html")]
+struct InboxSettingsPage {
+    l: Layout,
+    slug: String,
+    sla: i64,
     /// The assignment rule: manual or round_robin.
     assignment: String,
+    saved: bool,
 }
 
 #[derive(Template)]
@@ -315,6 +349,7 @@ fn row(ctx: &Ctx, k: &Lookups, c: &Conversation, now: i64) -> Row {
         kind: c.kind.clone(),
         kind_label: t.t(&format!("inbox-kind-{}", c.kind)),
         sentiment: c.sentiment.clone(),
+        sentiment_label: t.t(&format!("sentiment-{}", c.sentiment)),
         excerpt: c.excerpt.chars().take(160).collect(),
         when: ago(ctx, c.last_item_at, now),
         when_iso: crate::format::iso(c.last_item_at),
@@ -358,6 +393,8 @@ struct Outcome {
     error: FieldError,
     draft: String,
     notice: String,
+    /// The message the reply being written answers, when the writer picked one.
+    target: Option<i64>,
 }
 
 async fn pane(
@@ -368,11 +405,12 @@ async fn pane(
     id: i64,
     outcome: Outcome,
 ) -> Result<ConversationPane, WebError> {
-    let Outcome { error, draft, notice } = outcome;
+    let Outcome { error, draft, notice, target } = outcome;
     let t = ctx.tr();
     let slug = ctx.ws().workspace.slug.clone();
     let actor = ctx.actor();
     let (c, items, posts) = state.app.conversation(&actor, &slug, id).await.map_err(|e| page_err(e, ctx))?;
+    let context = state.app.conversation_context(&actor, &slug, id).await.map_err(|e| page_err(e, ctx))?;
     let actions = state.app.conversation_actions(&actor, &slug, id).await.map_err(|e| page_err(e, ctx))?;
     let posts: HashMap<i64, Post> = posts.into_iter().map(|p| (p.id, p)).collect();
     let now = tutti_app::store::now_ms();
@@ -391,6 +429,22 @@ async fn pane(
     };
     let can_handle = ctx.ws().allows(Action::HandleInbox);
     let can_classify = ctx.ws().allows(Action::ManageFeedback);
+    let answerable: Vec<&Item> = tutti_app::inbox::answerable_items(&c, &items);
+    let by_id: HashMap<i64, &Item> = items.iter().map(|i| (i.id, i)).collect();
+    let who = |i: &Item| {
+        if i.author_name.is_empty() {
+            i.author_handle.clone()
+        } else {
+            i.author_name.clone()
+        }
+    };
+    let beginning = |text: &str| {
+        let mut b: String = text.chars().take(60).collect();
+        if text.chars().count() > 60 {
+            b.push('…');
+        }
+        b.replace('\n', " ")
+    };
     let views = items
         .iter()
         .map(|i: &Item| {
@@ -417,8 +471,14 @@ async fn pane(
                 when: ago(ctx, i.created_at, now),
                 when_iso: crate::format::iso(i.created_at),
                 sentiment: i.sentiment.clone(),
+                sentiment_label: t.t(&format!("sentiment-{}", i.sentiment)),
                 toxic: i.toxicity >= tutti_app::inbox::TOXIC_AT,
                 sent: i.kind == "sent",
+                answerable: answerable.iter().any(|a| a.id == i.id),
+                answers: i
+                    .answers_item_id
+                    .and_then(|a| by_id.get(&a))
+                    .map(|a| (who(a), beginning(&a.text))),
                 sent_status: post.map(|p| t.t(&format!("post-status-{}", p.status))).unwrap_or_default(),
                 sent_error: post
                     .filter(|p| p.status == "failed")
@@ -460,7 +520,34 @@ async fn pane(
         .map(|r| (r.id, if r.lang.is_empty() { r.name } else { format!("{} ({})", r.name, r.lang) }))
         .collect();
     let network = home.map(|h| h.network.as_str()).unwrap_or("bluesky");
+    let default = tutti_app::inbox::default_target(&c, &items).map(|i| i.id).unwrap_or_default();
+    let target = target.filter(|t| answerable.iter().any(|a| a.id == *t)).unwrap_or(default);
+    let targets = answerable
+        .iter()
+        .rev()
+        .map(|i| {
+            let when = ago(ctx, i.created_at, now);
+            let label = t.targs(
+                "inbox-reply-target-option",
+                &[("who", &who(i)), ("when", &when), ("text", &beginning(&i.text))],
+            );
+            (i.id, label)
+        })
+        .collect();
+    let context = context.map(|p| {
+        let at = p.published_at.unwrap_or(p.created_at);
+        ContextView {
+            text: p.text,
+            when: crate::format::datetime(at, &ctx.ws().workspace.timezone, ctx.locale),
+            when_iso: crate::format::iso(at),
+            url: p.remote_url.unwrap_or_default(),
+        }
+    });
     Ok(ConversationPane {
+        context,
+        targets,
+        target,
+        back: format!("/w/{slug}/inbox"),
         l,
         slug,
         channel: home.map(channel_label).unwrap_or_default(),
@@ -513,7 +600,7 @@ async fn full_page(
         channels,
         pane,
         sla: k.sla,
-        can_sla: ctx.ws().allows(Action::ApprovePosts),
+        can_settings: ctx.ws().allows(Action::ApprovePosts),
         statuses: STATUSES.iter().map(|s| (*s, t.t(&format!("inbox-status-{s}")))).collect(),
         kinds: KINDS.iter().map(|s| (*s, t.t(&format!("inbox-kind-{s}")))).collect(),
         views: state
@@ -524,11 +611,6 @@ async fn full_page(
             .into_iter()
             .map(|v| (v.name, v.query))
             .collect(),
-        assignment: state
-            .app
-            .assignment_rule(&ctx.actor(), &ctx.ws().workspace.slug)
-            .await
-            .map_err(|e| page_err(e, ctx))?,
         q,
     };
     render(StatusCode::OK, &page)
@@ -576,6 +658,19 @@ async fn after(
     result: Result<String, AppError>,
     draft: String,
 ) -> Result<Response, WebError> {
+    after_answering(state, ctx, headers, id, result, draft, None).await
+}
+
+/// [`after`], keeping the message the reply answers when the writer picked one.
+async fn after_answering(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    id: i64,
+    result: Result<String, AppError>,
+    draft: String,
+    target: Option<i64>,
+) -> Result<Response, WebError> {
     let (status, error, notice, draft) = match result {
         Ok(notice) => (StatusCode::OK, FieldError::default(), notice, String::new()),
         Err(e) => {
@@ -588,7 +683,8 @@ async fn after(
     }
     let k = lookups(state, ctx).await?;
     let l = layout(state, ctx, ctx.tr().t("inbox-title"), "inbox").await?;
-    let p = pane(state, ctx, &k, l, id, Outcome { error, draft, notice }).await?;
+    let target = if error.message.is_empty() { None } else { target };
+    let p = pane(state, ctx, &k, l, id, Outcome { error, draft, notice, target }).await?;
     let mut r = render(status, &p)?;
     if status == StatusCode::OK {
         // The list shows the change too.
@@ -669,6 +765,9 @@ pub struct ReplyForm {
     voice: String,
     #[serde(default)]
     seen_items: Option<i64>,
+    /// The message answered (empty: the person's latest).
+    #[serde(default)]
+    item: String,
 }
 
 async fn reply(
@@ -678,9 +777,10 @@ async fn reply(
     Path((slug, id)): Path<(String, i64)>,
     Form(f): Form<ReplyForm>,
 ) -> Result<Response, WebError> {
+    let target = f.item.trim().parse::<i64>().ok();
     let r = ReplyToWrite {
         text: f.text.clone(),
-        item_id: None,
+        item_id: target,
         as_ambassador: f.voice == "ambassador",
         seen_items: f.seen_items,
     };
@@ -692,7 +792,7 @@ async fn reply(
             t.t("inbox-reply-sent")
         }
     });
-    after(&state, &ctx, &headers, id, result, f.text).await
+    after_answering(&state, &ctx, &headers, id, result, f.text, target).await
 }
 
 async fn act(
@@ -748,7 +848,7 @@ async fn set_sla(
     Form(f): Form<SlaForm>,
 ) -> Result<Response, WebError> {
     state.app.set_inbox_sla(&ctx.actor(), &slug, &f.sla).await.map_err(|e| page_err(e, &ctx))?;
-    Ok(super::see_other(&format!("/w/{slug}/inbox")))
+    Ok(super::see_other(&format!("/w/{slug}/inbox-settings?saved=1")))
 }
 
 /// Server-sent events: `moved` with the ids of conversations that changed, checked every
@@ -917,7 +1017,29 @@ async fn set_assignment(
     Form(f): Form<ValueForm>,
 ) -> Result<Response, WebError> {
     match state.app.set_assignment_rule(&ctx.actor(), &slug, &f.value).await {
-        Ok(()) => Ok(super::see_other(&format!("/w/{slug}/inbox"))),
+        Ok(()) => Ok(super::see_other(&format!("/w/{slug}/inbox-settings?saved=1"))),
         Err(e) => Err(page_err(e, &ctx)),
     }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SettingsQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+/// The inbox's settings (SMMs and admins): how new conversations are assigned, and the
+/// first-answer SLA.
+async fn settings_page(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<SettingsQuery>,
+) -> Result<Response, WebError> {
+    let t = ctx.tr();
+    let slug = ctx.ws().workspace.slug.clone();
+    let actor = ctx.actor();
+    let sla = state.app.inbox_sla(&actor, &slug).await.map_err(|e| page_err(e, &ctx))?;
+    let assignment = state.app.assignment_rule(&actor, &slug).await.map_err(|e| page_err(e, &ctx))?;
+    let l = layout(&state, &ctx, t.t("inbox-settings-title"), "inbox").await?;
+    render(StatusCode::OK, &InboxSettingsPage { l, slug, sla, assignment, saved: q.saved.is_some() })
 }
