@@ -118,7 +118,7 @@ pub struct Person {
     pub positives: i64,
     /// Negative answerable items.
     pub negatives: i64,
-    /// Positive items in conversations where someone else was negative.
+    /// Positive items under a post (a thread) where someone else was negative.
     pub defends: i64,
     /// Average sentiment of the last 30 days (pos +1, neu 0, neg -1).
     pub recent_sentiment: Option<f64>,
@@ -403,7 +403,10 @@ pub async fn refresh_scores(db: &mut Db, workspace_id: i64, now: i64, loyal_item
     sqlx::query(&format!(
         "UPDATE person_scores SET defends = (SELECT COUNT(*) FROM inbox_items i \
            WHERE i.person_id = person_scores.person_id AND i.sentiment = 'pos' AND i.kind IN {ANSWERABLE_SQL} \
-           AND EXISTS (SELECT 1 FROM inbox_items o WHERE o.conversation_id = i.conversation_id AND o.sentiment = 'neg' \
+           AND EXISTS (SELECT 1 FROM conversations ci \
+             JOIN conversations co ON co.channel_id = ci.channel_id AND co.root_ref = ci.root_ref \
+             JOIN inbox_items o ON o.conversation_id = co.id \
+             WHERE ci.id = i.conversation_id AND o.sentiment = 'neg' \
              AND o.kind IN {ANSWERABLE_SQL} AND o.person_id <> i.person_id)) \
          WHERE workspace_id = $1 AND positives > 0"
     ))
