@@ -47,7 +47,9 @@ impl App {
         let posts = publishing::posts_of(&mut db, id, 2000)
             .await?
             .into_iter()
-            .filter(|p| p.scheduled_at.is_some() && p.reply_ref.is_none() && !matches!(p.status.as_str(), "draft"))
+            .filter(|p| {
+                p.scheduled_at.is_some() && p.reply_ref.is_none() && !matches!(p.status.as_str(), "draft")
+            })
             .collect();
         let channels = publishing::channels_of(&mut db, id).await?;
         Ok((ws, posts, channels))

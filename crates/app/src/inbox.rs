@@ -285,13 +285,23 @@ impl App {
     /// The brand's post a conversation answers, shown above it as its context: the post of the
     /// workspace at its root, else the one its person's first message answers, when Tutti
     /// published it.
-    pub async fn conversation_context(&self, actor: &Actor, slug: &str, id: i64) -> Result<Option<Post>, AppError> {
+    pub async fn conversation_context(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        id: i64,
+    ) -> Result<Option<Post>, AppError> {
         let access = self.workspace_access(actor, slug, Action::ViewInbox).await?;
         let mut db = self.store.conn().await?;
         let c = conversation_in(&mut db, access.workspace.id, id).await?;
         let items = inbox::items_of(&mut db, id).await?;
         let mut refs = vec![c.root_ref.as_str()];
-        refs.extend(items.iter().filter(|i| i.kind != "sent").filter_map(|i| i.parent_ref.as_deref().or(i.subject_ref.as_deref())));
+        refs.extend(
+            items
+                .iter()
+                .filter(|i| i.kind != "sent")
+                .filter_map(|i| i.parent_ref.as_deref().or(i.subject_ref.as_deref())),
+        );
         match inbox::brand_post_id(&mut db, access.workspace.id, &refs).await? {
             Some(post) => Ok(Some(publishing::post_by_id(&mut db, post).await?)),
             None => Ok(None),
@@ -464,15 +474,21 @@ impl App {
             (c, items, channels, crisis)
         };
         let target = match r.item_id {
-            Some(item) => answerable_items(&c, &items).into_iter().find(|i| i.id == item).ok_or_else(|| {
+            Some(item) => {
+                answerable_items(&c, &items).into_iter().find(|i| i.id == item).ok_or_else(|| {
+                    InputError::new(
+                        "item",
+                        "not_answerable",
+                        "choose one of this conversation's messages to answer",
+                    )
+                })?
+            }
+            None => default_target(&c, &items).ok_or_else(|| {
                 InputError::new(
                     "item",
-                    "not_answerable",
-                    "choose one of this conversation's messages to answer",
+                    "nothing_to_answer",
+                    "there is no post to answer in this conversation",
                 )
-            })?,
-            None => default_target(&c, &items).ok_or_else(|| {
-                InputError::new("item", "nothing_to_answer", "there is no post to answer in this conversation")
             })?,
         };
         let home = channels.iter().find(|ch| ch.id == c.channel_id).ok_or(AppError::NotFound("channel"))?;

@@ -728,7 +728,8 @@ async fn apply(
             let cid: Option<String> = inbox::item_by_id(db, item.id).await?.post_cid;
             publishing::set_reply_target(db, post.id, &parent, cid.as_deref(), c.id, private).await?;
             let sent =
-                inbox::add_sent(db, &c, post.id, &channel.handle, &text, &parent, tutti_store::now_ms()).await?;
+                inbox::add_sent(db, &c, post.id, &channel.handle, &text, &parent, tutti_store::now_ms())
+                    .await?;
             inbox::set_answers(db, sent, item.id).await?;
             result = post.id.to_string();
             new.result_ref = Some(&result);

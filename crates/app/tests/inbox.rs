@@ -96,7 +96,10 @@ async fn notifications_become_conversations_once_with_their_person() {
         assert_eq!((thread.items, thread.kind.as_str(), thread.sentiment.as_str()), (2, "reply", "neg"));
         assert_eq!(thread.author_id, "did:plc:alice");
         let likes = all.iter().find(|c| c.root_ref.ends_with(".post/1") && c.kind == "like").unwrap();
-        assert_eq!((likes.author_id.as_str(), likes.status.as_str(), likes.unanswered), ("", "closed", false));
+        assert_eq!(
+            (likes.author_id.as_str(), likes.status.as_str(), likes.unanswered),
+            ("", "closed", false)
+        );
         assert_eq!(thread.person_name, "ALICE");
         assert!(thread.unanswered && thread.status == "open");
         let open = app
@@ -242,7 +245,8 @@ async fn two_customers_and_a_troll_under_one_post_are_three_conversations_and_th
         )
         .await;
         // The troll answers last, in a batch of its own.
-        ingest(&app, &slug, ch, &[note("r4", "reply", "troll", "Marque de nuls, arnaque, boycott", t0 + 3)]).await;
+        ingest(&app, &slug, ch, &[note("r4", "reply", "troll", "Marque de nuls, arnaque, boycott", t0 + 3)])
+            .await;
         let cm = as_user(&app, "cm@ml.test").await;
         let all = app.inbox(&cm, &slug, &Filter::default(), None, 50).await.unwrap();
         assert_eq!(all.len(), 3, "[{label}] one conversation per person: {all:#?}");
@@ -260,7 +264,10 @@ async fn two_customers_and_a_troll_under_one_post_are_three_conversations_and_th
         let (c, items, _) = app.conversation(&cm, &slug, alice.id).await.unwrap();
         let target = tutti_app::inbox::default_target(&c, &items).unwrap();
         assert_eq!(target.post_ref.as_deref(), Some("at://did:plc:alice/app.bsky.feed.post/r3"));
-        let r = ReplyToWrite { text: "Toutes nos excuses, Alice : nous vous écrivons.".into(), ..Default::default() };
+        let r = ReplyToWrite {
+            text: "Toutes nos excuses, Alice : nous vous écrivons.".into(),
+            ..Default::default()
+        };
         let post = app.reply(&cm, &slug, alice.id, &r).await.unwrap();
         assert_eq!(post.reply_ref.as_deref(), Some("at://did:plc:alice/app.bsky.feed.post/r3"), "[{label}]");
         assert_eq!(post.reply_cid.as_deref(), Some("cid-r3"));
@@ -275,16 +282,31 @@ async fn two_customers_and_a_troll_under_one_post_are_three_conversations_and_th
         );
 
         // The CM chooses Alice's first message instead.
-        let first = items.iter().find(|i| i.post_ref.as_deref() == Some("at://did:plc:alice/app.bsky.feed.post/r1")).unwrap();
-        let r = ReplyToWrite { text: "Pour la lampe : un échange part demain.".into(), item_id: Some(first.id), ..Default::default() };
+        let first = items
+            .iter()
+            .find(|i| i.post_ref.as_deref() == Some("at://did:plc:alice/app.bsky.feed.post/r1"))
+            .unwrap();
+        let r = ReplyToWrite {
+            text: "Pour la lampe : un échange part demain.".into(),
+            item_id: Some(first.id),
+            ..Default::default()
+        };
         let post = app.reply(&cm, &slug, alice.id, &r).await.unwrap();
         assert_eq!(post.reply_ref.as_deref(), Some("at://did:plc:alice/app.bsky.feed.post/r1"), "[{label}]");
         // Never someone else's message: the troll's item is not one of Alice's conversation.
         let (_, troll_items, _) = app.conversation(&cm, &slug, troll.id).await.unwrap();
         let r = ReplyToWrite { text: "Non.".into(), item_id: Some(troll_items[0].id), ..Default::default() };
         assert_eq!(field(app.reply(&cm, &slug, alice.id, &r).await.unwrap_err()).0, "item", "[{label}]");
-        let like = ReplyToWrite { text: "Non.".into(), item_id: Some(items.iter().find(|i| i.kind == "sent").unwrap().id), ..Default::default() };
-        assert_eq!(field(app.reply(&cm, &slug, alice.id, &like).await.unwrap_err()).0, "item", "[{label}] not the brand's own");
+        let like = ReplyToWrite {
+            text: "Non.".into(),
+            item_id: Some(items.iter().find(|i| i.kind == "sent").unwrap().id),
+            ..Default::default()
+        };
+        assert_eq!(
+            field(app.reply(&cm, &slug, alice.id, &like).await.unwrap_err()).0,
+            "item",
+            "[{label}] not the brand's own"
+        );
 
         // Alice answers the brand's reply: her thread goes on in her conversation.
         let mut again = note("r5", "reply", "alice", "Merci, j'attends l'échange", t0 + 10);
@@ -579,7 +601,10 @@ async fn a_batch_is_stored_as_if_its_items_came_one_by_one() {
         let b = snapshot(&app, other.id).await;
         assert_eq!(a, b, "{}: a batch and the same items one by one", db.label());
         assert_eq!(a.2, 7, "{}: r0, l1, r1, f1, m1, l2 and r5 once each: {:?}", db.label(), a);
-        let thread = a.0.iter().find(|c| c.starts_with("at://did:plc:maison/app.bsky.feed.post/1 did:plc:alice ")).unwrap();
+        let thread =
+            a.0.iter()
+                .find(|c| c.starts_with("at://did:plc:maison/app.bsky.feed.post/1 did:plc:alice "))
+                .unwrap();
         assert!(thread.contains("Toujours rien reçu") && thread.ends_with("Alice M."), "{thread}");
         assert!(
             a.1.iter().any(|p| p == &format!("Alice M. 3 {t0} {} alice-m.test", t0 + 5_000)),

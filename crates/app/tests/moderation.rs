@@ -199,7 +199,10 @@ async fn rules_apply_when_items_are_stored_and_can_be_undone() {
         let convs = app.inbox(&cm, &slug, &Default::default(), None, 50).await.unwrap();
         assert_eq!(convs.len(), 2, "[{label}] the troll and the nice customer are two conversations");
         let nice = convs.iter().find(|c| c.author_id == "did:plc:nice").unwrap();
-        assert!(nice.tags.is_empty() && nice.assignee_user_id.is_none(), "[{label}] untouched by the troll's rule");
+        assert!(
+            nice.tags.is_empty() && nice.assignee_user_id.is_none(),
+            "[{label}] untouched by the troll's rule"
+        );
         let c = convs.iter().find(|c| c.author_id == "did:plc:troll").unwrap();
         let smm = app.user_by_email("smm@ml.test").await.unwrap();
         assert_eq!(

@@ -32,7 +32,8 @@ async fn old_rows(db: &mut Db) {
     ] {
         exec(db, sql).await;
     }
-    for (id, name, author) in [(1, "Alice", "alice"), (2, "Bruno", "bruno"), (3, "Troll", "troll"), (4, "Dora", "dora")]
+    for (id, name, author) in
+        [(1, "Alice", "alice"), (2, "Bruno", "bruno"), (3, "Troll", "troll"), (4, "Dora", "dora")]
     {
         exec(
             db,
@@ -100,7 +101,8 @@ async fn old_rows(db: &mut Db) {
     ];
     for (id, conversation, kind, author, person, text, toxicity, post, post_id) in items {
         let at = T + (id - 1) * 1_000;
-        let post_ref = post.map(|p| format!("'at://did:plc:{author}/app.bsky.feed.post/{p}'")).unwrap_or("NULL".into());
+        let post_ref =
+            post.map(|p| format!("'at://did:plc:{author}/app.bsky.feed.post/{p}'")).unwrap_or("NULL".into());
         let parent = match kind {
             "reply" => format!("'{ROOT}'"),
             "sent" => "'at://did:plc:alice/app.bsky.feed.post/a2'".into(),
@@ -169,13 +171,23 @@ async fn notes_of(db: &mut Db, conversation: i64) -> Vec<(String, Option<i64>)> 
 async fn a_mixed_conversation_is_split_per_person_and_nothing_is_lost() {
     for test_db in tutti_test_support::every_backend().await {
         let label = test_db.label();
-        let old = Store::open_at_version(&test_db.url, BEFORE).await.expect("a database of the previous schema");
+        let old =
+            Store::open_at_version(&test_db.url, BEFORE).await.expect("a database of the previous schema");
         {
             let mut tx = old.begin().await.unwrap();
             old_rows(&mut tx).await;
             if old.backend() == Backend::Postgres {
                 // Rows were given their ids: the sequences go on after them.
-                for table in ["organisations", "workspaces", "users", "channels", "people", "conversations", "inbox_items", "posts"] {
+                for table in [
+                    "organisations",
+                    "workspaces",
+                    "users",
+                    "channels",
+                    "people",
+                    "conversations",
+                    "inbox_items",
+                    "posts",
+                ] {
                     exec(
                         &mut tx,
                         &format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"),
@@ -200,7 +212,10 @@ async fn a_mixed_conversation_is_split_per_person_and_nothing_is_lost() {
         let all = inbox::list(&mut db, 1, &Default::default(), None, 50).await.unwrap();
         let on_root: Vec<_> = all.iter().filter(|c| c.root_ref == ROOT).collect();
         let of = |author: &str| {
-            on_root.iter().find(|c| c.author_id == author).unwrap_or_else(|| panic!("[{label}] {author}: {on_root:#?}"))
+            on_root
+                .iter()
+                .find(|c| c.author_id == author)
+                .unwrap_or_else(|| panic!("[{label}] {author}: {on_root:#?}"))
         };
         let item_ids = |id: i64| {
             let store = store.clone();
@@ -226,26 +241,42 @@ async fn a_mixed_conversation_is_split_per_person_and_nothing_is_lost() {
         assert_eq!(alice.first_response_at, Some(T + 4_000));
         assert_eq!((alice.items, alice.first_item_at, alice.last_item_at), (3, T, T + 4_000));
         assert!(alice.replying.is_some(), "[{label}] whoever was writing to her still is");
-        assert_eq!(notes_of(&mut db, 10).await, vec![("Commande 1234 : lampe remplacée".to_owned(), Some(1))]);
+        assert_eq!(
+            notes_of(&mut db, 10).await,
+            vec![("Commande 1234 : lampe remplacée".to_owned(), Some(1))]
+        );
         let sent = tutti_store::inbox::item_by_id(&mut db, 5).await.unwrap();
-        assert_eq!(sent.answers_item_id, Some(4), "[{label}] the brand's reply names the message it answered");
+        assert_eq!(
+            sent.answers_item_id,
+            Some(4),
+            "[{label}] the brand's reply names the message it answered"
+        );
         let post = tutti_store::publishing::post_by_id(&mut db, 50).await.unwrap();
         assert_eq!(post.conversation_id, Some(10));
         assert_eq!(
-            count(&mut db, "SELECT COUNT(*) FROM audit_log WHERE target = 'conversation 10' AND action = 'inbox.assign'")
-                .await,
+            count(
+                &mut db,
+                "SELECT COUNT(*) FROM audit_log WHERE target = 'conversation 10' AND action = 'inbox.assign'"
+            )
+            .await,
             1,
             "[{label}] its history"
         );
 
         // Bruno and the troll get conversations of their own, copying its state; waiting for an
         // answer, they are open.
-        for (author, item, name, toxic) in [("did:plc:bruno", 2, "Bruno", false), ("did:plc:troll", 6, "Troll", true)] {
+        for (author, item, name, toxic) in
+            [("did:plc:bruno", 2, "Bruno", false), ("did:plc:troll", 6, "Troll", true)]
+        {
             let c = of(author);
             assert_ne!(c.id, 10);
             assert_eq!(item_ids(c.id).await, vec![item], "[{label}] {author}");
             assert_eq!(c.person_name, name);
-            assert_eq!((c.status.as_str(), c.unanswered, c.resolved_at), ("open", true, None), "[{label}] {author}");
+            assert_eq!(
+                (c.status.as_str(), c.unanswered, c.resolved_at),
+                ("open", true, None),
+                "[{label}] {author}"
+            );
             assert_eq!((c.assignee_user_id, c.priority), (Some(1), 2), "[{label}] {author}");
             assert_eq!(c.tags, vec!["livraison", "sav"]);
             assert_eq!((c.items, c.first_response_at, c.replying), (1, None, None));

@@ -844,7 +844,10 @@ async fn the_inbox_is_worked_from_the_keyboard_in_a_real_browser() {
     // answers her, and says so.
     let page = text(&c).await;
     assert!(page.contains(brand_post), "the brand's post above the conversation: {page}");
-    let answering = c.execute("return document.querySelector('#reply-to option:checked').textContent", vec![]).await.unwrap();
+    let answering = c
+        .execute("return document.querySelector('#reply-to option:checked').textContent", vec![])
+        .await
+        .unwrap();
     assert!(answering.as_str().unwrap_or_default().contains("Léa Rousseau"), "{answering}");
     active.send_keys("Bonjour, nous sommes désolés : nous vous écrivons en privé.").await.unwrap();
     click(&c, "#reply-form button[type=submit]").await;
@@ -868,7 +871,11 @@ async fn the_inbox_is_worked_from_the_keyboard_in_a_real_browser() {
         }
     }
     assert!(closed, "e closes the conversation");
-    assert_eq!(t.app.posts(&Actor::Operator, ws, 10).await.unwrap().len(), 1, "one reply was written");
+    assert_eq!(
+        t.app.posts(&Actor::Operator, ws, 10).await.unwrap().len(),
+        2,
+        "the brand's post and one reply were written"
+    );
     // Choosing the message to answer, from the keyboard: "Answer this message" on her first one.
     let lea_first_id = lea_first;
     let pick = c.find(Locator::Css(&format!("[data-answer-item='{lea_first_id}']"))).await.unwrap();
@@ -876,7 +883,11 @@ async fn the_inbox_is_worked_from_the_keyboard_in_a_real_browser() {
     let chosen = c.execute("return document.querySelector('#reply-to').value", vec![]).await.unwrap();
     assert_eq!(chosen.as_str(), Some(lea_first_id.to_string().as_str()), "Enter on the button chooses it");
     let active = c.active_element().await.unwrap();
-    assert_eq!(active.attr("id").await.unwrap().as_deref(), Some("reply-text"), "and the reply box has the focus");
+    assert_eq!(
+        active.attr("id").await.unwrap().as_deref(),
+        Some("reply-text"),
+        "and the reply box has the focus"
+    );
     assert!(
         c.find(Locator::Css(&format!("#item-{lea_first_id}.item-target"))).await.is_ok(),
         "the message answered is marked"
@@ -893,7 +904,8 @@ async fn the_inbox_is_worked_from_the_keyboard_in_a_real_browser() {
         "under the message chosen"
     );
     // Density: at 1440 × 900, twelve conversations or more are in sight.
-    c.set_window_size(WIDE.0, 900).await.unwrap();
+    let chrome = c.execute("return window.outerHeight - window.innerHeight", vec![]).await.unwrap();
+    c.set_window_size(WIDE.0, 900 + chrome.as_u64().unwrap_or_default() as u32).await.unwrap();
     c.goto(&t.url(&format!("/w/{ws}/inbox?status=all"))).await.unwrap();
     let seen = c
         .execute(
@@ -902,6 +914,8 @@ async fn the_inbox_is_worked_from_the_keyboard_in_a_real_browser() {
         )
         .await
         .unwrap();
+    let height = c.execute("return window.innerHeight", vec![]).await.unwrap();
+    assert_eq!(height.as_i64(), Some(900));
     assert!(seen.as_i64().unwrap_or_default() >= 12, "{seen} conversations in sight at 1440 × 900");
     shot(&c, "en-1440-inbox-900").await;
     // At 390 px: the list alone, then the conversation alone with a way back.
@@ -950,7 +964,10 @@ async fn the_inbox_is_worked_from_the_keyboard_in_a_real_browser() {
     let alice_conversation = list.iter().find(|c| c.person_name == "Alice Martin").unwrap().id;
     c.goto(&t.url(&format!("/w/{ws}/inbox/{alice_conversation}"))).await.unwrap();
     let page = text(&c).await;
-    assert!(page.contains("En réponse à") && page.contains("modifier"), "the reply box and the category speak French");
+    assert!(
+        page.contains("En réponse à") && page.contains("modifier"),
+        "the reply box and the category speak French"
+    );
     shot(&c, "fr-1440-inbox-conversation").await;
     c.set_window_size(NARROW.0, NARROW.1).await.unwrap();
     c.goto(&t.url(&format!("/w/{ws}/inbox?status=all"))).await.unwrap();
@@ -978,7 +995,11 @@ async fn inbox_trial(t: &common::TestApp, ws: i64, ch: i64, now: i64) -> (&'stat
     use tutti_app::inbox::{item_of, Incoming};
     let brand = "at://did:plc:maison/app.bsky.feed.post/aube";
     let text = "Notre lampe Aube est arrivée : lumière chaude, variateur tactile.";
-    let p = tutti_app::publishing::PostToWrite { channel: "maison.test".into(), text: text.into(), ..Default::default() };
+    let p = tutti_app::publishing::PostToWrite {
+        channel: "maison.test".into(),
+        text: text.into(),
+        ..Default::default()
+    };
     let post = t.app.create_post(&tutti_app::Actor::Operator, common::WS, &p, now).await.unwrap();
     sqlx::query("UPDATE posts SET status = 'published', remote_id = $1, published_at = $2 WHERE id = $3")
         .bind(brand)
@@ -1001,9 +1022,21 @@ async fn inbox_trial(t: &common::TestApp, ws: i64, ch: i64, now: i64) -> (&'stat
         ..Default::default()
     };
     let mut notes = vec![
-        under("lea1", "lea", "Léa Rousseau", "Ma lampe Aube est arrivée avec l'abat-jour fendu. Très déçue.", 50),
+        under(
+            "lea1",
+            "lea",
+            "Léa Rousseau",
+            "Ma lampe Aube est arrivée avec l'abat-jour fendu. Très déçue.",
+            50,
+        ),
         under("bruno1", "bruno", "Bruno Petit", "Toujours pas reçu ma commande, c'est long.", 45),
-        under("lea2", "lea", "Léa Rousseau", "Photo envoyée au service client hier, toujours aucune réponse.", 40),
+        under(
+            "lea2",
+            "lea",
+            "Léa Rousseau",
+            "Photo envoyée au service client hier, toujours aucune réponse.",
+            40,
+        ),
         under("troll1", "troll", "xXtrollXx", "LOL des nuls, arnaque, boycott !!!", 35),
     ];
     let texts = [
@@ -1030,11 +1063,8 @@ async fn inbox_trial(t: &common::TestApp, ws: i64, ch: i64, now: i64) -> (&'stat
     let mut tx = t.app.store().begin().await.unwrap();
     tutti_app::inbox::ingest_batch(&mut tx, &items).await.unwrap();
     tx.commit().await.unwrap();
-    let list = t
-        .app
-        .inbox(&tutti_app::Actor::Operator, common::WS, &Default::default(), None, 50)
-        .await
-        .unwrap();
+    let list =
+        t.app.inbox(&tutti_app::Actor::Operator, common::WS, &Default::default(), None, 50).await.unwrap();
     let lea = list.iter().find(|c| c.author_id == "did:plc:lea").unwrap();
     let first = t.app.conversation(&tutti_app::Actor::Operator, common::WS, lea.id).await.unwrap().1[0].id;
     (text, "at://did:plc:lea/app.bsky.feed.post/lea2".into(), first)
@@ -1054,5 +1084,10 @@ async fn assert_inbox_fits(c: &Client, page: &str) {
         .unwrap();
     let (width, viewport) = (v[0].as_i64().unwrap(), v[1].as_i64().unwrap());
     assert!(width <= viewport, "{page}: the document is {width} px wide in {viewport} px: {}", v[4]);
-    assert!(v[2] != v[3], "{page}: the list or the conversation, never both (list {}, conversation {})", v[2], v[3]);
+    assert!(
+        v[2] != v[3],
+        "{page}: the list or the conversation, never both (list {}, conversation {})",
+        v[2],
+        v[3]
+    );
 }

@@ -215,9 +215,20 @@ async fn the_community_reaches_the_inbox_within_seconds_and_a_reply_lands_as_a_c
                 "reply": { "root": strong, "parent": parent },
             })
         };
-        net.create_record(&second_jwt, &second_did, "app.bsky.feed.post", under("Toujours pas reçu ma commande.", &strong))
-            .await;
-        net.create_record(&troll_jwt, &troll_did, "app.bsky.feed.post", under("Des nuls, boycott !", &strong)).await;
+        net.create_record(
+            &second_jwt,
+            &second_did,
+            "app.bsky.feed.post",
+            under("Toujours pas reçu ma commande.", &strong),
+        )
+        .await;
+        net.create_record(
+            &troll_jwt,
+            &troll_did,
+            "app.bsky.feed.post",
+            under("Des nuls, boycott !", &strong),
+        )
+        .await;
         let (again_uri, _) = net
             .create_record(
                 &jwt,
@@ -227,7 +238,8 @@ async fn the_community_reaches_the_inbox_within_seconds_and_a_reply_lands_as_a_c
             )
             .await;
         // The troll's second message is the newest of all.
-        net.create_record(&troll_jwt, &troll_did, "app.bsky.feed.post", under("Encore des nuls !", &strong)).await;
+        net.create_record(&troll_jwt, &troll_did, "app.bsky.feed.post", under("Encore des nuls !", &strong))
+            .await;
         let replying = Instant::now();
         let mut threads = Vec::new();
         while replying.elapsed() < Duration::from_secs(15) {
@@ -249,12 +261,16 @@ async fn the_community_reaches_the_inbox_within_seconds_and_a_reply_lands_as_a_c
         assert_eq!(threads.len(), 3, "[{label}] the customer, the second customer, the troll: {threads:#?}");
         assert!(threads.iter().any(|c| c.author_id == troll_did && c.items == 2), "[{label}] {threads:#?}");
         let (mine, items, _) = app.conversation(&cm, &ws.slug, thread.id).await.unwrap();
-        assert!(mine.unanswered, "[{label}] the customer's answer to the brand's reply is in their conversation");
+        assert!(
+            mine.unanswered,
+            "[{label}] the customer's answer to the brand's reply is in their conversation"
+        );
         assert!(items.iter().all(|i| i.kind == "sent" || i.author_id == cust_did), "[{label}] theirs alone");
         let r = ReplyToWrite { text: "Elle part demain, toutes nos excuses.".into(), ..Default::default() };
         let apology = app.reply(&cm, &ws.slug, thread.id, &r).await.unwrap();
         // The CM also answers the first complaint, chosen.
-        let complaint_id = items.iter().find(|i| i.post_ref.as_deref() == Some(reply_uri.as_str())).unwrap().id;
+        let complaint_id =
+            items.iter().find(|i| i.post_ref.as_deref() == Some(reply_uri.as_str())).unwrap().id;
         let r = ReplyToWrite {
             text: "Pour la lampe cassée : un échange est en route.".into(),
             item_id: Some(complaint_id),
@@ -269,8 +285,7 @@ async fn the_community_reaches_the_inbox_within_seconds_and_a_reply_lands_as_a_c
                 .unwrap();
             let record = get_record(&net, post.remote_id.as_deref().unwrap()).await;
             assert_eq!(
-                record["value"]["reply"]["parent"]["uri"],
-                parent,
+                record["value"]["reply"]["parent"]["uri"], parent,
                 "[{label}] on the PDS, {:?} answers the customer's message it was aimed at",
                 post.text
             );

@@ -832,6 +832,7 @@ inbox-category-change = change
 inbox-category-confirm = Confirm “{ $category }”
 error-not_answerable = Choose one of this conversation’s messages to answer.
 audit-action-inbox-split = Conversation split per person
+inbox-sla-left = { $d } left
 # End of: inbox per person
 inbox-like-asked = Liked.
 inbox-repost-asked = Reposted.

@@ -832,6 +832,7 @@ inbox-category-change = modifier
 inbox-category-confirm = Confirmer « { $category } »
 error-not_answerable = Choisissez un des messages de cette conversation.
 audit-action-inbox-split = Conversation séparée par personne
+inbox-sla-left = encore { $d }
 # End of: inbox per person
 inbox-like-asked = Liké.
 inbox-repost-asked = Repartagé.

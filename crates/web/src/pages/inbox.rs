@@ -340,12 +340,17 @@ fn row(ctx: &Ctx, k: &Lookups, c: &Conversation, now: i64) -> Row {
     } else if now > due {
         (t.t1("inbox-sla-late", "d", &duration(ctx, (now - due) / 60_000)), true)
     } else {
-        (t.t1("inbox-sla-due", "d", &duration(ctx, (due - now) / 60_000)), false)
+        (t.t1("inbox-sla-left", "d", &duration(ctx, (due - now) / 60_000)), false)
     };
     Row {
         id: c.id,
         person: if c.person_name.is_empty() { "?".into() } else { c.person_name.clone() },
-        channel: k.channels.get(&c.channel_id).map(channel_label).unwrap_or_default(),
+        // The account, when there are several to tell apart.
+        channel: if k.channels.len() > 1 {
+            k.channels.get(&c.channel_id).map(channel_label).unwrap_or_default()
+        } else {
+            String::new()
+        },
         kind: c.kind.clone(),
         kind_label: t.t(&format!("inbox-kind-{}", c.kind)),
         sentiment: c.sentiment.clone(),
@@ -475,10 +480,7 @@ async fn pane(
                 toxic: i.toxicity >= tutti_app::inbox::TOXIC_AT,
                 sent: i.kind == "sent",
                 answerable: answerable.iter().any(|a| a.id == i.id),
-                answers: i
-                    .answers_item_id
-                    .and_then(|a| by_id.get(&a))
-                    .map(|a| (who(a), beginning(&a.text))),
+                answers: i.answers_item_id.and_then(|a| by_id.get(&a)).map(|a| (who(a), beginning(&a.text))),
                 sent_status: post.map(|p| t.t(&format!("post-status-{}", p.status))).unwrap_or_default(),
                 sent_error: post
                     .filter(|p| p.status == "failed")
