@@ -90,7 +90,9 @@ async fn old_rows(db: &mut Db) {
         ),
     )
     .await;
-    let items: [(i64, i64, &str, &str, i64, &str, f64, Option<&str>, Option<i64>); 7] = [
+    // id, conversation, kind, author, person, text, toxicity, post, carrying post
+    type OldItem<'a> = (i64, i64, &'a str, &'a str, i64, &'a str, f64, Option<&'a str>, Option<i64>);
+    let items: [OldItem; 7] = [
         (1, 10, "reply", "alice", 1, "Ma lampe est arrivée cassée", 0.1, Some("a1"), None),
         (2, 10, "reply", "bruno", 2, "Toujours pas reçu ma commande", 0.1, Some("b1"), None),
         (3, 10, "like", "dora", 4, "", 0.0, None, None),
@@ -197,10 +199,7 @@ async fn a_mixed_conversation_is_split_per_person_and_nothing_is_lost() {
             }
             tx.commit().await.unwrap();
         }
-        let mention_before =
-            tutti_store::inbox::items_of(&mut *old.conn().await.unwrap(), 11).await.map(|i| i.len()).ok();
         old.close().await;
-        assert_eq!(mention_before, None, "[{label}] the old schema has no answers_item_id yet");
 
         let store = Store::open(&test_db.url).await.expect("migrated to the latest schema");
         let mut db = store.conn().await.unwrap();
@@ -220,7 +219,7 @@ async fn a_mixed_conversation_is_split_per_person_and_nothing_is_lost() {
         let item_ids = |id: i64| {
             let store = store.clone();
             async move {
-                tutti_store::inbox::items_of(&mut *store.conn().await.unwrap(), id)
+                tutti_store::inbox::items_of(&mut store.conn().await.unwrap(), id)
                     .await
                     .unwrap()
                     .iter()
@@ -338,7 +337,7 @@ async fn a_mixed_conversation_is_split_per_person_and_nothing_is_lost() {
         tx.commit().await.unwrap();
         assert_eq!(stored[0].conversation_id, 10, "[{label}]");
         assert_eq!(stored[1].conversation_id, of("did:plc:bruno").id, "[{label}]");
-        let alice = inbox::conversation_by_id(&mut *store.conn().await.unwrap(), 10).await.unwrap();
+        let alice = inbox::conversation_by_id(&mut store.conn().await.unwrap(), 10).await.unwrap();
         assert_eq!((alice.status.as_str(), alice.unanswered, alice.items), ("open", true, 4));
         store.close().await;
     }
