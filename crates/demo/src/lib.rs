@@ -10,8 +10,8 @@
 //! messages whose time has come, so that the inbox fills through the real ingestion path and
 //! keeps filling while `tutti serve` runs.
 //!
-//! Every time of the story is an offset from the *anchor*, the moment the demo was first loaded
-//! rounded down to the hour, written in the channel's service: loading the demo again, or
+//! Every time of the story is an offset from the *anchor*, the morning of the day the demo was
+//! first loaded (its office hours start, in UTC), written in the channel's service: loading the demo again, or
 //! restarting the server, tells the same story at the same times.
 
 use std::fmt::Write as _;
@@ -53,9 +53,10 @@ pub fn parse_service(service: &str) -> Option<(&str, i64)> {
     Some((story, anchor.parse().ok()?))
 }
 
-/// The anchor of a demo loaded at `now`: the hour it started.
-pub fn anchor(now: i64) -> i64 {
-    now.div_euclid(HOUR_MS) * HOUR_MS
+/// The anchor of a story loaded at `now`: the morning of that day (UTC), at `morning_utc`
+/// o'clock, so that its posts go out at office hours of its time zone whenever it is loaded.
+pub fn anchor(now: i64, morning_utc: i64) -> i64 {
+    now.div_euclid(24 * HOUR_MS) * 24 * HOUR_MS + morning_utc * HOUR_MS
 }
 
 /// What the demo network answers to a post it refuses: its words, or `None` when it takes it.
@@ -262,6 +263,8 @@ pub struct Story {
     pub name: &'static str,
     /// The language of its posts.
     pub lang: &'static str,
+    /// The hour (UTC) its days start at: its anchor's hour, the beginning of its office hours.
+    pub morning_utc: i64,
     /// The workspace it fills (slug).
     pub workspace: &'static str,
     /// The SMM who writes the posts (e-mail).
@@ -323,8 +326,12 @@ impl Story {
             MessageKind::Mention => {
                 (NotificationKind::Mention, Some(own(i)), Some(m.text), m.after.map(own), None, None)
             }
-            MessageKind::Direct => (NotificationKind::Direct, Some(own(i)), Some(m.text), m.after.map(own), None, None),
-            MessageKind::Quote => (NotificationKind::Quote, Some(own(i)), Some(m.text), None, None, on.clone()),
+            MessageKind::Direct => {
+                (NotificationKind::Direct, Some(own(i)), Some(m.text), m.after.map(own), None, None)
+            }
+            MessageKind::Quote => {
+                (NotificationKind::Quote, Some(own(i)), Some(m.text), None, None, on.clone())
+            }
             MessageKind::Like => (NotificationKind::Like, on.clone(), None, None, None, on.clone()),
             MessageKind::Repost => (NotificationKind::Repost, on.clone(), None, None, None, on.clone()),
             MessageKind::Follow => (NotificationKind::Follow, None, None, None, None, None),
@@ -530,7 +537,7 @@ mod tests {
         assert_eq!(parse_service(&s), Some(("fr", 1_800_000_000_000)));
         assert!(!is_demo("https://bsky.social"));
         assert_eq!(parse_service("demo:fr"), None);
-        assert_eq!(anchor(1_800_000_123_456), 1_800_000_000_000);
+        assert_eq!(anchor(1_800_000_123_456, 7), 1_799_971_200_000 + 7 * HOUR_MS);
     }
 
     #[test]
@@ -557,12 +564,17 @@ mod tests {
                 let persona = &story.personas[m.persona];
                 if let Some(key) = m.on {
                     let post = story.published.iter().find(|p| p.key == key);
-                    assert!(post.is_some_and(|p| p.channel == persona.channel), "{}: message {i}", story.name);
+                    assert!(
+                        post.is_some_and(|p| p.channel == persona.channel),
+                        "{}: message {i}",
+                        story.name
+                    );
                 }
                 if let Some(j) = m.after {
                     assert!(j < i && story.messages[j].persona == m.persona, "{}: message {i}", story.name);
                 }
-                let needs_text = !matches!(m.kind, MessageKind::Like | MessageKind::Repost | MessageKind::Follow);
+                let needs_text =
+                    !matches!(m.kind, MessageKind::Like | MessageKind::Repost | MessageKind::Follow);
                 assert_eq!(!m.text.is_empty(), needs_text, "{}: message {i}", story.name);
             }
             for h in story.handling {
@@ -577,7 +589,7 @@ mod tests {
             i64::MAX / 2
         }
         let story = &STORIES[0];
-        let anchor = anchor(system_now());
+        let anchor = anchor(system_now(), story.morning_utc);
         let c = &story.channels[0];
         let now = DemoConnector::open(&service(story.name, anchor), c.handle).unwrap();
         let mut cursor = None;

@@ -5,9 +5,7 @@
 use tutti_connector::Network;
 
 use crate::MessageKind::{Direct, Follow, Like, Mention, Quote, Reply, Repost};
-use crate::{
-    Handling, Listening, Message, Persona, Story, StoryChannel, StoryDraft, StoryPost, StoryRule,
-};
+use crate::{Handling, Listening, Message, Persona, Story, StoryChannel, StoryDraft, StoryPost, StoryRule};
 
 /// Every story, by name.
 pub static STORIES: [Story; 2] = [FR, EN];
@@ -49,6 +47,7 @@ const fn who(name: &'static str, handle: &'static str, channel: usize, since_day
 const FR: Story = Story {
     name: "fr",
     lang: "fr",
+    morning_utc: 7,
     workspace: "maison-lumiere",
     smm: "camille.martin@demo.tutti.test",
     contributor: "zoe.lefebvre@demo.tutti.test",
@@ -83,19 +82,19 @@ const FR: Story = Story {
         post("p14", 1, -22, "Atelier ouvert samedi : venez voir naître une lampe Aube, de 10 h à 17 h.", None),
     ],
     scheduled: &[
-        draft(0, 20, "Nos conseils pour une lumière douce au bureau, sans fatiguer les yeux."),
-        draft(1, 44, "Rappel : l'atelier est ouvert ce samedi de 10 h à 17 h. Café offert !"),
-        draft(0, 92, "La collection d'hiver arrive : laine bouillie, noyer et laiton. Rendez-vous lundi."),
-        draft(0, 140, "Lampe Aube : trois façons de l'adopter, du salon à la chambre."),
-        draft(1, 188, "Sondage : quelle finition pour la prochaine applique ? Laiton, noir mat ou chêne ?"),
-        draft(0, 260, "Idées cadeaux : nos lampes de chevet préférées, toutes fabriquées à Lyon."),
-        draft(1, 330, "Dans l'atelier : le tissage des abat-jour en lin, en vidéo."),
-        draft(0, 428, "Derniers jours pour être livré avant les fêtes."),
+        draft(0, 25, "Nos conseils pour une lumière douce au bureau, sans fatiguer les yeux."),
+        draft(1, 49, "Rappel : l'atelier est ouvert ce samedi de 10 h à 17 h. Café offert !"),
+        draft(0, 97, "La collection d'hiver arrive : laine bouillie, noyer et laiton. Rendez-vous lundi."),
+        draft(0, 145, "Lampe Aube : trois façons de l'adopter, du salon à la chambre."),
+        draft(1, 193, "Sondage : quelle finition pour la prochaine applique ? Laiton, noir mat ou chêne ?"),
+        draft(0, 265, "Idées cadeaux : nos lampes de chevet préférées, toutes fabriquées à Lyon."),
+        draft(1, 337, "Dans l'atelier : le tissage des abat-jour en lin, en vidéo."),
+        draft(0, 433, "Derniers jours pour être livré avant les fêtes."),
     ],
     review: &[
-        draft(0, 68, "Concours : partagez une photo de votre coin lecture avec #MaisonLumière et gagnez une applique Lueur !"),
-        draft(1, 116, "Portrait : Margaux, tourneuse sur bois, nous raconte ses dix ans à l'atelier."),
-        draft(0, 164, "Nouveau tuto : changer l'abat-jour de votre lampe Aube en deux minutes."),
+        draft(0, 74, "Concours : partagez une photo de votre coin lecture avec #MaisonLumière et gagnez une applique Lueur !"),
+        draft(1, 122, "Portrait : Margaux, tourneuse sur bois, nous raconte ses dix ans à l'atelier."),
+        draft(0, 170, "Nouveau tuto : changer l'abat-jour de votre lampe Aube en deux minutes."),
     ],
     failing: draft(0, 0, "Soldes d'hiver en avant-première : -30 % sur toute la boutique https://boutique.maison-lumiere.invalid/soldes"),
     personas: &[
@@ -110,6 +109,10 @@ const FR: Story = Story {
         who("Camille Dubois", "cdubois.example", 0, 800),
         who("Léa Girard", "leag@mastodon.example", 1, 300),
         who("Claire Lemoine", "clairelemoine.example", 0, 1_200),
+        who("Antoine Mercier", "amercier@mastodon.example", 1, 1_600),
+        who("Manon Petit", "manonpetit.example", 0, 540),
+        who("Pauline Blanc", "paulineblanc.example", 0, 2_100),
+        who("Marc Duval", "mduval@piaille.example", 1, 3_000),
     ],
     messages: &[
         /* 0 */ m(0, Reply, -600, "Commandée le jour de sa sortie, j'ai tellement hâte de la recevoir !", Some("p03"), None),
@@ -140,6 +143,12 @@ const FR: Story = Story {
         /* 24 */ m(10, Mention, 6, "Quelqu'un a déjà essayé l'applique Lueur de @maisonlumiere.example ? Je cherche un avis avant de craquer.", None, None),
         /* 25 */ m(0, Reply, 30, "Le transporteur vient de passer : pied de remplacement reçu, elle est parfaite. Merci pour le geste !", Some("p13"), Some(2)),
         /* 26 */ m(2, Reply, 70, "Je viendrai samedi à l'atelier avec ma fille !", Some("p14"), None),
+        /* 27 */ m(11, Mention, -20, "@maisonlumiere@mastodon.example vous livrez en Belgique ? Et en combien de temps ?", None, None),
+        /* 28 */ m(12, Reply, -12, "Elle est sublime, cette collection d'hiver. Elle sort quand exactement ?", Some("p12"), None),
+        /* 29 */ m(13, Reply, -8, "Commande 48390 passée lundi, toujours « en préparation ». Elle partira bien vendredi ?", Some("p13"), None),
+        /* 30 */ m(14, Reply, -150, "Le tirage au sort, c'est toujours les mêmes qui gagnent. Pas très sérieux.", Some("p11"), None),
+        /* 31 */ m(14, Reply, -5, "Et toujours pas de réponse sur le tirage au sort, évidemment.", Some("p11"), Some(30)),
+        /* 32 */ m(11, Follow, -19, "", None, None),
     ],
     rules: &[
         StoryRule { name: "Insultes : masquer", words: "", toxicity: "0.6", domains: "", kinds: "reply,mention,quote", actions: "hide,tag:insulte" },
@@ -154,6 +163,7 @@ const FR: Story = Story {
         Handling { persona: 3, tags: "troll", note: "Compte créé il y a une semaine, insultes répétées. Ne pas répondre.", assignee: "", status: "closed", conversation_note: "" },
         Handling { persona: 4, tags: "bug-appli", note: "Android 14, application 2.3.1. Remonté à l'équipe produit.", assignee: "ines.haddad@demo.tutti.test", status: "open", conversation_note: "Ticket ouvert côté produit, en attente d'un correctif." },
         Handling { persona: 5, tags: "idee-produit", note: "Demande une version rechargeable de Lueur.", assignee: "", status: "closed", conversation_note: "" },
+        Handling { persona: 7, tags: "spam", note: "", assignee: "", status: "closed", conversation_note: "" },
     ],
     listening: Listening {
         queries: &[
@@ -195,6 +205,7 @@ const FR: Story = Story {
 const EN: Story = Story {
     name: "en",
     lang: "en",
+    morning_utc: 13,
     workspace: "northwind-coffee",
     smm: "emma.walker@demo.tutti.test",
     contributor: "olivia.chen@demo.tutti.test",
@@ -229,19 +240,19 @@ const EN: Story = Story {
         post("p14", 1, -20, "Open roastery on Saturday: come and watch a batch from green bean to cup, 10 am to 5 pm.", None),
     ],
     scheduled: &[
-        draft(0, 22, "Five tips for better coffee at the office, no machine required."),
-        draft(1, 46, "Reminder: the roastery is open this Saturday, 10 am to 5 pm. First cup's on us."),
-        draft(0, 94, "Winter blend lands Monday: dark chocolate, dried cherry, a long finish."),
-        draft(0, 142, "The Harbor grinder: three ways to dial it in for espresso."),
-        draft(1, 190, "Poll: which single origin should we roast next? Colombia, Kenya or Guatemala?"),
-        draft(0, 262, "Gift ideas: our favourite subscriptions and gear for coffee lovers."),
-        draft(1, 332, "At the roastery: how we sort green beans by hand, on video."),
-        draft(0, 430, "Last days to order for delivery before the holidays."),
+        draft(0, 26, "Five tips for better coffee at the office, no machine required."),
+        draft(1, 50, "Reminder: the roastery is open this Saturday, 10 am to 5 pm. First cup's on us."),
+        draft(0, 98, "Winter blend lands Monday: dark chocolate, dried cherry, a long finish."),
+        draft(0, 146, "The Harbor grinder: three ways to dial it in for espresso."),
+        draft(1, 194, "Poll: which single origin should we roast next? Colombia, Kenya or Guatemala?"),
+        draft(0, 266, "Gift ideas: our favourite subscriptions and gear for coffee lovers."),
+        draft(1, 338, "At the roastery: how we sort green beans by hand, on video."),
+        draft(0, 434, "Last days to order for delivery before the holidays."),
     ],
     review: &[
-        draft(0, 70, "Contest: share a photo of your morning cup with #NorthwindMornings and win a Harbor grinder!"),
-        draft(1, 118, "Portrait: Sam, our head roaster, on ten years of first cracks."),
-        draft(0, 166, "New tutorial: descale your espresso machine in ten minutes."),
+        draft(0, 75, "Contest: share a photo of your morning cup with #NorthwindMornings and win a Harbor grinder!"),
+        draft(1, 123, "Portrait: Sam, our head roaster, on ten years of first cracks."),
+        draft(0, 171, "New tutorial: descale your espresso machine in ten minutes."),
     ],
     failing: draft(0, 0, "Early access to our winter sale: 30% off the whole shop https://shop.northwind-coffee.invalid/sale"),
     personas: &[
@@ -256,6 +267,10 @@ const EN: Story = Story {
         who("Zoe Hall", "zoehall.example", 0, 760),
         who("Owen Price", "owenp@mastodon.example", 1, 280),
         who("Chloe Martin", "chloemartin.example", 0, 1_300),
+        who("Antoine Roy", "aroy@mastodon.example", 1, 1_600),
+        who("Megan Fox", "meganfox.example", 0, 540),
+        who("Paula White", "paulawhite.example", 0, 2_100),
+        who("Mark Dunn", "mdunn@fosstodon.example", 1, 3_000),
     ],
     messages: &[
         /* 0 */ m(0, Reply, -598, "Ordered mine the day it launched, can't wait to try it!", Some("p03"), None),
@@ -286,6 +301,12 @@ const EN: Story = Story {
         /* 24 */ m(10, Mention, 6, "Has anyone tried the Harbor grinder from @northwindcoffee.example? Looking for a review before I buy.", None, None),
         /* 25 */ m(0, Reply, 30, "The courier just came by: replacement hopper received, it works perfectly. Thank you!", Some("p13"), Some(2)),
         /* 26 */ m(2, Reply, 70, "I'll come to the roastery on Saturday with my daughter!", Some("p14"), None),
+        /* 27 */ m(11, Mention, -20, "@northwind@mastodon.example do you ship to the US? And how long does it take?", None, None),
+        /* 28 */ m(12, Reply, -12, "That winter shoot looks amazing. When does the winter blend come out exactly?", Some("p12"), None),
+        /* 29 */ m(13, Reply, -8, "Order 58390 placed on Monday, still \"processing\". Will it really ship by Friday?", Some("p13"), None),
+        /* 30 */ m(14, Reply, -150, "Giveaways are always won by the same people. Not very serious.", Some("p11"), None),
+        /* 31 */ m(14, Reply, -5, "And still no answer about the giveaway, of course.", Some("p11"), Some(30)),
+        /* 32 */ m(11, Follow, -19, "", None, None),
     ],
     rules: &[
         StoryRule { name: "Insults: hide", words: "", toxicity: "0.6", domains: "", kinds: "reply,mention,quote", actions: "hide,tag:insult" },
@@ -300,6 +321,7 @@ const EN: Story = Story {
         Handling { persona: 3, tags: "troll", note: "Account created a week ago, repeated insults. Do not reply.", assignee: "", status: "closed", conversation_note: "" },
         Handling { persona: 4, tags: "app-bug", note: "iOS 18, app 2.3.1. Passed on to the product team.", assignee: "ines.haddad@demo.tutti.test", status: "open", conversation_note: "Ticket opened with product, waiting for a fix." },
         Handling { persona: 5, tags: "product-idea", note: "Asks for compostable pods in the subscription.", assignee: "", status: "closed", conversation_note: "" },
+        Handling { persona: 7, tags: "spam", note: "", assignee: "", status: "closed", conversation_note: "" },
     ],
     listening: Listening {
         queries: &[

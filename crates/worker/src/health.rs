@@ -23,7 +23,12 @@ pub const MAX_MESSAGE_CHARS: usize = 500;
 /// Marks `channel` as needing reconnection because the network said `message`, in `db` (a
 /// transaction); on the first refusal, notifies the people who can fix it. Returns whether
 /// this call marked it (`false`: it already was).
-pub async fn mark_refused(db: &mut Db, channel: &Channel, message: &str, now: i64) -> Result<bool, StoreError> {
+pub async fn mark_refused(
+    db: &mut Db,
+    channel: &Channel,
+    message: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
     let message = tutti_domain::input::clip(message, MAX_MESSAGE_CHARS);
     if !publishing::set_channel_status(db, channel.id, "needs_reconnect", Some(&message)).await? {
         return Ok(false);

@@ -17,7 +17,10 @@ pub fn is_moderation(action: &str) -> bool {
 /// What the network said: `Ok(Err(words))` for a refusal to record, `Err` for a failure worth
 /// retrying. A refusal of the channel's credentials is also noted in `refused`, so that the
 /// channel is marked (see [`crate::health`]).
-fn outcome<T>(r: Result<T, ConnectorError>, refused: &mut Option<String>) -> Result<Result<T, String>, String> {
+fn outcome<T>(
+    r: Result<T, ConnectorError>,
+    refused: &mut Option<String>,
+) -> Result<Result<T, String>, String> {
     match r {
         Ok(v) => Ok(Ok(v)),
         Err(ConnectorError::Unauthorized(m)) => {
@@ -87,9 +90,8 @@ pub async fn act(store: &Store, connectors: &Connectors, id: i64) -> Result<(), 
     let mut refused = None;
     let done: Result<Option<String>, String> = match t.action.action.as_str() {
         "hide" => match (own_root(&t), reply) {
-            (Ok(root), Some(reply)) => {
-                outcome(client.hide_reply(&root, &reply).await, &mut refused)?.map(|()| Some(reply.id.clone()))
-            }
+            (Ok(root), Some(reply)) => outcome(client.hide_reply(&root, &reply).await, &mut refused)?
+                .map(|()| Some(reply.id.clone())),
             (Err(why), _) => Err(why),
             (_, None) => Err("there is no post to hide".into()),
         },
@@ -105,8 +107,11 @@ pub async fn act(store: &Store, connectors: &Connectors, id: i64) -> Result<(), 
                 Some(post) => ReportSubject::Post { post, author_id: author.clone() },
                 None => ReportSubject::Account(author.clone()),
             };
-            outcome(client.report(&subject, reason, "Reported by the brand's moderation team").await, &mut refused)?
-                .map(Some)
+            outcome(
+                client.report(&subject, reason, "Reported by the brand's moderation team").await,
+                &mut refused,
+            )?
+            .map(Some)
         }
         _ => return Ok(()),
     };
@@ -140,7 +145,9 @@ pub async fn undo(store: &Store, connectors: &Connectors, id: i64) -> Result<(),
     let mut refused = None;
     let done: Result<(), String> = match t.action.action.as_str() {
         "hide" => match (own_root(&t), t.item.post_ref.clone()) {
-            (Ok(root), Some(reply)) => outcome(client.unhide_reply(&root, &PostRef::id(reply)).await, &mut refused)?,
+            (Ok(root), Some(reply)) => {
+                outcome(client.unhide_reply(&root, &PostRef::id(reply)).await, &mut refused)?
+            }
             (Err(why), _) => Err(why),
             (_, None) => Err("there is no post to show again".into()),
         },

@@ -32,7 +32,9 @@ async fn notifications(State(s): State<Arc<Instance>>) -> Response {
     s.reads.fetch_add(1, Ordering::SeqCst);
     match s.status.load(Ordering::SeqCst) {
         200 => axum::Json(serde_json::json!([])).into_response(),
-        401 => (StatusCode::UNAUTHORIZED, axum::Json(serde_json::json!({ "error": REVOKED }))).into_response(),
+        401 => {
+            (StatusCode::UNAUTHORIZED, axum::Json(serde_json::json!({ "error": REVOKED }))).into_response()
+        }
         other => (StatusCode::from_u16(other).unwrap(), "upstream trouble").into_response(),
     }
 }
@@ -64,8 +66,10 @@ async fn setup(
     app.add_user(&op, "smm@ml.test", "Sam", PASSWORD, false).await.unwrap();
     app.add_member(&op, &ws.slug, "smm@ml.test", "smm").await.unwrap();
     let keys = Keyring::generate();
-    let channel =
-        app.add_channel(&op, &keys, &ws.slug, &tutti_test_support::mastodon_channel(url, "token")).await.unwrap();
+    let channel = app
+        .add_channel(&op, &keys, &ws.slug, &tutti_test_support::mastodon_channel(url, "token"))
+        .await
+        .unwrap();
     let now = Arc::new(AtomicI64::new(1_800_000_000_000));
     let clock = now.clone();
     let poller = InboxPoller::new(
