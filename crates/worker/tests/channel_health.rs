@@ -39,6 +39,15 @@ async fn notifications(State(s): State<Arc<Instance>>) -> Response {
     }
 }
 
+async fn refuse(State(s): State<Arc<Instance>>) -> Response {
+    match s.status.load(Ordering::SeqCst) {
+        401 => {
+            (StatusCode::UNAUTHORIZED, axum::Json(serde_json::json!({ "error": REVOKED }))).into_response()
+        }
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 async fn fake_instance(status: u16) -> (String, Arc<Instance>) {
     let state = Arc::new(Instance { status: AtomicU16::new(status), reads: AtomicUsize::new(0) });
     let app = axum::Router::new()
@@ -48,6 +57,8 @@ async fn fake_instance(status: u16) -> (String, Arc<Instance>) {
             "/api/v1/streaming/user/notification",
             axum::routing::get(|| async { StatusCode::UNAUTHORIZED }),
         )
+        // Every other call (a like, a mute) answers as the notifications API does.
+        .fallback(refuse)
         .with_state(state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -163,5 +174,57 @@ async fn a_failing_inbox_read_backs_off_and_resumes_its_pace_after_a_success() {
         }
         assert_eq!(fake.reads.load(Ordering::SeqCst) - before, 5, "[{label}] the normal pace again");
         assert_eq!(poller.failures(channel.id), 0, "[{label}]");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_like_and_a_mute_refused_for_credentials_mark_the_channel_once() {
+    for db in tutti_test_support::every_backend().await {
+        let label = db.label();
+        let (url, _fake) = fake_instance(401).await;
+        let app = App::new(db.open().await, AppConfig::default());
+        let (ws, channel, keys, _poller, _now) = setup(&app, &url).await;
+        // A mention in the inbox, as ingestion stores it.
+        let incoming = tutti_app::inbox::Incoming {
+            remote_id: "n1".into(),
+            kind: "mention".into(),
+            author_id: "1001".into(),
+            author_handle: "alice@mastodon.example".into(),
+            author_name: "Alice".into(),
+            text: "@maison bonjour".into(),
+            post: Some(("2001".into(), None)),
+            at: tutti_app::store::now_ms(),
+            ..Default::default()
+        };
+        let item = tutti_app::inbox::item_of(ws.id, channel.id, "mastodon", &incoming);
+        let mut tx = app.store().begin().await.unwrap();
+        let (_, items) = tutti_app::inbox::ingest_batch_items(&mut tx, &[item]).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let op = Actor::Operator;
+        let worker = tutti_worker::Worker::new(app.store().clone(), "w".into())
+            .with_connectors(Connectors::new(keys.clone(), tutti_test_support::allowing(&[&url])));
+        app.act_on_item(&op, &ws.slug, items[0], "like").await.unwrap();
+        app.moderate_item(&op, &ws.slug, items[0], "mute").await.unwrap();
+        let mut ran = 0;
+        while let Some(outcome) = worker.run_once().await.unwrap() {
+            assert!(matches!(outcome, tutti_worker::JobOutcome::Done(_)), "[{label}] {outcome:?}");
+            ran += 1;
+            assert!(ran < 20, "[{label}] jobs keep coming");
+        }
+
+        let mut conn = app.store().conn().await.unwrap();
+        let c = publishing::channel_by_id(&mut conn, channel.id).await.unwrap();
+        drop(conn);
+        assert_eq!(c.status, "needs_reconnect", "[{label}] the refused actions marked the channel");
+        assert_eq!(c.status_message.as_deref(), Some(REVOKED), "[{label}]");
+        let smm = Actor::User(app.user_by_email("smm@ml.test").await.unwrap());
+        assert_eq!(
+            app.notices(&smm, &ws.slug).await.unwrap().len(),
+            1,
+            "[{label}] one notice for two refusals"
+        );
+        let failed = count(&app, "SELECT COUNT(*) FROM inbox_actions WHERE error IS NOT NULL").await;
+        assert_eq!(failed, 2, "[{label}] each action keeps the network's words");
     }
 }
