@@ -286,21 +286,40 @@ pub async fn restore(global: &Global, file: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn demo(global: &Global) -> anyhow::Result<()> {
+pub async fn demo(global: &Global, public_url: &str) -> anyhow::Result<()> {
     let (app, actor) = app(global).await?;
     if !matches!(actor, Actor::Operator) {
         bail!("tutti demo loads data for the whole instance; run it without --as");
     }
-    let summary = app.load_demo().await.context("cannot load the demo (was it already loaded?)")?;
+    let keys = crate::publish::keyring(global)?;
+    let app = app.with_keys(keys.clone());
+    let now = tutti_app::store::now_ms();
+    let summary = app.load_demo(public_url, now).await.context("cannot load the demo")?;
+    let connectors = tutti_worker::connectors::Connectors::new(keys, global.outbound());
+    let name = tutti_worker::default_worker_name();
+    let life = tutti_worker::demo::bring_to_life(&app, &connectors, &summary, &name, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot bring the demo to life: {e}"))?;
     println!("Demo loaded: {} people in {} workspaces:", summary.people, summary.workspaces.len());
     for (slug, name) in &summary.workspaces {
         println!("  {name} (/w/{slug})");
     }
+    println!(
+        "This run: {} posts settled, {} inbox items read, {} listening mentions, {} alerts.",
+        life.published, life.notifications, life.mentions, life.alerts
+    );
     println!("Sign in with any of these accounts, password {}:", tutti_app::demo::DEMO_PASSWORD);
     println!("  {} (instance administrator)", tutti_app::demo::DEMO_ADMIN.0);
     for (email, name, roles) in tutti_app::demo::DEMO_PEOPLE {
         let roles: Vec<String> = roles.iter().map(|(ws, r)| format!("{r} in {ws}")).collect();
         println!("  {email} — {name}, {}", roles.join(", "));
     }
+    println!("Their channels are demo channels: they publish nowhere. The demo network answers them");
+    println!("(posts, likes, moderation, notifications) without any connection:");
+    for (slug, handle) in &summary.channels {
+        println!("  {handle} in /w/{slug}");
+    }
+    println!("Run `tutti serve`: scheduled posts go out to the demo network when due, and new");
+    println!("messages keep arriving in the inbox. Running `tutti demo` again adds nothing twice.");
     Ok(())
 }

@@ -114,8 +114,14 @@ enum Command {
         /// The backup to restore.
         file: PathBuf,
     },
-    /// Fill a demo instance with French and English brand workspaces and their teams.
-    Demo,
+    /// Fill a demo instance with French and English brand workspaces, their teams, and a month
+    /// of their work on channels of the demo network, which publishes nowhere. Safe to run
+    /// again: what exists is kept, what is missing is added.
+    Demo {
+        /// The address people open Tutti at, for the short links of the demo's posts.
+        #[arg(long, env = "TUTTI_PUBLIC_URL", default_value = "http://localhost:8080")]
+        public_url: String,
+    },
     /// Manage and try listening queries.
     #[command(subcommand)]
     Query(listen::QueryCommand),
@@ -301,7 +307,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token(c) => commands::token(global, c).await,
         Command::Backup { file } => commands::backup(global, &file).await,
         Command::Restore { file } => commands::restore(global, &file).await,
-        Command::Demo => commands::demo(global).await,
+        Command::Demo { public_url } => commands::demo(global, &public_url).await,
         Command::Query(c) => listen::query(global, c).await,
         Command::Nlp { json, entities } => listen::nlp(json, entities),
         Command::Listen { sources, replay } => listen::listen(global, sources, replay).await,

@@ -43,6 +43,15 @@ impl Connectors {
         if let Some(c) = open.get(&channel.id) {
             return Ok(c.clone());
         }
+        // A demo channel publishes nowhere: the demo network answers every call, with no
+        // credentials and no connection.
+        if tutti_demo::is_demo(&channel.service) {
+            let demo = tutti_demo::DemoConnector::open(&channel.service, &channel.handle)
+                .ok_or_else(|| format!("{} is not a channel of the demo", channel.handle))?;
+            let client: Arc<dyn Connector> = Arc::new(demo);
+            open.insert(channel.id, client.clone());
+            return Ok(client);
+        }
         let secret = self.keys.open(&channel.key_id, &channel.credentials).map_err(|e| e.to_string())?;
         let client: Arc<dyn Connector> = match channel.network.as_str() {
             "bluesky" => Arc::new(

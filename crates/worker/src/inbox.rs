@@ -117,6 +117,9 @@ pub struct InboxPoller {
     name: String,
     connectors: Connectors,
     streams: Arc<Mutex<HashMap<i64, Listening>>>,
+    /// Channels whose reads fail, read less and less often (see [`crate::health`]).
+    backoff: crate::health::ReadBackoff,
+    clock: crate::health::Clock,
 }
 
 impl std::fmt::Debug for InboxPoller {
@@ -128,7 +131,25 @@ impl std::fmt::Debug for InboxPoller {
 impl InboxPoller {
     /// A poller writing `name` on the leases it takes.
     pub fn new(store: Store, name: String, connectors: Connectors) -> InboxPoller {
-        InboxPoller { store, name, connectors, streams: Arc::default() }
+        InboxPoller {
+            store,
+            name,
+            connectors,
+            streams: Arc::default(),
+            backoff: crate::health::ReadBackoff::default(),
+            clock: crate::health::system_clock(),
+        }
+    }
+
+    /// The same poller, timing the backoff of failing channels by `clock` (tests drive it).
+    pub fn with_clock(mut self, clock: crate::health::Clock) -> InboxPoller {
+        self.clock = clock;
+        self
+    }
+
+    /// How many reads of a channel failed in a row (0 when the last one succeeded).
+    pub fn failures(&self, channel_id: i64) -> u32 {
+        self.backoff.failures(channel_id)
     }
 
     /// Reads every channel this process may read once; returns how many new items were stored.
@@ -189,10 +210,16 @@ impl InboxPoller {
         let channels = publishing::all_channels(&mut *self.store.conn().await?).await?;
         let readable: Vec<_> = channels.iter().filter(|c| c.status == "ok").collect();
         self.stop_listening(|id| readable.iter().any(|c| c.id == id));
+        // A channel marked, reconnected or removed is read afresh when it is readable again.
+        self.backoff.retain(|id| readable.iter().any(|c| c.id == id));
         let mut stored = 0;
         for channel in readable {
-            let mastodon = channel.network == "mastodon";
+            // A demo channel has no notification stream: it is read every pass, as Bluesky's.
+            let mastodon = channel.network == "mastodon" && !tutti_demo::is_demo(&channel.service);
             if mastodon && pass == Pass::Due && !self.due(channel.id) {
+                continue;
+            }
+            if !self.backoff.ready(channel.id, (self.clock)()) {
                 continue;
             }
             let now = now_ms();
@@ -214,6 +241,7 @@ impl InboxPoller {
             let client = match self.connectors.get(channel).await {
                 Ok(c) => c,
                 Err(e) => {
+                    self.backoff.failed(channel.id, (self.clock)(), None);
                     warn!(channel = %channel.handle, error = %e, "cannot open the channel to read its notifications");
                     continue;
                 }
@@ -273,14 +301,18 @@ impl InboxPoller {
             }
             if let Some(e) = failure {
                 let message = e.to_string();
-                if matches!(e, ConnectorError::Unauthorized(_)) {
-                    self.connectors.forget(channel.id).await;
+                self.backoff.failed(channel.id, (self.clock)(), Some(&e));
+                if let ConnectorError::Unauthorized(words) = &e {
+                    // Marked once, with the network's words; it is not read until reconnected.
+                    crate::health::refused(&self.store, &self.connectors, channel, words).await?;
                     self.stop_listening(|id| id != channel.id);
                 }
                 let mut tx = self.store.begin().await?;
                 inbox::save_cursor(&mut tx, channel.id, &self.name, None, Some(&message), now_ms()).await?;
                 tx.commit().await?;
                 warn!(channel = %channel.handle, error = %message, "cannot read notifications");
+            } else {
+                self.backoff.succeeded(channel.id);
             }
         }
         Ok(stored)
@@ -363,7 +395,11 @@ pub async fn act(store: &Store, connectors: &Connectors, payload: &str) -> Resul
     };
     let (result, error) = match done {
         Ok(r) => (Some(r.id), None),
-        Err(ConnectorError::Permanent(m)) | Err(ConnectorError::Unauthorized(m)) => (None, Some(m)),
+        Err(ConnectorError::Unauthorized(m)) => {
+            crate::health::refused(store, connectors, &channel, &m).await.map_err(|e| e.to_string())?;
+            (None, Some(m))
+        }
+        Err(ConnectorError::Permanent(m)) => (None, Some(m)),
         Err(e) => return Err(e.to_string()),
     };
     let mut tx = store.begin().await.map_err(|e| e.to_string())?;

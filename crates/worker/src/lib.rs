@@ -9,6 +9,8 @@
 
 pub mod alerting;
 pub mod connectors;
+pub mod demo;
+pub mod health;
 pub mod identity;
 pub mod inbox;
 pub mod listener;

@@ -15,13 +15,34 @@ pub fn is_moderation(action: &str) -> bool {
 }
 
 /// What the network said: `Ok(Err(words))` for a refusal to record, `Err` for a failure worth
-/// retrying.
-fn outcome<T>(r: Result<T, ConnectorError>) -> Result<Result<T, String>, String> {
+/// retrying. A refusal of the channel's credentials is also noted in `refused`, so that the
+/// channel is marked (see [`crate::health`]).
+fn outcome<T>(
+    r: Result<T, ConnectorError>,
+    refused: &mut Option<String>,
+) -> Result<Result<T, String>, String> {
     match r {
         Ok(v) => Ok(Ok(v)),
-        Err(ConnectorError::Permanent(m)) | Err(ConnectorError::Unauthorized(m)) => Ok(Err(m)),
+        Err(ConnectorError::Unauthorized(m)) => {
+            *refused = Some(m.clone());
+            Ok(Err(m))
+        }
+        Err(ConnectorError::Permanent(m)) => Ok(Err(m)),
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// Marks the channel when the network refused its credentials.
+async fn mark_if_refused(
+    store: &Store,
+    connectors: &Connectors,
+    channel: &publishing::Channel,
+    refused: Option<String>,
+) -> Result<(), String> {
+    if let Some(words) = refused {
+        crate::health::refused(store, connectors, channel, &words).await.map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 struct Target {
@@ -66,16 +87,16 @@ pub async fn act(store: &Store, connectors: &Connectors, id: i64) -> Result<(), 
     let client = connectors.get(&t.channel).await?;
     let reply = t.item.post_ref.clone().map(|p| PostRef { id: p, cid: t.item.post_cid.clone() });
     let author = t.item.author_id.clone();
+    let mut refused = None;
     let done: Result<Option<String>, String> = match t.action.action.as_str() {
         "hide" => match (own_root(&t), reply) {
-            (Ok(root), Some(reply)) => {
-                outcome(client.hide_reply(&root, &reply).await)?.map(|()| Some(reply.id.clone()))
-            }
+            (Ok(root), Some(reply)) => outcome(client.hide_reply(&root, &reply).await, &mut refused)?
+                .map(|()| Some(reply.id.clone())),
             (Err(why), _) => Err(why),
             (_, None) => Err("there is no post to hide".into()),
         },
-        "mute" => outcome(client.mute(&author).await)?.map(|()| Some(author.clone())),
-        "block" => outcome(client.block(&author).await)?.map(|r| Some(r.id)),
+        "mute" => outcome(client.mute(&author).await, &mut refused)?.map(|()| Some(author.clone())),
+        "block" => outcome(client.block(&author).await, &mut refused)?.map(|r| Some(r.id)),
         "report" => {
             let reason = match detail(store, &t).await?.as_str() {
                 "spam" => ReportReason::Spam,
@@ -86,8 +107,11 @@ pub async fn act(store: &Store, connectors: &Connectors, id: i64) -> Result<(), 
                 Some(post) => ReportSubject::Post { post, author_id: author.clone() },
                 None => ReportSubject::Account(author.clone()),
             };
-            outcome(client.report(&subject, reason, "Reported by the brand's moderation team").await)?
-                .map(Some)
+            outcome(
+                client.report(&subject, reason, "Reported by the brand's moderation team").await,
+                &mut refused,
+            )?
+            .map(Some)
         }
         _ => return Ok(()),
     };
@@ -100,6 +124,7 @@ pub async fn act(store: &Store, connectors: &Connectors, id: i64) -> Result<(), 
         .await
         .map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
+    mark_if_refused(store, connectors, &t.channel, refused).await?;
     info!(action = id, kind = %t.action.action, failed = error.is_some(), "moderation action done");
     Ok(())
 }
@@ -117,14 +142,17 @@ pub async fn undo(store: &Store, connectors: &Connectors, id: i64) -> Result<(),
     let Some(t) = target(store, id, "undoing").await? else { return Ok(()) };
     let client = connectors.get(&t.channel).await?;
     let author = t.item.author_id.clone();
+    let mut refused = None;
     let done: Result<(), String> = match t.action.action.as_str() {
         "hide" => match (own_root(&t), t.item.post_ref.clone()) {
-            (Ok(root), Some(reply)) => outcome(client.unhide_reply(&root, &PostRef::id(reply)).await)?,
+            (Ok(root), Some(reply)) => {
+                outcome(client.unhide_reply(&root, &PostRef::id(reply)).await, &mut refused)?
+            }
             (Err(why), _) => Err(why),
             (_, None) => Err("there is no post to show again".into()),
         },
-        "mute" => outcome(client.unmute(&author).await)?,
-        "block" => outcome(client.unblock(&author).await)?,
+        "mute" => outcome(client.unmute(&author).await, &mut refused)?,
+        "block" => outcome(client.unblock(&author).await, &mut refused)?,
         other => {
             warn!(action = id, kind = other, "this action cannot be undone");
             Err(format!("{other} cannot be undone"))
@@ -134,6 +162,7 @@ pub async fn undo(store: &Store, connectors: &Connectors, id: i64) -> Result<(),
     let mut tx = store.begin().await.map_err(|e| e.to_string())?;
     moderation::settle_undo(&mut tx, id, error.as_deref()).await.map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
+    mark_if_refused(store, connectors, &t.channel, refused).await?;
     info!(action = id, kind = %t.action.action, failed = error.is_some(), "moderation action undone");
     Ok(())
 }

@@ -22,7 +22,7 @@ use tracing::{error, info, warn};
 use tutti_app::secrets::Keyring;
 use tutti_connector::{Connector, ConnectorError, OutgoingImage, OutgoingPost, PostRef};
 use tutti_store::publishing::{self, Channel, Claimed};
-use tutti_store::{jobs, now_ms, Store, StoreError};
+use tutti_store::{now_ms, Store, StoreError};
 
 use crate::connectors::Connectors;
 
@@ -231,15 +231,9 @@ impl Publisher {
             }
             ConnectorError::Unauthorized(m) => {
                 // The post waits for the channel to be reconnected; it is due again at once then.
+                // The first refusal marks the channel and tells the people who can reconnect it.
                 let mut tx = self.store.begin().await?;
-                if publishing::set_channel_status(&mut tx, channel.id, "needs_reconnect", Some(m)).await? {
-                    // First refusal: tell the people who can reconnect it, in the app and by e-mail.
-                    for notice in tutti_app::notices::channel_needs_reconnect(&mut tx, channel, m).await? {
-                        let payload = serde_json::json!({ "notice": notice }).to_string();
-                        let key = format!("notice:{notice}");
-                        jobs::enqueue(&mut tx, crate::NOTICE_QUEUE, Some(&key), &payload, now).await?;
-                    }
-                }
+                crate::health::mark_refused(&mut tx, channel, m, now).await?;
                 let held = publishing::retry_later(
                     &mut tx,
                     id,

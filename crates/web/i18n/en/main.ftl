@@ -984,3 +984,7 @@ error-session-required = API tokens cannot manage credentials. Sign in with your
 error-code_wrong = This code is wrong or was already used.
 error-two_factor_on = Two-factor sign-in is already on. Turn it off first.
 error-two_factor_first = Turn on two-factor sign-in for your own account first.
+
+## Demo channels (tutti demo)
+channels-demo = Demo channel
+channels-demo-hint = A channel of the demo network: what it publishes goes nowhere, and what it receives is the demo’s story.

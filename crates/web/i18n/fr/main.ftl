@@ -984,3 +984,7 @@ error-session-required = Les jetons d’API ne peuvent pas gérer les identifian
 error-code_wrong = Ce code est erroné ou a déjà servi.
 error-two_factor_on = La double authentification est déjà activée. Désactivez-la d’abord.
 error-two_factor_first = Activez d’abord la double authentification sur votre propre compte.
+
+## Demo channels (tutti demo)
+channels-demo = Canal de démonstration
+channels-demo-hint = Un canal du réseau de démonstration : ce qu’il publie ne part nulle part, et ce qu’il reçoit est l’histoire de la démo.

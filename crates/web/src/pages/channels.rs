@@ -40,6 +40,8 @@ struct ChannelRow {
     /// « Marque », "Brand", or the ambassador's name.
     voice: String,
     ambassador: bool,
+    /// A channel of the demo network, which publishes nowhere.
+    demo: bool,
     needs_reconnect: bool,
     /// The network's words when it refused the credentials.
     status_message: String,
@@ -119,6 +121,7 @@ async fn page(
             handle: if c.handle.starts_with('@') { c.handle.clone() } else { format!("@{}", c.handle) },
             voice,
             ambassador: c.voice == "ambassador",
+            demo: tutti_demo::is_demo(&c.service),
             needs_reconnect: c.status != "ok",
             status_message: c.status_message.clone().unwrap_or_default(),
             slots_input: match (error_channel, typed) {

@@ -1,0 +1,60 @@
+//! What only the demo loader writes: the brand's past posts, dated in the past as if the
+//! publisher had sent them, and the clicks their short links received. Everything else the
+//! demo holds is written through the ordinary use cases and the worker.
+
+use crate::publishing::Post;
+use crate::{Db, Result};
+
+/// A day, in milliseconds.
+const DAY_MS: i64 = 86_400_000;
+
+/// The post whose idempotency key is `key`, if any.
+pub async fn post_by_key(db: &mut Db, key: &str) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM posts WHERE idempotency_key = $1")
+        .bind(key)
+        .fetch_optional(db)
+        .await?)
+}
+
+/// Marks a post published at `at` under `remote_id` and `url`, written a day before.
+pub async fn backdate_published(db: &mut Db, post: &Post, remote_id: &str, url: &str, at: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE posts SET status = 'published', remote_id = $1, remote_url = $2, published_at = $3, \
+         scheduled_at = $3, attempts = 1, created_at = $4, updated_at = $3 WHERE id = $5",
+    )
+    .bind(remote_id)
+    .bind(url)
+    .bind(at)
+    .bind(at - DAY_MS)
+    .bind(post.id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Sets the clicks of a short link.
+pub async fn set_clicks(db: &mut Db, code: &str, clicks: i64) -> Result<()> {
+    sqlx::query("UPDATE short_links SET clicks = $1 WHERE code = $2")
+        .bind(clicks)
+        .bind(code)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The person of a workspace who has the identity `author_id` on `network`.
+pub async fn person_by_identity(
+    db: &mut Db,
+    workspace_id: i64,
+    network: &str,
+    author_id: &str,
+) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT person_id FROM person_identities WHERE workspace_id = $1 AND network = $2 AND author_id = $3",
+    )
+    .bind(workspace_id)
+    .bind(network)
+    .bind(author_id)
+    .fetch_optional(db)
+    .await?)
+}
