@@ -16,6 +16,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar_feeds;
 pub mod charters;
+pub mod desk;
 pub mod feedback;
 pub mod identities;
 pub mod inbox;
