@@ -1122,6 +1122,11 @@ async fn the_start_of_the_day_in_a_real_browser() {
                 assert_no_overflow(&c, &format!("search {who} {lang} {tag}")).await;
                 if who == "smm" {
                     shot(&c, &format!("{lang}-{tag}-search")).await;
+                    for (page, name) in [("alerts", "alerts"), ("crisis?on=1", "crisis-confirm")] {
+                        c.goto(&t.url(&format!("/w/{}/{page}", common::WS))).await.unwrap();
+                        assert_no_overflow(&c, &format!("{name} {lang} {tag}")).await;
+                        shot(&c, &format!("{lang}-{tag}-{name}")).await;
+                    }
                 }
             }
         }

@@ -50,7 +50,9 @@ pub struct PostRow {
     author: String,
 }
 
-fn post_rows(posts: &[PostLine], ctx: &Ctx, held: bool) -> Vec<PostRow> {
+/// The rows of a block; `today` shows the time alone (the block is the day's), other blocks
+/// the date too.
+fn post_rows(posts: &[PostLine], ctx: &Ctx, held: bool, today: bool) -> Vec<PostRow> {
     let t = ctx.tr();
     let tz = zone(ctx);
     let slug = &ctx.ws().workspace.slug;
@@ -67,7 +69,11 @@ fn post_rows(posts: &[PostLine], ctx: &Ctx, held: bool) -> Vec<PostRow> {
             };
             PostRow {
                 href: format!("/w/{slug}/posts/{}", p.id),
-                time: clock(l.hour(), l.minute(), ctx.locale),
+                time: if today {
+                    clock(l.hour(), l.minute(), ctx.locale)
+                } else {
+                    format::datetime(at, tz.name(), ctx.locale)
+                },
                 when: format::datetime(at, tz.name(), ctx.locale),
                 iso: format::iso(at),
                 network: network_name(&p.network),
@@ -248,15 +254,15 @@ async fn overview(
         can_inbox: can(Action::ViewInbox),
         can_listen: can(Action::ViewListening),
         can_channels: can(Action::ManageChannels),
-        today: o.today.as_deref().map(|p| post_rows(p, &ctx, held)),
-        failed: o.failed.as_deref().map(|p| post_rows(p, &ctx, held)),
+        today: o.today.as_deref().map(|p| post_rows(p, &ctx, held, true)),
+        failed: o.failed.as_deref().map(|p| post_rows(p, &ctx, held, false)),
         broken,
-        to_approve: o.to_approve.as_deref().map(|p| post_rows(p, &ctx, held)),
+        to_approve: o.to_approve.as_deref().map(|p| post_rows(p, &ctx, held, false)),
         review_count: c.review,
         approve_more: o.to_approve.as_ref().is_some_and(|p| c.review > p.len() as i64),
         failed_more: o.failed.as_ref().is_some_and(|p| c.failed_posts > p.len() as i64),
-        my_waiting: post_rows(&my.waiting, &ctx, held),
-        my_sent_back: post_rows(&my.sent_back, &ctx, held),
+        my_waiting: post_rows(&my.waiting, &ctx, held, false),
+        my_sent_back: post_rows(&my.sent_back, &ctx, held, false),
         has_my_review,
         alerts,
         alerts_open: c.alerts_open,
