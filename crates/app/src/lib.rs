@@ -13,6 +13,7 @@ mod channels;
 pub mod charter;
 mod crisis;
 pub mod demo;
+pub mod desk;
 mod error;
 pub mod feedback;
 pub mod import;

@@ -505,3 +505,86 @@ pub async fn alerts_of(
     .await?;
     rows.iter().map(alert).collect()
 }
+
+/// Who acknowledged an alert, and when.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Acknowledgement {
+    /// The alert.
+    pub alert_id: i64,
+    /// When, ms.
+    pub at: i64,
+    /// Their name (empty when the account is gone).
+    pub by: String,
+}
+
+/// Acknowledges an alert of the workspace; returns false when it was already acknowledged.
+/// An alert of another workspace is [`StoreError::NotFound`](crate::StoreError::NotFound).
+pub async fn acknowledge(
+    db: &mut Db,
+    workspace_id: i64,
+    alert_id: i64,
+    by: Option<i64>,
+    at: i64,
+) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE alerts SET acknowledged_at = $1, acknowledged_by = $2 \
+         WHERE id = $3 AND workspace_id = $4 AND acknowledged_at IS NULL",
+    )
+    .bind(at)
+    .bind(by)
+    .bind(alert_id)
+    .bind(workspace_id)
+    .execute(&mut *db)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        let exists: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM alerts WHERE id = $1 AND workspace_id = $2")
+                .bind(alert_id)
+                .bind(workspace_id)
+                .fetch_one(db)
+                .await?;
+        if exists == 0 {
+            return Err(crate::StoreError::NotFound);
+        }
+    }
+    Ok(n == 1)
+}
+
+/// The acknowledgements of the workspace's alerts among `ids`.
+pub async fn acknowledgements(db: &mut Db, workspace_id: i64, ids: &[i64]) -> Result<Vec<Acknowledgement>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let rows = sqlx::query(&format!(
+        "SELECT a.id, a.acknowledged_at, COALESCE(u.name, '') AS name FROM alerts a \
+         LEFT JOIN users u ON u.id = a.acknowledged_by \
+         WHERE a.workspace_id = $1 AND a.acknowledged_at IS NOT NULL AND a.id IN ({list})"
+    ))
+    .bind(workspace_id)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Acknowledgement {
+                alert_id: r.try_get("id")?,
+                at: r.try_get("acknowledged_at")?,
+                by: r.try_get("name")?,
+            })
+        })
+        .collect()
+}
+
+/// The workspace's alerts nobody has acknowledged, newest first.
+pub async fn unacknowledged(db: &mut Db, workspace_id: i64, limit: i64) -> Result<Vec<Alert>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {ALERT_COLUMNS} FROM alerts WHERE workspace_id = $1 AND acknowledged_at IS NULL \
+         ORDER BY created_at DESC, id DESC LIMIT $2"
+    ))
+    .bind(workspace_id)
+    .bind(limit.clamp(1, 500))
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(alert).collect()
+}

@@ -17,6 +17,7 @@ pub mod auth;
 pub mod calendar_feeds;
 pub mod charters;
 pub mod demo;
+pub mod desk;
 pub mod feedback;
 pub mod identities;
 pub mod inbox;

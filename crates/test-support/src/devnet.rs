@@ -77,6 +77,7 @@ impl Devnet {
     /// PostgreSQL on 127.0.0.1:5432 or a Redis on `REDIS_HOST` that does not answer. A network
     /// that is installed but fails to start is a failure: this panics with the end of its log.
     pub async fn start(suite: &str, appview: bool) -> Option<Devnet> {
+        crate::reaching_peers();
         let dir = install_dir();
         let dev_env = dir.join("node_modules/@atproto/dev-env/package.json");
         let node = node_binary(&dir);

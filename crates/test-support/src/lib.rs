@@ -13,14 +13,104 @@ pub fn strict() -> bool {
     std::env::var("TUTTI_TEST_STRICT").is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
 }
 
-/// Reports a missing peer: panics under strict mode, otherwise prints one line and returns
-/// `false` so the caller can skip.
+/// Reports a missing peer: panics under strict mode, otherwise says so where the person running
+/// the tests sees it (see [`report_skip`]) and returns `false` so the caller can skip.
 pub fn peer_missing(suite: &str, what: &str) -> bool {
     if strict() {
         panic!("{suite}: {what} (TUTTI_TEST_STRICT=1 forbids skipping)");
     }
-    eprintln!("skipping {suite}: {what}");
+    report_skip(suite, what);
     false
+}
+
+/// Says that `suite` did not run, and why, where the person running the tests sees it.
+///
+/// The test harness captures what `eprintln!` prints and shows it only for failing tests, so
+/// a skip said that way is never seen. The line is written to the process's standard error
+/// itself, which the harness does not capture: it reaches the terminal (or the CI log) in the
+/// middle of the suite's output. It is also recorded under the target directory
+/// (`skipped-suites/`), where the last suite of the workspace (`tutti-worker`'s
+/// `suites_not_run`) reads every record back into one closing summary.
+pub fn report_skip(suite: &str, what: &str) {
+    use std::io::Write;
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let line = format!("skipping {suite}: {what}");
+    {
+        let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+        if said.contains(&line) {
+            return;
+        }
+        said.push(line.clone());
+    }
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "\n{line} (this suite did not run; TUTTI_TEST_STRICT=1 makes it fail)"
+    );
+    if let Some(dir) = skip_dir() {
+        forget_earlier_skips(&dir);
+        let binary = this_binary();
+        let _ = std::fs::create_dir_all(&dir);
+        if let Ok(mut f) =
+            std::fs::OpenOptions::new().create(true).append(true).open(dir.join(format!("{binary}.txt")))
+        {
+            let _ = writeln!(f, "{binary}\t{suite}\t{what}");
+        }
+    }
+}
+
+/// Where the skips of the test binaries are recorded: `skipped-suites/` beside the test
+/// binaries' `deps/` directory (`target/debug/skipped-suites`).
+pub fn skip_dir() -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let profile = exe.parent()?.parent()?;
+    Some(profile.join("skipped-suites"))
+}
+
+/// The test binary's name without its hash (`inbox-3f2a…` → `inbox`), with its package.
+fn this_binary() -> String {
+    let exe = std::env::current_exe().ok();
+    let stem = exe.as_deref().and_then(|p| p.file_stem()).and_then(|s| s.to_str()).unwrap_or("tests");
+    let name = match stem.rsplit_once('-') {
+        Some((name, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => name,
+        _ => stem,
+    };
+    format!("{}::{name}", std::env::var("CARGO_PKG_NAME").unwrap_or_default())
+}
+
+/// A test binary's records describe its latest run: the first time a run reaches a peer (or
+/// misses one), the records of its earlier runs go.
+fn forget_earlier_skips(dir: &std::path::Path) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = std::fs::remove_file(dir.join(format!("{}.txt", this_binary())));
+    });
+}
+
+/// Marks the start of this binary's run for the skip records (see [`report_skip`]): called
+/// where a suite reaches for a peer, found or not.
+pub fn reaching_peers() {
+    if let Some(dir) = skip_dir() {
+        forget_earlier_skips(&dir);
+    }
+}
+
+/// The suites recorded as skipped by the latest run of each test binary: (binary, suite, why).
+pub fn recorded_skips() -> Vec<(String, String, String)> {
+    let Some(dir) = skip_dir() else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        let Ok(text) = std::fs::read_to_string(entry.path()) else { continue };
+        for line in text.lines() {
+            let mut parts = line.splitn(3, '\t');
+            if let (Some(b), Some(s), Some(w)) = (parts.next(), parts.next(), parts.next()) {
+                out.push((b.to_owned(), s.to_owned(), w.to_owned()));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// A database made for one test; PostgreSQL databases are dropped when it goes away.
@@ -79,6 +169,7 @@ pub fn sqlite() -> TestDb {
 /// A fresh PostgreSQL database, if `TUTTI_TEST_POSTGRES_URL` names a server.
 pub async fn postgres() -> Option<TestDb> {
     static SAID: AtomicBool = AtomicBool::new(false);
+    reaching_peers();
     let Ok(admin_url) = std::env::var("TUTTI_TEST_POSTGRES_URL") else {
         if strict() || !SAID.swap(true, Ordering::Relaxed) {
             peer_missing("PostgreSQL runs", "TUTTI_TEST_POSTGRES_URL is not set");

@@ -332,3 +332,19 @@
     });
   });
 })();
+
+// ---- Start of the day: "/" focuses the search of the top bar (outside fields). ----
+(function () {
+  "use strict";
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) { return; }
+    var t = event.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) { return; }
+    var box = document.querySelector("#search-q") || document.querySelector("[data-search-key]");
+    if (!box) { return; }
+    event.preventDefault();
+    box.focus();
+    box.select();
+  });
+})();
+// ---- end of start of the day ----

@@ -117,6 +117,10 @@ const EXPECTED: &[(&str, &str, Access)] = {
         ("GET", "/w/{workspace}/listening-settings", ws(ManageAlerting)),
         ("POST", "/w/{workspace}/listening-settings", ws(ManageAlerting)),
         ("POST", "/w/{workspace}/crisis", ws(ManageCrisis)),
+        // Start of the day: search, alert acknowledgement, the crisis switch's confirmation.
+        ("GET", "/w/{workspace}/search", ws(ViewWorkspace)),
+        ("POST", "/w/{workspace}/alerts/{alert}/acknowledge", ws(ManageListening)),
+        ("GET", "/w/{workspace}/crisis", ws(ManageCrisis)),
         ("GET", "/w/{workspace}/compose", ws(WritePosts)),
         ("POST", "/w/{workspace}/compose", ws(WritePosts)),
         ("POST", "/w/{workspace}/compose/check", ws(WritePosts)),
@@ -266,6 +270,7 @@ fn concrete(path: &str, target: i64) -> String {
         .replace("{post}", "999999")
         .replace("{query}", "999999")
         .replace("{rule}", "999999")
+        .replace("{alert}", "999999")
 }
 
 fn changes_state(method: &Method) -> bool {

@@ -988,3 +988,127 @@ error-two_factor_first = Turn on two-factor sign-in for your own account first.
 ## Demo channels (tutti demo)
 channels-demo = Demo channel
 channels-demo-hint = A channel of the demo network: what it publishes goes nowhere, and what it receives is the demo’s story.
+## ---- Start of the day: overview, sidebar counts, search, alerts, crisis control, first run ----
+nav-alerts = Alerts
+nav-count-inbox = { $count ->
+    [one] one conversation waiting
+   *[other] { $count } conversations waiting
+}
+nav-count-review = { $count ->
+    [one] one post to review
+   *[other] { $count } posts to review
+}
+nav-count-failed = { $count ->
+    [one] one failed post
+   *[other] { $count } failed posts
+}
+nav-count-alerts = { $count ->
+    [one] one alert not acknowledged
+   *[other] { $count } alerts not acknowledged
+}
+overview-waiting = Waiting for you
+overview-inbox-mine = conversations assigned to you
+overview-inbox-unassigned = conversations assigned to no one
+overview-inbox-late = unanswered after { $sla } (late on the response time)
+overview-hours = { $n } h
+overview-minutes = { $n } min
+overview-inbox-clear = Inbox zero: nothing waits for an answer.
+overview-mentions-today = mentions in the last 24 hours
+overview-mentions-negative = of them negative
+overview-to-approve = Posts waiting for your approval
+overview-to-approve-none = Nothing to approve: every post was reviewed.
+overview-see-all = See them all →
+overview-my-review = Your posts in review
+overview-my-review-none = None of your posts waits for review, and none was sent back.
+overview-sent-back = Sent back to you, with a comment
+overview-in-review = Waiting for approval
+overview-today = Today's schedule
+overview-today-none = Nothing is planned today.
+overview-today-held = Crisis mode is on: today's posts are held until it ends.
+overview-write = Write a post →
+overview-failed = Failed posts and channels
+overview-failed-none = Every post went out and every channel is connected.
+overview-channel-down = is disconnected: its posts wait.
+overview-channel-fix = Reconnect →
+overview-channel-ask = An SMM can reconnect it.
+overview-alerts = Alerts and crisis
+overview-alerts-none = No alert waits: none was raised, or the team has acknowledged them all.
+overview-crisis-off = Crisis mode is off: posts go out as planned.
+overview-week = This week
+overview-week-published = posts published
+overview-week-answered = conversations answered
+overview-week-mentions = mentions
+overview-week-note = Since Monday, in the workspace's time zone. Engagement and reach will come with analytics.
+overview-first-steps = First steps
+overview-first-channel = Connect a channel
+overview-first-channel-how = (a Bluesky or Mastodon account: see Channels)
+overview-first-team = Invite your team
+overview-first-listening = Listen to what is said about the brand
+search-title = Search
+search-label = Search people, conversations, posts and mentions
+search-placeholder = Search…
+search-submit = Search
+search-hint = Names, handles and words. Press / anywhere to come back here.
+search-empty = Type at least two characters.
+search-too-short = Type at least two characters.
+search-nothing = Nothing found for “{ $q }”.
+search-group-none = Nothing here.
+search-group-people = People
+search-group-conversations = Conversations
+search-group-posts = Posts
+search-group-mentions = Mentions
+search-open-people = Open the community →
+search-open-conversations = Open the inbox →
+search-open-posts = Open the calendar →
+search-open-mentions = Open listening →
+search-someone = Someone
+alert-acknowledge = Acknowledge
+alert-acknowledged-by = Acknowledged by { $name }, { $when }
+alert-acknowledged-at = Acknowledged, { $when }
+alerts-open = { $count ->
+    [0] Every alert has been acknowledged.
+    [one] One alert is not acknowledged yet.
+   *[other] { $count } alerts are not acknowledged yet.
+}
+audit-action-alert-acknowledge = Acknowledged an alert
+audit-action-workspace-language = Chose the workspace's language
+crisis-paused = Publishing is paused: scheduled posts wait until the crisis ends, and automatic replies go to review.
+crisis-title = Crisis mode
+crisis-confirm-on = Turn on crisis mode?
+crisis-confirm-off = End crisis mode?
+crisis-already-on = Crisis mode is already on.
+crisis-already-off = Crisis mode is already off.
+crisis-consequence-held = { $count ->
+    [0] No post is scheduled now; any scheduled later will wait too.
+    [one] The post scheduled now will not go out until the crisis ends.
+   *[other] The { $count } posts scheduled now will not go out until the crisis ends.
+}
+crisis-consequence-replies = Automatic replies go to review instead of being sent.
+crisis-consequence-banner = The whole team sees a banner on every page.
+crisis-consequence-resume = { $count ->
+    [0] No post waits: publishing simply resumes.
+    [one] The post held back goes out at once if its time has passed.
+   *[other] The { $count } posts held back go out, at once for those whose time has passed.
+}
+crisis-reason = Why
+crisis-reason-hint = The team reads it in the overview and the audit log.
+crisis-confirm-on-submit = Turn on crisis mode
+crisis-confirm-off-submit = End crisis mode
+crisis-cancel = Cancel
+post-status-held = Held (crisis)
+post-status-held-why = Crisis mode is on: this post goes out when it ends.
+first-run-title = Welcome to Tutti
+first-run-intro = You are the administrator. Create the first brand workspace: its team, channels, calendar and inbox live there.
+first-run-form = Your first workspace
+field-timezone-pick-hint = The calendar, the reports and “today” follow this zone.
+field-workspace-language = Language of the team
+field-workspace-language-hint = The interface speaks it for you; each person can choose theirs in their settings.
+setup-help-intro = The first administrator is created through a one-time link that Tutti prints when it starts on an empty database. It looks like this:
+setup-help-wrong-link = This setup link is wrong or was already used.
+setup-help-step-terminal = Look in the terminal where you started Tutti.
+setup-help-step-service = Running as a service? Read its log, for example:
+setup-help-step-restart = Lost it? Each start prints a new one while no account exists: restart
+setup-help-once = The link works once; after that, sign in with the account it created.
+setup-help-done = Tutti is already set up. Sign in with your account, or ask an administrator to invite you.
+setup-help-sign-in = Sign in
+## ---- end of start of the day ----

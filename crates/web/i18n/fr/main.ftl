@@ -988,3 +988,127 @@ error-two_factor_first = Activez d’abord la double authentification sur votre 
 ## Demo channels (tutti demo)
 channels-demo = Canal de démonstration
 channels-demo-hint = Un canal du réseau de démonstration : ce qu’il publie ne part nulle part, et ce qu’il reçoit est l’histoire de la démo.
+## ---- Start of the day: overview, sidebar counts, search, alerts, crisis control, first run ----
+nav-alerts = Alertes
+nav-count-inbox = { $count ->
+    [one] une conversation en attente
+   *[other] { $count } conversations en attente
+}
+nav-count-review = { $count ->
+    [one] une publication à relire
+   *[other] { $count } publications à relire
+}
+nav-count-failed = { $count ->
+    [one] une publication en échec
+   *[other] { $count } publications en échec
+}
+nav-count-alerts = { $count ->
+    [one] une alerte non prise en compte
+   *[other] { $count } alertes non prises en compte
+}
+overview-waiting = Ce qui vous attend
+overview-inbox-mine = conversations qui vous sont assignées
+overview-inbox-unassigned = conversations assignées à personne
+overview-inbox-late = sans réponse après { $sla } (délai de réponse dépassé)
+overview-hours = { $n } h
+overview-minutes = { $n } min
+overview-inbox-clear = Boîte vide : rien n’attend de réponse.
+overview-mentions-today = mentions ces dernières 24 heures
+overview-mentions-negative = dont négatives
+overview-to-approve = Publications à valider
+overview-to-approve-none = Rien à valider : chaque publication a été relue.
+overview-see-all = Tout voir →
+overview-my-review = Vos publications en relecture
+overview-my-review-none = Aucune de vos publications n’attend de relecture ni ne vous a été renvoyée.
+overview-sent-back = Renvoyées avec un commentaire
+overview-in-review = En attente de validation
+overview-today = Programme du jour
+overview-today-none = Rien n’est prévu aujourd’hui.
+overview-today-held = Le mode crise est activé : les publications du jour sont retenues jusqu’à sa fin.
+overview-write = Écrire une publication →
+overview-failed = Publications et comptes en échec
+overview-failed-none = Toutes les publications sont parties et tous les comptes sont connectés.
+overview-channel-down = est déconnecté : ses publications attendent.
+overview-channel-fix = Reconnecter →
+overview-channel-ask = Un ou une SMM peut le reconnecter.
+overview-alerts = Alertes et crise
+overview-alerts-none = Aucune alerte en attente : aucune n’a été levée, ou l’équipe les a toutes prises en compte.
+overview-crisis-off = Le mode crise est désactivé : les publications partent comme prévu.
+overview-week = Cette semaine
+overview-week-published = publications parues
+overview-week-answered = conversations répondues
+overview-week-mentions = mentions
+overview-week-note = Depuis lundi, dans le fuseau de l’espace. L’engagement et la portée viendront avec les statistiques.
+overview-first-steps = Premiers pas
+overview-first-channel = Connecter un compte
+overview-first-channel-how = (un compte Bluesky ou Mastodon : voir Comptes)
+overview-first-team = Inviter votre équipe
+overview-first-listening = Écouter ce qui se dit de la marque
+search-title = Recherche
+search-label = Rechercher des personnes, conversations, publications et mentions
+search-placeholder = Rechercher…
+search-submit = Rechercher
+search-hint = Noms, identifiants et mots. Appuyez sur / n’importe où pour revenir ici.
+search-empty = Tapez au moins deux caractères.
+search-too-short = Tapez au moins deux caractères.
+search-nothing = Rien trouvé pour « { $q } ».
+search-group-none = Rien ici.
+search-group-people = Personnes
+search-group-conversations = Conversations
+search-group-posts = Publications
+search-group-mentions = Mentions
+search-open-people = Ouvrir la communauté →
+search-open-conversations = Ouvrir la boîte de réception →
+search-open-posts = Ouvrir le calendrier →
+search-open-mentions = Ouvrir la veille →
+search-someone = Quelqu’un
+alert-acknowledge = Prendre en compte
+alert-acknowledged-by = Prise en compte par { $name }, { $when }
+alert-acknowledged-at = Prise en compte, { $when }
+alerts-open = { $count ->
+    [0] Toutes les alertes ont été prises en compte.
+    [one] Une alerte n’est pas encore prise en compte.
+   *[other] { $count } alertes ne sont pas encore prises en compte.
+}
+audit-action-alert-acknowledge = A pris en compte une alerte
+audit-action-workspace-language = A choisi la langue de l’espace
+crisis-paused = Les publications sont en pause : celles qui sont programmées attendent la fin de la crise, et les réponses automatiques passent en relecture.
+crisis-title = Mode crise
+crisis-confirm-on = Activer le mode crise ?
+crisis-confirm-off = Mettre fin au mode crise ?
+crisis-already-on = Le mode crise est déjà activé.
+crisis-already-off = Le mode crise est déjà désactivé.
+crisis-consequence-held = { $count ->
+    [0] Aucune publication n’est programmée ; celles qui le seront attendront aussi.
+    [one] La publication programmée ne partira pas avant la fin de la crise.
+   *[other] Les { $count } publications programmées ne partiront pas avant la fin de la crise.
+}
+crisis-consequence-replies = Les réponses automatiques passent en relecture au lieu de partir.
+crisis-consequence-banner = Toute l’équipe voit un bandeau sur chaque page.
+crisis-consequence-resume = { $count ->
+    [0] Aucune publication n’attend : la publication reprend simplement.
+    [one] La publication retenue part aussitôt si son heure est passée.
+   *[other] Les { $count } publications retenues partent, aussitôt pour celles dont l’heure est passée.
+}
+crisis-reason = Pourquoi
+crisis-reason-hint = L’équipe le lit dans la vue d’ensemble et le journal d’audit.
+crisis-confirm-on-submit = Activer le mode crise
+crisis-confirm-off-submit = Mettre fin au mode crise
+crisis-cancel = Annuler
+post-status-held = Retenue (crise)
+post-status-held-why = Le mode crise est activé : cette publication partira à sa fin.
+first-run-title = Bienvenue dans Tutti
+first-run-intro = Vous êtes l’administrateur ou l’administratrice. Créez le premier espace de marque : son équipe, ses comptes, son calendrier et sa boîte de réception y vivent.
+first-run-form = Votre premier espace
+field-timezone-pick-hint = Le calendrier, les rapports et « aujourd’hui » suivent ce fuseau.
+field-workspace-language = Langue de l’équipe
+field-workspace-language-hint = L’interface vous parle dans cette langue ; chacun peut choisir la sienne dans ses paramètres.
+setup-help-intro = Le premier compte administrateur se crée par un lien à usage unique que Tutti affiche quand il démarre sur une base vide. Il ressemble à ceci :
+setup-help-wrong-link = Ce lien d’installation est faux ou a déjà servi.
+setup-help-step-terminal = Regardez dans le terminal où vous avez lancé Tutti.
+setup-help-step-service = Tutti tourne comme service ? Lisez son journal, par exemple :
+setup-help-step-restart = Perdu ? Chaque démarrage en affiche un nouveau tant qu’aucun compte n’existe : relancez
+setup-help-once = Le lien ne sert qu’une fois ; ensuite, connectez-vous avec le compte créé.
+setup-help-done = Tutti est déjà installé. Connectez-vous avec votre compte, ou demandez à un administrateur de vous inviter.
+setup-help-sign-in = Se connecter
+## ---- end of start of the day ----

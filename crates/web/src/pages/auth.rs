@@ -230,6 +230,17 @@ struct SetupPage {
     error: FieldError,
 }
 
+/// `/setup` without its one-time link: where to find it, or that setup is done.
+#[derive(Template)]
+#[template(path = "setup_help.html")]
+struct SetupHelpPage {
+    l: Layout,
+    /// No account exists yet.
+    needed: bool,
+    /// A link was followed, but it is wrong or used.
+    token_given: bool,
+}
+
 #[derive(Debug, Deserialize, Default)]
 pub struct TokenQuery {
     #[serde(default)]
@@ -253,8 +264,16 @@ async fn setup_page(
     Extension(ctx): Extension<Ctx>,
     Query(q): Query<TokenQuery>,
 ) -> Result<Response, WebError> {
-    if !state.app.setup_token_valid(&q.token).await.map_err(|e| page_err(e, &ctx))? {
-        return Err(page_err(AppError::NotFound("setup link"), &ctx));
+    if q.token.is_empty() || !state.app.setup_token_valid(&q.token).await.map_err(|e| page_err(e, &ctx))? {
+        // Without its link (or with a wrong or used one), the page says where the link is.
+        let needed = state.app.setup_needed().await.map_err(|e| page_err(e, &ctx))?;
+        let status = if q.token.is_empty() { StatusCode::OK } else { StatusCode::NOT_FOUND };
+        let page = SetupHelpPage {
+            l: bare_layout(&ctx, ctx.tr().t("setup-title")),
+            needed,
+            token_given: !q.token.is_empty(),
+        };
+        return render(status, &page);
     }
     let page = SetupPage {
         l: bare_layout(&ctx, ctx.tr().t("setup-title")),

@@ -31,7 +31,6 @@ pub fn routes(t: RouteTable) -> RouteTable {
             Access::Workspace(Action::ManageListening),
             remove_rule,
         )
-        .get("/w/{workspace}/alerts", view, alerts_page)
         .get("/w/{workspace}/listening-settings", Access::Workspace(Action::ManageAlerting), settings_page)
         .post("/w/{workspace}/listening-settings", Access::Workspace(Action::ManageAlerting), save_settings)
         .post("/w/{workspace}/crisis", Access::Workspace(Action::ManageCrisis), switch_crisis)
@@ -247,14 +246,18 @@ pub struct RuleView {
 /// An alert as shown.
 #[derive(Debug, Clone)]
 pub struct AlertView {
-    a: Alert,
-    query_name: String,
-    headline: String,
-    when: String,
-    iso: String,
+    pub(super) a: Alert,
+    pub(super) query_name: String,
+    pub(super) headline: String,
+    pub(super) when: String,
+    pub(super) iso: String,
+    /// "Acknowledged by …, when" once someone has (filled where acknowledgements are shown).
+    pub(super) acknowledged: String,
+    /// Whether the reader may acknowledge it here.
+    pub(super) can_acknowledge: bool,
 }
 
-fn alert_views(alerts: Vec<Alert>, queries: &[SavedQuery], ctx: &Ctx) -> Vec<AlertView> {
+pub(super) fn alert_views(alerts: Vec<Alert>, queries: &[SavedQuery], ctx: &Ctx) -> Vec<AlertView> {
     let t = ctx.tr();
     let tz = &ctx.me().timezone;
     alerts
@@ -277,6 +280,8 @@ fn alert_views(alerts: Vec<Alert>, queries: &[SavedQuery], ctx: &Ctx) -> Vec<Ale
                 _ => t.t1("alert-keyword", "n", &format!("{:.0}", a.observed)),
             };
             AlertView {
+                acknowledged: String::new(),
+                can_acknowledge: false,
                 when: format::datetime(a.created_at, tz, ctx.locale),
                 iso: format::iso(a.created_at),
                 query_name,
@@ -546,26 +551,6 @@ async fn remove_rule(
         .await
         .map_err(|e| page_err(e, &ctx))?;
     Ok(see_other(&format!("/w/{slug}/listening/{query_id}#rules-h")))
-}
-
-#[derive(Template)]
-#[template(path = "alerts.html")]
-struct AlertsPage {
-    l: Layout,
-    slug: String,
-    alerts: Vec<AlertView>,
-}
-
-async fn alerts_page(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-) -> Result<Response, WebError> {
-    let actor = ctx.actor();
-    let slug = ctx.ws().workspace.slug.clone();
-    let queries = state.app.list_queries(&actor, &slug).await.map_err(|e| page_err(e, &ctx))?;
-    let alerts = state.app.alerts(&actor, &slug, None, 100).await.map_err(|e| page_err(e, &ctx))?;
-    let l = layout(&state, &ctx, ctx.tr().t("alerts-title"), "listening").await?;
-    render(StatusCode::OK, &AlertsPage { l, alerts: alert_views(alerts, &queries, &ctx), slug })
 }
 
 #[derive(Template)]

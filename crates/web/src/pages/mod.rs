@@ -2,6 +2,7 @@
 
 mod auth;
 mod channels;
+mod desk;
 mod feedback;
 mod inbox;
 mod listening;
@@ -36,6 +37,7 @@ pub fn routes(t: RouteTable) -> RouteTable {
     let t = inbox::routes(t);
     let t = people::routes(feedback::routes(t));
     let t = moderation::routes(t);
+    let t = desk::routes(t);
     settings::routes(t)
 }
 
@@ -95,12 +97,26 @@ pub struct Layout {
     pub crisis: Option<String>,
     /// Whether the reader may turn crisis mode on or off here.
     pub can_crisis: bool,
+    /// What waits in the current workspace, for the sidebar's counts (zero outside one).
+    pub counts: tutti_app::store::desk::Counts,
+    /// The search of the top bar, as typed (on the search page).
+    pub search: String,
 }
 
 impl Layout {
     /// Whether `key` is the active navigation entry (for `aria-current`).
     pub fn is(&self, key: &str) -> bool {
         self.nav == key
+    }
+
+    /// A sidebar count read aloud: « 3 waiting », "2 failed".
+    pub fn nav_count(&self, key: &str, n: impl std::borrow::Borrow<i64>) -> String {
+        self.t.tn(key, "count", &usize::try_from(*n.borrow()).unwrap_or_default())
+    }
+
+    /// The inbox's waiting conversations: the reader's and those of no one.
+    pub fn inbox_waiting(&self) -> i64 {
+        self.counts.inbox_mine + self.counts.inbox_unassigned
     }
 }
 
@@ -141,7 +157,14 @@ pub async fn layout(
             .map(|c| crate::format::datetime(c.since, &ctx.me().timezone, ctx.locale)),
         None => None,
     };
+    // One statement counts what waits, for every entry of the sidebar.
+    let counts = match &ctx.access {
+        Some(a) => state.app.desk_counts(&actor, &a.workspace.slug).await.map_err(|e| page_err(e, ctx))?,
+        None => Default::default(),
+    };
     Ok(Layout {
+        counts,
+        search: String::new(),
         crisis,
         can_crisis: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ManageCrisis)),
         t,
@@ -188,6 +211,8 @@ pub fn bare_layout(ctx: &Ctx, title: String) -> Layout {
         can_moderate: false,
         crisis: None,
         can_crisis: false,
+        counts: Default::default(),
+        search: String::new(),
     }
 }
 

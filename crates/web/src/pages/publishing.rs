@@ -1078,6 +1078,15 @@ async fn calendar(state: &AppState, ctx: &Ctx, input: CalInput<'_>) -> Result<Ca
 pub struct Lite {
     t: Tr,
     csrf: String,
+    /// Since when crisis mode holds posts back, if it does (cards say "held", not "scheduled").
+    crisis: Option<String>,
+}
+
+/// The words of the calendar's body, with the workspace's crisis state.
+async fn lite(state: &AppState, ctx: &Ctx, t: Tr) -> Result<Lite, WebError> {
+    let crisis =
+        state.app.crisis(&ctx.actor(), &ctx.ws().workspace.slug).await.map_err(|e| page_err(e, ctx))?;
+    Ok(Lite { t, csrf: ctx.csrf.clone(), crisis: crisis.map(|c| c.since.to_string()) })
 }
 
 #[derive(Template)]
@@ -1186,7 +1195,7 @@ async fn reschedule(
                     CalInput { q: &back, error: FieldError::default(), error_post: 0 },
                 )
                 .await?;
-                render(StatusCode::OK, &CalendarBody { l: Lite { t, csrf: ctx.csrf.clone() }, slug, c })
+                render(StatusCode::OK, &CalendarBody { l: lite(&state, &ctx, t).await?, slug, c })
             } else {
                 let view = if back.view.is_empty() { "month" } else { back.view.as_str() };
                 let mut to = format!("/w/{slug}/calendar?view={}&date={day}", urlencode(view));
@@ -1208,7 +1217,7 @@ async fn reschedule(
             };
             if htmx {
                 let c = calendar(&state, &ctx, CalInput { q: &back, error, error_post: post_id }).await?;
-                render(status, &CalendarBody { l: Lite { t, csrf: ctx.csrf.clone() }, slug, c })
+                render(status, &CalendarBody { l: lite(&state, &ctx, t).await?, slug, c })
             } else {
                 let page = calendar_full(&state, &ctx, &back, error, post_id).await?;
                 render(status, &page)

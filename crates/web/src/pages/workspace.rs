@@ -1,4 +1,5 @@
-//! The workspace shell: the switcher, creating a workspace, the overview, and the areas to come.
+//! The workspace shell: the switcher, creating a workspace (the first one right after setup),
+//! the notices, and the areas to come.
 
 use askama::Template;
 use axum::extract::State;
@@ -13,15 +14,11 @@ use crate::error::WebError;
 use crate::routes::{Access, Ctx, RouteTable};
 use crate::AppState;
 
-/// The areas that later capabilities fill, in navigation order.
-pub const AREAS: [&str; 5] = ["calendar", "inbox", "listening", "community", "analytics"];
-
 pub fn routes(t: RouteTable) -> RouteTable {
     let ws = Access::Workspace(Action::ViewWorkspace);
     t.get("/", Access::SignedIn, home)
         .get("/workspaces", Access::SignedIn, switcher)
         .post("/workspaces", Access::Instance(Action::CreateWorkspace), create)
-        .get("/w/{workspace}", ws, overview)
         .post("/w/{workspace}/notices/read", ws, read_notices)
         .get("/w/{workspace}/analytics", ws, |s: State<AppState>, c: Extension<Ctx>| area(s, c, "analytics"))
 }
@@ -40,7 +37,31 @@ struct SwitcherPage {
     l: Layout,
     name: String,
     timezone: String,
+    language: String,
+    /// The IANA zones to choose from, grouped by region: (region, [(zone, label)]).
+    zones: Vec<(String, Vec<(&'static str, String)>)>,
     error: FieldError,
+}
+
+/// Every IANA zone people live in (`Region/City`, plus UTC), grouped by region, cities in
+/// alphabetical order, labelled `City` (underscores read as spaces).
+fn zone_groups() -> Vec<(String, Vec<(&'static str, String)>)> {
+    const REGIONS: [&str; 9] =
+        ["Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"];
+    let mut groups: Vec<(String, Vec<(&'static str, String)>)> =
+        REGIONS.iter().map(|r| ((*r).to_owned(), Vec::new())).collect();
+    for tz in chrono_tz::TZ_VARIANTS {
+        let name = tz.name();
+        let Some((region, city)) = name.split_once('/') else { continue };
+        if let Some(g) = groups.iter_mut().find(|(r, _)| r == region) {
+            g.1.push((name, city.replace('_', " ").replace('/', " / ")));
+        }
+    }
+    for g in &mut groups {
+        g.1.sort_by(|a, b| a.1.cmp(&b.1));
+    }
+    groups.push(("UTC".to_owned(), vec![("UTC", "UTC".to_owned())]));
+    groups
 }
 
 async fn switcher(
@@ -49,9 +70,17 @@ async fn switcher(
 ) -> Result<Response, WebError> {
     let l = layout(&state, &ctx, ctx.tr().t("workspaces-title"), "workspaces").await?;
     let tz = ctx.me().timezone.clone();
+    let language = ctx.locale.as_str().to_owned();
     render(
         StatusCode::OK,
-        &SwitcherPage { l, name: String::new(), timezone: tz, error: FieldError::default() },
+        &SwitcherPage {
+            l,
+            name: String::new(),
+            timezone: tz,
+            language,
+            zones: zone_groups(),
+            error: FieldError::default(),
+        },
     )
 }
 
@@ -61,6 +90,9 @@ pub struct CreateForm {
     name: String,
     #[serde(default)]
     timezone: String,
+    /// The team's language (`fr`, `en`); empty keeps none.
+    #[serde(default)]
+    language: String,
 }
 
 async fn create(
@@ -68,82 +100,31 @@ async fn create(
     Extension(ctx): Extension<Ctx>,
     Form(form): Form<CreateForm>,
 ) -> Result<Response, WebError> {
-    match state.app.create_workspace(&ctx.actor(), &form.name, &form.timezone).await {
+    let first = state.app.list_workspaces(&ctx.actor()).await.map_err(|e| page_err(e, &ctx))?.is_empty();
+    let created = if form.language.trim().is_empty() {
+        state.app.create_workspace(&ctx.actor(), &form.name, &form.timezone).await
+    } else {
+        state.app.create_workspace_in(&ctx.actor(), &form.name, &form.timezone, &form.language).await
+    };
+    match created {
+        // The first workspace opens on its overview, which says what to do next; later ones on
+        // their team, to invite people.
+        Ok(ws) if first => Ok(see_other(&format!("/w/{}", ws.slug))),
         Ok(ws) => Ok(see_other(&format!("/w/{}/team", ws.slug))),
         Err(e) => {
             let error = form_error(e, &ctx)?;
             let l = layout(&state, &ctx, ctx.tr().t("workspaces-title"), "workspaces").await?;
-            let page = SwitcherPage { l, name: form.name, timezone: form.timezone, error };
+            let page = SwitcherPage {
+                l,
+                name: form.name,
+                timezone: form.timezone,
+                language: form.language,
+                zones: zone_groups(),
+                error,
+            };
             render(form_status(&page.error), &page)
         }
     }
-}
-
-#[derive(Template)]
-#[template(path = "overview.html")]
-struct OverviewPage {
-    l: Layout,
-    slug: String,
-    members: usize,
-    areas: Vec<(&'static str, String, String, bool)>,
-    /// Name, initials and translated role of each member.
-    team: Vec<(String, String, String)>,
-    /// The reader's role, translated.
-    my_role: String,
-    /// The reader's unread notices: what happened, the network's words, where to act.
-    notices: Vec<(String, String, String)>,
-}
-
-async fn overview(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-) -> Result<Response, WebError> {
-    let ws = ctx.ws().workspace.clone();
-    let list = state.app.list_members(&ctx.actor(), &ws.slug).await.map_err(|e| page_err(e, &ctx))?;
-    let t = ctx.tr();
-    let members = list.len();
-    let team =
-        list.into_iter().map(|m| (super::initials(&m.name), super::role_label(&t, m.role), m.name)).collect();
-    let my_role =
-        ctx.ws().role.map(|r| super::role_label(&t, r)).unwrap_or_else(|| t.t("overview-instance-admin"));
-    let can_listen = ctx.ws().allows(tutti_domain::Action::ViewListening);
-    let can_write = ctx.ws().allows(tutti_domain::Action::WritePosts);
-    let can_inbox = ctx.ws().allows(tutti_domain::Action::ViewInbox);
-    let areas = AREAS
-        .iter()
-        .filter(|a| {
-            (**a != "listening" || can_listen)
-                && (**a != "calendar" || can_write)
-                && (**a != "inbox" || can_inbox)
-                && (**a != "community" || ctx.ws().allows(tutti_domain::Action::ViewCommunity))
-        })
-        .map(|a| {
-            let live = matches!(*a, "listening" | "calendar" | "inbox" | "community");
-            let text = t.t(&format!("area-{a}-{}", if live { "live" } else { "soon" }));
-            (*a, t.t(&format!("nav-{a}")), text, live)
-        })
-        .collect();
-    let notices = state
-        .app
-        .notices(&ctx.actor(), &ws.slug)
-        .await
-        .map_err(|e| page_err(e, &ctx))?
-        .into_iter()
-        .map(|n| {
-            let handle = if n.kind != tutti_app::notices::CHANNEL_RECONNECT || n.subject.starts_with('@') {
-                n.subject.clone()
-            } else {
-                format!("@{}", n.subject)
-            };
-            let what = t.t1(&format!("notice-{}", n.kind), "subject", &handle);
-            // Only links inside Tutti are followed.
-            let link =
-                if n.link.starts_with('/') && !n.link.starts_with("//") { n.link } else { String::new() };
-            (what, n.detail, link)
-        })
-        .collect();
-    let l = layout(&state, &ctx, ws.name.clone(), "home").await?;
-    render(StatusCode::OK, &OverviewPage { l, slug: ws.slug, members, areas, team, my_role, notices })
 }
 
 async fn read_notices(

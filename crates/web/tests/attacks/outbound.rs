@@ -175,7 +175,10 @@ async fn did_web_document_is_not_fetched_from_an_ip_literal() {
     // A `did:web` document lives at https://HOST/.well-known/did.json: a listener on port 443
     // of a loopback address sees whether Tutti connects.
     let Some((_, hits)) = counting_receiver("127.77.0.1:443").await else {
-        eprintln!("skipping: this test needs to listen on 127.77.0.1:443");
+        tutti_test_support::report_skip(
+            "did:web over an IP literal",
+            "this test needs to listen on 127.77.0.1:443",
+        );
         return;
     };
     for db in tutti_test_support::every_backend().await {
