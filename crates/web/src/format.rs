@@ -116,12 +116,15 @@ pub fn hour(h: u32, locale: Locale) -> String {
 /// The hour of the day (0–23) of a time in `tz`.
 pub fn hour_of(ms: i64, tz: &str) -> u32 {
     let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::Europe::Paris);
-    DateTime::<Utc>::from_timestamp_millis(ms).map(|u| tz.from_utc_datetime(&u.naive_utc()).hour()).unwrap_or(0)
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|u| tz.from_utc_datetime(&u.naive_utc()).hour())
+        .unwrap_or(0)
 }
 
 /// A month written `2026-11` as people read it: « nov. 2026 », "Nov 2026" (as given otherwise).
 pub fn month(ym: &str, locale: Locale) -> String {
-    let parsed = ym.split_once('-').and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<usize>().ok()?)));
+    let parsed =
+        ym.split_once('-').and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<usize>().ok()?)));
     match parsed {
         Some((y, m)) if (1..=12).contains(&m) => match locale {
             Locale::Fr => format!("{} {y}", FR_MONTHS[m - 1]),

@@ -906,10 +906,8 @@ async fn the_inbox_is_worked_from_the_keyboard_in_a_real_browser() {
 /// At a narrow size, the page does not scroll sideways: the document is no wider than the
 /// window. On failure, names the elements that stick out.
 async fn assert_fits(c: &Client, name: &str) {
-    let fits = c
-        .execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![])
-        .await
-        .unwrap();
+    let fits =
+        c.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await.unwrap();
     if fits != json!(true) {
         let wider = c
             .execute(
@@ -923,6 +921,19 @@ async fn assert_fits(c: &Client, name: &str) {
 }
 
 /// Switches the signed-in person's language from the settings page.
+/// Scrolls `css` into view and takes a screenshot there (a page's lower part).
+async fn shot_at(c: &Client, css: &str, name: &str) {
+    let found = c
+        .execute(
+            "const e = document.querySelector(arguments[0]); if (!e) { return false; } e.scrollIntoView(); window.scrollBy(0, -90); return true;",
+            vec![json!(css)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(found, json!(true), "{name}: no {css} on the page");
+    shot(c, name).await;
+}
+
 async fn speak(c: &Client, t: &common::TestApp, lang: &str) {
     c.goto(&t.url("/settings")).await.unwrap();
     c.find(Locator::Css(&format!("#s-locale option[value={lang}]"))).await.unwrap().click().await.unwrap();
@@ -938,14 +949,22 @@ async fn sign_in(c: &Client, t: &common::TestApp, email: &str) {
 
 #[tokio::test]
 async fn pages_read_well_in_both_languages_and_on_a_phone() {
+    let Some(driver) = start_driver() else { return };
+    for db in tutti_test_support::every_backend().await {
+        polish_pages(&driver, db).await;
+    }
+}
+
+/// The pages of [`pages_read_well_in_both_languages_and_on_a_phone`] on one database.
+async fn polish_pages(driver: &Driver, db: tutti_test_support::TestDb) {
     use chrono::TimeZone;
     use tutti_app::inbox::{item_of, Incoming};
     use tutti_app::publishing::{ChannelToAdd, PostToWrite};
     use tutti_app::secrets::Keyring;
     use tutti_app::Actor;
 
-    let Some(driver) = start_driver() else { return };
-    let t = common::spawn(tutti_test_support::sqlite()).await;
+    let label = db.label();
+    let t = common::spawn(db).await;
     common::seed(&t.app).await;
     let ws = common::WS;
     let op = Actor::Operator;
@@ -1017,11 +1036,39 @@ async fn pages_read_well_in_both_languages_and_on_a_phone() {
     // report; Alice also wrote two months ago, so her sentiment has a line.
     let brand = &channels[0];
     let notes = [
-        ("r1", "reply", "alice", "Alice Martin", "Ma lampe est arrivée cassée, et le service client ne répond pas. Très déçue.", 0),
+        (
+            "r1",
+            "reply",
+            "alice",
+            "Alice Martin",
+            "Ma lampe est arrivée cassée, et le service client ne répond pas. Très déçue.",
+            0,
+        ),
         ("r0", "reply", "alice", "Alice Martin", "J'adore ma lampe Aube, merci, elle est superbe !", 62),
-        ("m1", "mention", "bob", "Bob Durand", "Quelqu'un a testé @maison.test ? Leurs lampes ont l'air superbes, j'adore ✨", 0),
-        ("r2", "reply", "carla", "Carla Petit", "Livraison en retard, deuxième fois ce mois-ci. Bug sur le suivi de commande.", 0),
-        ("m2", "mention", "bob2", "Bob Durand", "Vous pourriez ajouter une option de gravure ? Ce serait génial.", 0),
+        (
+            "m1",
+            "mention",
+            "bob",
+            "Bob Durand",
+            "Quelqu'un a testé @maison.test ? Leurs lampes ont l'air superbes, j'adore ✨",
+            0,
+        ),
+        (
+            "r2",
+            "reply",
+            "carla",
+            "Carla Petit",
+            "Livraison en retard, deuxième fois ce mois-ci. Bug sur le suivi de commande.",
+            0,
+        ),
+        (
+            "m2",
+            "mention",
+            "bob2",
+            "Bob Durand",
+            "Vous pourriez ajouter une option de gravure ? Ce serait génial.",
+            0,
+        ),
     ];
     let items: Vec<_> = notes
         .iter()
@@ -1048,7 +1095,8 @@ async fn pages_read_well_in_both_languages_and_on_a_phone() {
     t.app.refresh_community(&admin, ws).await.unwrap();
 
     // Listening: a week of mentions, busiest on the latest days.
-    let query = t.app.add_query(&admin, ws, "Maison Lumière", "\"maison lumière\" OR lampe", "brand").await.unwrap();
+    let query =
+        t.app.add_query(&admin, ws, "Maison Lumière", "\"maison lumière\" OR lampe", "brand").await.unwrap();
     let samples = [
         ("did:plc:claire", "Ma lampe Maison Lumière est arrivée cassée. Très déçue.", "neg"),
         ("did:plc:tom", "Just got the Maison Lumière desk lamp, the warm light is lovely", "pos"),
@@ -1075,8 +1123,9 @@ async fn pages_read_well_in_both_languages_and_on_a_phone() {
     }
     tx.commit().await.unwrap();
 
-    let c = open_browser(&driver).await;
+    let c = open_browser(driver).await;
     sign_in(&c, &t, "admin@acme.test").await;
+    eprintln!("[{label}] pages read well");
 
     // Moderation, built with pickers: kinds ticked, the threshold on a slider shown as a
     // percentage, the assignee chosen among the members.
@@ -1106,7 +1155,9 @@ async fn pages_read_well_in_both_languages_and_on_a_phone() {
     submit(&c, "button[name=op][value=save]").await;
     let page = text(&c).await;
     assert!(
-        page.contains("toxicity ≥ 70%") && page.contains("Reply, Mention") && page.contains("Assign “cm Person”"),
+        page.contains("toxicity ≥ 70%")
+            && page.contains("Reply, Mention")
+            && page.contains("Assign “cm Person”"),
         "the rule reads as people write it: {page}"
     );
     // A threshold outside 0–1 is still refused at its field (the API's form).
@@ -1115,7 +1166,12 @@ async fn pages_read_well_in_both_languages_and_on_a_phone() {
         .add_moderation_rule(
             &admin,
             ws,
-            &tutti_app::moderation::RuleToWrite { name: "x".into(), toxicity: "7".into(), actions: "hide".into(), ..Default::default() },
+            &tutti_app::moderation::RuleToWrite {
+                name: "x".into(),
+                toxicity: "7".into(),
+                actions: "hide".into(),
+                ..Default::default()
+            },
         )
         .await
         .unwrap_err();
@@ -1133,19 +1189,22 @@ async fn pages_read_well_in_both_languages_and_on_a_phone() {
     fill(&c, "#ch-pillar-keywords-3", "éclairage, astuce").await;
     fill(&c, "#ch-pillar-target-3", "20").await;
     fill(&c, "#ch-tag-tags-2", "Artisanat").await;
-    c.find(Locator::Css("#ch-tag-channel-2 option[value='maison.test']")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("#ch-tag-channel-2 option[value='maison.test']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     submit(&c, ".charter-form button[type=submit]").await;
-    assert!(text(&c).await.contains("The charter is saved"));
+    shot(&c, "polish-en-1440-charter-saved").await;
+    let page = text(&c).await;
+    assert!(page.contains("The charter was saved"), "{page}");
     let saved = t.app.charter(&admin, ws).await.unwrap();
     assert_eq!(saved.pillars.len(), 3);
     assert_eq!(saved.required_hashtags.get("maison.test").map(Vec::len), Some(1), "{saved:?}");
 
     // The person page: merge a duplicate found by name, not by number.
-    let people = t
-        .app
-        .people(&admin, ws, &Default::default(), Default::default(), 0, 50)
-        .await
-        .unwrap();
+    let people = t.app.people(&admin, ws, &Default::default(), Default::default(), 0, 50).await.unwrap();
     let bob = people.iter().find(|p| p.handles.iter().any(|h| h == "bob.test")).unwrap().id;
     let alice = people.iter().find(|p| p.display_name == "Alice Martin").unwrap().id;
     let carla = people.iter().find(|p| p.display_name == "Carla Petit").unwrap().id;
@@ -1165,7 +1224,9 @@ async fn pages_read_well_in_both_languages_and_on_a_phone() {
     assert!(text(&c).await.contains("One month so far"));
 
     // A CM who opens Channels is told what they cannot do and who can.
-    let cm = open_browser(&driver).await;
+    // A second Chromium (its own profile) for the CM.
+    let cm_driver = start_driver().expect("chromedriver");
+    let cm = open_browser(&cm_driver).await;
     sign_in(&cm, &t, "cm@acme.test").await;
     cm.goto(&t.url(&format!("/w/{ws}/channels"))).await.unwrap();
     let page = text(&cm).await;
@@ -1177,31 +1238,35 @@ async fn pages_read_well_in_both_languages_and_on_a_phone() {
     cm.close().await.unwrap();
 
     let report = format!("/w/{ws}/listening/{}", query.id);
-    let pages: Vec<(String, &str)> = vec![
-        (report.clone(), "listening-report"),
-        (format!("/w/{ws}/listening"), "listening"),
-        (format!("/w/{ws}/community"), "community"),
-        (format!("/w/{ws}/people/{alice}"), "person"),
-        (format!("/w/{ws}/feedback"), "feedback"),
-        (format!("/w/{ws}/moderation"), "moderation"),
-        (format!("/w/{ws}/charter"), "charter"),
-        (format!("/w/{ws}/calendar?view=week&date={}", ymd(day)), "calendar-week"),
-        (format!("/w/{ws}/calendar?view=month&date={}", ymd(day)), "calendar-month"),
-        (format!("/w/{ws}/compose"), "compose"),
-        (format!("/w/{ws}/channels"), "channels"),
-        (format!("/w/{ws}/team"), "team"),
-        (format!("/w/{ws}/audit"), "audit"),
-        ("/settings".to_owned(), "settings"),
+    // Each page, and the parts further down it worth seeing.
+    let pages: Vec<(String, &str, Vec<&str>)> = vec![
+        (report.clone(), "listening-report", vec!["#mention-list"]),
+        (format!("/w/{ws}/listening"), "listening", vec![]),
+        (format!("/w/{ws}/community"), "community", vec![".people-table"]),
+        (format!("/w/{ws}/people/{alice}"), "person", vec![".history-list"]),
+        (format!("/w/{ws}/feedback"), "feedback", vec![".feedback-list"]),
+        (format!("/w/{ws}/moderation"), "moderation", vec![".toxicity-field", "#log-h"]),
+        (format!("/w/{ws}/charter"), "charter", vec![".hashtag-row", ".pillar-row"]),
+        (format!("/w/{ws}/calendar?view=week&date={}", ymd(day)), "calendar-week", vec!["#calendar-body"]),
+        (format!("/w/{ws}/calendar?view=month&date={}", ymd(day)), "calendar-month", vec![]),
+        (format!("/w/{ws}/compose"), "compose", vec![]),
+        (format!("/w/{ws}/channels"), "channels", vec!["#review-rule"]),
+        (format!("/w/{ws}/team"), "team", vec![]),
+        (format!("/w/{ws}/audit"), "audit", vec![]),
+        ("/settings".to_owned(), "settings", vec![]),
     ];
     for lang in ["en", "fr"] {
         speak(&c, &t, lang).await;
         for (size, tag) in [(WIDE, "1440"), (NARROW, "390")] {
             c.set_window_size(size.0, size.1).await.unwrap();
-            for (url, name) in &pages {
+            for (url, name, parts) in &pages {
                 c.goto(&t.url(url)).await.unwrap();
                 shot(&c, &format!("polish-{lang}-{tag}-{name}")).await;
                 if tag == "390" {
                     assert_fits(&c, &format!("{lang} {name}")).await;
+                }
+                for (i, css) in parts.iter().enumerate() {
+                    shot_at(&c, css, &format!("polish-{lang}-{tag}-{name}-{}", i + 2)).await;
                 }
             }
         }
@@ -1221,9 +1286,12 @@ async fn pages_read_well_in_both_languages_and_on_a_phone() {
         .unwrap();
         assert!(!chips.is_empty() && chips.iter().all(|(fg, bg)| fg != bg), "{lang}: chips {chips:?}");
         let ticks: Vec<String> = serde_json::from_value(
-            c.execute("return Array.from(document.querySelectorAll('.chart .tick')).map(e => e.textContent);", vec![])
-                .await
-                .unwrap(),
+            c.execute(
+                "return Array.from(document.querySelectorAll('.chart .tick')).map(e => e.textContent);",
+                vec![],
+            )
+            .await
+            .unwrap(),
         )
         .unwrap();
         let latest = format!(
@@ -1233,10 +1301,17 @@ async fn pages_read_well_in_both_languages_and_on_a_phone() {
                 _ => today.format("%-d").to_string(),
             }
         );
-        assert!(ticks.iter().any(|t| t.starts_with(&latest)), "{lang}: the latest day {latest} is labelled: {ticks:?}");
+        assert!(
+            ticks.iter().any(|t| t.starts_with(&latest)),
+            "{lang}: the latest day {latest} is labelled: {ticks:?}"
+        );
         assert!(!ticks.iter().any(|t| t.contains('/')), "{lang}: no dd/mm on the axis: {ticks:?}");
-        let title = c.find(Locator::Css(".mention time")).await.unwrap().attr("title").await.unwrap().unwrap();
-        assert!(title.contains("Europe/Paris") && !title.contains('T'), "{lang}: exact local time on hover: {title}");
+        let title =
+            c.find(Locator::Css(".mention time")).await.unwrap().attr("title").await.unwrap().unwrap();
+        assert!(
+            title.contains("Europe/Paris") && !title.contains('T'),
+            "{lang}: exact local time on hover: {title}"
+        );
 
         // The audit log: dates, rounded numbers and keys in the reader's language.
         c.goto(&t.url(&format!("/w/{ws}/audit"))).await.unwrap();
@@ -1265,7 +1340,10 @@ async fn pages_read_well_in_both_languages_and_on_a_phone() {
         let page = text(&c).await;
         match lang {
             "en" => assert!(!page.contains('«'), "no French quotes in English: {page}"),
-            _ => assert!(page.contains("toxicité ≥ 70\u{202F}%") && page.contains("Réponse, Mention"), "{page}"),
+            _ => assert!(
+                page.contains("toxicité ≥ 70\u{202F}%") && page.contains("Réponse, Mention"),
+                "{page}"
+            ),
         }
 
         // The week as a time grid: each post in the row of its hour.

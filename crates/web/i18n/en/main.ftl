@@ -981,6 +981,7 @@ person-merge-interactions = { $n ->
 charter-every-channel = Every account
 charter-hashtags-channel = Account
 charter-hashtags-tags = Hashtags
+charter-hashtags-placeholder = #Brand #Shop
 charter-pillar-name = Pillar
 charter-pillar-keywords = Keywords, separated by commas
 charter-pillar-target = Target share

@@ -981,6 +981,7 @@ person-merge-interactions = { $n ->
 charter-every-channel = Tous les comptes
 charter-hashtags-channel = Compte
 charter-hashtags-tags = Hashtags
+charter-hashtags-placeholder = #Marque #Boutique
 charter-pillar-name = Pilier
 charter-pillar-keywords = Mots-clés, séparés par des virgules
 charter-pillar-target = Part visée

@@ -15,8 +15,9 @@ const MAX_VALUE_CHARS: usize = 160;
 /// it, the value before and after. Objects on both sides (or one side new) are opened, so that
 /// a charter change lists the parts of the charter that changed.
 pub fn changes(before: Option<&str>, after: Option<&str>, t: &Tr, tz: &str) -> Vec<(String, String, String)> {
-    let parse =
-        |s: Option<&str>| s.and_then(|s| serde_json::from_str::<Map<String, Value>>(s).ok()).unwrap_or_default();
+    let parse = |s: Option<&str>| {
+        s.and_then(|s| serde_json::from_str::<Map<String, Value>>(s).ok()).unwrap_or_default()
+    };
     let (b, a) = (parse(before), parse(after));
     let mut out = Vec::new();
     diff(&b, &a, "", t, tz, &mut out);
@@ -39,9 +40,13 @@ fn diff(
         if vb == va {
             continue;
         }
-        let label = if prefix.is_empty() { key_label(k, t) } else { format!("{prefix} › {}", key_label(k, t)) };
+        let label =
+            if prefix.is_empty() { key_label(k, t) } else { format!("{prefix} › {}", key_label(k, t)) };
         let empty = Map::new();
-        fn as_object<'a>(v: Option<&'a Value>, empty: &'a Map<String, Value>) -> Option<&'a Map<String, Value>> {
+        fn as_object<'a>(
+            v: Option<&'a Value>,
+            empty: &'a Map<String, Value>,
+        ) -> Option<&'a Map<String, Value>> {
             match v {
                 Some(Value::Object(m)) => Some(m),
                 None | Some(Value::Null) => Some(empty),
@@ -59,6 +64,13 @@ fn diff(
 
 /// A key in the reader's language: `audit-key-…` in the catalogue, else the key in words.
 pub fn key_label(key: &str, t: &Tr) -> String {
+    // Keys that are data (a channel's handle in the required hashtags) are shown as written.
+    if key == "*" {
+        return t.t("charter-every-channel");
+    }
+    if !key.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        return key.to_owned();
+    }
     t.maybe(&format!("audit-key-{key}")).unwrap_or_else(|| {
         let words = key.replace(['_', '.'], " ");
         let mut chars = words.chars();
@@ -93,9 +105,12 @@ pub fn value(key: &str, v: Option<&Value>, t: &Tr, tz: &str) -> String {
         Value::Bool(false) => t.t("audit-no"),
         Value::Number(n) => number(key, n, t, tz),
         Value::String(s) => string(key, s, t),
-        Value::Array(items) => {
-            items.iter().map(|i| value(key, Some(i), t, tz)).filter(|s| s != "—").collect::<Vec<_>>().join(", ")
-        }
+        Value::Array(items) => items
+            .iter()
+            .map(|i| value(key, Some(i), t, tz))
+            .filter(|s| s != "—")
+            .collect::<Vec<_>>()
+            .join(", "),
         Value::Object(m) => object(m, t, tz),
     };
     if s.trim().is_empty() {
@@ -110,7 +125,7 @@ fn number(key: &str, n: &serde_json::Number, t: &Tr, tz: &str) -> String {
         if is_time(key) && i > 100_000_000_000 {
             return format::datetime(i, tz, t.locale);
         }
-        if key == "post" || key == "rule" || key == "item" || key == "action" || key == "id" {
+        if matches!(key, "post" | "rule" | "item" | "action" | "id" | "merged" | "person" | "identity") {
             return format!("#{i}");
         }
         return format::number(i as f64, 0, t.locale);
@@ -125,7 +140,10 @@ fn number(key: &str, n: &serde_json::Number, t: &Tr, tz: &str) -> String {
 fn string(key: &str, s: &str, t: &Tr) -> String {
     let translated = match key {
         "role" => Role::parse(s, "role").ok().map(|r| super::role_label(t, r)),
-        "kind" | "kinds" => t.maybe(&format!("inbox-kind-{s}")),
+        "kind" | "kinds" => t
+            .maybe(&format!("inbox-kind-{s}"))
+            .or_else(|| t.maybe(&format!("listening-kind-{s}")))
+            .or_else(|| t.maybe(&format!("moderation-action-{s}"))),
         "category" => t.maybe(&format!("feedback-cat-{s}")),
         "status" => t.maybe(&format!("post-status-{s}")).or_else(|| t.maybe(&format!("inbox-status-{s}"))),
         "locale" | "lang" | "spelling" => t.maybe(&format!("audit-lang-{s}")),
@@ -140,9 +158,10 @@ fn string(key: &str, s: &str, t: &Tr) -> String {
 /// An object inside a list (a pillar, a rule's action) on one line.
 fn object(m: &Map<String, Value>, t: &Tr, tz: &str) -> String {
     // A moderation action: its name and its value.
-    if let (Some(Value::String(kind)), Some(v)) = (m.get("kind"), m.get("value")) {
+    let only_kind_and_value = m.keys().all(|k| k == "kind" || k == "value");
+    if let (Some(Value::String(kind)), true) = (m.get("kind"), only_kind_and_value) {
         let label = t.maybe(&format!("moderation-action-{kind}")).unwrap_or_else(|| kind.clone());
-        let v = value("value", Some(v), t, tz);
+        let v = value("value", m.get("value"), t, tz);
         return if v == "—" { label } else { format!("{label} {}", quoted(&v, t)) };
     }
     let mut parts = Vec::new();

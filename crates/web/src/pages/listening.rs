@@ -169,7 +169,11 @@ fn mention_view(m: Mention, ctx: &Ctx, handles: &std::collections::HashMap<Strin
     let tz = &ctx.ws().workspace.timezone;
     MentionView {
         when: if at > 0 { format::datetime(at, tz, ctx.locale) } else { String::new() },
-        exact: if at > 0 { format!("{} ({tz})", format::datetime(at, tz, ctx.locale)) } else { String::new() },
+        exact: if at > 0 {
+            format!("{} ({tz})", format::datetime(at, tz, ctx.locale))
+        } else {
+            String::new()
+        },
         iso: if at > 0 { format::iso(at) } else { String::new() },
         sentiment_word: t.t(&format!("sentiment-{}", m.sentiment.as_deref().unwrap_or("neu"))),
         source_name: source_name(&m.source),

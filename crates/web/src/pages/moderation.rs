@@ -238,9 +238,7 @@ impl ModerationPage {
     /// The local action fields: name, label key, value.
     fn action_fields(&self) -> Vec<(&'static str, &'static str, String)> {
         let f = &self.f;
-        vec![
-            ("tag", "moderation-f-tag", f.tag.clone()),
-        ]
+        vec![("tag", "moderation-f-tag", f.tag.clone())]
     }
 
     /// A troll score as the reader writes numbers.
@@ -261,7 +259,9 @@ impl ModerationPage {
     fn priorities(&self) -> Vec<(String, String, bool)> {
         let t = self.l.t;
         (0..=3)
-            .map(|p| (p.to_string(), t.t(&format!("inbox-priority-{p}")), self.f.priority.trim() == p.to_string()))
+            .map(|p| {
+                (p.to_string(), t.t(&format!("inbox-priority-{p}")), self.f.priority.trim() == p.to_string())
+            })
             .collect()
     }
 
@@ -319,7 +319,10 @@ fn rule_row(ctx: &Ctx, r: &RuleView, members: &[(String, String)]) -> RuleRow {
             if value.is_empty() {
                 label
             } else {
-                format!("{label} {}", super::audit_values::quoted(&value.chars().take(60).collect::<String>(), &t))
+                format!(
+                    "{label} {}",
+                    super::audit_values::quoted(&value.chars().take(60).collect::<String>(), &t)
+                )
             }
         })
         .collect::<Vec<_>>()

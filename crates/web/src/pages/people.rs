@@ -404,9 +404,8 @@ async fn profile_page(
     let p =
         state.app.person_profile(&ctx.actor(), &slug, id, page * 50).await.map_err(|e| page_err(e, ctx))?;
     let fmt = |ms: i64| crate::format::datetime(ms, &tz, ctx.locale);
-    let avg = |v: Option<f64>| {
-        v.map(|v| crate::format::signed(v, 2, ctx.locale)).unwrap_or_else(|| "—".into())
-    };
+    let avg =
+        |v: Option<f64>| v.map(|v| crate::format::signed(v, 2, ctx.locale)).unwrap_or_else(|| "—".into());
     let n = p.months.len();
     let xy = |i: usize, v: f64| {
         let x = if n > 1 { 10.0 + 220.0 * i as f64 / (n - 1) as f64 } else { 120.0 };
@@ -432,7 +431,15 @@ async fn profile_page(
             .enumerate()
             .map(|(i, (m, v, _))| {
                 let (x, y) = xy(i, *v);
-                (x, y, format!("{} — {}", crate::format::month(m, ctx.locale), crate::format::signed(*v, 2, ctx.locale)))
+                (
+                    x,
+                    y,
+                    format!(
+                        "{} — {}",
+                        crate::format::month(m, ctx.locale),
+                        crate::format::signed(*v, 2, ctx.locale)
+                    ),
+                )
             })
             .collect()
     } else {
@@ -476,7 +483,9 @@ async fn profile_page(
         months: p
             .months
             .iter()
-            .map(|(m, v, c)| (crate::format::month(m, ctx.locale), crate::format::signed(*v, 2, ctx.locale), *c))
+            .map(|(m, v, c)| {
+                (crate::format::month(m, ctx.locale), crate::format::signed(*v, 2, ctx.locale), *c)
+            })
             .collect(),
         points,
         dots,
@@ -540,7 +549,8 @@ async fn after(state: &AppState, ctx: &Ctx, id: i64, r: Result<i64, AppError>) -
 
 fn id_field(field: &'static str, v: &str) -> Result<i64, AppError> {
     v.trim().trim_start_matches('#').parse().map_err(|_| {
-        tutti_domain::InputError::new(field, "person_unknown", "choose a person from the search results").into()
+        tutti_domain::InputError::new(field, "person_unknown", "choose a person from the search results")
+            .into()
     })
 }
 

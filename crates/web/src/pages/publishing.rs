@@ -1534,7 +1534,11 @@ fn pillar_rows(text: &str) -> Vec<(String, String, String)> {
         .map(|l| {
             let (name, rest) = l.split_once(':').unwrap_or((l, ""));
             let (keywords, target) = rest.rsplit_once('=').unwrap_or((rest, ""));
-            (name.trim().to_owned(), keywords.trim().to_owned(), target.trim().trim_end_matches('%').trim().to_owned())
+            (
+                name.trim().to_owned(),
+                keywords.trim().to_owned(),
+                target.trim().trim_end_matches('%').trim().to_owned(),
+            )
         })
         .collect();
     rows.extend((0..SPARE_ROWS).map(|_| Default::default()));
@@ -1545,18 +1549,30 @@ impl CharterPage {
     /// The channels a hashtag row can be for: (value, label, chosen). A channel written in an
     /// older form of its handle stays offered.
     fn channel_options(&self, chosen: &str) -> Vec<(String, String, bool)> {
-        let same = |a: &str, b: &str| a.trim_start_matches('@').eq_ignore_ascii_case(b.trim_start_matches('@'));
+        let same =
+            |a: &str, b: &str| a.trim_start_matches('@').eq_ignore_ascii_case(b.trim_start_matches('@'));
         let mut out = vec![("*".to_owned(), self.l.t.t("charter-every-channel"), chosen.trim() == "*")];
         for h in &self.channel_handles {
             out.push((h.clone(), h.clone(), same(h, chosen)));
         }
-        if chosen.trim() != "*" && !chosen.trim().is_empty() && !self.channel_handles.iter().any(|h| same(h, chosen)) {
+        if chosen.trim() != "*"
+            && !chosen.trim().is_empty()
+            && !self.channel_handles.iter().any(|h| same(h, chosen))
+        {
             out.push((chosen.to_owned(), chosen.to_owned(), true));
         }
         out
     }
 
-    fn new(l: Layout, slug: String, f: CharterForm, can_edit: bool, saved: bool, error: FieldError, channel_handles: Vec<String>) -> CharterPage {
+    fn new(
+        l: Layout,
+        slug: String,
+        f: CharterForm,
+        can_edit: bool,
+        saved: bool,
+        error: FieldError,
+        channel_handles: Vec<String>,
+    ) -> CharterPage {
         CharterPage {
             l,
             slug,
@@ -1717,7 +1733,15 @@ async fn save_charter(
     match outcome {
         Ok(saved) => render(
             StatusCode::OK,
-            &CharterPage::new(l, slug, CharterForm::of(&saved), can_edit, true, FieldError::default(), handles),
+            &CharterPage::new(
+                l,
+                slug,
+                CharterForm::of(&saved),
+                can_edit,
+                true,
+                FieldError::default(),
+                handles,
+            ),
         ),
         Err(e) => {
             let error = form_error(e, &ctx)?;
