@@ -250,7 +250,7 @@ fn bars(report: &ListeningReport, t: &crate::i18n::Tr, tz: &str) -> (Vec<Bar>, i
                 pos: (CHART_H - hn - hu - hp, hp),
                 label: p.label.clone(),
                 // Counted from the latest, so that the most recent day always has its label.
-                show_label: (len - 1 - i) % every == 0,
+                show_label: (len - 1 - i).is_multiple_of(every),
                 center: i as f64 * slot + slot / 2.0,
                 anchor: if i + 1 == len {
                     "end"
