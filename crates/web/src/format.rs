@@ -35,6 +35,105 @@ pub fn datetime(ms: i64, tz: &str, locale: Locale) -> String {
     }
 }
 
+/// A number with `decimals` decimals in the reader's locale: « 12 345,6 », "12,345.6". Float
+/// noise goes (`0.4000000059604645` with 2 decimals is « 0,4 »): trailing zeros are dropped
+/// when `trim` is set.
+pub fn number(v: f64, decimals: usize, locale: Locale) -> String {
+    if !v.is_finite() {
+        return "—".to_owned();
+    }
+    let text = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = match text.split_once('.') {
+        Some((i, f)) => (i.to_owned(), f.trim_end_matches('0').to_owned()),
+        None => (text.clone(), String::new()),
+    };
+    let (group, point) = match locale {
+        Locale::Fr => ('\u{202F}', ','),
+        Locale::En => (',', '.'),
+    };
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(group);
+        }
+        grouped.push(c);
+    }
+    let negative = v < 0.0 && (grouped.chars().any(|c| c != '0' && c != group) || !frac.is_empty());
+    let mut out = if negative { format!("−{grouped}") } else { grouped };
+    if !frac.is_empty() {
+        out.push(point);
+        out.push_str(&frac);
+    }
+    out
+}
+
+/// A signed number (`+0,25`, "−0.1"), for scores that go from −1 to 1.
+pub fn signed(v: f64, decimals: usize, locale: Locale) -> String {
+    let n = number(v, decimals, locale);
+    if v > 0.0 && n.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        format!("+{n}")
+    } else {
+        n
+    }
+}
+
+/// A share from 0 to 1 as a percentage: « 40 % », "40%".
+pub fn percent(share: f64, decimals: usize, locale: Locale) -> String {
+    let n = number(share * 100.0, decimals, locale);
+    match locale {
+        Locale::Fr => format!("{n}\u{202F}%"),
+        Locale::En => format!("{n}%"),
+    }
+}
+
+/// A day as chart axes write it: « 22 nov. », "Nov 22".
+pub fn day_month(ms: i64, tz: &str, locale: Locale) -> String {
+    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::Europe::Paris);
+    let Some(utc) = DateTime::<Utc>::from_timestamp_millis(ms) else {
+        return String::new();
+    };
+    let t = tz.from_utc_datetime(&utc.naive_utc());
+    match locale {
+        Locale::Fr => format!("{} {}", t.day(), FR_MONTHS[t.month0() as usize]),
+        Locale::En => format!("{} {}", EN_MONTHS[t.month0() as usize], t.day()),
+    }
+}
+
+/// An hour as chart axes write it: « 14 h », "2 PM".
+pub fn hour(h: u32, locale: Locale) -> String {
+    match locale {
+        Locale::Fr => format!("{h} h"),
+        Locale::En => {
+            let h12 = match h % 12 {
+                0 => 12,
+                x => x,
+            };
+            format!("{h12} {}", if h < 12 { "AM" } else { "PM" })
+        }
+    }
+}
+
+/// The hour of the day (0–23) of a time in `tz`.
+pub fn hour_of(ms: i64, tz: &str) -> u32 {
+    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::Europe::Paris);
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|u| tz.from_utc_datetime(&u.naive_utc()).hour())
+        .unwrap_or(0)
+}
+
+/// A month written `2026-11` as people read it: « nov. 2026 », "Nov 2026" (as given otherwise).
+pub fn month(ym: &str, locale: Locale) -> String {
+    let parsed =
+        ym.split_once('-').and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<usize>().ok()?)));
+    match parsed {
+        Some((y, m)) if (1..=12).contains(&m) => match locale {
+            Locale::Fr => format!("{} {y}", FR_MONTHS[m - 1]),
+            Locale::En => format!("{} {y}", EN_MONTHS[m - 1]),
+        },
+        _ => ym.to_owned(),
+    }
+}
+
 /// The ISO 8601 form, for `<time datetime>` and machines.
 pub fn iso(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms)
@@ -61,6 +160,25 @@ mod tests {
         assert_eq!(datetime(ms, "Europe/Paris", Locale::En), "Nov 22, 2026, 2:30 PM");
         assert_eq!(datetime(ms, "America/Montreal", Locale::En), "Nov 22, 2026, 8:30 AM");
         assert_eq!(iso(ms), "2026-11-22T13:30:00Z");
+        assert_eq!(day_month(ms, "Europe/Paris", Locale::Fr), "22 nov.");
+        assert_eq!(day_month(ms, "Europe/Paris", Locale::En), "Nov 22");
+        assert_eq!(hour(14, Locale::Fr), "14 h");
+        assert_eq!(hour(14, Locale::En), "2 PM");
+        assert_eq!(hour(0, Locale::En), "12 AM");
+        assert_eq!(month("2026-11", Locale::En), "Nov 2026");
+    }
+
+    #[test]
+    fn numbers_follow_each_locale_without_float_noise() {
+        assert_eq!(number(12345.6, 1, Locale::Fr), "12\u{202F}345,6");
+        assert_eq!(number(12345.6, 1, Locale::En), "12,345.6");
+        assert_eq!(number(0.4000000059604645, 2, Locale::Fr), "0,4");
+        assert_eq!(number(3.0, 2, Locale::En), "3");
+        assert_eq!(number(-0.001, 2, Locale::En), "0");
+        assert_eq!(signed(0.25, 2, Locale::Fr), "+0,25");
+        assert_eq!(signed(-0.1, 2, Locale::En), "−0.1");
+        assert_eq!(percent(0.4000000059604645, 0, Locale::Fr), "40\u{202F}%");
+        assert_eq!(percent(0.125, 1, Locale::En), "12.5%");
     }
 
     #[test]

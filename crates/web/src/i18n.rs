@@ -68,6 +68,11 @@ impl Tr {
             .unwrap_or_else(|| fallback.to_owned())
     }
 
+    /// The message `key`, if the catalogue has it.
+    pub fn maybe(&self, key: &str) -> Option<String> {
+        LOCALES.try_lookup(&lang(self.locale), key)
+    }
+
     /// The language tag for `<html lang>`.
     pub fn lang(&self) -> &'static str {
         self.locale.as_str()

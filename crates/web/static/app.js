@@ -348,3 +348,15 @@
   });
 })();
 // ---- end of start of the day ----
+// ---- Page polish: moderation's toxicity slider (its value as a percentage beside it; moving
+// it turns the condition on).
+(function () {
+  document.addEventListener("input", function (event) {
+    var range = event.target;
+    if (!range.matches || !range.matches("[data-percent-output]")) { return; }
+    var out = document.getElementById(range.getAttribute("data-percent-output"));
+    if (out) { out.textContent = range.value + (out.getAttribute("data-locale") === "fr" ? "\u202F%" : "%"); }
+    var box = document.querySelector("[data-enables='" + range.id + "']");
+    if (box) { box.checked = true; }
+  });
+})();

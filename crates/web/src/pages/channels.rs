@@ -69,6 +69,11 @@ struct ChannelsPage {
 }
 
 impl ChannelsPage {
+    /// Whether no role publishes without review (every post is reviewed).
+    fn nobody_direct(&self) -> bool {
+        !self.rule.iter().any(|(_, _, chosen)| *chosen)
+    }
+
     /// Whether the slots error is about the channel `id`.
     fn error_on(&self, id: impl std::borrow::Borrow<i64>) -> bool {
         self.error_channel == Some(*id.borrow())

@@ -154,6 +154,8 @@ pub struct MentionView {
     author_label: Option<String>,
     when: String,
     iso: String,
+    /// The exact time with its zone, for the hover.
+    exact: String,
     sentiment_word: String,
     source_name: &'static str,
 }
@@ -163,9 +165,14 @@ fn mention_view(m: Mention, ctx: &Ctx, handles: &std::collections::HashMap<Strin
     let author_label =
         m.author.as_ref().map(|a| handles.get(a).map(|h| format!("@{h}")).unwrap_or_else(|| a.clone()));
     let at = m.published_at.unwrap_or_default();
-    let tz = &ctx.me().timezone;
+    let tz = &ctx.ws().workspace.timezone;
     MentionView {
         when: if at > 0 { format::datetime(at, tz, ctx.locale) } else { String::new() },
+        exact: if at > 0 {
+            format!("{} ({tz})", format::datetime(at, tz, ctx.locale))
+        } else {
+            String::new()
+        },
         iso: if at > 0 { format::iso(at) } else { String::new() },
         sentiment_word: t.t(&format!("sentiment-{}", m.sentiment.as_deref().unwrap_or("neu"))),
         source_name: source_name(&m.source),
@@ -194,17 +201,35 @@ pub struct Bar {
     pos: (f64, f64),
     label: String,
     show_label: bool,
+    /// The middle of the bar, where its label goes, and how the label hangs from it.
+    center: f64,
+    anchor: &'static str,
     title: String,
 }
 
 const CHART_W: f64 = 720.0;
 const CHART_H: f64 = 170.0;
 
-fn bars(report: &ListeningReport, t: &crate::i18n::Tr) -> (Vec<Bar>, i64) {
-    let n = report.series.len().max(1) as f64;
+/// At most this many labels under the chart, so that they stay apart on a phone too.
+const MAX_TICKS: usize = 7;
+
+/// Writes the report's hours and days as the reader does (« 22 nov. », "Nov 22", « 14 h »,
+/// "2 PM"), in the workspace's time zone.
+fn relabel(report: &mut ListeningReport, tz: &str, locale: tutti_domain::Locale) {
+    for p in report.series.iter_mut() {
+        p.label = match report.period {
+            Period::Day => format::hour(format::hour_of(p.start, tz), locale),
+            Period::Week | Period::Month => format::day_month(p.start, tz, locale),
+        };
+    }
+}
+
+fn bars(report: &ListeningReport, t: &crate::i18n::Tr, tz: &str) -> (Vec<Bar>, i64) {
+    let len = report.series.len();
+    let n = len.max(1) as f64;
     let max = report.series.iter().map(|p| p.total()).max().unwrap_or(0).max(1);
     let slot = CHART_W / n;
-    let every = (report.series.len() / 8).max(1);
+    let every = len.div_ceil(MAX_TICKS).max(1);
     let scale = |v: i64| CHART_H * v as f64 / max as f64;
     let bars = report
         .series
@@ -212,6 +237,10 @@ fn bars(report: &ListeningReport, t: &crate::i18n::Tr) -> (Vec<Bar>, i64) {
         .enumerate()
         .map(|(i, p)| {
             let (hn, hu, hp) = (scale(p.neg), scale(p.neu), scale(p.pos));
+            let when = match report.period {
+                Period::Day => format!("{}, {}", format::day_month(p.start, tz, t.locale), p.label),
+                Period::Week | Period::Month => p.label.clone(),
+            };
             Bar {
                 x: i as f64 * slot + slot * 0.15,
                 width: slot * 0.7,
@@ -219,10 +248,18 @@ fn bars(report: &ListeningReport, t: &crate::i18n::Tr) -> (Vec<Bar>, i64) {
                 neu: (CHART_H - hn - hu, hu),
                 pos: (CHART_H - hn - hu - hp, hp),
                 label: p.label.clone(),
-                show_label: i % every == 0,
+                // Counted from the latest, so that the most recent day always has its label.
+                show_label: (len - 1 - i).is_multiple_of(every),
+                center: i as f64 * slot + slot / 2.0,
+                anchor: if i + 1 == len {
+                    "end"
+                } else if i == 0 {
+                    "start"
+                } else {
+                    "middle"
+                },
                 title: format!(
-                    "{} — {} {}, {} {}, {} {}",
-                    p.label,
+                    "{when} — {} {}, {} {}, {} {}",
                     p.neg,
                     t.t("sentiment-neg"),
                     p.neu,
@@ -311,6 +348,18 @@ struct MentionsPage {
     can_manage: bool,
     error: FieldError,
     keyword: String,
+}
+
+impl MentionsPage {
+    /// `part` of `whole` as a percentage in the reader's locale.
+    fn percent(&self, part: impl std::borrow::Borrow<i64>, whole: impl std::borrow::Borrow<i64>) -> String {
+        format::percent(*part.borrow() as f64 / (*whole.borrow()).max(1) as f64, 0, self.l.t.locale)
+    }
+
+    /// A share already in percent, in the reader's locale.
+    fn share(&self, percent: impl std::borrow::Borrow<f64>) -> String {
+        format::percent(*percent.borrow() / 100.0, 0, self.l.t.locale)
+    }
 }
 
 #[derive(Template)]
@@ -429,7 +478,10 @@ async fn mentions_view(
         .collect();
     let alerts = state.app.alerts(&actor, &slug, Some(query_id), 5).await.map_err(|e| page_err(e, ctx))?;
     let alerts = alert_views(alerts, std::slice::from_ref(&report.query), ctx);
-    let (bars, max) = bars(&report, &t);
+    let mut report = report;
+    let ws_tz = ctx.ws().workspace.timezone.clone();
+    relabel(&mut report, &ws_tz, ctx.locale);
+    let (bars, max) = bars(&report, &t, &ws_tz);
     let l = layout(state, ctx, report.query.name.clone(), "listening").await?;
     Ok(MentionsPage {
         l,

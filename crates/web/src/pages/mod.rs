@@ -1,5 +1,6 @@
 //! The web pages: sign-in and setup, the workspace shell, team, audit log, settings.
 
+mod audit_values;
 mod auth;
 mod channels;
 mod desk;

@@ -45,6 +45,20 @@ pub struct RuleForm {
     domains: String,
     #[serde(default)]
     kinds: String,
+    /// The kinds picked one by one (`kind_reply=1`…), added to `kinds`.
+    #[serde(default)]
+    kind_reply: String,
+    #[serde(default)]
+    kind_mention: String,
+    #[serde(default)]
+    kind_quote: String,
+    #[serde(default)]
+    kind_dm: String,
+    /// Whether the toxicity slider counts, and its value in percent (the slider's value).
+    #[serde(default)]
+    toxicity_on: String,
+    #[serde(default)]
+    toxicity_pct: String,
     #[serde(default)]
     new_account_days: String,
     #[serde(default)]
@@ -95,15 +109,66 @@ impl RuleForm {
             enabled: true,
             words: self.words.clone(),
             regex: self.regex.clone(),
-            toxicity: self.toxicity.clone(),
+            toxicity: self.toxicity_value(),
             authors: self.authors.clone(),
             langs: self.langs.clone(),
             domains: self.domains.clone(),
-            kinds: self.kinds.clone(),
+            kinds: self.kinds_value(),
             new_account_days: self.new_account_days.clone(),
             actions: actions.join(","),
             reply: self.reply.clone(),
         }
+    }
+}
+
+impl RuleForm {
+    /// The kinds picked, with those written in `kinds` (the API's form).
+    fn kinds_value(&self) -> String {
+        let mut kinds: Vec<&str> = vec![self.kinds.trim()];
+        for (on, k) in [
+            (&self.kind_reply, "reply"),
+            (&self.kind_mention, "mention"),
+            (&self.kind_quote, "quote"),
+            (&self.kind_dm, "dm"),
+        ] {
+            if !on.is_empty() {
+                kinds.push(k);
+            }
+        }
+        kinds.retain(|k| !k.is_empty());
+        kinds.join(",")
+    }
+
+    /// The threshold from 0 to 1: as written in `toxicity` (the API's form), or the slider's
+    /// percentage when its box is ticked. The use case checks it and names the field.
+    fn toxicity_value(&self) -> String {
+        if !self.toxicity.trim().is_empty() {
+            return self.toxicity.clone();
+        }
+        if self.toxicity_on.is_empty() {
+            return String::new();
+        }
+        match self.toxicity_pct.trim().parse::<f64>() {
+            Ok(p) => format!("{}", (p / 100.0 * 1000.0).round() / 1000.0),
+            Err(_) => self.toxicity_pct.clone(),
+        }
+    }
+
+    /// Whether the kind `k` is picked.
+    fn has_kind(&self, k: &str) -> bool {
+        self.kinds_value().split([',', ' ']).any(|x| x.trim().eq_ignore_ascii_case(k))
+    }
+
+    /// The slider's value in percent (60 when nothing was chosen yet).
+    fn toxicity_percent(&self) -> String {
+        let from_text = self.toxicity.trim().replace(',', ".").parse::<f64>().ok().map(|v| v * 100.0);
+        let v = from_text.or_else(|| self.toxicity_pct.trim().parse::<f64>().ok()).unwrap_or(60.0);
+        format!("{:.0}", v.clamp(0.0, 100.0))
+    }
+
+    /// Whether the toxicity condition is on.
+    fn toxicity_checked(&self) -> bool {
+        !self.toxicity_on.is_empty() || !self.toxicity.trim().is_empty()
     }
 }
 
@@ -151,6 +216,8 @@ struct ModerationPage {
     dry: Option<(String, Vec<DryRow>)>,
     log: Vec<LogRow>,
     offenders: Vec<Offender>,
+    /// The workspace's members, to assign to: (e-mail, name).
+    members: Vec<(String, String)>,
 }
 
 impl ModerationPage {
@@ -161,11 +228,9 @@ impl ModerationPage {
             ("name", "moderation-f-name", f.name.clone()),
             ("words", "moderation-f-words", f.words.clone()),
             ("regex", "moderation-f-regex", f.regex.clone()),
-            ("toxicity", "moderation-f-toxicity", f.toxicity.clone()),
             ("authors", "moderation-f-authors", f.authors.clone()),
             ("langs", "moderation-f-langs", f.langs.clone()),
             ("domains", "moderation-f-domains", f.domains.clone()),
-            ("kinds", "moderation-f-kinds", f.kinds.clone()),
             ("new_account_days", "moderation-f-new-account", f.new_account_days.clone()),
         ]
     }
@@ -173,11 +238,31 @@ impl ModerationPage {
     /// The local action fields: name, label key, value.
     fn action_fields(&self) -> Vec<(&'static str, &'static str, String)> {
         let f = &self.f;
-        vec![
-            ("tag", "moderation-f-tag", f.tag.clone()),
-            ("assign", "moderation-f-assign", f.assign.clone()),
-            ("priority", "moderation-f-priority", f.priority.clone()),
-        ]
+        vec![("tag", "moderation-f-tag", f.tag.clone())]
+    }
+
+    /// A troll score as the reader writes numbers.
+    fn score(&self, v: impl std::borrow::Borrow<f64>) -> String {
+        crate::format::number(*v.borrow(), 1, self.l.t.locale)
+    }
+
+    /// The kinds a rule can look at, with their label and whether picked.
+    fn kinds(&self) -> Vec<(&'static str, String, bool)> {
+        let t = self.l.t;
+        tutti_app::moderation::RULE_KINDS
+            .iter()
+            .map(|k| (*k, t.t(&format!("inbox-kind-{k}")), self.f.has_kind(k)))
+            .collect()
+    }
+
+    /// The priorities, with their label and whether chosen.
+    fn priorities(&self) -> Vec<(String, String, bool)> {
+        let t = self.l.t;
+        (0..=3)
+            .map(|p| {
+                (p.to_string(), t.t(&format!("inbox-priority-{p}")), self.f.priority.trim() == p.to_string())
+            })
+            .collect()
     }
 
     /// The report reasons, with whether chosen.
@@ -186,7 +271,7 @@ impl ModerationPage {
     }
 }
 
-fn rule_row(ctx: &Ctx, r: &RuleView) -> RuleRow {
+fn rule_row(ctx: &Ctx, r: &RuleView, members: &[(String, String)]) -> RuleRow {
     let t = ctx.tr();
     let c = &r.conditions;
     let mut when: Vec<String> = Vec::new();
@@ -198,7 +283,7 @@ fn rule_row(ctx: &Ctx, r: &RuleView) -> RuleRow {
         part("moderation-when-regex", re.clone());
     }
     if let Some(x) = c.toxicity {
-        part("moderation-when-toxicity", format!("{x:.2}"));
+        part("moderation-when-toxicity", crate::format::percent(x, 0, ctx.locale));
     }
     if !c.authors.is_empty() {
         part("moderation-when-authors", c.authors.join(", "));
@@ -210,7 +295,8 @@ fn rule_row(ctx: &Ctx, r: &RuleView) -> RuleRow {
         part("moderation-when-domains", c.domains.join(", "));
     }
     if !c.kinds.is_empty() {
-        part("moderation-when-kinds", c.kinds.join(", "));
+        let kinds: Vec<String> = c.kinds.iter().map(|k| t.t(&format!("inbox-kind-{k}"))).collect();
+        part("moderation-when-kinds", kinds.join(", "));
     }
     if let Some(days) = c.new_account_days {
         when.push(t.t1("moderation-when-new-account", "days", &days.to_string()));
@@ -220,10 +306,23 @@ fn rule_row(ctx: &Ctx, r: &RuleView) -> RuleRow {
         .iter()
         .map(|a| {
             let label = t.t(&format!("moderation-action-{}", a.kind));
-            if a.value.is_empty() {
+            let value = match a.kind.as_str() {
+                "assign" => members
+                    .iter()
+                    .find(|(email, _)| email.eq_ignore_ascii_case(&a.value))
+                    .map(|(_, name)| name.clone())
+                    .unwrap_or_else(|| a.value.clone()),
+                "priority" => t.t(&format!("inbox-priority-{}", a.value)),
+                "report" => t.t(&format!("moderation-reason-{}", a.value)),
+                _ => a.value.clone(),
+            };
+            if value.is_empty() {
                 label
             } else {
-                format!("{label} « {} »", a.value.chars().take(60).collect::<String>())
+                format!(
+                    "{label} {}",
+                    super::audit_values::quoted(&value.chars().take(60).collect::<String>(), &t)
+                )
             }
         })
         .collect::<Vec<_>>()
@@ -250,7 +349,7 @@ fn dry_rows(ctx: &Ctx, items: &[Candidate]) -> Vec<DryRow> {
             who: i.author_handle.clone(),
             text: i.text.chars().take(200).collect(),
             when: when(ctx, i.created_at),
-            toxicity: format!("{:.2}", i.toxicity),
+            toxicity: crate::format::percent(i.toxicity, 0, ctx.locale),
         })
         .collect()
 }
@@ -288,18 +387,28 @@ async fn show(
     let rules = state.app.moderation_rules(&actor, &slug).await.map_err(|e| page_err(e, ctx))?;
     let log = state.app.moderation_log(&actor, &slug, 100).await.map_err(|e| page_err(e, ctx))?;
     let offenders = state.app.repeat_offenders(&actor, &slug, 10).await.map_err(|e| page_err(e, ctx))?;
+    let members: Vec<(String, String)> = state
+        .app
+        .list_members(&actor, &slug)
+        .await
+        .map_err(|e| page_err(e, ctx))?
+        .into_iter()
+        .filter(|m| m.active)
+        .map(|m| (m.email, m.name))
+        .collect();
     let status = form_status(&error);
     let status = if error.message.is_empty() { axum::http::StatusCode::OK } else { status };
     let page = ModerationPage {
         l: layout(state, ctx, ctx.tr().t("moderation-title"), "moderation").await?,
         slug,
-        rules: rules.iter().map(|r| rule_row(ctx, r)).collect(),
+        rules: rules.iter().map(|r| rule_row(ctx, r, &members)).collect(),
         f,
         error,
         notice,
         dry,
         log: log.iter().map(|e| log_row(ctx, e)).collect(),
         offenders,
+        members,
     };
     render(status, &page)
 }

@@ -148,14 +148,19 @@ const PAGE: i64 = 50;
 pub struct PersonRow {
     p: Person,
     last_seen: String,
+    last_seen_iso: String,
+    /// How often they wrote, for plural words.
+    interactions_n: usize,
     engagement: String,
     advocacy: String,
     sentiment: String,
+    /// The sentiment in words, so that it reads without colour.
+    sentiment_word: String,
     churn_label: String,
 }
 
-fn score(v: f64) -> String {
-    format!("{v:.1}")
+fn score(v: f64, ctx: &Ctx) -> String {
+    crate::format::number(v, 1, ctx.locale)
 }
 
 fn sentiment_class(v: Option<f64>) -> &'static str {
@@ -171,9 +176,15 @@ fn row(ctx: &Ctx, p: Person) -> PersonRow {
     let t = ctx.tr();
     PersonRow {
         last_seen: crate::format::datetime(p.last_seen_at, &ctx.ws().workspace.timezone, ctx.locale),
-        engagement: score(p.engagement),
-        advocacy: format!("{:.0}", p.advocacy),
+        last_seen_iso: crate::format::iso(p.last_seen_at),
+        interactions_n: usize::try_from(p.interactions).unwrap_or_default(),
+        engagement: score(p.engagement, ctx),
+        advocacy: crate::format::number(p.advocacy, 0, ctx.locale),
         sentiment: sentiment_class(p.recent_sentiment).to_owned(),
+        sentiment_word: match sentiment_class(p.recent_sentiment) {
+            "" => String::new(),
+            s => t.t(&format!("sentiment-{s}")),
+        },
         churn_label: if p.churn.is_empty() {
             String::new()
         } else {
@@ -195,6 +206,8 @@ struct CommunityPage {
     current: Option<Segment>,
     can_manage: bool,
     error: FieldError,
+    /// The workspace's time zone, said beside exact times.
+    zone: String,
     next: Option<i64>,
     prev: Option<i64>,
 }
@@ -248,6 +261,7 @@ async fn list_page(
         current,
         can_manage: ctx.ws().allows(Action::ManageCommunity),
         error,
+        zone: ctx.ws().workspace.timezone.clone(),
         next: more.then_some(page + 1),
         prev: (page > 0).then(|| page - 1),
     };
@@ -324,6 +338,7 @@ pub struct HistoryRow {
     sentiment: String,
     category: String,
     when: String,
+    iso: String,
 }
 
 #[derive(Template)]
@@ -342,13 +357,20 @@ struct PersonPage {
     history: Vec<HistoryRow>,
     notes: Vec<(String, String, String)>,
     months: Vec<(String, String, i64)>,
-    /// The sentiment line: SVG polyline points (numbers only).
+    /// The sentiment line: SVG polyline points (numbers only); empty when there are fewer
+    /// than two months to draw a line between.
     points: String,
+    /// The dots of the line, with their month and value for the hover: (x, y, title).
+    dots: Vec<(String, String, String)>,
+    /// The search for a person to merge into this one, and what it found.
+    merge_q: String,
+    merge_found: Vec<PersonRow>,
     can_manage: bool,
     error: FieldError,
     tags: String,
     page: i64,
     more: bool,
+    zone: String,
 }
 
 async fn profile_page(
@@ -356,26 +378,73 @@ async fn profile_page(
     ctx: &Ctx,
     id: i64,
     page: i64,
+    merge_q: String,
     error: FieldError,
 ) -> Result<Response, WebError> {
     let t = ctx.tr();
+    let merge_q: String = merge_q.trim().chars().take(100).collect();
+    // People to merge into this one, found by name or handle (never by an internal number).
+    let merge_found = if merge_q.is_empty() || !ctx.ws().allows(Action::ManageCommunity) {
+        Vec::new()
+    } else {
+        let filter = PeopleFilter { q: merge_q.clone(), ..Default::default() };
+        state
+            .app
+            .people(&ctx.actor(), &ctx.ws().workspace.slug, &filter, Sort::default(), 0, 11)
+            .await
+            .map_err(|e| page_err(e, ctx))?
+            .into_iter()
+            .filter(|o| o.id != id)
+            .take(10)
+            .map(|o| row(ctx, o))
+            .collect()
+    };
     let slug = ctx.ws().workspace.slug.clone();
     let tz = ctx.ws().workspace.timezone.clone();
     let p =
         state.app.person_profile(&ctx.actor(), &slug, id, page * 50).await.map_err(|e| page_err(e, ctx))?;
     let fmt = |ms: i64| crate::format::datetime(ms, &tz, ctx.locale);
-    let avg = |v: Option<f64>| v.map(|v| format!("{v:+.2}")).unwrap_or_else(|| "—".into());
+    let avg =
+        |v: Option<f64>| v.map(|v| crate::format::signed(v, 2, ctx.locale)).unwrap_or_else(|| "—".into());
     let n = p.months.len();
-    let points = p
-        .months
-        .iter()
-        .enumerate()
-        .map(|(i, (_, v, _))| {
-            let x = if n > 1 { 10.0 + 220.0 * i as f64 / (n - 1) as f64 } else { 120.0 };
-            format!("{x:.1},{:.1}", 35.0 - 25.0 * v)
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
+    let xy = |i: usize, v: f64| {
+        let x = if n > 1 { 10.0 + 220.0 * i as f64 / (n - 1) as f64 } else { 120.0 };
+        (format!("{x:.1}"), format!("{:.1}", 35.0 - 25.0 * v.clamp(-1.0, 1.0)))
+    };
+    // A line needs two months; with one, the table alone says it.
+    let points = if n > 1 {
+        p.months
+            .iter()
+            .enumerate()
+            .map(|(i, (_, v, _))| {
+                let (x, y) = xy(i, *v);
+                format!("{x},{y}")
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        String::new()
+    };
+    let dots = if n > 1 {
+        p.months
+            .iter()
+            .enumerate()
+            .map(|(i, (m, v, _))| {
+                let (x, y) = xy(i, *v);
+                (
+                    x,
+                    y,
+                    format!(
+                        "{} — {}",
+                        crate::format::month(m, ctx.locale),
+                        crate::format::signed(*v, 2, ctx.locale)
+                    ),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let history = p
         .history
         .iter()
@@ -391,6 +460,7 @@ async fn profile_page(
                 t.t(&format!("feedback-cat-{}", h.category))
             },
             when: fmt(h.created_at),
+            iso: crate::format::iso(h.created_at),
         })
         .collect();
     let page_view = PersonPage {
@@ -398,8 +468,8 @@ async fn profile_page(
         slug,
         first_seen: fmt(p.person.first_seen_at),
         last_seen: fmt(p.person.last_seen_at),
-        engagement: score(p.person.engagement),
-        advocacy: format!("{:.0}", p.person.advocacy),
+        engagement: score(p.person.engagement, ctx),
+        advocacy: crate::format::number(p.person.advocacy, 0, ctx.locale),
         recent: avg(p.person.recent_sentiment),
         previous: avg(p.person.previous_sentiment),
         churn: if p.person.churn.is_empty() {
@@ -410,12 +480,22 @@ async fn profile_page(
         more: p.history.len() == 50,
         history,
         notes: p.notes.iter().map(|n| (n.author_name.clone(), fmt(n.created_at), n.body.clone())).collect(),
-        months: p.months.iter().map(|(m, v, c)| (m.clone(), format!("{v:+.2}"), *c)).collect(),
+        months: p
+            .months
+            .iter()
+            .map(|(m, v, c)| {
+                (crate::format::month(m, ctx.locale), crate::format::signed(*v, 2, ctx.locale), *c)
+            })
+            .collect(),
         points,
+        dots,
+        merge_found,
+        merge_q,
         can_manage: ctx.ws().allows(Action::ManageCommunity),
         tags: p.person.tags.join(", "),
         error,
         page,
+        zone: tz.clone(),
         p,
     };
     let status =
@@ -427,6 +507,9 @@ async fn profile_page(
 pub struct PageQuery {
     #[serde(default)]
     page: String,
+    /// A name or handle to find someone to merge.
+    #[serde(default)]
+    merge_q: String,
 }
 
 async fn person_page(
@@ -435,7 +518,7 @@ async fn person_page(
     Path((_, id)): Path<(String, i64)>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, WebError> {
-    profile_page(&state, &ctx, id, q.page.parse().unwrap_or(0).max(0), FieldError::default()).await
+    profile_page(&state, &ctx, id, q.page.parse().unwrap_or(0).max(0), q.merge_q, FieldError::default()).await
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -459,14 +542,15 @@ async fn after(state: &AppState, ctx: &Ctx, id: i64, r: Result<i64, AppError>) -
         Ok(to) => Ok(see_other(&format!("/w/{}/people/{to}", ctx.ws().workspace.slug))),
         Err(e) => {
             let error = form_error(e, ctx)?;
-            profile_page(state, ctx, id, 0, error).await
+            profile_page(state, ctx, id, 0, String::new(), error).await
         }
     }
 }
 
 fn id_field(field: &'static str, v: &str) -> Result<i64, AppError> {
     v.trim().trim_start_matches('#').parse().map_err(|_| {
-        tutti_domain::InputError::new(field, "person_unknown", "choose a person by their number").into()
+        tutti_domain::InputError::new(field, "person_unknown", "choose a person from the search results")
+            .into()
     })
 }
 

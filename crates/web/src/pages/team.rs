@@ -234,6 +234,8 @@ pub struct AuditView {
     action_code: String,
     target: String,
     changes: Vec<(String, String, String)>,
+    /// The exact time, for the hover.
+    exact: String,
 }
 
 #[derive(Template)]
@@ -270,27 +272,6 @@ pub struct AuditParams {
     to: String,
     #[serde(default)]
     before: Option<i64>,
-}
-
-/// The differences between two JSON states, key by key.
-fn changes(before: Option<&str>, after: Option<&str>) -> Vec<(String, String, String)> {
-    let parse = |s: Option<&str>| {
-        s.and_then(|s| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(s).ok())
-            .unwrap_or_default()
-    };
-    let (b, a) = (parse(before), parse(after));
-    let show = |v: Option<&serde_json::Value>| match v {
-        None | Some(serde_json::Value::Null) => "—".to_owned(),
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    };
-    let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    keys.into_iter()
-        .filter(|k| b.get(*k) != a.get(*k))
-        .map(|k| (k.clone(), show(b.get(k)), show(a.get(k))))
-        .collect()
 }
 
 async fn audit_page(
@@ -340,12 +321,13 @@ async fn audit_page(
         let label = t.t(&format!("audit-action-{}", e.action.replace('.', "-")));
         AuditView {
             when: format::datetime(e.at, &tz, ctx.locale),
+            exact: format!("{} ({tz})", format::datetime(e.at, &tz, ctx.locale)),
             iso: format::iso(e.at),
             actor: e.actor,
             action: label,
             action_code: e.action,
             target: e.target,
-            changes: changes(e.before.as_deref(), e.after.as_deref()),
+            changes: super::audit_values::changes(e.before.as_deref(), e.after.as_deref(), &t, &tz),
         }
     });
     let rows = AuditRows { t, entries: entries.collect(), more };
