@@ -176,11 +176,7 @@ const EN: Words = Words {
 async fn page(t: &common::TestApp, b: &mut common::Browser, path: &str, label: &str) -> String {
     let r = t.get(b, path).await;
     assert_eq!(r.status(), 200, "[{label}] {path}");
-    let html = r.text().await.unwrap();
-    if let Ok(dir) = std::env::var("DEMO_DUMP") {
-        let _ = std::fs::write(format!("{dir}/{}.html", path.replace('/', "_")), &html);
-    }
-    html
+    r.text().await.unwrap()
 }
 
 fn shows(html: &str, any: &[&str], what: &str) {
