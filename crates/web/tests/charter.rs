@@ -112,7 +112,10 @@ async fn an_smm_writes_the_charter_and_a_bad_line_is_refused_at_its_field_with_n
         assert_eq!(r.status(), 200, "[{label}] saved");
         let html = r.text().await.unwrap();
         assert!(html.contains("The charter was saved"), "[{label}] said");
-        assert!(html.contains("*: #MaisonLumière</textarea>"), "[{label}] shown as saved");
+        assert!(
+            html.contains("name=\"hashtag_tags\" value=\"#MaisonLumière\""),
+            "[{label}] shown as saved, in its row"
+        );
         let saved = t.app.charter(&Actor::Operator, WS).await.unwrap();
         assert_eq!(saved.banned, ["arnaque"], "[{label}]");
         assert_eq!(saved.required_hashtags["*"], ["MaisonLumière"], "[{label}]");
@@ -131,8 +134,9 @@ async fn an_smm_writes_the_charter_and_a_bad_line_is_refused_at_its_field_with_n
         let message = &html[at..at + html[at..].find("</p>").unwrap()];
         assert!(message.contains("line 2: the target must be a percentage"), "[{label}] {message}");
         assert!(
-            html.contains("Savoir-faire: four = beaucoup</textarea>"),
-            "[{label}] what was typed is kept"
+            html.contains("value=\"Savoir-faire\"")
+                && html.contains("name=\"pillar_target\" value=\"beaucoup\""),
+            "[{label}] what was typed is kept, in its row"
         );
         assert_eq!(t.app.charter(&Actor::Operator, WS).await.unwrap(), saved, "[{label}] nothing saved");
 

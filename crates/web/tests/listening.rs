@@ -68,7 +68,7 @@ async fn the_report_shows_volume_authors_hashtags_and_share_of_voice() {
             "hashtags merge case"
         );
         assert!(page.contains("livraison"), "top terms");
-        assert!(page.contains(">75 %<"), "share of voice: 3 of 4 mentions are the brand's");
+        assert!(page.contains(">75%<"), "share of voice: 3 of 4 mentions are the brand's, in English");
         assert!(!page.contains("jadis"), "the week's report leaves older mentions out");
         assert!(!page.contains("<b>vraiment"), "mention text is escaped");
         let month = t.get(&mut cm, &format!("{path}?period=30d")).await.text().await.unwrap();
