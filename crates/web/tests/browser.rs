@@ -1147,47 +1147,6 @@ async fn sign_in_as(c: &Client, t: &common::TestApp, email: &str) {
         click(c, ".usermenu summary").await;
         submit(c, ".usermenu button[type=submit]").await;
     }
-// ---- Page polish: every page this covers, read in both languages, wide and on a phone ----
-
-/// At a narrow size, the page does not scroll sideways: the document is no wider than the
-/// window. On failure, names the elements that stick out.
-async fn assert_fits(c: &Client, name: &str) {
-    let fits =
-        c.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await.unwrap();
-    if fits != json!(true) {
-        let wider = c
-            .execute(
-                "return [document.documentElement.scrollWidth, window.innerWidth, Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 12).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))]",
-                vec![],
-            )
-            .await
-            .unwrap();
-        panic!("{name} scrolls sideways at 390 px: {wider}");
-    }
-}
-
-/// Switches the signed-in person's language from the settings page.
-/// Scrolls `css` into view and takes a screenshot there (a page's lower part).
-async fn shot_at(c: &Client, css: &str, name: &str) {
-    let found = c
-        .execute(
-            "const e = document.querySelector(arguments[0]); if (!e) { return false; } e.scrollIntoView(); window.scrollBy(0, -90); return true;",
-            vec![json!(css)],
-        )
-        .await
-        .unwrap();
-    assert_eq!(found, json!(true), "{name}: no {css} on the page");
-    shot(c, name).await;
-}
-
-async fn speak(c: &Client, t: &common::TestApp, lang: &str) {
-    c.goto(&t.url("/settings")).await.unwrap();
-    c.find(Locator::Css(&format!("#s-locale option[value={lang}]"))).await.unwrap().click().await.unwrap();
-    submit(c, "form[action='/settings'] button[type=submit]").await;
-}
-
-async fn sign_in(c: &Client, t: &common::TestApp, email: &str) {
-    c.goto(&t.url("/login")).await.unwrap();
     fill(c, "#email", email).await;
     fill(c, "#password", common::PASSWORD).await;
     submit(c, "button[type=submit]").await;
@@ -1396,6 +1355,54 @@ async fn the_start_of_the_day_in_a_real_browser() {
     c.close().await.unwrap();
 }
 // ---- end of start of the day ----
+
+// ---- Page polish: every page this covers, read in both languages, wide and on a phone ----
+
+/// At a narrow size, the page does not scroll sideways: the document is no wider than the
+/// window. On failure, names the elements that stick out.
+async fn assert_fits(c: &Client, name: &str) {
+    let fits =
+        c.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await.unwrap();
+    if fits != json!(true) {
+        let wider = c
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth, Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 12).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))]",
+                vec![],
+            )
+            .await
+            .unwrap();
+        panic!("{name} scrolls sideways at 390 px: {wider}");
+    }
+}
+
+/// Switches the signed-in person's language from the settings page.
+/// Scrolls `css` into view and takes a screenshot there (a page's lower part).
+async fn shot_at(c: &Client, css: &str, name: &str) {
+    let found = c
+        .execute(
+            "const e = document.querySelector(arguments[0]); if (!e) { return false; } e.scrollIntoView(); window.scrollBy(0, -90); return true;",
+            vec![json!(css)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(found, json!(true), "{name}: no {css} on the page");
+    shot(c, name).await;
+}
+
+async fn speak(c: &Client, t: &common::TestApp, lang: &str) {
+    c.goto(&t.url("/settings")).await.unwrap();
+    c.find(Locator::Css(&format!("#s-locale option[value={lang}]"))).await.unwrap().click().await.unwrap();
+    submit(c, "form[action='/settings'] button[type=submit]").await;
+}
+
+async fn sign_in(c: &Client, t: &common::TestApp, email: &str) {
+    c.goto(&t.url("/login")).await.unwrap();
+    fill(c, "#email", email).await;
+    fill(c, "#password", common::PASSWORD).await;
+    submit(c, "button[type=submit]").await;
+}
+
+#[tokio::test]
 async fn pages_read_well_in_both_languages_and_on_a_phone() {
     let Some(driver) = start_driver() else { return };
     for db in tutti_test_support::every_backend().await {
