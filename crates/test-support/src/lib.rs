@@ -44,7 +44,7 @@ pub fn report_skip(suite: &str, what: &str) {
     }
     let _ = writeln!(
         std::io::stderr().lock(),
-        "\n{line} (this suite did not run; TUTTI_TEST_STRICT=1 makes it fail)"
+        "\n{line} (not run; TUTTI_TEST_STRICT=1 makes a missing peer fail the run)"
     );
     if let Some(dir) = skip_dir() {
         forget_earlier_skips(&dir);

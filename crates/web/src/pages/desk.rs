@@ -143,7 +143,7 @@ fn number(n: i64, locale: tutti_domain::Locale) -> String {
     };
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push_str(sep);
         }
         out.push(c);
@@ -183,7 +183,7 @@ async fn overview(
             warn: false,
         });
         let sla = o.sla_minutes.unwrap_or(60);
-        let sla = if sla % 60 == 0 {
+        let sla = if sla.is_positive() && sla % 60 == 0 {
             t.t1("overview-hours", "n", &(sla / 60).to_string())
         } else {
             t.t1("overview-minutes", "n", &sla.to_string())
