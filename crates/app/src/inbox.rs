@@ -103,8 +103,8 @@ pub fn item_of(workspace_id: i64, channel_id: i64, network: &str, n: &Incoming) 
     let category = crate::feedback::suggest(&n.kind, &text, e.sentiment.label);
     let post_ref = n.post.as_ref().map(|(id, _)| id.clone());
     // The thread's root, else the post answered, else the brand's post concerned, else the
-    // author's own post; a follow is one conversation per follower. Whose thread: the
-    // author's, except the likes and reposts of a post, which stay together.
+    // author's own post; a follow is one conversation per follower. Whose thread it is (the
+    // author's, except for likes and reposts) completes the key: `inbox::thread_author`.
     let root_ref = n
         .root
         .clone()
@@ -119,11 +119,6 @@ pub fn item_of(workspace_id: i64, channel_id: i64, network: &str, n: &Incoming) 
         remote_id: clean_text(&n.remote_id, 500),
         kind: if KINDS.contains(&n.kind.as_str()) { n.kind.clone() } else { "mention".into() },
         root_ref: clean_text(&root_ref, 500),
-        thread_author: if matches!(n.kind.as_str(), "like" | "repost") {
-            String::new()
-        } else {
-            clean_text(&n.author_id, 300)
-        },
         author_id: clean_text(&n.author_id, 300),
         author_handle: clean_text(&n.author_handle, MAX_NAME_CHARS),
         author_name: clean_text(&n.author_name, MAX_NAME_CHARS).replace('\n', " "),
@@ -790,7 +785,10 @@ mod tests {
         assert_eq!((item.root_ref.as_str(), item.sentiment.as_str()), ("at://brand/post/1", "neg"));
         let like =
             Incoming { kind: "like".into(), subject: Some("at://brand/post/1".into()), ..reply.clone() };
-        assert_eq!(item_of(1, 2, "bluesky", &like).root_ref, "at://brand/post/1");
+        assert_eq!(inbox::thread_author(&item.kind, &item.author_id), "did:plc:alice", "its author's thread");
+        let like_item = item_of(1, 2, "bluesky", &like);
+        assert_eq!(like_item.root_ref, "at://brand/post/1");
+        assert_eq!(inbox::thread_author(&like_item.kind, &like_item.author_id), "", "likes stay together");
         let follow = Incoming { kind: "follow".into(), post: None, parent: None, root: None, ..reply };
         assert_eq!(item_of(1, 2, "bluesky", &follow).root_ref, "follow:did:plc:alice");
     }

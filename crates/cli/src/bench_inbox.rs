@@ -483,9 +483,9 @@ async fn load(
     let mut open = 0;
     insert_rows(
         store,
-        "INSERT INTO conversations (id, workspace_id, channel_id, root_ref, person_id, kind, excerpt, sentiment, lang, \
-         toxicity, status, priority, assignee_user_id, tags, unanswered, items, first_item_at, last_item_at, \
-         first_response_at, resolved_at, touched_at)",
+        "INSERT INTO conversations (id, workspace_id, channel_id, root_ref, author_id, person_id, kind, excerpt, \
+         sentiment, lang, toxicity, status, priority, assignee_user_id, tags, unanswered, items, first_item_at, \
+         last_item_at, first_response_at, resolved_at, touched_at)",
         n,
         |j| {
             let d = drawn(&mut rng, j);
@@ -495,10 +495,12 @@ async fn load(
             let responded = (d.status != "open").then(|| d.first + (d.text % DAY_MS as usize) as i64);
             let resolved = (d.status == "closed").then(|| (d.last + (d.text % (2 * DAY_MS as usize)) as i64).min(now));
             format!(
-                "({}, {ws}, {}, {}, {}, '{}', {}, '{}', '{}', {:.3}, '{}', {}, {}, {}, {}, 1, {}, {}, {}, {}, {})",
+                "({}, {ws}, {}, {}, {}, {}, '{}', {}, '{}', '{}', {:.3}, '{}', {}, {}, {}, {}, 1, {}, {}, {}, {}, {})",
                 conversation0 + j as i64,
                 d.channel,
                 lit(&root(j, &d)),
+                // One person's thread; the likes and reposts of a post together.
+                lit(&if matches!(d.kind, "like" | "repost") { String::new() } else { author(d.person) }),
                 person0 + d.person as i64,
                 d.kind,
                 lit(excerpt),

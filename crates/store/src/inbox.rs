@@ -29,10 +29,6 @@ pub struct NewItem {
     pub kind: String,
     /// What its conversation hangs on (a post id, `follow:<author>`).
     pub root_ref: String,
-    /// Whose thread with the brand it belongs to: its author's network id, or empty for the
-    /// likes and reposts of a post, which stay together. With the channel and the root, the
-    /// key of its conversation.
-    pub thread_author: String,
     /// Who: a DID, a Mastodon account id.
     pub author_id: String,
     /// Their handle.
@@ -390,7 +386,18 @@ async fn people_of(db: &mut Db, items: &[NewItem], fresh: &[usize]) -> Result<Ve
 type ConversationKey<'a> = (i64, &'a str, &'a str);
 
 fn key_of(item: &NewItem) -> ConversationKey<'_> {
-    (item.channel_id, item.root_ref.as_str(), item.thread_author.as_str())
+    (item.channel_id, item.root_ref.as_str(), thread_author(&item.kind, &item.author_id))
+}
+
+/// Whose thread with the brand an item of `kind` by `author_id` belongs to, the third part of
+/// its conversation's key (with its channel and root): its author's, except the likes and
+/// reposts of a post, which stay together (empty).
+pub fn thread_author<'a>(kind: &str, author_id: &'a str) -> &'a str {
+    if matches!(kind, "like" | "repost") {
+        ""
+    } else {
+        author_id
+    }
 }
 
 /// Creates or brings up to date the conversation of each of `fresh`'s items, one row per

@@ -319,7 +319,6 @@ async fn a_mixed_conversation_is_split_per_person_and_nothing_is_lost() {
             remote_id: id.into(),
             kind: "reply".into(),
             root_ref: ROOT.into(),
-            thread_author: format!("did:plc:{author}"),
             author_id: format!("did:plc:{author}"),
             author_handle: format!("{author}.test"),
             text: "Alors ?".into(),

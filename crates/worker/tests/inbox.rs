@@ -206,6 +206,8 @@ async fn the_community_reaches_the_inbox_within_seconds_and_a_reply_lands_as_a_c
         // troll last), and the customer answers the brand's reply. Three conversations; the
         // customer's goes on; the CM's answer lands under the customer's message, not the troll's.
         let sent_uri = sent.remote_id.clone().unwrap();
+        // The customer sees the brand's reply (the AppView has it) before answering it.
+        net.wait_indexed(&sent_uri).await;
         let sent_strong = json!({ "uri": sent_uri, "cid": record_cid(&net, &sent_uri).await });
         let (second_did, second_jwt) = net.create_account(&format!("second{n}.test"), PASSWORD).await;
         let (troll_did, troll_jwt) = net.create_account(&format!("troll{n}.test"), PASSWORD).await;
