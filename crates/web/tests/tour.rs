@@ -15,6 +15,7 @@ use browser_support::{
 };
 use fantoccini::{Client, Locator};
 use tutti_app::demo::{DEMO_PASSWORD, DEMO_PEOPLE};
+use tutti_worker::connectors::Connectors;
 
 /// Pages that are not HTML pages a person reads (downloads, streams, fragments).
 fn is_page(path: &str) -> bool {
@@ -41,7 +42,10 @@ fn workspace_pages(t: &common::TestApp, slug: &str) -> Vec<String> {
 /// a person, a post, a listening query).
 async fn detail_links(c: &Client, slug: &str, found: &mut BTreeMap<&'static str, String>) {
     let hrefs = c
-        .execute("return Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))", vec![])
+        .execute(
+            "return Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))",
+            vec![],
+        )
         .await
         .unwrap();
     for href in hrefs.as_array().into_iter().flatten().filter_map(|h| h.as_str()) {
@@ -90,11 +94,18 @@ async fn tour(c: &Client, t: &common::TestApp, pages: &[String], tag: &str) -> V
     problems
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_of_the_demo_fits_a_phone_in_both_languages() {
     let Some(driver) = start_driver() else { return };
     let t = common::spawn(tutti_test_support::sqlite()).await;
-    t.app.load_demo().await.expect("the demo loads");
+    // As `tutti demo` does: the team's data, then the demo network read by the worker's paths.
+    let now = tutti_app::store::now_ms();
+    let summary = t.app.load_demo(&t.base, now).await.expect("the demo loads");
+    let connectors =
+        Connectors::new(tutti_app::secrets::Keyring::generate(), tutti_test_support::allowing(&[]));
+    tutti_worker::demo::bring_to_life(&t.app, &connectors, &summary, "tour", now)
+        .await
+        .expect("the demo lives");
     let c = open_browser(&driver).await;
     let base = t.base.clone();
     let mut problems = Vec::new();
@@ -146,8 +157,11 @@ async fn every_page_of_the_demo_fits_a_phone_in_both_languages() {
                 for (page, file) in [("", "overview"), ("/inbox", "inbox")] {
                     c.goto(&t.url(&format!("/w/{slug}{page}"))).await.unwrap();
                     shot(&c, &format!("readme-{file}")).await;
-                    std::fs::copy(screenshot_dir().join(format!("readme-{file}.png")), docs.join(format!("{file}.png")))
-                        .expect("write the README's screenshot");
+                    std::fs::copy(
+                        screenshot_dir().join(format!("readme-{file}.png")),
+                        docs.join(format!("{file}.png")),
+                    )
+                    .expect("write the README's screenshot");
                 }
             }
         }
