@@ -292,6 +292,25 @@ impl App {
                 self.add_alert_rule(&smm, slug, saved.id, "spike", None, &[]).await?;
             }
         }
+
+        // The editorial charter, once: a team that changed it keeps its own.
+        if self.charter(&smm, slug).await? == tutti_charter::Charter::default() {
+            let c = &story.charter;
+            let form = crate::charter::CharterForm {
+                tone_notes: c.tone.to_owned(),
+                banned: c.banned.to_owned(),
+                required_hashtags: c.hashtags.to_owned(),
+                alt_text_required: true,
+                spelling: story.lang.to_owned(),
+                pillars: c.pillars.to_owned(),
+                vocabulary: c.vocabulary.to_owned(),
+                severity_banned: "block".to_owned(),
+                severity_hashtags: "warn".to_owned(),
+                severity_alt_text: "warn".to_owned(),
+                severity_spelling: "warn".to_owned(),
+            };
+            self.set_charter(&smm, slug, &form).await?;
+        }
         Ok(anchor)
     }
 

@@ -291,6 +291,24 @@ pub struct Story {
     pub handling: &'static [Handling],
     /// Listening.
     pub listening: Listening,
+    /// The editorial charter, in the text forms of the charter page.
+    pub charter: StoryCharter,
+}
+
+/// A story's editorial charter: tone, banned words, hashtags, pillars, vocabulary (one item a
+/// line, as the charter's text forms take them).
+#[derive(Debug, Clone, Copy)]
+pub struct StoryCharter {
+    /// The tone of voice.
+    pub tone: &'static str,
+    /// Banned words and phrases.
+    pub banned: &'static str,
+    /// Required hashtags (`*: #a` for every channel).
+    pub hashtags: &'static str,
+    /// Content pillars (`Name: keyword, keyword = 30%`).
+    pub pillars: &'static str,
+    /// Words the spelling check accepts.
+    pub vocabulary: &'static str,
 }
 
 impl Story {

@@ -5,7 +5,10 @@
 use tutti_connector::Network;
 
 use crate::MessageKind::{Direct, Follow, Like, Mention, Quote, Reply, Repost};
-use crate::{Handling, Listening, Message, Persona, Story, StoryChannel, StoryDraft, StoryPost, StoryRule};
+use crate::{
+    Handling, Listening, Message, Persona, Story, StoryChannel, StoryCharter, StoryDraft, StoryPost,
+    StoryRule,
+};
 
 /// Every story, by name.
 pub static STORIES: [Story; 2] = [FR, EN];
@@ -200,6 +203,13 @@ const FR: Story = Story {
         ],
         alert_keyword: "fendu OR fendue OR rappel OR cassée",
     },
+    charter: StoryCharter {
+        tone: "Chaleureux et précis, on vouvoie. On parle d'atelier, de matières et de lumière ; jamais de superlatifs creux. Une question, une réponse : on signe du prénom en réponse privée.",
+        banned: "pas cher\nlow cost\nincroyable\narnaque",
+        hashtags: "*: #MaisonLumiere",
+        pillars: "Atelier: atelier, fabriqué, chêne, laiton, lin = 40%\nConseils: guide, conseils, comment, choisir = 30%\nCollection: collection, lampe, nouvelle, disponible = 30%",
+        vocabulary: "Aube\nMaison Lumière\nabat-jour",
+    },
 };
 
 const EN: Story = Story {
@@ -357,5 +367,12 @@ const EN: Story = Story {
             "felix.l@fosstodon.example", "rosa@mastodon.example", "ethan@fosstodon.example",
         ],
         alert_keyword: "cracked OR recall OR broken",
+    },
+    charter: StoryCharter {
+        tone: "Warm, plain and exact. We talk about origins, roasting and brewing; no hype. Answer the question asked, sign private replies with a first name.",
+        banned: "cheap\nbest coffee ever\nscam",
+        hashtags: "*: #NorthwindCoffee",
+        pillars: "Roastery: roastery, roasted, cups, origin = 40%\nBrewing: guide, grind, brew, how = 30%\nShop: blend, grinder, sale, available = 30%",
+        vocabulary: "Northwind\npour-over",
     },
 };
