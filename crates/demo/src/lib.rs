@@ -297,7 +297,7 @@ pub struct Story {
 
 /// A story's editorial charter: tone, banned words, hashtags, pillars, vocabulary (one item a
 /// line, as the charter's text forms take them).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoryCharter {
     /// The tone of voice.
     pub tone: &'static str,
