@@ -268,6 +268,19 @@ pub struct Hit {
     pub at: i64,
 }
 
+/// Runs one group's search: `sql` takes the workspace (`$1`), the pattern (`$2`) and the limit
+/// (`$3`) and selects `id, title, text, extra, at`.
+async fn search(
+    db: &mut Db,
+    workspace_id: i64,
+    pattern: &str,
+    limit: i64,
+    sql: &'static str,
+) -> Result<Vec<Hit>> {
+    let rows = sqlx::query(sql).bind(workspace_id).bind(pattern).bind(limit).fetch_all(db).await?;
+    hits(rows)
+}
+
 fn hits(rows: Vec<sqlx::any::AnyRow>) -> Result<Vec<Hit>> {
     rows.iter()
         .map(|r| {
@@ -284,7 +297,11 @@ fn hits(rows: Vec<sqlx::any::AnyRow>) -> Result<Vec<Hit>> {
 
 /// People whose name or one of whose handles contains the pattern (see [`contains_pattern`]).
 pub async fn search_people(db: &mut Db, workspace_id: i64, pattern: &str, limit: i64) -> Result<Vec<Hit>> {
-    let rows = sqlx::query(
+    search(
+        db,
+        workspace_id,
+        pattern,
+        limit,
         "SELECT p.id, p.display_name AS title, \
          COALESCE((SELECT MIN(i.handle) FROM person_identities i WHERE i.person_id = p.id), '') AS text, \
          '' AS extra, p.last_seen_at AS at FROM people p WHERE p.workspace_id = $1 \
@@ -292,12 +309,7 @@ pub async fn search_people(db: &mut Db, workspace_id: i64, pattern: &str, limit:
               WHERE i.person_id = p.id AND LOWER(i.handle) LIKE $2 ESCAPE '\\')) \
          ORDER BY p.last_seen_at DESC, p.id DESC LIMIT $3",
     )
-    .bind(workspace_id)
-    .bind(pattern)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
-    hits(rows)
+    .await
 }
 
 /// Conversations one of whose messages, or whose person, matches the pattern.
@@ -307,7 +319,11 @@ pub async fn search_conversations(
     pattern: &str,
     limit: i64,
 ) -> Result<Vec<Hit>> {
-    let rows = sqlx::query(
+    search(
+        db,
+        workspace_id,
+        pattern,
+        limit,
         "SELECT c.id, COALESCE(p.display_name, '') AS title, c.excerpt AS text, c.status AS extra, \
          c.last_item_at AS at FROM conversations c LEFT JOIN people p ON p.id = c.person_id \
          WHERE c.workspace_id = $1 AND (LOWER(c.excerpt) LIKE $2 ESCAPE '\\' \
@@ -316,44 +332,37 @@ pub async fn search_conversations(
                          AND (LOWER(i.text) LIKE $2 ESCAPE '\\' OR LOWER(i.author_handle) LIKE $2 ESCAPE '\\'))) \
          ORDER BY c.last_item_at DESC, c.id DESC LIMIT $3",
     )
-    .bind(workspace_id)
-    .bind(pattern)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
-    hits(rows)
+    .await
 }
 
 /// The team's posts (inbox replies left out) whose text matches the pattern.
 pub async fn search_posts(db: &mut Db, workspace_id: i64, pattern: &str, limit: i64) -> Result<Vec<Hit>> {
-    let rows = sqlx::query(
+    search(
+        db,
+        workspace_id,
+        pattern,
+        limit,
         "SELECT p.id, c.handle AS title, p.text, p.status AS extra, COALESCE(p.scheduled_at, p.updated_at) AS at \
          FROM posts p JOIN channels c ON c.id = p.channel_id \
          WHERE p.workspace_id = $1 AND p.conversation_id IS NULL AND LOWER(p.text) LIKE $2 ESCAPE '\\' \
          ORDER BY p.updated_at DESC, p.id DESC LIMIT $3",
     )
-    .bind(workspace_id)
-    .bind(pattern)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
-    hits(rows)
+    .await
 }
 
 /// Listening mentions whose text or author matches the pattern; `extra` is the query's id.
 pub async fn search_mentions(db: &mut Db, workspace_id: i64, pattern: &str, limit: i64) -> Result<Vec<Hit>> {
-    let rows = sqlx::query(
+    search(
+        db,
+        workspace_id,
+        pattern,
+        limit,
         "SELECT m.id, COALESCE(m.author, '') AS title, m.text, CAST(m.query_id AS TEXT) AS extra, \
          m.matched_at AS at FROM mentions m JOIN listening_queries q ON q.id = m.query_id \
          WHERE q.workspace_id = $1 AND (LOWER(m.text) LIKE $2 ESCAPE '\\' OR LOWER(COALESCE(m.author, '')) LIKE $2 ESCAPE '\\') \
          ORDER BY m.matched_at DESC, m.id DESC LIMIT $3",
     )
-    .bind(workspace_id)
-    .bind(pattern)
-    .bind(limit)
-    .fetch_all(db)
-    .await?;
-    hits(rows)
+    .await
 }
 
 /// The language a workspace's team works in, when it chose one.

@@ -2,177 +2,14 @@
 //! invite a CM → the CM joins and is refused the team settings. Screenshots of each page, in
 //! English and French, wide and narrow, go to `target/screenshots/`.
 
+mod browser_support;
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use browser_support::{
+    assert_fits, click, fill, open_browser, path, shot, start_driver, submit, text, Driver, NARROW, WIDE,
+};
+use fantoccini::{Client, Locator};
 use serde_json::json;
-
-const WIDE: (u32, u32) = (1440, 1000);
-const NARROW: (u32, u32) = (390, 844);
-
-/// A chromedriver process, stopped when dropped.
-struct Driver {
-    child: Child,
-    port: u16,
-    _profile: tempfile::TempDir,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn find(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
-}
-
-/// Starts chromedriver on a free port, waiting for its "started" line (no sleeps).
-fn start_driver() -> Option<Driver> {
-    let driver = find("chromedriver");
-    let browser = find("chromium").or_else(|| find("chromium-browser"));
-    let (Some(driver), Some(_)) = (driver, browser) else {
-        tutti_test_support::peer_missing(
-            "browser tests",
-            "chromium and chromedriver are not installed (Debian: apt-get install chromium chromium-driver)",
-        );
-        return None;
-    };
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = Command::new(driver)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    loop {
-        match lines.next() {
-            Some(Ok(line)) if line.contains("started successfully") => break,
-            Some(Ok(_)) => continue,
-            _ => panic!("chromedriver exited before it started"),
-        }
-    }
-    // Keep draining its output so that it never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines.by_ref() {});
-    Some(Driver { child, port, _profile: tempfile::tempdir().unwrap() })
-}
-
-async fn open_browser(driver: &Driver) -> Client {
-    let binary = find("chromium").or_else(|| find("chromium-browser")).unwrap();
-    let caps = json!({
-        "goog:chromeOptions": {
-            "binary": binary,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
-                format!("--user-data-dir={}", driver._profile.path().display()),
-                format!("--window-size={},{}", WIDE.0, WIDE.1), "--lang=en-US", "--hide-scrollbars"
-            ],
-            "prefs": {"intl.accept_languages": "en-US,en"}
-        },
-        "goog:loggingPrefs": {"browser": "ALL"}
-    });
-    let serde_json::Value::Object(caps) = caps else { unreachable!() };
-    ClientBuilder::new(HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("open a Chromium session")
-}
-
-fn screenshot_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    let dir = target.join("screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-async fn shot(c: &Client, name: &str) {
-    let png = c.screenshot().await.expect("screenshot");
-    std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
-    assert_no_policy_violation(c, name).await;
-}
-
-/// Chromium's console since the last call: `POST /session/{id}/se/log`, chromedriver's own
-/// command (W3C WebDriver has none for the console).
-#[derive(Debug)]
-struct BrowserLog;
-
-impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
-    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
-        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
-    }
-
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(json!({"type": "browser"}).to_string()))
-    }
-}
-
-/// Every page works under the Content-Security-Policy: the browser refused nothing on it (an
-/// inline script, style or `eval` would be refused and logged).
-async fn assert_no_policy_violation(c: &Client, page: &str) {
-    let log = c.issue_cmd(BrowserLog).await.expect("read the browser's console");
-    let refused: Vec<String> = log
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|entry| entry["message"].as_str())
-        .filter(|m| m.contains("Content Security Policy") || m.contains("Refused to"))
-        .map(str::to_owned)
-        .collect();
-    assert!(refused.is_empty(), "{page}: the browser refused {refused:#?}");
-}
-
-async fn fill(c: &Client, css: &str, text: &str) {
-    let field = c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("field {css}"));
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
-}
-
-async fn click(c: &Client, css: &str) {
-    match c.find(Locator::Css(css)).await {
-        Ok(e) => e.click().await.unwrap(),
-        Err(_) => {
-            shot(c, "failure").await;
-            panic!("no element {css} on {}:\n{}", path(c).await, c.source().await.unwrap_or_default());
-        }
-    }
-}
-
-/// Clicks a submit button and waits for the next page to load.
-async fn submit(c: &Client, css: &str) {
-    let old = c.find(Locator::Css("html")).await.unwrap();
-    click(c, css).await;
-    // The old document's root goes stale once the browser has navigated.
-    for _ in 0..200 {
-        if old.tag_name().await.is_err() {
-            break;
-        }
-        tokio::task::yield_now().await;
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    c.wait().for_element(Locator::Css("body")).await.unwrap();
-}
-
-async fn path(c: &Client) -> String {
-    let url = c.current_url().await.unwrap();
-    format!("{}{}", url.path(), url.query().map(|q| format!("?{q}")).unwrap_or_default())
-}
-
-async fn text(c: &Client) -> String {
-    c.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
-}
 
 #[tokio::test]
 async fn setup_invite_and_role_refusal_in_a_real_browser() {
@@ -220,19 +57,19 @@ async fn setup_invite_and_role_refusal_in_a_real_browser() {
         // Right after setup the first workspace is offered there: name, a zone from the list,
         // the team's language.
         assert!(text(&c).await.contains("Your first workspace"), "[{label}] the first-run form");
-        assert_no_overflow(&c, "first run, wide").await;
+        assert_fits(&c, "first run, wide").await;
         shot(&c, &format!("{label}-04-first-run")).await;
         if label == "sqlite" {
             c.set_window_size(NARROW.0, NARROW.1).await.unwrap();
             c.refresh().await.unwrap();
-            assert_no_overflow(&c, "first run, narrow").await;
+            assert_fits(&c, "first run, narrow").await;
             shot(&c, "en-390-first-run").await;
             // The same page in French, wide and narrow.
             let me = t.app.user_by_email("camille@maison-lumiere.fr").await.unwrap();
             t.app.update_preferences(&me, &me.name, "fr", &me.timezone).await.unwrap();
             c.refresh().await.unwrap();
             assert!(text(&c).await.contains("Votre premier espace"));
-            assert_no_overflow(&c, "first run, French, narrow").await;
+            assert_fits(&c, "first run, French, narrow").await;
             shot(&c, "fr-390-first-run").await;
             c.set_window_size(WIDE.0, WIDE.1).await.unwrap();
             c.refresh().await.unwrap();
@@ -1150,25 +987,9 @@ async fn assert_inbox_fits(c: &Client, page: &str) {
 // ---- Start of the day: the overview as an SMM and as a CM, the search, at both widths and in
 // both languages, with no sideways scrolling on the narrow screen. ----
 
-/// The page does not scroll sideways: the document is no wider than the window.
-async fn assert_no_overflow(c: &Client, page: &str) {
-    let (doc, win): (i64, i64) = serde_json::from_value(
-        c.execute("return [document.documentElement.scrollWidth, window.innerWidth]", vec![]).await.unwrap(),
-    )
-    .unwrap();
-    assert!(doc <= win, "{page}: the document is {doc} px wide in a {win} px window");
-}
-
+/// Signs in as `email` (a seeded member: the common password), signing out whoever was in.
 async fn sign_in_as(c: &Client, t: &common::TestApp, email: &str) {
-    c.goto(&t.url("/login")).await.unwrap();
-    if c.find(Locator::Css("#email")).await.is_err() {
-        // Signed in as someone else: sign out first.
-        click(c, ".usermenu summary").await;
-        submit(c, ".usermenu button[type=submit]").await;
-    }
-    fill(c, "#email", email).await;
-    fill(c, "#password", common::PASSWORD).await;
-    submit(c, "button[type=submit]").await;
+    browser_support::sign_in(c, &t.base, email, common::PASSWORD).await;
 }
 
 #[tokio::test]
@@ -1324,16 +1145,16 @@ async fn the_start_of_the_day_in_a_real_browser() {
                 let approve =
                     if lang == "en" { "Posts waiting for your approval" } else { "Publications à valider" };
                 assert_eq!(page.contains(approve), who == "smm", "{who} {lang}: approvals are the SMM's");
-                assert_no_overflow(&c, &format!("overview {who} {lang} {tag}")).await;
+                assert_fits(&c, &format!("overview {who} {lang} {tag}")).await;
                 shot(&c, &format!("{lang}-{tag}-overview-{who}")).await;
                 c.goto(&t.url(&search)).await.unwrap();
                 assert!(text(&c).await.contains("Claire"), "{who} {lang}: the search finds the conversation");
-                assert_no_overflow(&c, &format!("search {who} {lang} {tag}")).await;
+                assert_fits(&c, &format!("search {who} {lang} {tag}")).await;
                 if who == "smm" {
                     shot(&c, &format!("{lang}-{tag}-search")).await;
                     for (page, name) in [("alerts", "alerts"), ("crisis?on=1", "crisis-confirm")] {
                         c.goto(&t.url(&format!("/w/{}/{page}", common::WS))).await.unwrap();
-                        assert_no_overflow(&c, &format!("{name} {lang} {tag}")).await;
+                        assert_fits(&c, &format!("{name} {lang} {tag}")).await;
                         shot(&c, &format!("{lang}-{tag}-{name}")).await;
                     }
                 }
@@ -1377,23 +1198,6 @@ async fn the_start_of_the_day_in_a_real_browser() {
 
 // ---- Page polish: every page this covers, read in both languages, wide and on a phone ----
 
-/// At a narrow size, the page does not scroll sideways: the document is no wider than the
-/// window. On failure, names the elements that stick out.
-async fn assert_fits(c: &Client, name: &str) {
-    let fits =
-        c.execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![]).await.unwrap();
-    if fits != json!(true) {
-        let wider = c
-            .execute(
-                "return [document.documentElement.scrollWidth, window.innerWidth, Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 12).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))]",
-                vec![],
-            )
-            .await
-            .unwrap();
-        panic!("{name} scrolls sideways at 390 px: {wider}");
-    }
-}
-
 /// Switches the signed-in person's language from the settings page.
 /// Scrolls `css` into view and takes a screenshot there (a page's lower part).
 async fn shot_at(c: &Client, css: &str, name: &str) {
@@ -1412,13 +1216,6 @@ async fn speak(c: &Client, t: &common::TestApp, lang: &str) {
     c.goto(&t.url("/settings")).await.unwrap();
     c.find(Locator::Css(&format!("#s-locale option[value={lang}]"))).await.unwrap().click().await.unwrap();
     submit(c, "form[action='/settings'] button[type=submit]").await;
-}
-
-async fn sign_in(c: &Client, t: &common::TestApp, email: &str) {
-    c.goto(&t.url("/login")).await.unwrap();
-    fill(c, "#email", email).await;
-    fill(c, "#password", common::PASSWORD).await;
-    submit(c, "button[type=submit]").await;
 }
 
 #[tokio::test]
@@ -1598,7 +1395,7 @@ async fn polish_pages(driver: &Driver, db: tutti_test_support::TestDb) {
     tx.commit().await.unwrap();
 
     let c = open_browser(driver).await;
-    sign_in(&c, &t, "admin@acme.test").await;
+    sign_in_as(&c, &t, "admin@acme.test").await;
     eprintln!("[{label}] pages read well");
 
     // Moderation, built with pickers: kinds ticked, the threshold on a slider shown as a
@@ -1701,7 +1498,7 @@ async fn polish_pages(driver: &Driver, db: tutti_test_support::TestDb) {
     // A second Chromium (its own profile) for the CM.
     let cm_driver = start_driver().expect("chromedriver");
     let cm = open_browser(&cm_driver).await;
-    sign_in(&cm, &t, "cm@acme.test").await;
+    sign_in_as(&cm, &t, "cm@acme.test").await;
     cm.goto(&t.url(&format!("/w/{ws}/channels"))).await.unwrap();
     let page = text(&cm).await;
     assert!(

@@ -120,6 +120,7 @@ async fn every_page_of_the_demo_fits_a_phone_in_both_languages() {
     for slug in ["maison-lumiere", "northwind-coffee"] {
         for (role, email) in [("smm", smm_of(slug)), ("cm", cm_of(slug))] {
             sign_in(&c, &base, email, DEMO_PASSWORD).await;
+            assert!(!path(&c).await.starts_with("/login"), "{email} signed in");
             let mut pages = workspace_pages(&t, slug);
             if role == "cm" {
                 // A community manager's day: the pages their role opens.
