@@ -304,7 +304,7 @@ async fn setup_invite_and_role_refusal_in_a_real_browser() {
             .unwrap();
             tx.commit().await.unwrap();
             c.goto(&t.url("/w/maison-lumiere/alerts")).await.unwrap();
-            assert!(text(&c).await.contains("82 % negative (usually 12 %)"));
+            assert!(text(&c).await.contains("82% negative (usually 12%)"));
             shot(&c, "en-1440-alerts").await;
             // Turning crisis mode on asks first; the reason offered is the alert's.
             submit(&c, ".alert a.button.danger").await;

@@ -305,7 +305,10 @@ pub(super) fn alert_views(alerts: Vec<Alert>, queries: &[SavedQuery], ctx: &Ctx)
             let headline = match a.kind.as_str() {
                 "volume" => t.targs(
                     "alert-volume",
-                    &[("n", &format!("{:.0}", a.observed)), ("expected", &format!("{:.1}", a.expected))],
+                    &[
+                        ("n", &format::number(a.observed, 0, ctx.locale)),
+                        ("expected", &format::number(a.expected, 1, ctx.locale)),
+                    ],
                 ),
                 "negative_share" => t.targs(
                     "alert-negative",
