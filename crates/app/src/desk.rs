@@ -37,8 +37,6 @@ pub struct MyReview {
 /// The overview of a workspace for one reader.
 #[derive(Debug, Clone, Default)]
 pub struct Overview {
-    /// What waits (zero where the reader may not look).
-    pub counts: Counts,
     /// The workspace's first-answer SLA, minutes (when the reader reads the inbox).
     pub sla_minutes: Option<i64>,
     /// Mentions matched in the last 24 hours, and how many of them are negative.
@@ -138,13 +136,12 @@ impl App {
 
     /// The overview of the workspace for the reader.
     pub async fn overview(&self, actor: &Actor, slug: &str) -> Result<Overview, AppError> {
-        let counts = self.desk_counts(actor, slug).await?;
         let access = self.workspace_access(actor, slug, Action::ViewWorkspace).await?;
         let ws = access.workspace.id;
         let now = tutti_store::now_ms();
         let ((day_start, day_end), week_start) = day_and_week(&access.workspace.timezone, now);
         let mut db = self.store.conn().await?;
-        let mut o = Overview { counts, ..Overview::default() };
+        let mut o = Overview::default();
         if access.allows(Action::ViewInbox) {
             o.sla_minutes = Some(inbox::sla_minutes(&mut db, ws).await?.unwrap_or(DEFAULT_SLA_MINUTES));
         }

@@ -164,9 +164,11 @@ async fn overview(
     let slug = ws.slug.clone();
     let t = ctx.tr();
     let o: Overview = state.app.overview(&actor, &slug).await.map_err(|e| page_err(e, &ctx))?;
+    // The sidebar's counts are the overview's too: counted once, with the page's layout.
+    let l = layout(&state, &ctx, ws.name.clone(), "home").await?;
     let held = o.crisis.is_some();
     let can = |a: Action| ctx.ws().allows(a);
-    let c = o.counts;
+    let c = l.counts;
     let mut waiting = Vec::new();
     if can(Action::ViewInbox) {
         let inbox = format!("/w/{slug}/inbox");
@@ -246,7 +248,6 @@ async fn overview(
     let my_role =
         ctx.ws().role.map(|r| super::role_label(&t, r)).unwrap_or_else(|| t.t("overview-instance-admin"));
     let notices = notices(&state, &ctx).await?;
-    let l = layout(&state, &ctx, ws.name.clone(), "home").await?;
     let page = OverviewPage {
         my_role,
         notices,
