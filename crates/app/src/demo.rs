@@ -21,7 +21,6 @@ use tutti_store::{links, people, workspaces, StoreError};
 
 use crate::accounts::record;
 use crate::publishing::{ChannelToAdd, PostToWrite};
-use crate::secrets::Keyring;
 use crate::{Actor, App, AppError};
 
 /// The password every demo account gets.
@@ -163,7 +162,7 @@ impl App {
             .iter()
             .find_map(|c| tutti_demo::parse_service(&c.service).map(|(_, a)| a))
             .unwrap_or_else(|| tutti_demo::anchor(now, story.morning_utc));
-        let keys = self.config.keys.clone().unwrap_or_else(Keyring::generate);
+        let keys = self.keys("the demo's channels")?.clone();
         let mut channels = Vec::new();
         for c in story.channels {
             let channel = match existing.iter().find(|e| e.handle == c.handle) {

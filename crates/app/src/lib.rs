@@ -138,6 +138,16 @@ impl App {
         self.config.keys.is_some()
     }
 
+    /// The key ring, for `what` needs it: a secret sealed with a key nobody keeps could never
+    /// be read again, so without a ring the change is refused.
+    pub(crate) fn keys(&self, what: &str) -> Result<&secrets::Keyring, AppError> {
+        self.config.keys.as_ref().ok_or_else(|| {
+            AppError::Internal(format!(
+                "{what} needs the instance's key ring (TUTTI_SECRET_KEYS or the data directory)"
+            ))
+        })
+    }
+
     /// The outbound policy.
     pub fn outbound(&self) -> &tutti_outbound::Outbound {
         &self.config.outbound

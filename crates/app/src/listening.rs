@@ -407,9 +407,7 @@ impl App {
             (None, _) => None,
             (Some(_), Some(s)) if !change.new_secret => Some(s.clone()),
             (Some(_), _) => {
-                let keys = self.config.keys.as_ref().ok_or_else(|| {
-                    AppError::Internal("the key ring is not loaded: cannot keep a webhook secret".into())
-                })?;
+                let keys = self.keys("a webhook's signing secret")?;
                 let s = crate::secrets::new_secret("whsec_");
                 let (key_id, sealed) = keys.seal(&s);
                 secret = Some(s);

@@ -124,15 +124,6 @@ fn wrong_code() -> AppError {
 }
 
 impl App {
-    fn keys(&self) -> Result<&Keyring, AppError> {
-        self.config.keys.as_ref().ok_or_else(|| {
-            AppError::Internal(
-                "two-factor sign-in needs the instance's key ring (TUTTI_SECRET_KEYS or the data directory)"
-                    .into(),
-            )
-        })
-    }
-
     /// Whether `code` is a right second factor of account `uid`: a code of its authenticator
     /// app not used before, or one of its unused recovery codes (used up by this call).
     pub(crate) async fn second_factor_ok(&self, db: &mut Db, uid: i64, code: &str) -> Result<bool, AppError> {
@@ -141,7 +132,7 @@ impl App {
             let Some(stored) = two_factor::totp(db, uid).await?.filter(|t| t.enabled) else {
                 return Ok(false);
             };
-            let secret = self.keys()?.open(&stored.key_id, &stored.sealed)?;
+            let secret = self.keys("two-factor sign-in")?.open(&stored.key_id, &stored.sealed)?;
             let secret = data_encoding::BASE32_NOPAD
                 .decode(secret.as_bytes())
                 .map_err(|_| AppError::Internal("a stored two-factor secret is not base32".into()))?;
@@ -163,7 +154,7 @@ impl App {
         let left = two_factor::recovery_codes_left(&mut db, user.id).await?;
         let pending = match &stored {
             Some(t) if !t.enabled => {
-                let secret = self.keys()?.open(&t.key_id, &t.sealed)?;
+                let secret = self.keys("two-factor sign-in")?.open(&t.key_id, &t.sealed)?;
                 Some(TotpSetup { uri: otpauth_uri(&user.email, &secret), secret })
             }
             _ => None,
@@ -176,7 +167,7 @@ impl App {
         let mut bytes = [0u8; 20];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         let secret = base32(&bytes);
-        let (key_id, sealed) = self.keys()?.seal(&secret);
+        let (key_id, sealed) = self.keys("two-factor sign-in")?.seal(&secret);
         let mut tx = self.store.begin().await?;
         two_factor::set_pending_totp(&mut tx, user.id, &key_id, &sealed).await.map_err(|e| match e {
             StoreError::NotFound => AppError::Conflict(InputError::new(
@@ -198,7 +189,7 @@ impl App {
             .await?
             .filter(|t| !t.enabled)
             .ok_or(AppError::NotFound("two-factor setup"))?;
-        let secret = self.keys()?.open(&stored.key_id, &stored.sealed)?;
+        let secret = self.keys("two-factor sign-in")?.open(&stored.key_id, &stored.sealed)?;
         let secret = data_encoding::BASE32_NOPAD
             .decode(secret.as_bytes())
             .map_err(|_| AppError::Internal("a stored two-factor secret is not base32".into()))?;

@@ -12,7 +12,8 @@ const DAY_MS: i64 = 86_400_000;
 async fn the_demos_scheduled_posts_go_out_to_the_demo_network_when_due() {
     for db in tutti_test_support::every_backend().await {
         let label = db.label();
-        let app = App::new(db.open().await, AppConfig::default());
+        let app = App::new(db.open().await, AppConfig::default())
+            .with_keys(tutti_app::secrets::Keyring::generate());
         let now = tutti_app::store::now_ms();
         let summary = app.load_demo("http://localhost:8080", now).await.unwrap();
         // No outbound address is allowed: the demo network needs none.
