@@ -1,10 +1,18 @@
 //! Publishing from the command line against the local reference Bluesky network: connect a
 //! channel, write a post, and a `tutti worker` killed right after the network accepted the post
-//! leaves, once restarted, exactly one post.
+//! leaves, once restarted, exactly one post. The kill comes from the network's side: the channel
+//! talks to the PDS through this test's relay, which passes every call on and, when armed,
+//! kills the worker as soon as the PDS has created the record, before the answer reaches it.
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 
 use tempfile::TempDir;
 
@@ -44,10 +52,67 @@ fn posts(dir: &TempDir) -> Vec<serde_json::Value> {
         .unwrap()
 }
 
+/// A relay in front of the PDS. Answers that name the PDS's address name the relay's instead,
+/// so the client keeps talking through it. While `victim` holds a process id, the first
+/// `createRecord` the PDS accepts kills that process before the answer is passed back.
+#[derive(Clone)]
+struct Relay {
+    pds: String,
+    own: String,
+    victim: Arc<AtomicU32>,
+    http: reqwest::Client,
+}
+
+async fn relay(
+    State(r): State<Relay>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, HeaderMap, Vec<u8>) {
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut out = r.http.request(method, format!("{}{path}", r.pds)).body(body);
+    for (name, value) in &headers {
+        if name != "host" && name != "content-length" {
+            out = out.header(name, value);
+        }
+    }
+    let answer = out.send().await.expect("the PDS answers the relay");
+    let status = StatusCode::from_u16(answer.status().as_u16()).unwrap();
+    let mut kept = HeaderMap::new();
+    if let Some(kind) = answer.headers().get("content-type") {
+        kept.insert("content-type", kind.clone());
+    }
+    let body = answer.bytes().await.unwrap();
+    let victim = r.victim.load(Ordering::SeqCst);
+    if victim != 0 && uri.path().ends_with("com.atproto.repo.createRecord") && status.is_success() {
+        r.victim.store(0, Ordering::SeqCst);
+        let _ = Command::new("kill").args(["-KILL", &victim.to_string()]).status();
+        return (StatusCode::BAD_GATEWAY, HeaderMap::new(), Vec::new());
+    }
+    let text = String::from_utf8_lossy(&body).replace(&r.pds, &r.own);
+    (status, kept, text.into_bytes())
+}
+
+async fn start_relay(pds: &str) -> Relay {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let state = Relay {
+        pds: pds.trim_end_matches('/').to_string(),
+        own: format!("http://{}", listener.local_addr().unwrap()),
+        victim: Arc::new(AtomicU32::new(0)),
+        http: reqwest::Client::new(),
+    };
+    let app = axum::Router::new().fallback(relay).with_state(state.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    state
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_killed_after_sending_publishes_exactly_once_after_a_restart() {
     let Some(net) = tutti_test_support::devnet::Devnet::start("tutti worker", false).await else { return };
-    let hosts: Vec<String> = net.outbound().allowed().iter().map(ToString::to_string).collect();
+    let relay = start_relay(&net.pds_url).await;
+    let reach = tutti_test_support::allowing(&[&net.pds_url, &net.plc_url, &relay.own]);
+    let hosts: Vec<String> = reach.allowed().iter().map(ToString::to_string).collect();
     ALLOWED.set(hosts.join(",")).unwrap();
     let (did, _) = net.create_account("maison.test", "hunter2-hunter2").await;
     let dir = tempfile::tempdir().unwrap();
@@ -82,7 +147,7 @@ async fn a_worker_killed_after_sending_publishes_exactly_once_after_a_restart() 
             "--handle",
             "maison.test",
             "--service",
-            &net.pds_url,
+            &relay.own,
             "--app-password-stdin",
         ],
         "hunter2-hunter2\n",
@@ -118,18 +183,24 @@ async fn a_worker_killed_after_sending_publishes_exactly_once_after_a_restart() 
         ],
         "",
     ));
-    // The first worker dies (abort) right after the network accepted the post.
+    // The first worker dies (killed) right after the network accepted the post.
     let first = Command::new(env!("CARGO_BIN_EXE_tutti"))
         .arg("--data-dir")
         .arg(dir.path())
         .arg("worker")
         .env("TUTTI_ALLOW_PRIVATE_HOSTS", allowed())
-        .env(tutti_worker::publisher::ABORT_AFTER_SEND, "1")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .output()
+        .spawn()
         .unwrap();
+    relay.victim.store(first.id(), Ordering::SeqCst);
+    let first = first.wait_with_output().unwrap();
     assert!(!first.status.success(), "the first worker died");
+    assert_eq!(
+        relay.victim.load(Ordering::SeqCst),
+        0,
+        "it died at the relay, after the PDS created the record"
+    );
     assert_eq!(posts(&dir)[0]["status"], "publishing", "the crash left the post unsettled");
 
     // A new worker waits for the dead one's lease (60 s) to run out; to keep the test short,

@@ -38,10 +38,6 @@ const IDLE_PAUSE: Duration = Duration::from_millis(200);
 /// A post failing transiently this many times is marked failed.
 const MAX_ATTEMPTS: i64 = 12;
 
-/// For tests of crash recovery only: when this variable is set, the process aborts right
-/// after the network accepted a post and before the post is marked published.
-pub const ABORT_AFTER_SEND: &str = "TUTTI_TEST_ABORT_AFTER_SEND";
-
 /// What publishing one post came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -170,13 +166,7 @@ impl Publisher {
             }
         }
         match client.publish(&out, key).await {
-            Ok(done) => {
-                if std::env::var_os(ABORT_AFTER_SEND).is_some() {
-                    error!(post = post.id, "aborting after the send, as {ABORT_AFTER_SEND} asks");
-                    std::process::abort();
-                }
-                self.settle_published(post.id, &done.post.id, &done.url).await
-            }
+            Ok(done) => self.settle_published(post.id, &done.post.id, &done.url).await,
             Err(e) => self.settle_error(&channel, post.id, post.attempts, e).await,
         }
     }
