@@ -19,8 +19,8 @@ use utoipa::ToSchema;
 
 use crate::api::{body, err, required, ErrorResponse};
 use crate::error::WebError;
+use crate::forms::{parse_langs, public_base};
 use crate::i18n::Tr;
-use crate::pages::post::{parse_langs, public_base};
 use crate::routes::{Access, Ctx, RouteTable};
 use crate::AppState;
 

@@ -1,12 +1,49 @@
-//! Dates in the reader's language and time zone: « 22 nov. 2026, 14 h 30 », "Nov 22, 2026, 2:30 PM".
+//! Dates in the reader's language and time zone: « 22 nov. 2026, 14 h 30 », "Nov 22, 2026, 2:30 PM";
+//! numbers in the locale's rules; local days and times in a workspace's zone; excerpts of text.
+//!
+//! Local times are turned into instants with `chrono-tz`, so a post at 10:00 stays at 10:00
+//! across a change of daylight saving time.
 
-use chrono::{DateTime, Datelike, TimeZone as _, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone as _, Timelike, Utc};
+use chrono_tz::Tz;
 use tutti_domain::Locale;
+use unicode_segmentation::UnicodeSegmentation;
 
-const FR_MONTHS: [&str; 12] =
+const FR_MONTHS_SHORT: [&str; 12] =
     ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."];
-const EN_MONTHS: [&str; 12] =
+const EN_MONTHS_SHORT: [&str; 12] =
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const FR_MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+const EN_MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const FR_DAYS: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
+const FR_DAYS_SHORT: [&str; 7] = ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."];
+const EN_DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 /// Formats a time (ms since the epoch) for a reader in `tz` speaking `locale`.
 pub fn datetime(ms: i64, tz: &str, locale: Locale) -> String {
@@ -18,13 +55,13 @@ pub fn datetime(ms: i64, tz: &str, locale: Locale) -> String {
     let month = t.month0() as usize;
     match locale {
         Locale::Fr => {
-            format!("{} {} {}, {} h {:02}", t.day(), FR_MONTHS[month], t.year(), t.hour(), t.minute())
+            format!("{} {} {}, {} h {:02}", t.day(), FR_MONTHS_SHORT[month], t.year(), t.hour(), t.minute())
         }
         Locale::En => {
             let (pm, h12) = t.hour12();
             format!(
                 "{} {}, {}, {}:{:02} {}",
-                EN_MONTHS[month],
+                EN_MONTHS_SHORT[month],
                 t.day(),
                 t.year(),
                 h12,
@@ -94,8 +131,8 @@ pub fn day_month(ms: i64, tz: &str, locale: Locale) -> String {
     };
     let t = tz.from_utc_datetime(&utc.naive_utc());
     match locale {
-        Locale::Fr => format!("{} {}", t.day(), FR_MONTHS[t.month0() as usize]),
-        Locale::En => format!("{} {}", EN_MONTHS[t.month0() as usize], t.day()),
+        Locale::Fr => format!("{} {}", t.day(), FR_MONTHS_SHORT[t.month0() as usize]),
+        Locale::En => format!("{} {}", EN_MONTHS_SHORT[t.month0() as usize], t.day()),
     }
 }
 
@@ -127,8 +164,8 @@ pub fn month(ym: &str, locale: Locale) -> String {
         ym.split_once('-').and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<usize>().ok()?)));
     match parsed {
         Some((y, m)) if (1..=12).contains(&m) => match locale {
-            Locale::Fr => format!("{} {y}", FR_MONTHS[m - 1]),
-            Locale::En => format!("{} {y}", EN_MONTHS[m - 1]),
+            Locale::Fr => format!("{} {y}", FR_MONTHS_SHORT[m - 1]),
+            Locale::En => format!("{} {y}", EN_MONTHS_SHORT[m - 1]),
         },
         _ => ym.to_owned(),
     }
@@ -146,6 +183,84 @@ pub fn day_start(day: &str, tz: &str) -> Option<i64> {
     let tz: chrono_tz::Tz = tz.parse().ok()?;
     let date = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d").ok()?;
     tz.from_local_datetime(&date.and_hms_opt(0, 0, 0)?).earliest().map(|t| t.timestamp_millis())
+}
+
+/// A stored zone name as a zone (Paris if the name is unknown, as everywhere a zone is read).
+pub fn zone_named(name: &str) -> Tz {
+    name.parse().unwrap_or(chrono_tz::Europe::Paris)
+}
+
+/// An instant (ms since the epoch) in `tz`.
+pub fn local(ms: i64, tz: Tz) -> DateTime<Tz> {
+    DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default().with_timezone(&tz)
+}
+
+/// The first instant of a local day (the earliest after midnight where midnight is skipped).
+pub fn date_start(date: NaiveDate, tz: Tz) -> i64 {
+    (0..3)
+        .find_map(|h| tz.from_local_datetime(&date.and_hms_opt(h, 0, 0)?).earliest())
+        .map(|t| t.timestamp_millis())
+        .unwrap_or_else(|| date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp_millis())
+}
+
+/// A time of day: « 14 h 30 », "2:30 PM".
+pub fn clock(hour: u32, minute: u32, locale: Locale) -> String {
+    match locale {
+        Locale::Fr => format!("{hour} h {minute:02}"),
+        Locale::En => {
+            let h12 = match hour % 12 {
+                0 => 12,
+                h => h,
+            };
+            format!("{h12}:{minute:02} {}", if hour < 12 { "AM" } else { "PM" })
+        }
+    }
+}
+
+/// « mars 2026 », "March 2026".
+pub fn month_title(d: NaiveDate, locale: Locale) -> String {
+    match locale {
+        Locale::Fr => format!("{} {}", FR_MONTHS[d.month0() as usize], d.year()),
+        Locale::En => format!("{} {}", EN_MONTHS[d.month0() as usize], d.year()),
+    }
+}
+
+/// A local day without its year: « 23 mars », "Mar 23".
+pub fn date_day_month(d: NaiveDate, locale: Locale) -> String {
+    match locale {
+        Locale::Fr => format!("{} {}", d.day(), FR_MONTHS_SHORT[d.month0() as usize]),
+        Locale::En => format!("{} {}", EN_MONTHS_SHORT[d.month0() as usize], d.day()),
+    }
+}
+
+/// « dimanche 29 mars 2026 », "Sunday, March 29, 2026".
+pub fn long_day(d: NaiveDate, locale: Locale) -> String {
+    let wd = d.weekday().num_days_from_monday() as usize;
+    match locale {
+        Locale::Fr => format!("{} {} {} {}", FR_DAYS[wd], d.day(), FR_MONTHS[d.month0() as usize], d.year()),
+        Locale::En => {
+            format!("{}, {} {}, {}", EN_DAYS[wd], EN_MONTHS[d.month0() as usize], d.day(), d.year())
+        }
+    }
+}
+
+/// The weekday `i` (0 is Monday), short: « lun. », "Mon".
+pub fn short_weekday(i: usize, locale: Locale) -> String {
+    match locale {
+        Locale::Fr => FR_DAYS_SHORT[i].to_owned(),
+        Locale::En => EN_DAYS[i][..3].to_owned(),
+    }
+}
+
+/// The first graphemes of a text, with an ellipsis if it was longer.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let mut g = text.graphemes(true);
+    let head: String = g.by_ref().take(max).collect();
+    if g.next().is_some() {
+        format!("{}…", head.trim_end())
+    } else {
+        head
+    }
 }
 
 #[cfg(test)]
@@ -179,6 +294,22 @@ mod tests {
         assert_eq!(signed(-0.1, 2, Locale::En), "−0.1");
         assert_eq!(percent(0.4000000059604645, 0, Locale::Fr), "40\u{202F}%");
         assert_eq!(percent(0.125, 1, Locale::En), "12.5%");
+    }
+
+    #[test]
+    fn times_and_days_read_as_each_language_writes_them() {
+        assert_eq!(clock(14, 30, Locale::Fr), "14 h 30");
+        assert_eq!(clock(14, 30, Locale::En), "2:30 PM");
+        assert_eq!(clock(0, 5, Locale::En), "12:05 AM");
+        let d = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap();
+        assert_eq!(long_day(d, Locale::Fr), "dimanche 29 mars 2026");
+        assert_eq!(long_day(d, Locale::En), "Sunday, March 29, 2026");
+        assert_eq!(month_title(d, Locale::Fr), "mars 2026");
+    }
+
+    #[test]
+    fn excerpts_cut_between_graphemes() {
+        assert_eq!(excerpt("ab👨‍👩‍👧‍👦cd", 3), "ab👨‍👩‍👧‍👦…");
     }
 
     #[test]

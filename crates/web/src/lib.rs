@@ -17,6 +17,7 @@ mod api_people;
 mod api_posts;
 mod error;
 mod format;
+mod forms;
 mod headers;
 mod i18n;
 mod ical;

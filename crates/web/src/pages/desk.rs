@@ -12,11 +12,12 @@ use tutti_app::desk::Overview;
 use tutti_app::store::desk::{Hit, PostLine};
 use tutti_domain::Action;
 
+use super::calendar::glyph;
+use super::channel_views::network_name;
 use super::listening::{alert_views, AlertView};
-use super::publishing::{clock, excerpt, glyph, local, network_name, zone};
-use super::{layout, page_err, render, see_other, Layout};
+use super::{layout, page_err, render, see_other, zone, Layout};
 use crate::error::WebError;
-use crate::format;
+use crate::format::{self, clock, excerpt, local};
 use crate::routes::{Access, Ctx, RouteTable};
 use crate::AppState;
 

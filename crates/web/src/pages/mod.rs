@@ -2,15 +2,18 @@
 
 mod audit_values;
 mod auth;
+mod calendar;
+mod channel_views;
 mod channels;
+mod charter;
+mod compose;
 mod desk;
 mod feedback;
 mod inbox;
 mod listening;
 mod moderation;
 mod people;
-pub(crate) mod post;
-mod publishing;
+mod post;
 mod settings;
 mod team;
 mod workspace;
@@ -22,6 +25,7 @@ use tutti_app::{AppError, CurrentUser};
 use tutti_domain::{Action, Role};
 
 use crate::error::WebError;
+pub use crate::forms::FieldError;
 use crate::i18n::Tr;
 use crate::routes::{Ctx, RouteTable};
 use crate::AppState;
@@ -32,7 +36,9 @@ pub fn routes(t: RouteTable) -> RouteTable {
     let t = workspace::routes(t);
     let t = team::routes(t);
     let t = listening::routes(t);
-    let t = publishing::routes(t);
+    let t = compose::routes(t);
+    let t = calendar::routes(t);
+    let t = charter::routes(t);
     let t = post::routes(t);
     let t = channels::routes(t);
     let t = inbox::routes(t);
@@ -217,6 +223,11 @@ pub fn bare_layout(ctx: &Ctx, title: String) -> Layout {
     }
 }
 
+/// The workspace's time zone (Paris if the stored name is unknown, as elsewhere).
+pub fn zone(ctx: &Ctx) -> chrono_tz::Tz {
+    crate::format::zone_named(&ctx.ws().workspace.timezone)
+}
+
 /// Renders a template into a response with `status`.
 pub fn render<T: Template>(status: StatusCode, page: &T) -> Result<Response, WebError> {
     let html = page.render().map_err(|e| {
@@ -228,27 +239,6 @@ pub fn render<T: Template>(status: StatusCode, page: &T) -> Result<Response, Web
 /// A page-flavoured error.
 pub fn page_err(err: AppError, ctx: &Ctx) -> WebError {
     WebError::new(err, false, ctx.locale)
-}
-
-/// A form error shown beside its field: the field's name and the translated message.
-#[derive(Debug, Clone, Default)]
-pub struct FieldError {
-    /// The field at fault (empty for a form-wide message).
-    pub field: String,
-    /// What to tell the reader.
-    pub message: String,
-}
-
-impl FieldError {
-    /// The message for `field`, if the error is about it.
-    pub fn on(&self, field: &str) -> Option<&str> {
-        (self.field == field).then_some(self.message.as_str())
-    }
-
-    /// Whether the error is about `field`.
-    pub fn is(&self, field: &str) -> bool {
-        self.field == field
-    }
 }
 
 /// Turns input errors into a message for the form; passes other errors on.

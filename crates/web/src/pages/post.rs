@@ -21,17 +21,14 @@ use serde::Deserialize;
 use tutti_app::store::publishing::Post;
 use tutti_domain::Action;
 
-use super::publishing::{
-    channel_views, clock, excerpt, glyph, local, long_day, member_names, zone, ChannelView,
-};
-use super::{form_error, layout, page_err, render, see_other, FieldError, Layout};
+use super::calendar::glyph;
+use super::channel_views::{channel_views, member_names, ChannelView};
+use super::{form_error, layout, page_err, render, see_other, zone, FieldError, Layout};
 use crate::error::WebError;
+use crate::format::{clock, excerpt, local, long_day};
 use crate::i18n::Tr;
 use crate::routes::{Access, Ctx, RouteTable};
 use crate::AppState;
-
-// The API reaches these through this module.
-pub(crate) use super::publishing::{parse_langs, public_base};
 
 pub fn routes(t: RouteTable) -> RouteTable {
     let write = Access::Workspace(Action::WritePosts);
