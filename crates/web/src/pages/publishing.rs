@@ -26,9 +26,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use tutti_app::charter::{self, CharterForm, CheckKind, Finding, Severity};
 use tutti_app::links::{LinkOptions, Utm};
-use tutti_app::publishing::{
-    PostToWrite, BLUESKY_MAX_BYTES, BLUESKY_MAX_GRAPHEMES, MASTODON_MAX_CHARS, MAX_IMAGES,
-};
+use tutti_app::publishing::{PostToWrite, MAX_IMAGES};
 use tutti_app::store::publishing::{Channel, Post, PostMedia};
 use tutti_app::AppError;
 use tutti_domain::{Action, Locale};
@@ -197,26 +195,17 @@ fn short_weekday(i: usize, locale: Locale) -> String {
 
 /// The network's name as people write it.
 pub(super) fn network_name(network: &str) -> &'static str {
-    match network {
-        "bluesky" => "Bluesky",
-        _ => "Mastodon",
-    }
+    tutti_networks::limits(network).name
 }
 
 /// The length limit the counter shows for a network.
 fn network_max(network: &str) -> usize {
-    match network {
-        "bluesky" => BLUESKY_MAX_GRAPHEMES,
-        _ => MASTODON_MAX_CHARS,
-    }
+    tutti_networks::limits(network).text_max
 }
 
 /// A post's length as its network counts it: graphemes on Bluesky, characters on Mastodon.
 fn network_count(network: &str, text: &str) -> usize {
-    match network {
-        "bluesky" => text.graphemes(true).count(),
-        _ => text.chars().count(),
-    }
+    tutti_networks::limits(network).count(text)
 }
 
 /// `@handle`, whether or not it was stored with its `@`.
@@ -434,7 +423,7 @@ async fn compose_view(
             handle: shown.handle.clone(),
             max: c.max,
             count,
-            over: count > c.max || (c.network == "bluesky" && f.text.len() > BLUESKY_MAX_BYTES),
+            over: !tutti_networks::limits(&c.network).fits(&f.text),
         });
     }
     if f.langs.is_empty() {
@@ -611,7 +600,11 @@ fn text_too_long(network: &str, text: &str, t: &Tr) -> String {
     } else {
         t.targs(
             "error-text_bytes",
-            &[("bytes", &text.len().to_string()), ("network", name), ("max", &BLUESKY_MAX_BYTES.to_string())],
+            &[
+                ("bytes", &text.len().to_string()),
+                ("network", name),
+                ("max", &tutti_networks::limits(network).text_max_bytes.unwrap_or_default().to_string()),
+            ],
         )
     }
 }
@@ -718,8 +711,7 @@ async fn submit_post(
                 .map(|c| c.network.clone())
                 .unwrap_or_default();
             let max = network_max(&network);
-            let fits_as_typed = network_count(&network, &f.text) <= max
-                && (network != "bluesky" || f.text.len() <= BLUESKY_MAX_BYTES);
+            let fits_as_typed = tutti_networks::limits(&network).fits(&f.text);
             let message = if fits_as_typed && (f.utm || f.shorten) {
                 // Only the rewritten links made it too long.
                 t.targs(
