@@ -1,5 +1,6 @@
 //! Reconnecting a channel whose credentials the network refused: new credentials, sealed, and
-//! the channel is back to `ok`, so that the posts that waited for it go out.
+//! the channel is back to `ok`, so that the posts that waited for it go out; and finding a
+//! channel by the name a person gives it.
 
 use serde_json::json;
 use tutti_domain::{Action, InputError};
@@ -24,7 +25,7 @@ impl App {
         let access = self.workspace_access(actor, slug, Action::ManageChannels).await?;
         let channels = publishing::channels_of(&mut *self.store.conn().await?, access.workspace.id).await?;
         let wanted = handle.trim().trim_start_matches('@');
-        let channel = crate::publishing::find_channel(&channels, wanted).cloned().ok_or_else(|| {
+        let channel = find_channel(&channels, wanted).cloned().ok_or_else(|| {
             InputError::new("handle", "channel_unknown", format!("no channel {wanted:?} in this workspace"))
         })?;
         let (key_id, sealed) = keys.seal(secret);
@@ -44,4 +45,14 @@ impl App {
         tx.commit().await.map_err(StoreError::from)?;
         Ok(publishing::channel_by_id(&mut *self.store.conn().await?, channel.id).await?)
     }
+}
+
+/// The channel a post names (handle, `@handle` or id) among a workspace's channels.
+pub fn find_channel<'a>(channels: &'a [Channel], wanted: &str) -> Option<&'a Channel> {
+    let wanted = wanted.trim();
+    channels.iter().find(|c| {
+        c.handle == wanted
+            || c.handle.trim_start_matches('@') == wanted.trim_start_matches('@')
+            || c.id.to_string() == wanted
+    })
 }

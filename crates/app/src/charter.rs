@@ -523,7 +523,7 @@ impl App {
         };
         let draft = Draft {
             text: text.to_owned(),
-            channel_handle: crate::publishing::find_channel(&channels, channel)
+            channel_handle: crate::channels::find_channel(&channels, channel)
                 .map(|c| c.handle.clone())
                 .unwrap_or_default(),
             images: alts.iter().map(|a| Image { alt: a.clone() }).collect(),

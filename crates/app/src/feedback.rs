@@ -22,7 +22,7 @@ use tutti_store::feedback::{self, FeedbackFilter, FeedbackItem};
 use tutti_store::{StoreError, DAY_MS};
 
 use crate::accounts::record;
-use crate::people::{csv_cell, csv_row};
+use crate::csv_export::{csv_cell, csv_row};
 use crate::{Actor, App, AppError};
 
 /// The categories, as stored.

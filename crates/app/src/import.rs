@@ -148,7 +148,7 @@ impl App {
             let mut bad = |column: &str, message: String| {
                 problems.push((row.line, format!("row {}, column {column}: {message}", row.line)))
             };
-            let channel = crate::publishing::find_channel(&channels, &row.channel);
+            let channel = crate::channels::find_channel(&channels, &row.channel);
             match channel {
                 None => bad("channel", format!("no channel {:?} in this workspace", row.channel.trim())),
                 Some(c) if c.owner_user_id.is_some() && c.owner_user_id != actor.user_id() => bad(
@@ -167,11 +167,13 @@ impl App {
                     row.text.clone()
                 }
             };
-            if let Some(c) = channel {
-                if let Err(e) = check_text(&c.network, &text) {
+            let network = channel.map(|c| self.network_of(c)).transpose()?;
+            if let Some(network) = &network {
+                if let Err(e) = check_text(&network.limits(), &text) {
                     bad("text", e.message);
                 }
             }
+            let max_image_bytes = network.as_ref().map_or(MAX_IMAGE_BYTES, |n| n.limits().image_max_bytes);
             let date = NaiveDate::parse_from_str(row.date.trim(), "%Y-%m-%d");
             let time = NaiveTime::parse_from_str(row.time.trim(), "%H:%M");
             let at = match (&date, &time) {
@@ -209,11 +211,11 @@ impl App {
                     bad("image", why.clone());
                     Vec::new()
                 }
-                Some(Ok(m)) if m.bytes.len() > MAX_IMAGE_BYTES => {
+                Some(Ok(m)) if m.bytes.len() > max_image_bytes => {
                     bad(
                         "image",
                         format!(
-                            "{} bytes; the largest the network takes is {MAX_IMAGE_BYTES}",
+                            "{} bytes; the largest the network takes is {max_image_bytes}",
                             m.bytes.len()
                         ),
                     );
@@ -230,8 +232,8 @@ impl App {
                 };
                 drafts.push((row.line, draft));
             }
-            if let (Some(c), Some(at)) = (channel, at) {
-                ready.push((c.id, text, at, media));
+            if let (Some(c), Some(network), Some(at)) = (channel, &network, at) {
+                ready.push((c.id, text, at, media, network.new_idempotency_key()));
             }
         }
         let (lines, drafts): (Vec<usize>, Vec<Draft>) = drafts.into_iter().unzip();
@@ -262,8 +264,7 @@ impl App {
         }
         let mut tx = self.store.begin().await?;
         let direct = crate::queues::publishes_directly(&mut tx, &access).await?;
-        for (channel_id, text, at, media) in &ready {
-            let key = tutti_bluesky::Tid::now().to_string();
+        for (channel_id, text, at, media, key) in &ready {
             publishing::insert_post(
                 &mut tx,
                 &NewPost {

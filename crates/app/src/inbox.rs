@@ -1,13 +1,14 @@
 //! The inbox (D1–D3): what the community says to the brand's accounts, as conversations.
 //!
-//! - Ingestion turns a network notification into a bounded, enriched item (language,
-//!   sentiment, toxicity), linked to the person behind its author and grouped into its
-//!   conversation. A conversation is one person's thread with the brand: the items of one
-//!   author hanging on one root (the brand's post they answer or quote, their mention's
-//!   thread, their direct messages), with the brand's replies to them. Two customers and a
-//!   troll answering the same post are three conversations, each with its own status,
-//!   assignee and SLA. The likes and reposts of one post stay together in one conversation
-//!   (nothing to answer there); each follower is a conversation of their own.
+//! - Ingestion (module `ingest`, which the worker calls) turns a network notification into a
+//!   bounded, enriched item (language, sentiment, toxicity), linked to the person behind its
+//!   author and grouped into its conversation. A conversation is one person's thread with
+//!   the brand: the items of one author hanging on one root (the brand's post they answer
+//!   or quote, their mention's thread, their direct messages), with the brand's replies to
+//!   them. Two customers and a troll answering the same post are three conversations, each
+//!   with its own status, assignee and SLA. The likes and reposts of one post stay together
+//!   in one conversation (nothing to answer there); each follower is a conversation of their
+//!   own.
 //! - A reply answers one message, named in the reply box: by default the latest message of
 //!   the conversation's person, or the one the community manager picks. It is stored with
 //!   the post (`reply_ref`, the network post the publisher answers) and with the brand's item
@@ -25,189 +26,21 @@
 
 use serde_json::json;
 use tutti_domain::{Action, InputError};
-use tutti_store::inbox::{self, Conversation, Filter, Item, NewItem};
-use tutti_store::moderation::Candidate;
+use tutti_store::inbox::{self, Conversation, Filter, Item};
 use tutti_store::publishing::{self, NewPost, Post};
 use tutti_store::{alerts, Db, StoreError};
 
 use crate::accounts::record;
+pub use crate::moderation::{ACTION_QUEUE, TOXIC_AT};
+use crate::text::answer_text;
 use crate::{Actor, App, AppError};
 
 /// How long opening the reply form keeps others from replying, ms.
 pub const REPLY_HOLD_MS: i64 = 120_000;
-/// The longest text kept from a network item.
-pub const MAX_TEXT_CHARS: usize = 3_000;
-/// The longest name or handle kept.
-pub const MAX_NAME_CHARS: usize = 200;
-/// The toxicity from which an item is flagged.
-pub const TOXIC_AT: f64 = tutti_nlp::FLAG_THRESHOLD as f64;
 /// The statuses of a conversation.
 pub const STATUSES: [&str; 3] = ["open", "pending", "closed"];
 /// The kinds of item.
 pub const KINDS: [&str; 7] = ["reply", "mention", "quote", "repost", "like", "follow", "dm"];
-
-/// Hostile text made safe to keep: control and invisible formatting characters (bidi
-/// overrides, zero-width joiners used to hide words) removed, line breaks kept, length bounded.
-pub fn clean_text(text: &str, max_chars: usize) -> String {
-    text.chars()
-        .filter(|c| *c == '\n' || !(c.is_control() || is_invisible_format(*c)))
-        .take(max_chars)
-        .collect()
-}
-
-/// Bidi controls and zero-width characters (emoji sequences keep their joiner U+200D).
-fn is_invisible_format(c: char) -> bool {
-    matches!(c, '\u{200B}' | '\u{200C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
-}
-
-/// A notification as read from a network, before it is stored.
-#[derive(Debug, Clone, Default)]
-pub struct Incoming {
-    /// The network's id of the notification.
-    pub remote_id: String,
-    /// reply, mention, quote, repost, like, follow.
-    pub kind: String,
-    /// Who: a DID, a Mastodon account id.
-    pub author_id: String,
-    /// Their handle.
-    pub author_handle: String,
-    /// Their display name.
-    pub author_name: String,
-    /// When their account was created, ms, if the network says.
-    pub author_since: Option<i64>,
-    /// Their post's text.
-    pub text: String,
-    /// The language the network declares.
-    pub lang: Option<String>,
-    /// Their post, and its CID.
-    pub post: Option<(String, Option<String>)>,
-    /// The post it answers.
-    pub parent: Option<String>,
-    /// The thread's root.
-    pub root: Option<String>,
-    /// The brand's post a like, a repost or a quote is about.
-    pub subject: Option<String>,
-    /// When, ms.
-    pub at: i64,
-}
-
-/// Turns a notification of a channel into the item to store: text cleaned and bounded,
-/// enriched, its conversation chosen.
-pub fn item_of(workspace_id: i64, channel_id: i64, network: &str, n: &Incoming) -> NewItem {
-    let text = clean_text(&n.text, MAX_TEXT_CHARS);
-    let e = tutti_nlp::analyse(&text);
-    let sentiment = serde_json::to_value(e.sentiment.label)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| "neu".into());
-    let category = crate::feedback::suggest(&n.kind, &text, e.sentiment.label);
-    let post_ref = n.post.as_ref().map(|(id, _)| id.clone());
-    // The thread's root, else the post answered, else the brand's post concerned, else the
-    // author's own post; a follow is one conversation per follower. Whose thread it is (the
-    // author's, except for likes and reposts) completes the key: `inbox::thread_author`.
-    let root_ref = n
-        .root
-        .clone()
-        .or_else(|| n.parent.clone())
-        .or_else(|| n.subject.clone())
-        .or_else(|| post_ref.clone())
-        .unwrap_or_else(|| format!("{}:{}", n.kind, n.author_id));
-    NewItem {
-        workspace_id,
-        channel_id,
-        network: network.to_owned(),
-        remote_id: clean_text(&n.remote_id, 500),
-        kind: if KINDS.contains(&n.kind.as_str()) { n.kind.clone() } else { "mention".into() },
-        root_ref: clean_text(&root_ref, 500),
-        author_id: clean_text(&n.author_id, 300),
-        author_handle: clean_text(&n.author_handle, MAX_NAME_CHARS),
-        author_name: clean_text(&n.author_name, MAX_NAME_CHARS).replace('\n', " "),
-        author_since: n.author_since,
-        lang: e
-            .lang
-            .map(|l| l.code().to_owned())
-            .or_else(|| n.lang.clone())
-            .map(|l| clean_text(&l, 12))
-            .unwrap_or_default(),
-        text,
-        sentiment,
-        toxicity: f64::from(e.toxicity.score),
-        post_ref,
-        post_cid: n.post.as_ref().and_then(|(_, cid)| cid.clone()),
-        parent_ref: n.parent.clone(),
-        subject_ref: n.subject.clone(),
-        created_at: n.at,
-        category,
-    }
-}
-
-/// Stores a batch of a channel's notifications in one transaction; returns the conversations
-/// that moved (each once). The workspace's moderation rules run on the new items in the same
-/// transaction (see [`ingest_batch_items`]).
-pub async fn ingest_batch(db: &mut Db, items: &[NewItem]) -> Result<Vec<i64>, StoreError> {
-    Ok(ingest_batch_items(db, items).await?.0)
-}
-
-/// [`ingest_batch`], also returning the ids of the new items.
-pub async fn ingest_batch_items(db: &mut Db, items: &[NewItem]) -> Result<(Vec<i64>, Vec<i64>), StoreError> {
-    let stored = inbox::ingest_many(db, items).await?;
-    let mut moved = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let mut candidates = Vec::with_capacity(stored.len());
-    for done in &stored {
-        if seen.insert(done.conversation_id) {
-            moved.push(done.conversation_id);
-        }
-        let item = &items[done.index];
-        candidates.push((
-            item.workspace_id,
-            Candidate {
-                id: done.item_id,
-                conversation_id: done.conversation_id,
-                channel_id: item.channel_id,
-                kind: item.kind.clone(),
-                person_id: Some(done.person_id),
-                author_id: item.author_id.clone(),
-                author_handle: item.author_handle.clone(),
-                text: item.text.clone(),
-                lang: item.lang.clone(),
-                toxicity: item.toxicity,
-                post_ref: item.post_ref.clone(),
-                created_at: item.created_at,
-                author_since: item.author_since,
-            },
-        ));
-    }
-    crate::moderation::on_ingested(db, &candidates).await?;
-    Ok((moved, stored.iter().map(|d| d.item_id).collect()))
-}
-
-/// The text of an answer to an item of `kind` from `handle`, and whether it goes out
-/// privately: a direct message is answered privately, and a private post is only seen by the
-/// accounts it mentions, so the answer is [`addressed`] to its author.
-pub(crate) fn answer_text<'t>(kind: &str, handle: &str, text: &'t str) -> (std::borrow::Cow<'t, str>, bool) {
-    if kind == "dm" {
-        (addressed(text, handle).into(), true)
-    } else {
-        (text.into(), false)
-    }
-}
-
-/// `text` addressed to `handle`: as it is when it mentions them (`@handle`, whole, whatever
-/// the case), else with `@handle ` in front.
-fn addressed(text: &str, handle: &str) -> String {
-    let wanted = format!("@{}", handle.to_lowercase());
-    let lower = text.to_lowercase();
-    let mentioned = lower.match_indices(&wanted).any(|(at, m)| {
-        !lower[at + m.len()..]
-            .starts_with(|c: char| c.is_alphanumeric() || matches!(c, '_' | '.' | '@' | '-'))
-    });
-    if mentioned {
-        text.to_owned()
-    } else {
-        format!("@{handle} {text}")
-    }
-}
 
 /// The items of a conversation a reply can answer: its person's messages that have a post on
 /// the network, oldest first.
@@ -408,7 +241,7 @@ impl App {
         tags: &str,
     ) -> Result<Vec<String>, AppError> {
         let access = self.workspace_access(actor, slug, Action::HandleInbox).await?;
-        let list = crate::people::parse_tags(tags)?;
+        let list = crate::text::parse_tags(tags)?;
         let mut tx = self.store.begin().await?;
         if !inbox::set_tags(&mut tx, access.workspace.id, id, &list).await? {
             return Err(AppError::NotFound("conversation"));
@@ -513,8 +346,9 @@ impl App {
             }
             home
         };
-        crate::publishing::check_text(&channel.network, text)?;
-        crate::mentions::check(&self.http, &channel.network, &channel.service, text).await?;
+        let network = self.network_of(channel)?;
+        crate::publishing::check_text(&network.limits(), text)?;
+        crate::mentions::check(network.as_ref(), self.outbound(), &channel.service, text).await?;
         let me = actor.user_id();
         let now = crate::store::now_ms();
         let mut tx = self.store.begin().await?;
@@ -546,7 +380,7 @@ impl App {
         let needs_review =
             (crisis || c.tags.iter().any(|t| t == "crisis")) && !access.allows(Action::ApprovePosts);
         let direct = !needs_review && crate::queues::publishes_directly(&mut tx, &access).await?;
-        let key = tutti_bluesky::Tid::now().to_string();
+        let key = network.new_idempotency_key();
         let post = publishing::insert_post(
             &mut tx,
             &NewPost {
@@ -742,54 +576,5 @@ pub(crate) async fn conversation_in(
         Ok(c) if c.workspace_id == workspace_id => Ok(c),
         Ok(_) | Err(StoreError::NotFound) => Err(AppError::NotFound("conversation")),
         Err(e) => Err(e.into()),
-    }
-}
-
-/// The job queue of inbox actions (payload `{"action": id}`).
-pub const ACTION_QUEUE: &str = "inbox.action";
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_private_answer_mentions_its_reader() {
-        assert_eq!(addressed("Merci !", "ana@social.test"), "@ana@social.test Merci !");
-        assert_eq!(addressed("@Ana@Social.test merci", "ana@social.test"), "@Ana@Social.test merci");
-        assert_eq!(
-            addressed("@ana@social.testing", "ana@social.test"),
-            "@ana@social.test @ana@social.testing"
-        );
-    }
-
-    #[test]
-    fn hostile_text_loses_its_invisible_characters_and_is_bounded() {
-        let text = "a\u{202E}b\u{200B}c\u{0007}\nd 👩\u{200D}💻";
-        assert_eq!(clean_text(text, 100), "abc\nd 👩\u{200D}💻");
-        assert_eq!(clean_text(&"😀".repeat(10_000), 5).chars().count(), 5);
-    }
-
-    #[test]
-    fn items_hang_on_their_thread_or_on_the_brands_post() {
-        let reply = Incoming {
-            remote_id: "n1".into(),
-            kind: "reply".into(),
-            author_id: "did:plc:alice".into(),
-            text: "Ma commande n'est jamais arrivée, c'est nul".into(),
-            post: Some(("at://alice/post/2".into(), Some("cid2".into()))),
-            parent: Some("at://brand/post/1".into()),
-            root: Some("at://brand/post/1".into()),
-            ..Default::default()
-        };
-        let item = item_of(1, 2, "bluesky", &reply);
-        assert_eq!((item.root_ref.as_str(), item.sentiment.as_str()), ("at://brand/post/1", "neg"));
-        let like =
-            Incoming { kind: "like".into(), subject: Some("at://brand/post/1".into()), ..reply.clone() };
-        assert_eq!(inbox::thread_author(&item.kind, &item.author_id), "did:plc:alice", "its author's thread");
-        let like_item = item_of(1, 2, "bluesky", &like);
-        assert_eq!(like_item.root_ref, "at://brand/post/1");
-        assert_eq!(inbox::thread_author(&like_item.kind, &like_item.author_id), "", "likes stay together");
-        let follow = Incoming { kind: "follow".into(), post: None, parent: None, root: None, ..reply };
-        assert_eq!(item_of(1, 2, "bluesky", &follow).root_ref, "follow:did:plc:alice");
     }
 }

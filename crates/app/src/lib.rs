@@ -12,6 +12,7 @@ mod calendar_feed;
 mod channels;
 pub mod charter;
 mod crisis;
+mod csv_export;
 pub mod demo;
 pub mod desk;
 mod error;
@@ -19,6 +20,7 @@ pub mod feedback;
 pub mod import;
 pub mod inbox;
 pub mod inbox_desk;
+pub mod ingest;
 pub mod links;
 pub mod listening;
 mod mentions;
@@ -30,6 +32,7 @@ pub mod queues;
 mod review;
 pub mod secrets;
 mod team;
+mod text;
 pub mod two_factor;
 
 pub use accounts::{Challenge, IssuedSession, NewToken, SignIn, WRONG_CODE};
@@ -56,6 +59,9 @@ pub struct AppConfig {
     /// Which addresses the use cases call (mention checks) and accept when saved (alert
     /// webhooks): public ones, and the private hosts the operator allows.
     pub outbound: tutti_outbound::Outbound,
+    /// The networks channels can be on (`tutti_networks::registry()`): their limits, post
+    /// keys and mention checks. A channel of a network not in it cannot be posted to.
+    pub networks: tutti_connector::Networks,
     /// The wait after the last free attempt, doubled after each further failure, in ms.
     pub login_delay_ms: i64,
     /// The longest wait between two attempts, in milliseconds.
@@ -76,6 +82,7 @@ impl Default for AppConfig {
             max_failures_per_client: 30,
             failure_window_ms: 15 * 60 * 1000,
             outbound: tutti_outbound::Outbound::strict(),
+            networks: tutti_connector::Networks::default(),
             login_delay_ms: 10 * 1000,
             login_max_delay_ms: 15 * 60 * 1000,
             clock: Clock::default(),
@@ -108,22 +115,12 @@ impl Clock {
 pub struct App {
     store: Store,
     config: AppConfig,
-    /// The client of mention checks, under the outbound policy; one for every check, so that
-    /// connections to a PDS or an instance are reused.
-    http: tutti_outbound::Client,
 }
 
 impl App {
     /// Wraps an opened store.
     pub fn new(store: Store, config: AppConfig) -> App {
-        let http = config
-            .outbound
-            .client()
-            .timeout(mentions::TIMEOUT)
-            .connect_timeout(mentions::TIMEOUT)
-            .build()
-            .expect("HTTP client");
-        App { store, config, http }
+        App { store, config }
     }
 
     /// The same application, sealing the secrets it keeps (the alert webhook's, two-factor
@@ -151,6 +148,24 @@ impl App {
     /// The outbound policy.
     pub fn outbound(&self) -> &tutti_outbound::Outbound {
         &self.config.outbound
+    }
+
+    /// The networks channels can be on.
+    pub fn networks(&self) -> &tutti_connector::Networks {
+        &self.config.networks
+    }
+
+    /// The network a channel is reached through: its limits, keys and mention checks.
+    pub(crate) fn network_of(
+        &self,
+        channel: &tutti_store::publishing::Channel,
+    ) -> Result<std::sync::Arc<dyn tutti_connector::NetworkKind>, AppError> {
+        self.config.networks.of_channel(&channel.network, &channel.service).ok_or_else(|| {
+            AppError::Internal(format!(
+                "Tutti does not talk to {} (no such network registered)",
+                channel.network
+            ))
+        })
     }
 
     /// The store, for reads that need no permission (health checks, metrics).

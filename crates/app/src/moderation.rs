@@ -22,13 +22,19 @@ use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tracing::warn;
+use tutti_connector::Networks;
 use tutti_domain::{Action, InputError};
 use tutti_store::moderation::{self as store, Candidate, LogEntry, NewAction, Rule};
 use tutti_store::{alerts, audit, inbox, publishing, Db, StoreError, DAY_MS};
 
 use crate::accounts::record;
-use crate::inbox::ACTION_QUEUE;
 use crate::{Actor, App, AppError};
+
+/// The toxicity from which an item is flagged.
+pub const TOXIC_AT: f64 = tutti_nlp::FLAG_THRESHOLD as f64;
+/// The job queue of actions on the networks asked from the inbox and by the rules (payload
+/// `{"action": id}`).
+pub const ACTION_QUEUE: &str = "inbox.action";
 
 /// How many recent items a dry run reads by default.
 pub const DRY_RUN_LAST: i64 = 500;
@@ -589,7 +595,11 @@ type Ready = (Rule, Matcher, Vec<RuleAction>);
 /// Runs the enabled rules of their workspaces on items just stored, in the ingestion's
 /// transaction: each `(workspace, item)` is checked against the rules of its workspace (read
 /// once per call), and only a hit costs a write. Returns how many hits were recorded.
-pub async fn on_ingested(db: &mut Db, items: &[(i64, Candidate)]) -> Result<usize, StoreError> {
+pub async fn on_ingested(
+    db: &mut Db,
+    networks: &Networks,
+    items: &[(i64, Candidate)],
+) -> Result<usize, StoreError> {
     let mut rules: Vec<(i64, Vec<Ready>)> = Vec::new();
     for (ws, _) in items {
         if rules.iter().any(|(w, _)| w == ws) {
@@ -621,7 +631,7 @@ pub async fn on_ingested(db: &mut Db, items: &[(i64, Candidate)]) -> Result<usiz
             hits += 1;
             let mut done = Vec::new();
             for a in actions {
-                if let Some(what) = apply(db, ws, item, a, Some(rule.id), None).await? {
+                if let Some(what) = apply(db, networks, ws, item, a, Some(rule.id), None).await? {
                     done.push(what);
                 }
             }
@@ -646,6 +656,7 @@ pub async fn on_ingested(db: &mut Db, items: &[(i64, Candidate)]) -> Result<usiz
 /// Applies one action to an item; returns what was recorded (`None`: nothing to do).
 async fn apply(
     db: &mut Db,
+    networks: &Networks,
     ws: i64,
     item: &Candidate,
     a: &RuleAction,
@@ -707,8 +718,12 @@ async fn apply(
             let Some(parent) = item.post_ref.clone() else { return Ok(None) };
             let channel = publishing::channel_by_id(db, c.channel_id).await?;
             let crisis = alerts::crisis(db, ws).await?.is_some() || c.tags.iter().any(|t| t == "crisis");
-            let key = tutti_bluesky::Tid::now().to_string();
-            let (text, private) = crate::inbox::answer_text(&item.kind, &item.author_handle, &a.value);
+            let Some(network) = networks.of_channel(&channel.network, &channel.service) else {
+                warn!(channel = channel.id, network = %channel.network, "no such network; the rule's reply is not written");
+                return Ok(None);
+            };
+            let key = network.new_idempotency_key();
+            let (text, private) = crate::text::answer_text(&item.kind, &item.author_handle, &a.value);
             let post = publishing::insert_post(
                 db,
                 &publishing::NewPost {
@@ -911,7 +926,7 @@ impl App {
             &mut *self.store.conn().await?,
             access.workspace.id,
             now - SCORE_WINDOW_MS,
-            crate::inbox::TOXIC_AT,
+            TOXIC_AT,
         )
         .await?;
         let mut out: Vec<Offender> = conduct
@@ -970,7 +985,8 @@ impl App {
             kind: action.into(),
             value: if action == "report" { "abusive".into() } else { String::new() },
         };
-        let done = apply(&mut tx, access.workspace.id, &item, &a, None, actor.user_id()).await?;
+        let done =
+            apply(&mut tx, self.networks(), access.workspace.id, &item, &a, None, actor.user_id()).await?;
         if done.is_some() {
             record(
                 &mut tx,

@@ -15,6 +15,8 @@ use tutti_store::people::{self, Identity, Interaction, Note, PeopleFilter, Perso
 use tutti_store::{inbox, StoreError};
 
 use crate::accounts::record;
+use crate::csv_export::{csv_cell, csv_row};
+use crate::text::{clean_text, parse_tags};
 use crate::{Actor, App, AppError};
 
 /// Scores older than this are rebuilt by the worker when the workspace saw someone since, ms.
@@ -81,52 +83,6 @@ pub fn sentiment_by_month(points: &[(i64, String)]) -> Vec<(String, f64, i64)> {
         e.1 += 1;
     }
     months.into_iter().map(|(m, (sum, n))| (m, sum / n as f64, n)).collect()
-}
-
-/// One cell of CSV (RFC 4180): quoted when it holds a comma, a quote or a line break; a text
-/// that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab, carriage return first)
-/// is prefixed with `'`.
-pub fn csv_cell(text: &str) -> String {
-    let mut s = String::new();
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        s.push('\'');
-    }
-    s.push_str(text);
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
-/// A CSV row of cells already made safe, ended by CRLF.
-pub fn csv_row(cells: &[String]) -> String {
-    let mut line = cells.join(",");
-    line.push_str("\r\n");
-    line
-}
-
-/// Reads comma-separated tags (people and conversations alike): lower-cased, each up to 40
-/// letters, digits, `-` or `_`, at most 20, duplicates dropped; refused at `tags`.
-pub(crate) fn parse_tags(tags: &str) -> Result<Vec<String>, AppError> {
-    let mut list: Vec<String> = Vec::new();
-    for t in tags.split(',').map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()) {
-        if t.chars().count() > 40 || !t.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
-            return Err(InputError::new(
-                "tags",
-                "tag_invalid",
-                format!("{:?}: a tag is up to 40 letters, digits, - or _", tutti_domain::input::clip(&t, 40)),
-            )
-            .into());
-        }
-        if !list.contains(&t) {
-            list.push(t);
-        }
-    }
-    if list.len() > 20 {
-        return Err(InputError::new("tags", "too_many_tags", "at most 20 tags").into());
-    }
-    Ok(list)
 }
 
 /// Checks a saved filter's values.
@@ -265,7 +221,7 @@ impl App {
         body: &str,
     ) -> Result<i64, AppError> {
         let access = self.workspace_access(actor, slug, Action::ManageCommunity).await?;
-        let body = crate::inbox::clean_text(body.trim(), MAX_NOTE_CHARS + 1);
+        let body = clean_text(body.trim(), MAX_NOTE_CHARS + 1);
         if body.is_empty() {
             return Err(InputError::new("note", "person_note_empty", "write the note").into());
         }
@@ -330,7 +286,7 @@ impl App {
             )
             .into());
         }
-        let value = crate::inbox::clean_text(value.trim(), MAX_FIELD_CHARS + 1).replace('\n', " ");
+        let value = clean_text(value.trim(), MAX_FIELD_CHARS + 1).replace('\n', " ");
         if value.chars().count() > MAX_FIELD_CHARS {
             return Err(InputError::new(
                 "value",
@@ -450,7 +406,7 @@ impl App {
         filter: &PeopleFilter,
     ) -> Result<i64, AppError> {
         let access = self.workspace_access(actor, slug, Action::ManageCommunity).await?;
-        let name = crate::inbox::clean_text(name.trim(), 81).replace('\n', " ");
+        let name = clean_text(name.trim(), 81).replace('\n', " ");
         if name.is_empty() || name.chars().count() > 80 {
             return Err(InputError::new(
                 "name",
@@ -577,18 +533,6 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_cells_are_quoted_and_formulas_neutralised() {
-        assert_eq!(csv_cell("Alice"), "Alice");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("=HYPERLINK(\"http://x\",\"y\")"), "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
-        assert_eq!(csv_cell("+1"), "'+1");
-        assert_eq!(csv_cell("-2"), "'-2");
-        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_cell("line\nbreak"), "\"line\nbreak\"");
-    }
 
     #[test]
     fn sentiment_is_averaged_per_month() {

@@ -2,31 +2,28 @@
 //! and scheduling posts with their limits checked field by field, approvals, and rotating the
 //! key that protects credentials.
 //!
-//! A post's idempotency key (a TID, which Bluesky takes as the record key and Mastodon as the
-//! `Idempotency-Key`) is chosen here, when the post is saved, before any call to a network.
+//! A post's idempotency key (chosen by its network: a TID, which Bluesky takes as the record
+//! key; a random `Idempotency-Key` on Mastodon) is chosen here, when the post is saved, before
+//! any call to a network. The limits are the network's (`tutti_connector::Limits`).
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use tutti_connector::Limits;
 use tutti_domain::{Action, InputError};
 use tutti_store::publishing::{self, Channel, NewChannel, NewPost, Post, PostMedia};
 use tutti_store::{links, users, StoreError};
-use unicode_segmentation::UnicodeSegmentation;
 
 use crate::accounts::record;
+pub use crate::channels::find_channel;
 use crate::links::{find_links, new_code, rewrite_links, short_url, tag_utm, LinkOptions};
 use crate::secrets::Keyring;
 use crate::{Actor, App, AppError};
 
-/// Bluesky's limits on a post.
-pub const BLUESKY_MAX_GRAPHEMES: usize = 300;
-/// Bluesky's byte limit on a post's text.
-pub const BLUESKY_MAX_BYTES: usize = 3000;
-/// Mastodon's default limit (an instance may allow more).
-pub const MASTODON_MAX_CHARS: usize = 500;
-/// Images per post on both networks.
-pub const MAX_IMAGES: usize = 4;
-/// Bluesky's largest image blob.
-pub const MAX_IMAGE_BYTES: usize = 1_000_000;
+/// The most images a post carries on any network (the compose form's slots); each network's
+/// own limit is in its [`Limits`].
+pub use tutti_connector::MAX_IMAGES;
+/// The largest image any network takes (what an upload may hold).
+pub use tutti_connector::MAX_IMAGE_BYTES;
 
 /// A channel to connect, once its credentials were checked with the network.
 #[derive(Debug, Clone)]
@@ -75,11 +72,12 @@ impl App {
         c: &ChannelToAdd,
     ) -> Result<Channel, AppError> {
         let access = self.workspace_access(actor, slug, Action::ManageChannels).await?;
-        if !["bluesky", "mastodon"].contains(&c.network.as_str()) {
+        if self.networks().get(&c.network).is_none() {
+            let known: Vec<&str> = self.networks().names().collect();
             return Err(InputError::new(
                 "network",
                 "network_unknown",
-                "the network must be bluesky or mastodon",
+                format!("the network must be {}", known.join(" or ")),
             )
             .into());
         }
@@ -189,6 +187,8 @@ impl App {
         let channel = find_channel(&channels, wanted).ok_or_else(|| {
             InputError::new("channel", "channel_unknown", format!("no channel {wanted:?} in this workspace"))
         })?;
+        let network = self.network_of(channel)?;
+        let limits = network.limits();
         if let Some(owner) = channel.owner_user_id {
             if actor.user_id() != Some(owner) {
                 return Err(InputError::new(
@@ -268,7 +268,7 @@ impl App {
                 None => l.to_owned(),
             }),
         };
-        check_text(&channel.network, &shortened(&codes))?;
+        check_text(&limits, &shortened(&codes))?;
         let at = p.at.as_deref().map(str::trim).filter(|a| !a.is_empty());
         if p.queue && at.is_some() {
             return Err(InputError::new(
@@ -297,23 +297,33 @@ impl App {
                 Some(t)
             }
         };
-        if p.langs.len() > 3 {
-            return Err(InputError::new("langs", "too_many_langs", "at most three languages").into());
+        if p.langs.len() > limits.langs_max {
+            return Err(InputError::new(
+                "langs",
+                "too_many_langs",
+                format!("at most {} languages on {}", limits.langs_max, limits.name),
+            )
+            .into());
         }
-        if p.images.len() > MAX_IMAGES {
-            return Err(
-                InputError::new("images", "too_many_images", format!("at most {MAX_IMAGES} images")).into()
-            );
+        if p.images.len() > limits.images_max {
+            return Err(InputError::new(
+                "images",
+                "too_many_images",
+                format!("at most {} images on {}", limits.images_max, limits.name),
+            )
+            .into());
         }
         for (i, m) in p.images.iter().enumerate() {
-            if m.bytes.len() > MAX_IMAGE_BYTES {
+            if m.bytes.len() > limits.image_max_bytes {
                 return Err(InputError::new(
                     "images",
                     "image_too_large",
                     format!(
-                        "image {} is {} bytes; the largest the network takes is {MAX_IMAGE_BYTES}",
+                        "image {} is {} bytes; the largest {} takes is {}",
                         i + 1,
-                        m.bytes.len()
+                        m.bytes.len(),
+                        limits.name,
+                        limits.image_max_bytes
                     ),
                 )
                 .into());
@@ -326,11 +336,11 @@ impl App {
                 )
                 .into());
             }
-            if m.alt.chars().count() > 2000 {
+            if m.alt.chars().count() > limits.alt_max_chars {
                 return Err(InputError::new(
                     "images",
                     "alt_too_long",
-                    format!("the alt text of image {} is over 2000 characters", i + 1),
+                    format!("the alt text of image {} is over {} characters", i + 1, limits.alt_max_chars),
                 )
                 .into());
             }
@@ -346,8 +356,8 @@ impl App {
         if let Some((field, message)) = crate::charter::refusal(&p.text, &findings) {
             return Err(InputError::new(field, "charter_blocked", message).into());
         }
-        crate::mentions::check(&self.http, &channel.network, &channel.service, &p.text).await?;
-        let key = tutti_bluesky::Tid::now().to_string();
+        crate::mentions::check(network.as_ref(), self.outbound(), &channel.service, &p.text).await?;
+        let key = network.new_idempotency_key();
         let mut tx = self.store.begin().await?;
         let direct = crate::queues::publishes_directly(&mut tx, &access).await?;
         let scheduled_at = match p.queue {
@@ -456,49 +466,25 @@ impl App {
     }
 }
 
-/// The channel a post names (handle, `@handle` or id) among a workspace's channels.
-pub fn find_channel<'a>(channels: &'a [Channel], wanted: &str) -> Option<&'a Channel> {
-    let wanted = wanted.trim();
-    channels.iter().find(|c| {
-        c.handle == wanted
-            || c.handle.trim_start_matches('@') == wanted.trim_start_matches('@')
-            || c.id.to_string() == wanted
-    })
-}
-
 /// Checks a post's text against its network's limits, naming the limit.
-pub fn check_text(network: &str, text: &str) -> Result<(), InputError> {
+pub fn check_text(limits: &Limits, text: &str) -> Result<(), InputError> {
     if text.trim().is_empty() {
         return Err(InputError::new("text", "required", "the post has no text"));
     }
-    match network {
-        "bluesky" => {
-            let graphemes = text.graphemes(true).count();
-            if graphemes > BLUESKY_MAX_GRAPHEMES {
-                return Err(InputError::new(
-                    "text",
-                    "text_too_long",
-                    format!("{graphemes} characters; Bluesky takes {BLUESKY_MAX_GRAPHEMES}"),
-                ));
-            }
-            if text.len() > BLUESKY_MAX_BYTES {
-                return Err(InputError::new(
-                    "text",
-                    "text_too_long",
-                    format!("{} bytes; Bluesky takes {BLUESKY_MAX_BYTES}", text.len()),
-                ));
-            }
-        }
-        _ => {
-            let chars = text.chars().count();
-            if chars > MASTODON_MAX_CHARS {
-                return Err(InputError::new(
-                    "text",
-                    "text_too_long",
-                    format!("{chars} characters; this Mastodon instance takes {MASTODON_MAX_CHARS}"),
-                ));
-            }
-        }
+    let count = limits.count(text);
+    if count > limits.text_max {
+        return Err(InputError::new(
+            "text",
+            "text_too_long",
+            format!("{count} characters; {} takes {}", limits.name, limits.text_max),
+        ));
+    }
+    if let Some(max) = limits.text_max_bytes.filter(|&max| text.len() > max) {
+        return Err(InputError::new(
+            "text",
+            "text_too_long",
+            format!("{} bytes; {} takes {max}", text.len(), limits.name),
+        ));
     }
     Ok(())
 }
@@ -613,14 +599,16 @@ mod tests {
 
     #[test]
     fn limits_count_graphemes_on_bluesky_and_name_the_limit() {
+        let networks = tutti_networks::registry();
+        let (bluesky, mastodon) = (networks.limits("bluesky").unwrap(), networks.limits("mastodon").unwrap());
         let family = "👨‍👩‍👧‍👦";
-        assert!(check_text("bluesky", &family.repeat(300)).is_err(), "300 families are 7,500 bytes");
-        assert!(check_text("bluesky", &"é".repeat(300)).is_ok());
-        let e = check_text("bluesky", &"a".repeat(301)).unwrap_err();
+        assert!(check_text(&bluesky, &family.repeat(300)).is_err(), "300 families are 7,500 bytes");
+        assert!(check_text(&bluesky, &"é".repeat(300)).is_ok());
+        let e = check_text(&bluesky, &"a".repeat(301)).unwrap_err();
         assert_eq!(e.field, "text");
         assert!(e.message.contains("301") && e.message.contains("300"), "{}", e.message);
-        assert!(check_text("mastodon", &"a".repeat(500)).is_ok());
-        assert!(check_text("mastodon", &"a".repeat(501)).is_err());
-        assert_eq!(check_text("bluesky", "   ").unwrap_err().code, "required");
+        assert!(check_text(&mastodon, &"a".repeat(500)).is_ok());
+        assert!(check_text(&mastodon, &"a".repeat(501)).is_err());
+        assert_eq!(check_text(&bluesky, "   ").unwrap_err().code, "required");
     }
 }

@@ -18,7 +18,7 @@ use tutti_store::{publishing, Db, StoreError};
 
 use crate::accounts::record;
 use crate::actor::WorkspaceAccess;
-use crate::publishing::find_channel;
+use crate::channels::find_channel;
 use crate::{Actor, App, AppError};
 
 /// The most slots a channel's week may hold.

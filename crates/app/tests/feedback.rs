@@ -2,9 +2,9 @@
 //! community manager (not by the product team, who reads the report), recurring issues and
 //! the report in Markdown and CSV.
 
-use tutti_app::inbox::{item_of, Incoming};
+use tutti_app::ingest::{item_of, Incoming};
 use tutti_app::secrets::Keyring;
-use tutti_app::{Actor, App, AppConfig, AppError};
+use tutti_app::{Actor, App, AppError};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -38,7 +38,7 @@ fn note(id: &str, kind: &str, author: &str, text: &str, day: &str) -> Incoming {
 async fn categories_issues_and_the_report() {
     for db in tutti_test_support::every_backend().await {
         let label = db.label();
-        let app = App::new(db.open().await, AppConfig::default());
+        let app = App::new(db.open().await, tutti_test_support::app_config());
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
         for (email, role) in
@@ -87,7 +87,7 @@ async fn categories_issues_and_the_report() {
             "[{label}] suggested at ingestion"
         );
         let mut tx = app.store().begin().await.unwrap();
-        tutti_app::inbox::ingest_batch(&mut tx, &items).await.unwrap();
+        tutti_app::ingest::ingest_batch(&mut tx, tutti_test_support::networks(), &items).await.unwrap();
         tx.commit().await.unwrap();
 
         let cm = Actor::User(app.user_by_email("cm@ml.test").await.unwrap());

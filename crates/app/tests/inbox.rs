@@ -2,15 +2,16 @@
 //! person; replies are posts answering the network post; two people never reply at once; a
 //! crisis sends replies to the SMM first; hostile text is cleaned.
 
-use tutti_app::inbox::{item_of, Incoming, ReplyToWrite};
+use tutti_app::inbox::ReplyToWrite;
+use tutti_app::ingest::{item_of, Incoming};
 use tutti_app::secrets::Keyring;
-use tutti_app::{Actor, App, AppConfig, AppError};
+use tutti_app::{Actor, App, AppError};
 use tutti_store::inbox::Filter;
 
 const PASSWORD: &str = "correct horse battery";
 
 async fn setup(db: &tutti_test_support::TestDb) -> (App, String, i64) {
-    let app = App::new(db.open().await, AppConfig::default());
+    let app = App::new(db.open().await, tutti_test_support::app_config());
     let op = Actor::Operator;
     let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
     for (email, role) in
@@ -57,7 +58,8 @@ async fn ingest(app: &App, slug: &str, channel: i64, notes: &[Incoming]) -> Vec<
         .0;
     let items: Vec<_> = notes.iter().map(|n| item_of(ws.id, channel, "bluesky", n)).collect();
     let mut tx = app.store().begin().await.unwrap();
-    let moved = tutti_app::inbox::ingest_batch(&mut tx, &items).await.unwrap();
+    let moved =
+        tutti_app::ingest::ingest_batch(&mut tx, tutti_test_support::networks(), &items).await.unwrap();
     tx.commit().await.unwrap();
     moved
 }

@@ -2,15 +2,15 @@
 //! nothing, rules applied when the inbox stores new items (local actions at once, network
 //! actions queued), undo, the troll score, and roles.
 
-use tutti_app::inbox::{item_of, Incoming};
+use tutti_app::ingest::{item_of, Incoming};
 use tutti_app::moderation::RuleToWrite;
 use tutti_app::secrets::Keyring;
-use tutti_app::{Actor, App, AppConfig, AppError};
+use tutti_app::{Actor, App, AppError};
 
 const PASSWORD: &str = "correct horse battery";
 
 async fn setup(db: &tutti_test_support::TestDb) -> (App, String, i64, i64) {
-    let app = App::new(db.open().await, AppConfig::default());
+    let app = App::new(db.open().await, tutti_test_support::app_config());
     let op = Actor::Operator;
     let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
     for (email, role) in [
@@ -50,7 +50,8 @@ fn reply(id: &str, author: &str, text: &str) -> Incoming {
 async fn ingest(app: &App, ws: i64, ch: i64, notes: &[Incoming]) -> Vec<i64> {
     let items: Vec<_> = notes.iter().map(|n| item_of(ws, ch, "bluesky", n)).collect();
     let mut tx = app.store().begin().await.unwrap();
-    let (_, ids) = tutti_app::inbox::ingest_batch_items(&mut tx, &items).await.unwrap();
+    let (_, ids) =
+        tutti_app::ingest::ingest_batch_items(&mut tx, tutti_test_support::networks(), &items).await.unwrap();
     tx.commit().await.unwrap();
     ids
 }

@@ -1,16 +1,16 @@
 //! The community CRM on every backend: merge and split keep the history, scores on a small
 //! fixture with known values, segments and their CSV export with hostile names neutralised.
 
-use tutti_app::inbox::{item_of, Incoming};
+use tutti_app::ingest::{item_of, Incoming};
 use tutti_app::secrets::Keyring;
-use tutti_app::{Actor, App, AppConfig, AppError};
+use tutti_app::{Actor, App, AppError};
 use tutti_store::people::{PeopleFilter, Sort};
 
 const PASSWORD: &str = "correct horse battery";
 const DAY: i64 = 86_400_000;
 
 async fn setup(db: &tutti_test_support::TestDb) -> (App, String, i64, i64) {
-    let app = App::new(db.open().await, AppConfig::default());
+    let app = App::new(db.open().await, tutti_test_support::app_config());
     let op = Actor::Operator;
     let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
     for (email, role) in
@@ -48,7 +48,7 @@ fn note(id: &str, kind: &str, author: &str, name: &str, text: &str, root: &str, 
 async fn ingest(app: &App, ws: i64, ch: i64, notes: &[Incoming]) {
     let items: Vec<_> = notes.iter().map(|n| item_of(ws, ch, "bluesky", n)).collect();
     let mut tx = app.store().begin().await.unwrap();
-    tutti_app::inbox::ingest_batch(&mut tx, &items).await.unwrap();
+    tutti_app::ingest::ingest_batch(&mut tx, tutti_test_support::networks(), &items).await.unwrap();
     tx.commit().await.unwrap();
 }
 

@@ -4,12 +4,12 @@
 use tutti_app::import::RowToImport;
 use tutti_app::publishing::{ChannelToAdd, PostToWrite};
 use tutti_app::secrets::Keyring;
-use tutti_app::{Actor, App, AppConfig, AppError};
+use tutti_app::{Actor, App, AppError};
 
 const PASSWORD: &str = "correct horse battery";
 
 async fn setup(db: &tutti_test_support::TestDb) -> (App, String) {
-    let app = App::new(db.open().await, AppConfig::default());
+    let app = App::new(db.open().await, tutti_test_support::app_config());
     let op = Actor::Operator;
     let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
     for (email, role) in [("smm@ml.test", "smm"), ("cm@ml.test", "cm"), ("contrib@ml.test", "contributor")] {

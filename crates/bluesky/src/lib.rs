@@ -12,11 +12,14 @@
 
 pub mod cbor;
 pub mod firehose;
+pub mod identity;
 pub mod jetstream;
+mod network;
 pub mod xrpc;
 
 pub use firehose::{EventKind, Firehose, FirehoseEvent, FirehoseStats, Frame, FrameError};
 pub use jetstream::{BlueskyPost, EventError, Jetstream, JetstreamEvent, JetstreamStats};
+pub use network::{Bluesky, LIMITS};
 pub use xrpc::{
     detect_facets, FacetKind, NewImage, NewPost, PublishedPost, RecordRef, ReplyRef, Session, Tid, XrpcClient,
 };

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tutti_app::inbox::{ingest_batch, item_of, Incoming};
+use tutti_app::ingest::{ingest_batch, item_of, Incoming};
 use tutti_app::moderation::RuleToWrite;
 use tutti_app::publishing::ChannelToAdd;
 use tutti_app::secrets::Keyring;
@@ -97,7 +97,10 @@ pub async fn run(
         bail!("the benchmark fills the database: give it an empty one of its own, not {}", store.location());
     }
     let backend = if store.backend() == Backend::Postgres { "postgres" } else { "sqlite" };
-    let app = App::new(store.clone(), AppConfig::default());
+    let app = App::new(
+        store.clone(),
+        AppConfig { networks: tutti_networks::registry().clone(), ..AppConfig::default() },
+    );
     let say = |s: String| {
         if !as_json {
             eprintln!("{s}");
@@ -906,7 +909,7 @@ async fn ingest_notifications(
         storing = Some(tokio::spawn(async move {
             let t = Instant::now();
             let mut tx = store.begin().await?;
-            let moved = ingest_batch(&mut tx, &items).await?;
+            let moved = ingest_batch(&mut tx, tutti_networks::registry(), &items).await?;
             tx.commit().await?;
             Ok((moved.len(), t.elapsed().as_secs_f64()))
         }));

@@ -101,7 +101,10 @@ pub async fn run(
     let dir = tempfile::tempdir()?;
     let url = database_url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("tutti.db").display()));
     let store = Store::open(&url).await?;
-    let app = App::new(store.clone(), AppConfig::default());
+    let app = App::new(
+        store.clone(),
+        AppConfig { networks: tutti_networks::registry().clone(), ..AppConfig::default() },
+    );
     let keys = Keyring::generate();
 
     let shared: Shared = Arc::default();

@@ -345,7 +345,10 @@ pub async fn bench_listen_replay(events: usize, queries: usize, as_json: bool) -
     let written = write_jetstream_file(&file, events, queries)?;
     let url = format!("sqlite://{}", dir.path().join("tutti.db").display());
     let store = tutti_store::Store::open(&url).await?;
-    let app = tutti_app::App::new(store.clone(), tutti_app::AppConfig::default());
+    let app = tutti_app::App::new(
+        store.clone(),
+        tutti_app::AppConfig { networks: tutti_networks::registry().clone(), ..Default::default() },
+    );
     let actor = tutti_app::Actor::Operator;
     let ws = app.create_workspace(&actor, "Bench", "Europe/Paris").await?;
     for (i, q) in tutti_listen::bench::generate_queries(queries, 7).iter().enumerate() {

@@ -254,7 +254,11 @@ impl Global {
 
     /// The use cases' settings.
     pub fn app_config(&self) -> tutti_app::AppConfig {
-        tutti_app::AppConfig { outbound: self.outbound(), ..Default::default() }
+        tutti_app::AppConfig {
+            outbound: self.outbound(),
+            networks: tutti_networks::registry().clone(),
+            ..Default::default()
+        }
     }
 
     /// The database URL: the one given, or SQLite in the data directory.

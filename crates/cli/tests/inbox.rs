@@ -4,9 +4,9 @@
 use std::process::{Command, Output};
 
 use tempfile::TempDir;
-use tutti_app::inbox::{item_of, Incoming};
+use tutti_app::ingest::{item_of, Incoming};
 use tutti_app::secrets::Keyring;
-use tutti_app::{Actor, App, AppConfig};
+use tutti_app::{Actor, App};
 
 fn tutti(dir: &TempDir, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tutti"))
@@ -24,7 +24,7 @@ async fn conversations_are_listed_and_answered_from_the_command_line() {
     let dir = TempDir::new().unwrap();
     let url = format!("sqlite://{}", tutti_store::sqlite_path(dir.path()).display());
     {
-        let app = App::new(tutti_store::Store::open(&url).await.unwrap(), AppConfig::default());
+        let app = App::new(tutti_store::Store::open(&url).await.unwrap(), tutti_test_support::app_config());
         let ws = app.create_workspace(&Actor::Operator, "Maison Lumière", "Europe/Paris").await.unwrap();
         let channel = tutti_test_support::offline_bluesky("maison.test", None);
         let c = app.add_channel(&Actor::Operator, &Keyring::generate(), &ws.slug, &channel).await.unwrap();
@@ -39,7 +39,13 @@ async fn conversations_are_listed_and_answered_from_the_command_line() {
             ..Default::default()
         };
         let mut tx = app.store().begin().await.unwrap();
-        tutti_app::inbox::ingest_batch(&mut tx, &[item_of(ws.id, c.id, "bluesky", &n)]).await.unwrap();
+        tutti_app::ingest::ingest_batch(
+            &mut tx,
+            tutti_test_support::networks(),
+            &[item_of(ws.id, c.id, "bluesky", &n)],
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
         app.store().close().await;
     }

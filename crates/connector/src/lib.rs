@@ -7,10 +7,15 @@
 //! or the worker. Errors are sorted by what the caller does about them (wait, retry, give up,
 //! ask the person to reconnect the account) rather than by where they came from.
 
+mod network;
+
 use std::fmt;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+pub use network::{ChannelAccess, Counting, Limits, Mention, NetworkKind, Networks, ServiceKind};
+/// The outbound policy network kinds call under (re-exported for their implementers).
+pub use tutti_outbound::Outbound;
 
 /// A social network Tutti can publish to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -121,6 +126,13 @@ impl fmt::Debug for OutgoingImage {
             .finish()
     }
 }
+
+/// The most images an [`OutgoingPost`] carries, whatever the network: each network's own
+/// limit ([`Limits::images_max`]) is at most this.
+pub const MAX_IMAGES: usize = 4;
+/// The largest image Tutti sends to any network, in bytes: each network's own limit
+/// ([`Limits::image_max_bytes`]) is at most this.
+pub const MAX_IMAGE_BYTES: usize = 1_000_000;
 
 /// A post to publish, in no network's terms.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,9 +1,10 @@
 //! The demo network: channels that publish nowhere, and the story `tutti demo` tells.
 //!
 //! A demo channel is an ordinary channel (Bluesky or Mastodon, so that every limit and every
-//! page treats it as such) whose service is `demo:<story>:<anchor>` instead of an address: the
-//! worker opens a [`DemoConnector`] for it instead of a network client (see
-//! `tutti_worker::connectors`). The connector answers every call of the `Connector` trait
+//! page treats it as such) whose service is `demo:<story>:<anchor>` instead of an address:
+//! [`demo_channels`], registered for that prefix (`tutti_networks`), is the network kind such
+//! channels are reached through, so a [`DemoConnector`] is opened for them instead of a
+//! network client, and no caller tells them apart. The connector answers every call of the `Connector` trait
 //! deterministically and without any network: a post is "published" under an id made from its
 //! idempotency key, engagement and profile counts are computed from the post's id, likes,
 //! hides, mutes, blocks and reports are accepted, and the notifications are the story's
@@ -16,11 +17,14 @@
 
 use std::fmt::Write as _;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tutti_connector::{
-    AccountProfile, Connector, ConnectorError, Engagement, Network, Notification, NotificationKind,
-    OutgoingPost, PostRef, ProfileCounts, Published, ReportReason, ReportSubject,
+    AccountProfile, ChannelAccess, Connector, ConnectorError, Engagement, Limits, Mention, Network,
+    NetworkKind, Notification, NotificationKind, Outbound, OutgoingPost, PostRef, ProfileCounts, Published,
+    ReportReason, ReportSubject,
 };
 
 mod stories;
@@ -39,6 +43,53 @@ pub const PAGE: usize = 50;
 /// Whether a channel's service names the demo network.
 pub fn is_demo(service: &str) -> bool {
     service.starts_with(SERVICE_PREFIX)
+}
+
+/// The kind of a demo channel of `network` (registered for [`SERVICE_PREFIX`]): the network's
+/// limits, keys and mentions, every account known, a [`DemoConnector`] that needs no
+/// credentials, and no bell (its channels are read on every pass).
+pub fn demo_channels(network: Arc<dyn NetworkKind>) -> Arc<dyn NetworkKind> {
+    Arc::new(DemoChannels { network })
+}
+
+/// See [`demo_channels`].
+struct DemoChannels {
+    network: Arc<dyn NetworkKind>,
+}
+
+#[async_trait]
+impl NetworkKind for DemoChannels {
+    fn name(&self) -> &'static str {
+        self.network.name()
+    }
+
+    fn limits(&self) -> Limits {
+        self.network.limits()
+    }
+
+    fn new_idempotency_key(&self) -> String {
+        self.network.new_idempotency_key()
+    }
+
+    fn mentions(&self, text: &str, service: &str) -> Vec<Mention> {
+        self.network.mentions(text, service)
+    }
+
+    async fn resolve_account(
+        &self,
+        _outbound: &Outbound,
+        _service: &str,
+        account: &str,
+    ) -> Result<Option<String>, ConnectorError> {
+        // The demo network knows every account it is asked about.
+        Ok(Some(format!("demo:{account}")))
+    }
+
+    fn open(&self, channel: &ChannelAccess<'_>, _outbound: &Outbound) -> Result<Arc<dyn Connector>, String> {
+        let demo = DemoConnector::open(channel.service, channel.handle)
+            .ok_or_else(|| format!("{} is not a channel of the demo", channel.handle))?;
+        Ok(Arc::new(demo))
+    }
 }
 
 /// The service of a demo channel telling `story` from `anchor` (ms).

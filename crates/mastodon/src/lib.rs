@@ -39,6 +39,7 @@
 
 pub mod bell;
 pub mod client;
+mod network;
 pub mod sse;
 pub mod status;
 pub mod streaming;
@@ -48,5 +49,6 @@ pub use client::{
     check_status, countable_length, Instance, InstanceLimits, MastodonClient, NewMedia, NewPoll, NewStatus,
     Notification, NotificationKind, PublishedStatus, Reconciled, StatusCounts, Visibility,
 };
+pub use network::{mentions_in, Mastodon, LIMITS};
 pub use status::{parse_status, MastodonPost, ParsedStatus, StatusError, StatusId};
 pub use streaming::{ConfigError, MastodonEvent, MastodonStats, Stream, Streaming};

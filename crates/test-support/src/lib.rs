@@ -215,6 +215,16 @@ pub async fn every_backend() -> Vec<TestDb> {
     dbs
 }
 
+/// The settings of the use cases in tests: the defaults, with every network registered.
+pub fn app_config() -> tutti_app::AppConfig {
+    tutti_app::AppConfig { networks: networks().clone(), ..tutti_app::AppConfig::default() }
+}
+
+/// Every network Tutti talks to, as `tutti serve` registers them.
+pub fn networks() -> &'static tutti_connector::Networks {
+    tutti_networks::registry()
+}
+
 /// The outbound policy tests give Tutti: public addresses, and the host and port of each of
 /// these local servers, allowed one by one as an operator allows a host on the LAN (there is no
 /// switch that allows every private address).

@@ -224,7 +224,7 @@ async fn health_readiness_and_metrics_answer() {
     for db in tutti_test_support::every_backend().await {
         let config =
             tutti_web::WebConfig { metrics_token: Some("scraper-secret".into()), ..Default::default() };
-        let t = common::spawn_with(db, tutti_app::AppConfig::default(), config).await;
+        let t = common::spawn_with(db, tutti_test_support::app_config(), config).await;
         assert_eq!(t.client.get(t.url("/healthz")).send().await.unwrap().status(), 200);
         let ready = t.client.get(t.url("/readyz")).send().await.unwrap();
         assert_eq!(ready.status(), 200);

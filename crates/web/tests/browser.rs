@@ -606,7 +606,7 @@ async fn compose_then_plan_and_move_posts_on_the_calendar_in_a_real_browser() {
 
 #[tokio::test]
 async fn the_inbox_is_worked_from_the_keyboard_in_a_real_browser() {
-    use tutti_app::inbox::{item_of, Incoming};
+    use tutti_app::ingest::{item_of, Incoming};
     use tutti_app::secrets::Keyring;
     use tutti_app::Actor;
 
@@ -664,7 +664,7 @@ async fn the_inbox_is_worked_from_the_keyboard_in_a_real_browser() {
         })
         .collect();
     let mut tx = t.app.store().begin().await.unwrap();
-    tutti_app::inbox::ingest_batch(&mut tx, &items).await.unwrap();
+    tutti_app::ingest::ingest_batch(&mut tx, tutti_test_support::networks(), &items).await.unwrap();
     tx.commit().await.unwrap();
     // Inbox per person: two customers and a troll under one post of the brand (published by
     // Tutti, shown above each conversation), and enough conversations to fill a screen.
@@ -885,7 +885,7 @@ async fn the_inbox_is_worked_from_the_keyboard_in_a_real_browser() {
 /// newest; and twelve mentions, so that the list fills a screen. Returns the brand post's
 /// text, the network id of Léa's latest message and the id of her first item.
 async fn inbox_trial(t: &common::TestApp, ws: i64, ch: i64, now: i64) -> (&'static str, String, i64) {
-    use tutti_app::inbox::{item_of, Incoming};
+    use tutti_app::ingest::{item_of, Incoming};
     let brand = "at://did:plc:maison/app.bsky.feed.post/aube";
     let text = "Notre lampe Aube est arrivée : lumière chaude, variateur tactile.";
     let p = tutti_app::publishing::PostToWrite {
@@ -954,7 +954,7 @@ async fn inbox_trial(t: &common::TestApp, ws: i64, ch: i64, now: i64) -> (&'stat
     }
     let items: Vec<_> = notes.iter().map(|n| item_of(ws, ch, "bluesky", n)).collect();
     let mut tx = t.app.store().begin().await.unwrap();
-    tutti_app::inbox::ingest_batch(&mut tx, &items).await.unwrap();
+    tutti_app::ingest::ingest_batch(&mut tx, tutti_test_support::networks(), &items).await.unwrap();
     tx.commit().await.unwrap();
     let list =
         t.app.inbox(&tutti_app::Actor::Operator, common::WS, &Default::default(), None, 50).await.unwrap();
@@ -1229,7 +1229,7 @@ async fn pages_read_well_in_both_languages_and_on_a_phone() {
 /// The pages of [`pages_read_well_in_both_languages_and_on_a_phone`] on one database.
 async fn polish_pages(driver: &Driver, db: tutti_test_support::TestDb) {
     use chrono::TimeZone;
-    use tutti_app::inbox::{item_of, Incoming};
+    use tutti_app::ingest::{item_of, Incoming};
     use tutti_app::publishing::{ChannelToAdd, PostToWrite};
     use tutti_app::secrets::Keyring;
     use tutti_app::Actor;
@@ -1361,7 +1361,7 @@ async fn polish_pages(driver: &Driver, db: tutti_test_support::TestDb) {
         })
         .collect();
     let mut tx = t.app.store().begin().await.unwrap();
-    tutti_app::inbox::ingest_batch(&mut tx, &items).await.unwrap();
+    tutti_app::ingest::ingest_batch(&mut tx, tutti_test_support::networks(), &items).await.unwrap();
     tx.commit().await.unwrap();
     t.app.refresh_community(&admin, ws).await.unwrap();
 

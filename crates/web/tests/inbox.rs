@@ -361,7 +361,7 @@ async fn each_person_is_a_conversation_and_the_reply_box_names_the_message_it_an
             .execute(&mut *t.app.store().conn().await.unwrap())
             .await
             .unwrap();
-        let at = |mut n: tutti_app::inbox::Incoming, k: i64| {
+        let at = |mut n: tutti_app::ingest::Incoming, k: i64| {
             n.parent = Some(brand.into());
             n.root = Some(brand.into());
             n.at = tutti_store::now_ms() - 60_000 + k * 1_000;

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{brand_channel, seed, spawn, PASSWORD, WS};
-use tutti_app::inbox::{item_of, Incoming};
+use tutti_app::ingest::{item_of, Incoming};
 use tutti_app::Actor;
 
 #[tokio::test]
@@ -58,7 +58,13 @@ async fn the_moderation_page_saves_rules_shows_errors_and_undoes() {
             ..Default::default()
         };
         let mut tx = t.app.store().begin().await.unwrap();
-        tutti_app::inbox::ingest_batch(&mut tx, &[item_of(ws_id, channel_id, "bluesky", &n)]).await.unwrap();
+        tutti_app::ingest::ingest_batch(
+            &mut tx,
+            tutti_test_support::networks(),
+            &[item_of(ws_id, channel_id, "bluesky", &n)],
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
         let html = t.get(&mut cm, &path).await.text().await.unwrap();
         assert!(

@@ -1,14 +1,13 @@
-//! One connector per channel, opened from its sealed credentials and shared by the publisher,
-//! the inbox poller and the jobs that act on the networks, so that a channel's session (and
-//! its refreshes) is one.
+//! One connector per channel, opened from its sealed credentials by its network's kind (the
+//! registered [`Networks`]) and shared by the publisher, the inbox poller and the jobs that act
+//! on the networks, so that a channel's session (and its refreshes) is one.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::sync::Mutex;
 use tutti_app::secrets::Keyring;
-use tutti_bluesky::XrpcClient;
-use tutti_connector::Connector;
+use tutti_connector::{ChannelAccess, Connector, Networks};
 use tutti_store::publishing::Channel;
 
 /// The connectors of every channel this process talks to.
@@ -16,6 +15,7 @@ use tutti_store::publishing::Channel;
 pub struct Connectors {
     keys: Keyring,
     outbound: tutti_outbound::Outbound,
+    networks: Networks,
     open: Arc<Mutex<HashMap<i64, Arc<dyn Connector>>>>,
 }
 
@@ -29,7 +29,12 @@ impl Connectors {
     /// Connectors opening credentials with `keys` and calling only the addresses `outbound`
     /// allows (a channel's service is given by whoever added the channel).
     pub fn new(keys: Keyring, outbound: tutti_outbound::Outbound) -> Connectors {
-        Connectors { keys, outbound, open: Arc::default() }
+        Connectors { keys, outbound, networks: tutti_networks::registry().clone(), open: Arc::default() }
+    }
+
+    /// The networks channels are reached through.
+    pub fn networks(&self) -> &Networks {
+        &self.networks
     }
 
     /// The outbound policy of the channels' connections.
@@ -43,27 +48,13 @@ impl Connectors {
         if let Some(c) = open.get(&channel.id) {
             return Ok(c.clone());
         }
-        // A demo channel publishes nowhere: the demo network answers every call, with no
-        // credentials and no connection.
-        if tutti_demo::is_demo(&channel.service) {
-            let demo = tutti_demo::DemoConnector::open(&channel.service, &channel.handle)
-                .ok_or_else(|| format!("{} is not a channel of the demo", channel.handle))?;
-            let client: Arc<dyn Connector> = Arc::new(demo);
-            open.insert(channel.id, client.clone());
-            return Ok(client);
-        }
-        let secret = self.keys.open(&channel.key_id, &channel.credentials).map_err(|e| e.to_string())?;
-        let client: Arc<dyn Connector> = match channel.network.as_str() {
-            "bluesky" => Arc::new(
-                XrpcClient::new(&channel.service, &channel.handle, &secret, &self.outbound)
-                    .map_err(|e| e.to_string())?,
-            ),
-            "mastodon" => Arc::new(
-                tutti_mastodon::MastodonClient::new(&channel.service, &secret, &self.outbound)
-                    .map_err(|e| e.to_string())?,
-            ),
-            other => return Err(format!("Tutti does not talk to {other}")),
-        };
+        let network = self
+            .networks
+            .of_channel(&channel.network, &channel.service)
+            .ok_or_else(|| format!("Tutti does not talk to {}", channel.network))?;
+        let secret = || self.secret(channel);
+        let access = ChannelAccess { service: &channel.service, handle: &channel.handle, secret: &secret };
+        let client = network.open(&access, &self.outbound)?;
         open.insert(channel.id, client.clone());
         Ok(client)
     }

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 use tracing::{debug, info, warn};
-use tutti_app::inbox::{self as app_inbox, Incoming};
+use tutti_app::ingest::{self, Incoming};
 use tutti_connector::{ConnectorError, Notification, NotificationKind, PostRef};
 use tutti_store::{inbox, now_ms, publishing, Store, StoreError};
 
@@ -214,9 +214,13 @@ impl InboxPoller {
         self.backoff.retain(|id| readable.iter().any(|c| c.id == id));
         let mut stored = 0;
         for channel in readable {
-            // A demo channel has no notification stream: it is read every pass, as Bluesky's.
-            let mastodon = channel.network == "mastodon" && !tutti_demo::is_demo(&channel.service);
-            if mastodon && pass == Pass::Due && !self.due(channel.id) {
+            // A network that rings (Mastodon) is read on its bell; the others every pass.
+            let rings = self
+                .connectors
+                .networks()
+                .of_channel(&channel.network, &channel.service)
+                .is_some_and(|n| n.rings());
+            if rings && pass == Pass::Due && !self.due(channel.id) {
                 continue;
             }
             if !self.backoff.ready(channel.id, (self.clock)()) {
@@ -235,7 +239,7 @@ impl InboxPoller {
                     }
                 }
             };
-            if mastodon {
+            if rings {
                 self.listen(channel);
             }
             let client = match self.connectors.get(channel).await {
@@ -259,12 +263,7 @@ impl InboxPoller {
                     Ok((found, next)) => {
                         let more = !found.is_empty() && next != read_to;
                         pending.extend(found.iter().map(|n| {
-                            app_inbox::item_of(
-                                channel.workspace_id,
-                                channel.id,
-                                &channel.network,
-                                &incoming(n),
-                            )
+                            ingest::item_of(channel.workspace_id, channel.id, &channel.network, &incoming(n))
                         }));
                         read_to = next;
                         if pending.len() >= INGEST_BATCH || !more {
@@ -328,7 +327,7 @@ impl InboxPoller {
         cursor: Option<&str>,
     ) -> Result<Option<usize>, StoreError> {
         let mut tx = self.store.begin().await?;
-        let moved = app_inbox::ingest_batch(&mut tx, items).await?;
+        let moved = ingest::ingest_batch(&mut tx, self.connectors.networks(), items).await?;
         // New conversations go to the community managers in turn, if the workspace says so.
         tutti_app::inbox_desk::auto_assign(&mut tx, channel.workspace_id, &moved).await?;
         if !inbox::save_cursor(&mut tx, channel.id, &self.name, cursor, None, now_ms()).await? {

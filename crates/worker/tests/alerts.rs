@@ -64,7 +64,7 @@ async fn a_burst_on_a_brand_query_alerts_once_and_is_delivered_signed() {
     for db in tutti_test_support::every_backend().await {
         let store = db.open().await;
         let keys = tutti_app::secrets::Keyring::generate();
-        let config = AppConfig { outbound: local(), ..AppConfig::default() };
+        let config = AppConfig { outbound: local(), ..tutti_test_support::app_config() };
         let app = App::new(store.clone(), config).with_keys(keys.clone());
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
@@ -195,7 +195,7 @@ async fn a_burst_on_a_brand_query_alerts_once_and_is_delivered_signed() {
 async fn a_keyword_rule_alerts_on_new_matching_mentions_only() {
     for db in tutti_test_support::every_backend().await {
         let store = db.open().await;
-        let app = App::new(store.clone(), AppConfig::default());
+        let app = App::new(store.clone(), tutti_test_support::app_config());
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
         let q = app.add_query(&op, &ws.slug, "Concurrent", "globex", "competitor").await.unwrap();
@@ -267,7 +267,7 @@ async fn a_webhook_secret_kept_in_clear_by_an_earlier_version_is_sealed_at_start
         // This version opens it: the migration adds the sealed columns, the secret is still there.
         let store = db.open().await;
         let keys = tutti_app::secrets::Keyring::generate();
-        let app = App::new(store.clone(), AppConfig::default()).with_keys(keys.clone());
+        let app = App::new(store.clone(), tutti_test_support::app_config()).with_keys(keys.clone());
         let op = Actor::Operator;
         let ws_id = 1;
         let before = app.listening_settings(&op, "maison-lumiere").await.unwrap();

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use tutti_app::secrets::Keyring;
 use tutti_app::store::publishing;
-use tutti_app::{Actor, App, AppConfig};
+use tutti_app::{Actor, App};
 use tutti_worker::connectors::Connectors;
 use tutti_worker::inbox::InboxPoller;
 
@@ -102,7 +102,7 @@ async fn a_refused_inbox_read_marks_the_channel_once_notifies_once_and_stops_rea
     for db in tutti_test_support::every_backend().await {
         let label = db.label();
         let (url, fake) = fake_instance(401).await;
-        let app = App::new(db.open().await, AppConfig::default());
+        let app = App::new(db.open().await, tutti_test_support::app_config());
         let (ws, channel, keys, poller, now) = setup(&app, &url).await;
 
         // Sixty passes, a second apart, as the poller's loop would make them.
@@ -144,7 +144,7 @@ async fn a_failing_inbox_read_backs_off_and_resumes_its_pace_after_a_success() {
     for db in tutti_test_support::every_backend().await {
         let label = db.label();
         let (url, fake) = fake_instance(503).await;
-        let app = App::new(db.open().await, AppConfig::default());
+        let app = App::new(db.open().await, tutti_test_support::app_config());
         let (ws, channel, _keys, poller, now) = setup(&app, &url).await;
 
         // A minute of passes a second apart: reads at 0, 2, 6, 14 and 30 s, not sixty.
@@ -182,10 +182,10 @@ async fn a_like_and_a_mute_refused_for_credentials_mark_the_channel_once() {
     for db in tutti_test_support::every_backend().await {
         let label = db.label();
         let (url, _fake) = fake_instance(401).await;
-        let app = App::new(db.open().await, AppConfig::default());
+        let app = App::new(db.open().await, tutti_test_support::app_config());
         let (ws, channel, keys, _poller, _now) = setup(&app, &url).await;
         // A mention in the inbox, as ingestion stores it.
-        let incoming = tutti_app::inbox::Incoming {
+        let incoming = tutti_app::ingest::Incoming {
             remote_id: "n1".into(),
             kind: "mention".into(),
             author_id: "1001".into(),
@@ -196,9 +196,12 @@ async fn a_like_and_a_mute_refused_for_credentials_mark_the_channel_once() {
             at: tutti_app::store::now_ms(),
             ..Default::default()
         };
-        let item = tutti_app::inbox::item_of(ws.id, channel.id, "mastodon", &incoming);
+        let item = tutti_app::ingest::item_of(ws.id, channel.id, "mastodon", &incoming);
         let mut tx = app.store().begin().await.unwrap();
-        let (_, items) = tutti_app::inbox::ingest_batch_items(&mut tx, &[item]).await.unwrap();
+        let (_, items) =
+            tutti_app::ingest::ingest_batch_items(&mut tx, tutti_test_support::networks(), &[item])
+                .await
+                .unwrap();
         tx.commit().await.unwrap();
 
         let op = Actor::Operator;

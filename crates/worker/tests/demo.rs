@@ -2,7 +2,7 @@
 //! demo network when they fall due, each once, without any connection.
 
 use tutti_app::store::publishing;
-use tutti_app::{Actor, App, AppConfig};
+use tutti_app::{Actor, App};
 use tutti_worker::connectors::Connectors;
 use tutti_worker::publisher::{Outcome, Publisher};
 
@@ -12,7 +12,7 @@ const DAY_MS: i64 = 86_400_000;
 async fn the_demos_scheduled_posts_go_out_to_the_demo_network_when_due() {
     for db in tutti_test_support::every_backend().await {
         let label = db.label();
-        let app = App::new(db.open().await, AppConfig::default())
+        let app = App::new(db.open().await, tutti_test_support::app_config())
             .with_keys(tutti_app::secrets::Keyring::generate());
         let now = tutti_app::store::now_ms();
         let summary = app.load_demo("http://localhost:8080", now).await.unwrap();

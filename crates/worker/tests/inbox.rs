@@ -11,7 +11,7 @@ use tutti_app::inbox::ReplyToWrite;
 use tutti_app::publishing::{ChannelToAdd, PostToWrite};
 use tutti_app::secrets::Keyring;
 use tutti_app::store::inbox::Filter;
-use tutti_app::{Actor, App, AppConfig};
+use tutti_app::{Actor, App};
 use tutti_test_support::devnet::Devnet;
 use tutti_worker::connectors::Connectors;
 use tutti_worker::inbox::InboxPoller;
@@ -44,7 +44,7 @@ async fn the_community_reaches_the_inbox_within_seconds_and_a_reply_lands_as_a_c
     let Some(net) = Devnet::start("inbox", true).await else { return };
     for (n, db) in tutti_test_support::every_backend().await.into_iter().enumerate() {
         let label = db.label();
-        let app = App::new(db.open().await, AppConfig::default());
+        let app = App::new(db.open().await, tutti_test_support::app_config());
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
         for (email, role) in [("smm@ml.test", "smm"), ("cm@ml.test", "cm")] {

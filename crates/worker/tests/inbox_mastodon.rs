@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::{broadcast, watch};
 use tutti_app::secrets::Keyring;
 use tutti_app::store::inbox::Filter;
-use tutti_app::{Actor, App, AppConfig};
+use tutti_app::{Actor, App};
 use tutti_worker::connectors::Connectors;
 use tutti_worker::inbox::InboxPoller;
 
@@ -123,7 +123,7 @@ async fn a_mastodon_notification_is_read_when_the_stream_rings_without_polling_e
     for db in tutti_test_support::every_backend().await {
         let label = db.label();
         let (url, fake) = fake_instance().await;
-        let app = App::new(db.open().await, AppConfig::default());
+        let app = App::new(db.open().await, tutti_test_support::app_config());
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
         let keys = Keyring::generate();
@@ -205,7 +205,7 @@ async fn a_flood_is_stored_in_batches_each_notification_once_across_passes() {
     for db in tutti_test_support::every_backend().await {
         let label = db.label();
         let (url, fake) = fake_instance().await;
-        let app = App::new(db.open().await, AppConfig::default());
+        let app = App::new(db.open().await, tutti_test_support::app_config());
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
         let keys = Keyring::generate();

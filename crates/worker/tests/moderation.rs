@@ -9,7 +9,7 @@ use serde_json::json;
 use tutti_app::moderation::RuleToWrite;
 use tutti_app::publishing::{ChannelToAdd, PostToWrite};
 use tutti_app::secrets::Keyring;
-use tutti_app::{Actor, App, AppConfig};
+use tutti_app::{Actor, App};
 use tutti_test_support::devnet::Devnet;
 use tutti_worker::connectors::Connectors;
 use tutti_worker::inbox::InboxPoller;
@@ -57,7 +57,7 @@ async fn a_toxic_reply_is_hidden_on_the_network_and_shown_again_on_undo() {
     let Some(net) = Devnet::start("moderation", true).await else { return };
     for (n, db) in tutti_test_support::every_backend().await.into_iter().enumerate() {
         let label = db.label();
-        let app = App::new(db.open().await, AppConfig::default());
+        let app = App::new(db.open().await, tutti_test_support::app_config());
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
         app.add_user(&op, "cm@ml.test", "cm@ml.test", PASSWORD, false).await.unwrap();

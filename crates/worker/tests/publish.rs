@@ -35,7 +35,7 @@ struct Setup {
 async fn setup(db: &tutti_test_support::TestDb, net: &Devnet, handle: &str, service: &str) -> Setup {
     let store = db.open().await;
     let outbound = net.outbound().with_urls([service]);
-    let app = App::new(store, AppConfig { outbound: outbound.clone(), ..AppConfig::default() });
+    let app = App::new(store, AppConfig { outbound: outbound.clone(), ..tutti_test_support::app_config() });
     let ws = app.create_workspace(&Actor::Operator, "Maison Lumière", "Europe/Paris").await.unwrap();
     let (did, _) = net.create_account(handle, PASSWORD).await;
     let keys = Keyring::generate();
@@ -376,7 +376,7 @@ async fn an_unknown_mention_is_refused_when_the_post_is_written() {
 async fn a_revoked_app_password_holds_the_post_notifies_and_it_goes_out_once_reconnected() {
     let Some(net) = Devnet::start("publisher", false).await else { return };
     for (n, db) in tutti_test_support::every_backend().await.into_iter().enumerate() {
-        let app = App::new(db.open().await, AppConfig::default());
+        let app = App::new(db.open().await, tutti_test_support::app_config());
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
         app.add_user(&op, "smm@ml.test", "Sam", PASSWORD, false).await.unwrap();

@@ -86,7 +86,7 @@ async fn a_mastodon_post_is_published_once_even_when_a_worker_dies_after_sending
         let (url, state) = fake_instance().await;
         let app = App::new(
             db.open().await,
-            AppConfig { outbound: tutti_test_support::allowing(&[&url]), ..AppConfig::default() },
+            AppConfig { outbound: tutti_test_support::allowing(&[&url]), ..tutti_test_support::app_config() },
         );
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
@@ -149,7 +149,7 @@ async fn a_mention_of_an_unknown_account_of_the_instance_is_refused_when_written
         let (url, state) = fake_instance().await;
         let app = App::new(
             db.open().await,
-            AppConfig { outbound: tutti_test_support::allowing(&[&url]), ..AppConfig::default() },
+            AppConfig { outbound: tutti_test_support::allowing(&[&url]), ..tutti_test_support::app_config() },
         );
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
@@ -186,14 +186,14 @@ async fn a_reply_the_network_refuses_stays_in_the_conversation_with_its_words() 
         let (url, _) = fake_instance().await;
         let app = App::new(
             db.open().await,
-            AppConfig { outbound: tutti_test_support::allowing(&[&url]), ..AppConfig::default() },
+            AppConfig { outbound: tutti_test_support::allowing(&[&url]), ..tutti_test_support::app_config() },
         );
         let op = Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
         let keys = Keyring::generate();
         let channel = tutti_test_support::mastodon_channel(&url, "token");
         let c = app.add_channel(&op, &keys, &ws.slug, &channel).await.unwrap();
-        let n = tutti_app::inbox::Incoming {
+        let n = tutti_app::ingest::Incoming {
             remote_id: "42".into(),
             kind: "mention".into(),
             author_id: "7".into(),
@@ -204,9 +204,10 @@ async fn a_reply_the_network_refuses_stays_in_the_conversation_with_its_words() 
             ..Default::default()
         };
         let mut tx = app.store().begin().await.unwrap();
-        let moved = tutti_app::inbox::ingest_batch(
+        let moved = tutti_app::ingest::ingest_batch(
             &mut tx,
-            &[tutti_app::inbox::item_of(ws.id, c.id, "mastodon", &n)],
+            tutti_test_support::networks(),
+            &[tutti_app::ingest::item_of(ws.id, c.id, "mastodon", &n)],
         )
         .await
         .unwrap();

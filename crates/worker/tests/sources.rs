@@ -46,7 +46,7 @@ async fn one_process_holds_a_source_and_an_expired_lease_passes_on() {
 async fn replaying_a_jetstream_file_twice_stores_each_mention_once() {
     for db in tutti_test_support::every_backend().await {
         let store = db.open().await;
-        let app = tutti_app::App::new(store.clone(), tutti_app::AppConfig::default());
+        let app = tutti_app::App::new(store.clone(), tutti_test_support::app_config());
         let op = tutti_app::Actor::Operator;
         let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
         app.add_query(&op, &ws.slug, "Marque", "\"maison lumière\" OR #luminaire", "brand").await.unwrap();
@@ -67,7 +67,7 @@ async fn replaying_a_jetstream_file_twice_stores_each_mention_once() {
 async fn a_mastodon_timeline_is_matched_and_stored() {
     let db = tutti_test_support::sqlite();
     let store = db.open().await;
-    let app = tutti_app::App::new(store.clone(), tutti_app::AppConfig::default());
+    let app = tutti_app::App::new(store.clone(), tutti_test_support::app_config());
     let op = tutti_app::Actor::Operator;
     let ws = app.create_workspace(&op, "Maison Lumière", "Europe/Paris").await.unwrap();
     app.add_query(&op, &ws.slug, "Test", "\"stream test\"", "brand").await.unwrap();
@@ -131,7 +131,7 @@ fn futures_stream(
 async fn housekeeping_deletes_mentions_past_their_workspaces_retention() {
     for db in tutti_test_support::every_backend().await {
         let store = db.open().await;
-        let app = tutti_app::App::new(store.clone(), tutti_app::AppConfig::default());
+        let app = tutti_app::App::new(store.clone(), tutti_test_support::app_config());
         let op = tutti_app::Actor::Operator;
         let mut queries = Vec::new();
         for (name, days) in [("Court", "7"), ("Long", "365")] {

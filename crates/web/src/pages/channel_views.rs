@@ -4,9 +4,7 @@
 
 use std::collections::HashMap;
 
-use tutti_app::publishing::{BLUESKY_MAX_GRAPHEMES, MASTODON_MAX_CHARS};
 use tutti_app::store::publishing::Channel;
-use unicode_segmentation::UnicodeSegmentation;
 
 use super::page_err;
 use crate::error::WebError;
@@ -15,26 +13,17 @@ use crate::AppState;
 
 /// The network's name as people write it.
 pub(super) fn network_name(network: &str) -> &'static str {
-    match network {
-        "bluesky" => "Bluesky",
-        _ => "Mastodon",
-    }
+    tutti_networks::limits(network).name
 }
 
 /// The length limit the counter shows for a network.
 pub(super) fn network_max(network: &str) -> usize {
-    match network {
-        "bluesky" => BLUESKY_MAX_GRAPHEMES,
-        _ => MASTODON_MAX_CHARS,
-    }
+    tutti_networks::limits(network).text_max
 }
 
 /// A post's length as its network counts it: graphemes on Bluesky, characters on Mastodon.
 pub(super) fn network_count(network: &str, text: &str) -> usize {
-    match network {
-        "bluesky" => text.graphemes(true).count(),
-        _ => text.chars().count(),
-    }
+    tutti_networks::limits(network).count(text)
 }
 
 /// `@handle`, whether or not it was stored with its `@`.

@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use tutti_app::charter::{self, CheckKind, Finding, Severity};
 use tutti_app::links::{LinkOptions, Utm};
-use tutti_app::publishing::{PostToWrite, BLUESKY_MAX_BYTES, MAX_IMAGES};
+use tutti_app::publishing::{PostToWrite, MAX_IMAGES};
 use tutti_app::store::publishing::PostMedia;
 use tutti_app::AppError;
 use tutti_domain::Action;
@@ -172,7 +172,7 @@ async fn compose_view(
             handle: shown.handle.clone(),
             max: c.max,
             count,
-            over: count > c.max || (c.network == "bluesky" && f.text.len() > BLUESKY_MAX_BYTES),
+            over: !tutti_networks::limits(&c.network).fits(&f.text),
         });
     }
     if f.langs.is_empty() {
@@ -323,7 +323,11 @@ fn text_too_long(network: &str, text: &str, t: &Tr) -> String {
     } else {
         t.targs(
             "error-text_bytes",
-            &[("bytes", &text.len().to_string()), ("network", name), ("max", &BLUESKY_MAX_BYTES.to_string())],
+            &[
+                ("bytes", &text.len().to_string()),
+                ("network", name),
+                ("max", &tutti_networks::limits(network).text_max_bytes.unwrap_or_default().to_string()),
+            ],
         )
     }
 }
@@ -430,8 +434,7 @@ async fn submit_post(
                 .map(|c| c.network.clone())
                 .unwrap_or_default();
             let max = network_max(&network);
-            let fits_as_typed = network_count(&network, &f.text) <= max
-                && (network != "bluesky" || f.text.len() <= BLUESKY_MAX_BYTES);
+            let fits_as_typed = tutti_networks::limits(&network).fits(&f.text);
             let message = if fits_as_typed && (f.utm || f.shorten) {
                 // Only the rewritten links made it too long.
                 t.targs(

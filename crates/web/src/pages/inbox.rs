@@ -569,11 +569,7 @@ async fn pane(
         notes,
         saved,
         can_moderate: ctx.ws().allows(Action::ManageModeration),
-        max: if network == "mastodon" {
-            tutti_app::publishing::MASTODON_MAX_CHARS
-        } else {
-            tutti_app::publishing::BLUESKY_MAX_GRAPHEMES
-        },
+        max: tutti_networks::limits(&network).text_max,
     })
 }
 
@@ -967,7 +963,13 @@ async fn saved_reply(
 ) -> Result<Response, WebError> {
     let text =
         state.app.fill_saved_reply(&ctx.actor(), &slug, id, saved).await.map_err(|e| page_err(e, &ctx))?;
-    render(StatusCode::OK, &ReplyBox { text, max: tutti_app::publishing::BLUESKY_MAX_GRAPHEMES })
+    // The counter's limit is the strictest network's until the box is sent with its channel.
+    let max = tutti_networks::registry()
+        .names()
+        .map(|n| tutti_networks::limits(n).text_max)
+        .min()
+        .unwrap_or_default();
+    render(StatusCode::OK, &ReplyBox { text, max })
 }
 
 #[derive(Debug, Deserialize)]

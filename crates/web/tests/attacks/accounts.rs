@@ -16,7 +16,11 @@ use crate::common::{csrf_of, seed, spawn, spawn_with, totp, Browser, TestApp, PA
 /// A server whose sign-in clock the test moves, and which can seal two-factor secrets.
 async fn spawn_clocked(db: tutti_test_support::TestDb, web: WebConfig) -> (TestApp, Clock) {
     let clock = Clock::default();
-    let config = AppConfig { clock: clock.clone(), keys: Some(Keyring::generate()), ..AppConfig::default() };
+    let config = AppConfig {
+        clock: clock.clone(),
+        keys: Some(Keyring::generate()),
+        ..tutti_test_support::app_config()
+    };
     (spawn_with(db, config, web).await, clock)
 }
 
@@ -141,7 +145,7 @@ async fn parallel_wrong_passwords_cannot_exceed_the_sign_in_limit() {
         let label = db.label();
         let (t, clock) = spawn_clocked(db, WebConfig::default()).await;
         seed(&t.app).await;
-        let limit = AppConfig::default().max_failures_per_email as usize;
+        let limit = tutti_test_support::app_config().max_failures_per_email as usize;
         let b = at_login(&t).await;
         let attempts = (0..60).map(|i| {
             let mut b = b.clone();
@@ -208,8 +212,11 @@ async fn wrong_sign_ins_forwarded_for(t: &TestApp, same: bool) -> Vec<u16> {
 
 #[tokio::test]
 async fn forged_forwarded_for_does_not_escape_the_client_limit() {
-    let config =
-        AppConfig { max_failures_per_client: 3, max_failures_per_email: 100, ..AppConfig::default() };
+    let config = AppConfig {
+        max_failures_per_client: 3,
+        max_failures_per_email: 100,
+        ..tutti_test_support::app_config()
+    };
     for db in tutti_test_support::every_backend().await {
         let label = db.label();
         // Not behind a trusted proxy: the header is the client's own claim and is ignored.
@@ -376,7 +383,7 @@ async fn invitation_link_ignores_a_forged_host_header() {
     for db in tutti_test_support::every_backend().await {
         let label = db.label();
         let web = WebConfig { public_url: "https://tutti.example/".into(), ..WebConfig::default() };
-        let t = spawn_with(db, AppConfig::default(), web).await;
+        let t = spawn_with(db, tutti_test_support::app_config(), web).await;
         seed(&t.app).await;
         let b = t.sign_in("smm@acme.test", PASSWORD).await;
         let page = t

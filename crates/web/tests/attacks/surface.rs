@@ -35,7 +35,7 @@ async fn injected_script_and_framing_are_refused_by_the_content_security_policy(
 async fn a_downgrade_to_plain_http_is_refused_by_hsts_when_tutti_is_served_over_https() {
     let t = spawn_with(
         tutti_test_support::sqlite(),
-        tutti_app::AppConfig::default(),
+        tutti_test_support::app_config(),
         WebConfig { hsts: true, ..Default::default() },
     )
     .await;
@@ -95,7 +95,7 @@ async fn metrics_are_not_served_to_anyone_without_the_operator_token() {
         drop(open);
     }
     let config = WebConfig { metrics_token: Some("s3cret-scraper".into()), ..Default::default() };
-    let t = spawn_with(tutti_test_support::sqlite(), tutti_app::AppConfig::default(), config).await;
+    let t = spawn_with(tutti_test_support::sqlite(), tutti_test_support::app_config(), config).await;
     assert_eq!(t.client.get(t.url("/metrics")).send().await.unwrap().status(), 401);
     let wrong = t
         .client

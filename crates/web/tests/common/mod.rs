@@ -35,7 +35,7 @@ pub const WS: &str = "acme-studio";
 
 /// Starts Tutti on a free port over `db`.
 pub async fn spawn(db: TestDb) -> TestApp {
-    spawn_with(db, AppConfig::default(), WebConfig::default()).await
+    spawn_with(db, tutti_test_support::app_config(), WebConfig::default()).await
 }
 
 /// Starts Tutti with these settings; the public address is the server's own unless `web`
@@ -196,9 +196,9 @@ pub async fn brand_channel(t: &TestApp) -> (i64, i64) {
 
 /// A reply from `author` (handle `author.test`, display name `name`) to the brand's post
 /// `at://did:plc:maison/app.bsky.feed.post/{thread}`, received five seconds ago.
-pub fn reply(thread: &str, id: &str, author: &str, name: &str, text: &str) -> tutti_app::inbox::Incoming {
+pub fn reply(thread: &str, id: &str, author: &str, name: &str, text: &str) -> tutti_app::ingest::Incoming {
     let brand_post = format!("at://did:plc:maison/app.bsky.feed.post/{thread}");
-    tutti_app::inbox::Incoming {
+    tutti_app::ingest::Incoming {
         remote_id: id.into(),
         kind: "reply".into(),
         author_id: format!("did:plc:{author}"),
@@ -215,10 +215,11 @@ pub fn reply(thread: &str, id: &str, author: &str, name: &str, text: &str) -> tu
 
 /// Stores notifications of the channel `ch` as the inbox reader does, in one transaction
 /// (moderation rules run on them); returns the conversations they moved.
-pub async fn ingest(t: &TestApp, ws: i64, ch: i64, items: &[tutti_app::inbox::Incoming]) -> Vec<i64> {
-    let batch: Vec<_> = items.iter().map(|n| tutti_app::inbox::item_of(ws, ch, "bluesky", n)).collect();
+pub async fn ingest(t: &TestApp, ws: i64, ch: i64, items: &[tutti_app::ingest::Incoming]) -> Vec<i64> {
+    let batch: Vec<_> = items.iter().map(|n| tutti_app::ingest::item_of(ws, ch, "bluesky", n)).collect();
     let mut tx = t.app.store().begin().await.unwrap();
-    let moved = tutti_app::inbox::ingest_batch(&mut tx, &batch).await.unwrap();
+    let moved =
+        tutti_app::ingest::ingest_batch(&mut tx, tutti_test_support::networks(), &batch).await.unwrap();
     tx.commit().await.unwrap();
     moved
 }
