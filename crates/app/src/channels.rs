@@ -2,7 +2,7 @@
 //! the channel is back to `ok`, so that the posts that waited for it go out.
 
 use serde_json::json;
-use tutti_domain::{Action, InputError};
+use tutti_domain::{Action, ChannelStatus, InputError};
 use tutti_store::publishing::{self, Channel};
 use tutti_store::StoreError;
 
@@ -30,7 +30,7 @@ impl App {
         let (key_id, sealed) = keys.seal(secret);
         let mut tx = self.store.begin().await?;
         publishing::set_credentials(&mut tx, channel.id, &sealed, &key_id).await?;
-        publishing::set_channel_status(&mut tx, channel.id, "ok", None).await?;
+        publishing::set_channel_status(&mut tx, channel.id, ChannelStatus::Ok, None).await?;
         record(
             &mut tx,
             actor,

@@ -24,7 +24,7 @@
 //!   sends it.
 
 use serde_json::json;
-use tutti_domain::{Action, InputError};
+use tutti_domain::{Action, ConversationStatus, InputError, ItemKind, Network, PostStatus};
 use tutti_store::inbox::{self, Conversation, Filter, Item, NewItem};
 use tutti_store::moderation::Candidate;
 use tutti_store::publishing::{self, NewPost, Post};
@@ -41,10 +41,6 @@ pub const MAX_TEXT_CHARS: usize = 3_000;
 pub const MAX_NAME_CHARS: usize = 200;
 /// The toxicity from which an item is flagged.
 pub const TOXIC_AT: f64 = tutti_nlp::FLAG_THRESHOLD as f64;
-/// The statuses of a conversation.
-pub const STATUSES: [&str; 3] = ["open", "pending", "closed"];
-/// The kinds of item.
-pub const KINDS: [&str; 7] = ["reply", "mention", "quote", "repost", "like", "follow", "dm"];
 
 /// Hostile text made safe to keep: control and invisible formatting characters (bidi
 /// overrides, zero-width joiners used to hide words) removed, line breaks kept, length bounded.
@@ -65,8 +61,8 @@ fn is_invisible_format(c: char) -> bool {
 pub struct Incoming {
     /// The network's id of the notification.
     pub remote_id: String,
-    /// reply, mention, quote, repost, like, follow.
-    pub kind: String,
+    /// reply, mention, quote, repost, like, follow, dm.
+    pub kind: ItemKind,
     /// Who: a DID, a Mastodon account id.
     pub author_id: String,
     /// Their handle.
@@ -93,14 +89,10 @@ pub struct Incoming {
 
 /// Turns a notification of a channel into the item to store: text cleaned and bounded,
 /// enriched, its conversation chosen.
-pub fn item_of(workspace_id: i64, channel_id: i64, network: &str, n: &Incoming) -> NewItem {
+pub fn item_of(workspace_id: i64, channel_id: i64, network: Network, n: &Incoming) -> NewItem {
     let text = clean_text(&n.text, MAX_TEXT_CHARS);
-    let e = tutti_nlp::analyse(&text);
-    let sentiment = serde_json::to_value(e.sentiment.label)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| "neu".into());
-    let category = crate::feedback::suggest(&n.kind, &text, e.sentiment.label);
+    let e = crate::enrichment::Enrichment::of(&text);
+    let category = crate::feedback::suggest(n.kind, &text, e.analysis.sentiment.label);
     let post_ref = n.post.as_ref().map(|(id, _)| id.clone());
     // The thread's root, else the post answered, else the brand's post concerned, else the
     // author's own post; a follow is one conversation per follower. Whose thread it is (the
@@ -115,23 +107,24 @@ pub fn item_of(workspace_id: i64, channel_id: i64, network: &str, n: &Incoming) 
     NewItem {
         workspace_id,
         channel_id,
-        network: network.to_owned(),
+        network,
         remote_id: clean_text(&n.remote_id, 500),
-        kind: if KINDS.contains(&n.kind.as_str()) { n.kind.clone() } else { "mention".into() },
+        // The brand's own replies are never a network's notification.
+        kind: if n.kind == ItemKind::Sent { ItemKind::Mention } else { n.kind },
         root_ref: clean_text(&root_ref, 500),
         author_id: clean_text(&n.author_id, 300),
         author_handle: clean_text(&n.author_handle, MAX_NAME_CHARS),
         author_name: clean_text(&n.author_name, MAX_NAME_CHARS).replace('\n', " "),
         author_since: n.author_since,
         lang: e
-            .lang
-            .map(|l| l.code().to_owned())
+            .lang()
+            .map(str::to_owned)
             .or_else(|| n.lang.clone())
             .map(|l| clean_text(&l, 12))
             .unwrap_or_default(),
         text,
-        sentiment,
-        toxicity: f64::from(e.toxicity.score),
+        sentiment: e.sentiment,
+        toxicity: e.toxicity(),
         post_ref,
         post_cid: n.post.as_ref().and_then(|(_, cid)| cid.clone()),
         parent_ref: n.parent.clone(),
@@ -165,7 +158,7 @@ pub async fn ingest_batch_items(db: &mut Db, items: &[NewItem]) -> Result<(Vec<i
                 id: done.item_id,
                 conversation_id: done.conversation_id,
                 channel_id: item.channel_id,
-                kind: item.kind.clone(),
+                kind: item.kind,
                 person_id: Some(done.person_id),
                 author_id: item.author_id.clone(),
                 author_handle: item.author_handle.clone(),
@@ -185,8 +178,12 @@ pub async fn ingest_batch_items(db: &mut Db, items: &[NewItem]) -> Result<(Vec<i
 /// The text of an answer to an item of `kind` from `handle`, and whether it goes out
 /// privately: a direct message is answered privately, and a private post is only seen by the
 /// accounts it mentions, so the answer is [`addressed`] to its author.
-pub(crate) fn answer_text<'t>(kind: &str, handle: &str, text: &'t str) -> (std::borrow::Cow<'t, str>, bool) {
-    if kind == "dm" {
+pub(crate) fn answer_text<'t>(
+    kind: ItemKind,
+    handle: &str,
+    text: &'t str,
+) -> (std::borrow::Cow<'t, str>, bool) {
+    if kind == ItemKind::Dm {
         (addressed(text, handle).into(), true)
     } else {
         (text.into(), false)
@@ -215,7 +212,7 @@ pub fn answerable_items<'a>(c: &Conversation, items: &'a [Item]) -> Vec<&'a Item
     items
         .iter()
         .filter(|i| {
-            inbox::ANSWERABLE.contains(&i.kind.as_str())
+            i.kind.is_answerable()
                 && i.post_ref.is_some()
                 && (c.author_id.is_empty() || i.author_id == c.author_id)
         })
@@ -294,7 +291,7 @@ impl App {
         refs.extend(
             items
                 .iter()
-                .filter(|i| i.kind != "sent")
+                .filter(|i| i.kind != ItemKind::Sent)
                 .filter_map(|i| i.parent_ref.as_deref().or(i.subject_ref.as_deref())),
         );
         match inbox::brand_post_id(&mut db, access.workspace.id, &refs).await? {
@@ -325,12 +322,11 @@ impl App {
         status: &str,
     ) -> Result<(), AppError> {
         let access = self.workspace_access(actor, slug, Action::HandleInbox).await?;
-        let status = status.trim();
-        if !STATUSES.contains(&status) {
+        let Ok(status) = status.trim().parse::<ConversationStatus>() else {
             return Err(
                 InputError::new("status", "status_unknown", "the status is open, pending or closed").into()
             );
-        }
+        };
         let mut tx = self.store.begin().await?;
         if !inbox::set_status(&mut tx, access.workspace.id, id, status, crate::store::now_ms()).await? {
             return Err(AppError::NotFound("conversation"));
@@ -513,8 +509,8 @@ impl App {
             }
             home
         };
-        crate::publishing::check_text(&channel.network, text)?;
-        crate::mentions::check(&self.http, &channel.network, &channel.service, text).await?;
+        crate::publishing::check_text(channel.network.as_str(), text)?;
+        crate::mentions::check(&self.http, channel.network.as_str(), &channel.service, text).await?;
         let me = actor.user_id();
         let now = crate::store::now_ms();
         let mut tx = self.store.begin().await?;
@@ -533,7 +529,8 @@ impl App {
         if let Some(seen) = r.seen_items {
             let fresh = inbox::conversation_by_id(&mut tx, id).await?;
             let since = inbox::items_of(&mut tx, id).await?;
-            if fresh.items > seen && since.iter().skip(seen.max(0) as usize).any(|i| i.kind == "sent") {
+            if fresh.items > seen && since.iter().skip(seen.max(0) as usize).any(|i| i.kind == ItemKind::Sent)
+            {
                 return Err(AppError::Conflict(InputError::new(
                     "text",
                     "reply_taken",
@@ -541,7 +538,7 @@ impl App {
                 )));
             }
         }
-        let (text, private) = answer_text(&target.kind, &target.author_handle, text);
+        let (text, private) = answer_text(target.kind, &target.author_handle, text);
         let text = text.as_ref();
         let needs_review =
             (crisis || c.tags.iter().any(|t| t == "crisis")) && !access.allows(Action::ApprovePosts);
@@ -555,7 +552,7 @@ impl App {
                 author_user_id: me,
                 text,
                 langs: "",
-                status: if direct { "scheduled" } else { "in_review" },
+                status: if direct { PostStatus::Scheduled } else { PostStatus::InReview },
                 scheduled_at: None,
                 idempotency_key: &key,
                 reply_to_post_id: None,
@@ -773,7 +770,7 @@ mod tests {
     fn items_hang_on_their_thread_or_on_the_brands_post() {
         let reply = Incoming {
             remote_id: "n1".into(),
-            kind: "reply".into(),
+            kind: ItemKind::Reply,
             author_id: "did:plc:alice".into(),
             text: "Ma commande n'est jamais arrivée, c'est nul".into(),
             post: Some(("at://alice/post/2".into(), Some("cid2".into()))),
@@ -781,15 +778,15 @@ mod tests {
             root: Some("at://brand/post/1".into()),
             ..Default::default()
         };
-        let item = item_of(1, 2, "bluesky", &reply);
+        let item = item_of(1, 2, Network::Bluesky, &reply);
         assert_eq!((item.root_ref.as_str(), item.sentiment.as_str()), ("at://brand/post/1", "neg"));
         let like =
-            Incoming { kind: "like".into(), subject: Some("at://brand/post/1".into()), ..reply.clone() };
-        assert_eq!(inbox::thread_author(&item.kind, &item.author_id), "did:plc:alice", "its author's thread");
-        let like_item = item_of(1, 2, "bluesky", &like);
+            Incoming { kind: ItemKind::Like, subject: Some("at://brand/post/1".into()), ..reply.clone() };
+        assert_eq!(inbox::thread_author(item.kind, &item.author_id), "did:plc:alice", "its author's thread");
+        let like_item = item_of(1, 2, Network::Bluesky, &like);
         assert_eq!(like_item.root_ref, "at://brand/post/1");
-        assert_eq!(inbox::thread_author(&like_item.kind, &like_item.author_id), "", "likes stay together");
-        let follow = Incoming { kind: "follow".into(), post: None, parent: None, root: None, ..reply };
-        assert_eq!(item_of(1, 2, "bluesky", &follow).root_ref, "follow:did:plc:alice");
+        assert_eq!(inbox::thread_author(like_item.kind, &like_item.author_id), "", "likes stay together");
+        let follow = Incoming { kind: ItemKind::Follow, post: None, parent: None, root: None, ..reply };
+        assert_eq!(item_of(1, 2, Network::Bluesky, &follow).root_ref, "follow:did:plc:alice");
     }
 }

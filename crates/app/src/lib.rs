@@ -14,6 +14,7 @@ pub mod charter;
 mod crisis;
 pub mod demo;
 pub mod desk;
+pub mod enrichment;
 mod error;
 pub mod feedback;
 pub mod import;

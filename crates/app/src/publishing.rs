@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use tutti_domain::{Action, InputError};
+use tutti_domain::{Action, ChannelVoice, InputError, Network, PostStatus};
 use tutti_store::publishing::{self, Channel, NewChannel, NewPost, Post, PostMedia};
 use tutti_store::{links, users, StoreError};
 use unicode_segmentation::UnicodeSegmentation;
@@ -75,14 +75,14 @@ impl App {
         c: &ChannelToAdd,
     ) -> Result<Channel, AppError> {
         let access = self.workspace_access(actor, slug, Action::ManageChannels).await?;
-        if !["bluesky", "mastodon"].contains(&c.network.as_str()) {
+        let Ok(network) = c.network.parse::<Network>() else {
             return Err(InputError::new(
                 "network",
                 "network_unknown",
                 "the network must be bluesky or mastodon",
             )
             .into());
-        }
+        };
         let mut db = self.store.conn().await?;
         let owner = match &c.ambassador {
             None => None,
@@ -113,11 +113,11 @@ impl App {
             &mut tx,
             &NewChannel {
                 workspace_id: access.workspace.id,
-                network: &c.network,
+                network,
                 handle: &c.handle,
                 service: &c.service,
                 account_id: c.account_id.as_deref(),
-                voice: if owner.is_some() { "ambassador" } else { "brand" },
+                voice: if owner.is_some() { ChannelVoice::Ambassador } else { ChannelVoice::Brand },
                 owner_user_id: owner,
                 credentials: &sealed,
                 key_id: &key_id,
@@ -203,7 +203,7 @@ impl App {
             let found = publishing::post_by_id(&mut *self.store.conn().await?, parent).await.ok();
             match found {
                 Some(q) if q.workspace_id == access.workspace.id && q.channel_id == channel.id => {
-                    if q.status == "failed" {
+                    if q.status == PostStatus::Failed {
                         return Err(InputError::new(
                             "reply_to",
                             "thread_parent_failed",
@@ -268,7 +268,7 @@ impl App {
                 None => l.to_owned(),
             }),
         };
-        check_text(&channel.network, &shortened(&codes))?;
+        check_text(channel.network.as_str(), &shortened(&codes))?;
         let at = p.at.as_deref().map(str::trim).filter(|a| !a.is_empty());
         if p.queue && at.is_some() {
             return Err(InputError::new(
@@ -346,7 +346,7 @@ impl App {
         if let Some((field, message)) = crate::charter::refusal(&p.text, &findings) {
             return Err(InputError::new(field, "charter_blocked", message).into());
         }
-        crate::mentions::check(&self.http, &channel.network, &channel.service, &p.text).await?;
+        crate::mentions::check(&self.http, channel.network.as_str(), &channel.service, &p.text).await?;
         let key = tutti_bluesky::Tid::now().to_string();
         let mut tx = self.store.begin().await?;
         let direct = crate::queues::publishes_directly(&mut tx, &access).await?;
@@ -380,7 +380,7 @@ impl App {
                 author_user_id: actor.user_id(),
                 text: &text,
                 langs: &p.langs.join(","),
-                status: if direct { "scheduled" } else { "in_review" },
+                status: if direct { PostStatus::Scheduled } else { PostStatus::InReview },
                 scheduled_at,
                 idempotency_key: &key,
                 reply_to_post_id: p.reply_to,
@@ -531,7 +531,7 @@ impl App {
         slug: &str,
         from: i64,
         to: i64,
-        status: Option<&str>,
+        status: Option<PostStatus>,
     ) -> Result<Vec<Post>, AppError> {
         let access = self.workspace_access(actor, slug, Action::WritePosts).await?;
         let mut db = self.store.conn().await?;
@@ -575,7 +575,7 @@ impl App {
         if !own && !access.allows(Action::ApprovePosts) {
             return Err(AppError::Forbidden(Action::ApprovePosts));
         }
-        if !["scheduled", "in_review", "failed"].contains(&post.status.as_str()) {
+        if !matches!(post.status, PostStatus::Scheduled | PostStatus::InReview | PostStatus::Failed) {
             return Err(AppError::Conflict(InputError::new(
                 "post",
                 "post_not_movable",
