@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::sync::Mutex;
 use tutti_app::secrets::Keyring;
 use tutti_bluesky::XrpcClient;
-use tutti_connector::Connector;
+use tutti_connector::{Connector, Network};
 use tutti_store::publishing::Channel;
 
 /// The connectors of every channel this process talks to.
@@ -53,16 +53,15 @@ impl Connectors {
             return Ok(client);
         }
         let secret = self.keys.open(&channel.key_id, &channel.credentials).map_err(|e| e.to_string())?;
-        let client: Arc<dyn Connector> = match channel.network.as_str() {
-            "bluesky" => Arc::new(
+        let client: Arc<dyn Connector> = match channel.network {
+            Network::Bluesky => Arc::new(
                 XrpcClient::new(&channel.service, &channel.handle, &secret, &self.outbound)
                     .map_err(|e| e.to_string())?,
             ),
-            "mastodon" => Arc::new(
+            Network::Mastodon => Arc::new(
                 tutti_mastodon::MastodonClient::new(&channel.service, &secret, &self.outbound)
                     .map_err(|e| e.to_string())?,
             ),
-            other => return Err(format!("Tutti does not talk to {other}")),
         };
         open.insert(channel.id, client.clone());
         Ok(client)

@@ -187,7 +187,7 @@ async fn a_like_and_a_mute_refused_for_credentials_mark_the_channel_once() {
         // A mention in the inbox, as ingestion stores it.
         let incoming = tutti_app::inbox::Incoming {
             remote_id: "n1".into(),
-            kind: "mention".into(),
+            kind: tutti_domain::ItemKind::Mention,
             author_id: "1001".into(),
             author_handle: "alice@mastodon.example".into(),
             author_name: "Alice".into(),
@@ -196,7 +196,7 @@ async fn a_like_and_a_mute_refused_for_credentials_mark_the_channel_once() {
             at: tutti_app::store::now_ms(),
             ..Default::default()
         };
-        let item = tutti_app::inbox::item_of(ws.id, channel.id, "mastodon", &incoming);
+        let item = tutti_app::inbox::item_of(ws.id, channel.id, tutti_domain::Network::Mastodon, &incoming);
         let mut tx = app.store().begin().await.unwrap();
         let (_, items) = tutti_app::inbox::ingest_batch_items(&mut tx, &[item]).await.unwrap();
         tx.commit().await.unwrap();

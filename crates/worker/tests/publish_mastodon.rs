@@ -195,7 +195,7 @@ async fn a_reply_the_network_refuses_stays_in_the_conversation_with_its_words() 
         let c = app.add_channel(&op, &keys, &ws.slug, &channel).await.unwrap();
         let n = tutti_app::inbox::Incoming {
             remote_id: "42".into(),
-            kind: "mention".into(),
+            kind: tutti_domain::ItemKind::Mention,
             author_id: "7".into(),
             author_handle: "alice@social.example".into(),
             text: "@maison ma commande ?".into(),
@@ -206,7 +206,7 @@ async fn a_reply_the_network_refuses_stays_in_the_conversation_with_its_words() 
         let mut tx = app.store().begin().await.unwrap();
         let moved = tutti_app::inbox::ingest_batch(
             &mut tx,
-            &[tutti_app::inbox::item_of(ws.id, c.id, "mastodon", &n)],
+            &[tutti_app::inbox::item_of(ws.id, c.id, tutti_domain::Network::Mastodon, &n)],
         )
         .await
         .unwrap();
