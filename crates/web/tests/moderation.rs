@@ -46,7 +46,7 @@ async fn the_moderation_page_saves_rules_shows_errors_and_undoes() {
         let hostile = "<script>alert(1)</script> arnaque \u{202E}";
         let n = Incoming {
             remote_id: "r1".into(),
-            kind: "reply".into(),
+            kind: tutti_domain::ItemKind::Reply,
             author_id: "did:plc:evil".into(),
             author_handle: "<img src=x onerror=alert(2)>".into(),
             author_name: "<b>Evil</b>".into(),
@@ -58,7 +58,12 @@ async fn the_moderation_page_saves_rules_shows_errors_and_undoes() {
             ..Default::default()
         };
         let mut tx = t.app.store().begin().await.unwrap();
-        tutti_app::inbox::ingest_batch(&mut tx, &[item_of(ws_id, channel_id, "bluesky", &n)]).await.unwrap();
+        tutti_app::inbox::ingest_batch(
+            &mut tx,
+            &[item_of(ws_id, channel_id, tutti_domain::Network::Bluesky, &n)],
+        )
+        .await
+        .unwrap();
         tx.commit().await.unwrap();
         let html = t.get(&mut cm, &path).await.text().await.unwrap();
         assert!(

@@ -31,7 +31,7 @@ use tutti_app::publishing::{
 };
 use tutti_app::store::publishing::{Channel, Post, PostMedia};
 use tutti_app::AppError;
-use tutti_domain::{Action, Locale};
+use tutti_domain::{Action, ChannelStatus, ChannelVoice, Locale, PostStatus};
 use unicode_segmentation::UnicodeSegmentation;
 
 use super::{form_error, form_status, is_htmx, layout, page_err, render, see_other, FieldError, Layout};
@@ -44,7 +44,13 @@ use crate::AppState;
 pub const UPLOAD_LIMIT: usize = MAX_IMAGES * tutti_app::publishing::MAX_IMAGE_BYTES + 256 * 1024;
 
 /// The states a post is filtered by on the calendar, in the order of its life.
-const STATUSES: [&str; 5] = ["in_review", "scheduled", "publishing", "published", "failed"];
+const STATUSES: [PostStatus; 5] = [
+    PostStatus::InReview,
+    PostStatus::Scheduled,
+    PostStatus::Publishing,
+    PostStatus::Published,
+    PostStatus::Failed,
+];
 
 pub fn routes(t: RouteTable) -> RouteTable {
     let write = Access::Workspace(Action::WritePosts);
@@ -257,7 +263,7 @@ pub(super) fn channel_views(
     let mut views: Vec<ChannelView> = channels
         .iter()
         .map(|c| {
-            let ambassador = c.voice == "ambassador";
+            let ambassador = c.voice == ChannelVoice::Ambassador;
             let voice = match c.owner_user_id {
                 Some(owner) if ambassador => t.t1(
                     "compose-voice-ambassador",
@@ -266,9 +272,9 @@ pub(super) fn channel_views(
                 ),
                 _ => t.t("compose-voice-brand"),
             };
-            let needs_reconnect = c.status != "ok";
+            let needs_reconnect = c.status != ChannelStatus::Ok;
             let usable = c.owner_user_id.is_none_or(|o| o == me);
-            let mut label = format!("{voice} · {} · {}", network_name(&c.network), at_handle(&c.handle));
+            let mut label = format!("{voice} · {} · {}", c.network.name(), at_handle(&c.handle));
             if needs_reconnect {
                 label.push_str(" — ");
                 label.push_str(&t.t("channel-needs-reconnect"));
@@ -279,12 +285,12 @@ pub(super) fn channel_views(
             }
             ChannelView {
                 id: c.id,
-                network: c.network.clone(),
-                network_name: network_name(&c.network),
+                network: c.network.to_string(),
+                network_name: c.network.name(),
                 handle: at_handle(&c.handle),
                 voice,
                 ambassador,
-                max: network_max(&c.network),
+                max: network_max(c.network.as_str()),
                 needs_reconnect,
                 usable,
                 label,
@@ -453,7 +459,7 @@ async fn compose_view(
         .await
         .map_err(|e| page_err(e, ctx))?
         .into_iter()
-        .filter(|p| p.status != "failed")
+        .filter(|p| p.status != PostStatus::Failed)
         .filter_map(|p| {
             let c = channels.iter().find(|c| c.id == p.channel_id && c.usable)?;
             Some((p.id, format!("{} · {}", c.handle, excerpt(&p.text, 60))))
@@ -693,7 +699,7 @@ async fn submit_post(
             utm.source = channels
                 .iter()
                 .find(|c| c.id.to_string() == f.channel.trim())
-                .map(|c| c.network.clone())
+                .map(|c| c.network.to_string())
                 .unwrap_or_default();
         }
     }
@@ -701,7 +707,7 @@ async fn submit_post(
     match state.app.create_post_with_links(&ctx.actor(), &slug, &post, &link_options, now).await {
         Ok(p) => {
             let day = local(placed_at(&p), tz).date_naive();
-            let notice = if p.status == "in_review" { "review" } else { "scheduled" };
+            let notice = if p.status == PostStatus::InReview { "review" } else { "scheduled" };
             let to = format!(
                 "/w/{slug}/calendar?view=week&date={}&notice={notice}&post={}#post-{}",
                 day.format("%Y-%m-%d"),
@@ -715,7 +721,7 @@ async fn submit_post(
             let network = channels
                 .iter()
                 .find(|c| c.id.to_string() == f.channel.trim())
-                .map(|c| c.network.clone())
+                .map(|c| c.network.to_string())
                 .unwrap_or_default();
             let max = network_max(&network);
             let fits_as_typed = network_count(&network, &f.text) <= max
@@ -893,15 +899,15 @@ impl Cal {
     }
 }
 
-pub(super) fn glyph(status: &str) -> &'static str {
+pub(super) fn glyph(status: PostStatus) -> &'static str {
     match status {
-        "draft" => "○",
-        "in_review" => "◐",
-        "approved" => "●",
-        "scheduled" => "◷",
-        "publishing" => "↻",
-        "published" => "✓",
-        _ => "⚠",
+        PostStatus::Draft => "○",
+        PostStatus::InReview => "◐",
+        PostStatus::Approved => "●",
+        PostStatus::Scheduled => "◷",
+        PostStatus::Publishing => "↻",
+        PostStatus::Published => "✓",
+        PostStatus::Failed => "⚠",
     }
 }
 
@@ -972,7 +978,7 @@ async fn calendar(state: &AppState, ctx: &Ctx, input: CalInput<'_>) -> Result<Ca
         }
     };
     let channel_filter: Option<i64> = q.channel.trim().parse().ok();
-    let status_filter = STATUSES.iter().find(|s| **s == q.status.trim()).copied();
+    let status_filter = STATUSES.iter().copied().find(|s| *s == q.status.trim());
     let posts = state
         .app
         .calendar_posts(&actor, &slug, day_start(start, tz), day_start(end, tz), status_filter)
@@ -993,9 +999,9 @@ async fn calendar(state: &AppState, ctx: &Ctx, input: CalInput<'_>) -> Result<Ca
         let own = p.author_user_id == Some(me);
         Card {
             id: p.id,
-            status: p.status.clone(),
+            status: p.status.to_string(),
             status_label: t.t(&format!("post-status-{}", p.status)),
-            glyph: glyph(&p.status),
+            glyph: glyph(p.status),
             time: clock(at.hour(), at.minute(), locale),
             iso: crate::format::iso(placed_at(p)),
             when: crate::format::datetime(placed_at(p), tz.name(), locale),
@@ -1013,7 +1019,7 @@ async fn calendar(state: &AppState, ctx: &Ctx, input: CalInput<'_>) -> Result<Ca
                 .remote_url
                 .clone()
                 .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
-            movable: ["scheduled", "in_review", "failed"].contains(&p.status.as_str())
+            movable: matches!(p.status, PostStatus::Scheduled | PostStatus::InReview | PostStatus::Failed)
                 && (own || can_approve),
             move_value: at.format("%Y-%m-%dT%H:%M").to_string(),
             day: at.format("%Y-%m-%d").to_string(),
@@ -1051,7 +1057,7 @@ async fn calendar(state: &AppState, ctx: &Ctx, input: CalInput<'_>) -> Result<Ca
     // Failed posts anywhere in the calendar are shown above it, whatever the period.
     let failed = state
         .app
-        .calendar_posts(&actor, &slug, i64::MIN / 2, i64::MAX / 2, Some("failed"))
+        .calendar_posts(&actor, &slug, i64::MIN / 2, i64::MAX / 2, Some(PostStatus::Failed))
         .await
         .map_err(|e| page_err(e, ctx))?;
     let failed_count = failed.len();
@@ -1082,7 +1088,7 @@ async fn calendar(state: &AppState, ctx: &Ctx, input: CalInput<'_>) -> Result<Ca
         hours: if view == "week" { grid_hours(&days, locale) } else { Vec::new() },
         days,
         channel: channel_filter.map(|c| c.to_string()).unwrap_or_default(),
-        status: status_filter.unwrap_or_default().to_owned(),
+        status: status_filter.map(PostStatus::as_str).unwrap_or_default().to_owned(),
         filters,
         zone: tz.name().to_owned(),
         notice,
@@ -1146,7 +1152,7 @@ async fn calendar_full(
         slug,
         c,
         channels: channel_views(&channels, &names, ctx),
-        statuses: STATUSES.iter().map(|s| (*s, t.t(&format!("post-status-{s}")))).collect(),
+        statuses: STATUSES.iter().map(|s| (s.as_str(), t.t(&format!("post-status-{s}")))).collect(),
     })
 }
 

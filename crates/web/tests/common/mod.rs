@@ -200,7 +200,7 @@ pub fn reply(thread: &str, id: &str, author: &str, name: &str, text: &str) -> tu
     let brand_post = format!("at://did:plc:maison/app.bsky.feed.post/{thread}");
     tutti_app::inbox::Incoming {
         remote_id: id.into(),
-        kind: "reply".into(),
+        kind: tutti_domain::ItemKind::Reply,
         author_id: format!("did:plc:{author}"),
         author_handle: format!("{author}.test"),
         author_name: name.into(),
@@ -216,7 +216,8 @@ pub fn reply(thread: &str, id: &str, author: &str, name: &str, text: &str) -> tu
 /// Stores notifications of the channel `ch` as the inbox reader does, in one transaction
 /// (moderation rules run on them); returns the conversations they moved.
 pub async fn ingest(t: &TestApp, ws: i64, ch: i64, items: &[tutti_app::inbox::Incoming]) -> Vec<i64> {
-    let batch: Vec<_> = items.iter().map(|n| tutti_app::inbox::item_of(ws, ch, "bluesky", n)).collect();
+    let batch: Vec<_> =
+        items.iter().map(|n| tutti_app::inbox::item_of(ws, ch, tutti_domain::Network::Bluesky, n)).collect();
     let mut tx = t.app.store().begin().await.unwrap();
     let moved = tutti_app::inbox::ingest_batch(&mut tx, &batch).await.unwrap();
     tx.commit().await.unwrap();
