@@ -104,7 +104,13 @@ async fn notifications_become_conversations_once_with_their_person() {
         assert_eq!(thread.person_name, "ALICE");
         assert!(thread.unanswered && thread.status == "open");
         let open = app
-            .inbox(&cm, &slug, &Filter { status: Some(tutti_domain::ConversationStatus::Open), ..Default::default() }, None, 50)
+            .inbox(
+                &cm,
+                &slug,
+                &Filter { status: Some(tutti_domain::ConversationStatus::Open), ..Default::default() },
+                None,
+                50,
+            )
             .await
             .unwrap();
         assert_eq!(open.len(), 2, "a follow alone has nothing to answer");
@@ -364,7 +370,11 @@ async fn during_a_crisis_a_community_managers_reply_waits_for_the_smm() {
             .inbox(
                 &cm,
                 &slug,
-                &Filter { kind: Some(tutti_domain::ItemKind::Mention), unanswered: true, ..Default::default() },
+                &Filter {
+                    kind: Some(tutti_domain::ItemKind::Mention),
+                    unanswered: true,
+                    ..Default::default()
+                },
                 None,
                 5,
             )
@@ -484,7 +494,13 @@ async fn the_desk_saved_replies_notes_escalation_views_and_round_robin() {
         tx.commit().await.unwrap();
         assert_eq!(n, 2, "[{}]", db.label());
         let list = app
-            .inbox(&cm, &slug, &Filter { kind: Some(tutti_domain::ItemKind::Mention), ..Default::default() }, None, 5)
+            .inbox(
+                &cm,
+                &slug,
+                &Filter { kind: Some(tutti_domain::ItemKind::Mention), ..Default::default() },
+                None,
+                5,
+            )
             .await
             .unwrap();
         let mut who: Vec<_> = list.iter().map(|c| c.assignee_user_id.unwrap()).collect();
