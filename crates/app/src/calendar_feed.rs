@@ -2,7 +2,7 @@
 //! address; anyone holding the address reads the scheduled posts, and nothing else.
 
 use serde_json::json;
-use tutti_domain::Action;
+use tutti_domain::{Action, PostStatus};
 use tutti_store::publishing::{self, Channel, Post};
 use tutti_store::workspaces::{self, Workspace};
 use tutti_store::{calendar_feeds, StoreError};
@@ -47,9 +47,7 @@ impl App {
         let posts = publishing::posts_of(&mut db, id, 2000)
             .await?
             .into_iter()
-            .filter(|p| {
-                p.scheduled_at.is_some() && p.reply_ref.is_none() && !matches!(p.status.as_str(), "draft")
-            })
+            .filter(|p| p.scheduled_at.is_some() && p.reply_ref.is_none() && p.status != PostStatus::Draft)
             .collect();
         let channels = publishing::channels_of(&mut db, id).await?;
         Ok((ws, posts, channels))

@@ -3,7 +3,7 @@
 //! channel by the name a person gives it.
 
 use serde_json::json;
-use tutti_domain::{Action, InputError};
+use tutti_domain::{Action, ChannelStatus, InputError};
 use tutti_store::publishing::{self, Channel};
 use tutti_store::StoreError;
 
@@ -31,7 +31,7 @@ impl App {
         let (key_id, sealed) = keys.seal(secret);
         let mut tx = self.store.begin().await?;
         publishing::set_credentials(&mut tx, channel.id, &sealed, &key_id).await?;
-        publishing::set_channel_status(&mut tx, channel.id, "ok", None).await?;
+        publishing::set_channel_status(&mut tx, channel.id, ChannelStatus::Ok, None).await?;
         record(
             &mut tx,
             actor,

@@ -205,7 +205,7 @@ impl App {
                     author_user_id: smm_id,
                     text: &text,
                     langs: story.lang,
-                    status: "published",
+                    status: tutti_domain::PostStatus::Published,
                     scheduled_at: Some(at),
                     idempotency_key: &key,
                     reply_to_post_id: None,
@@ -356,7 +356,7 @@ impl App {
                     if assignee.is_some() && c.assignee_user_id != assignee {
                         self.assign_conversation(&smm, slug, c.id, h.assignee).await?;
                     }
-                    if c.status != h.status {
+                    if c.status.as_str() != h.status {
                         self.set_conversation_status(&smm, slug, c.id, h.status).await?;
                     }
                 }

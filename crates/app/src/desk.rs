@@ -8,7 +8,7 @@
 
 use chrono::{Datelike, TimeZone as _};
 use serde_json::json;
-use tutti_domain::{Action, Locale};
+use tutti_domain::{Action, Locale, PostStatus};
 use tutti_store::alerts::{self, Acknowledgement, Alert, Crisis};
 use tutti_store::desk::{self, BrokenChannel, Counts, Hit, Numbers, PostLine};
 use tutti_store::workspaces::Workspace;
@@ -150,17 +150,19 @@ impl App {
         }
         if access.allows(Action::WritePosts) {
             o.today = Some(desk::schedule(&mut db, ws, day_start, day_end, 20).await?);
-            o.failed = Some(desk::posts_in(&mut db, ws, "failed", None, BLOCK_ROWS).await?);
+            o.failed = Some(desk::posts_in(&mut db, ws, PostStatus::Failed, None, BLOCK_ROWS).await?);
             o.broken = Some(desk::broken_channels(&mut db, ws).await?);
         }
         if access.allows(Action::ApprovePosts) {
-            o.to_approve = Some(desk::posts_in(&mut db, ws, "in_review", None, BLOCK_ROWS).await?);
+            o.to_approve = Some(desk::posts_in(&mut db, ws, PostStatus::InReview, None, BLOCK_ROWS).await?);
             o.week = Some(desk::numbers_since(&mut db, ws, week_start).await?);
         } else if access.allows(Action::WritePosts) {
             let me = actor.user_id();
             o.my_review = Some(MyReview {
-                waiting: desk::posts_in(&mut db, ws, "in_review", me.or(Some(-1)), BLOCK_ROWS).await?,
-                sent_back: desk::posts_in(&mut db, ws, "draft", me.or(Some(-1)), BLOCK_ROWS).await?,
+                waiting: desk::posts_in(&mut db, ws, PostStatus::InReview, me.or(Some(-1)), BLOCK_ROWS)
+                    .await?,
+                sent_back: desk::posts_in(&mut db, ws, PostStatus::Draft, me.or(Some(-1)), BLOCK_ROWS)
+                    .await?,
             });
         }
         if access.allows(Action::ManageCrisis) && access.allows(Action::ViewListening) {

@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
-use tutti_domain::{Action, InputError};
+use tutti_domain::{Action, FeedbackCategory, InputError, ItemKind};
 use tutti_nlp::feedback::Category;
 use tutti_nlp::Label;
 use tutti_store::feedback::{self, FeedbackFilter, FeedbackItem};
@@ -27,13 +27,18 @@ use crate::{Actor, App, AppError};
 
 /// The categories, as stored.
 pub const CATEGORIES: [&str; 5] = ["complaint", "bug", "feature", "question", "praise"];
+
+/// Whether a stored category (empty when none) is a grievance: a complaint or a bug.
+fn grievance(category: &str) -> bool {
+    category.parse::<FeedbackCategory>().is_ok_and(FeedbackCategory::is_grievance)
+}
 /// The most items a report reads.
 pub const MAX_REPORT_ITEMS: i64 = 20_000;
 
 /// The suggested category of an item of `kind` (empty when it is not answerable or nothing
 /// applies).
-pub fn suggest(kind: &str, text: &str, sentiment: Label) -> String {
-    if !tutti_store::inbox::ANSWERABLE.contains(&kind) {
+pub fn suggest(kind: ItemKind, text: &str, sentiment: Label) -> String {
+    if !kind.is_answerable() {
         return String::new();
     }
     tutti_nlp::feedback::classify(text, sentiment).map(|s| s.category.as_str().to_owned()).unwrap_or_default()
@@ -222,7 +227,7 @@ impl Report {
                 .issues
                 .iter()
                 .find(|i| {
-                    (it.category == "complaint" || it.category == "bug")
+                    grievance(&it.category)
                         && i.conversations.contains(&it.conversation_id)
                         && term_set(&it.text).contains(&i.term)
                 })
@@ -232,8 +237,8 @@ impl Report {
                 day_of(it.created_at),
                 csv_cell(if it.category.is_empty() { "none" } else { &it.category }),
                 if it.confirmed { "yes".into() } else { "no".into() },
-                it.kind.clone(),
-                it.sentiment.clone(),
+                it.kind.to_string(),
+                it.sentiment.to_string(),
                 csv_cell(if it.author_handle.is_empty() { &it.author_name } else { &it.author_handle }),
                 csv_cell(&it.text),
                 csv_cell(&issue),
@@ -311,7 +316,7 @@ impl App {
         let access = self.workspace_access(actor, slug, Action::ViewFeedback).await?;
         let (a, b) = period(from, to, &access.workspace.timezone)?;
         if let Some(c) = category {
-            if c != "none" && !CATEGORIES.contains(&c) {
+            if c != "none" && c.parse::<FeedbackCategory>().is_err() {
                 return Err(InputError::new("category", "category_unknown", "no such category").into());
             }
         }
@@ -391,10 +396,14 @@ impl App {
             MAX_REPORT_ITEMS,
         )
         .await?;
-        let grievance = |i: &&FeedbackItem| i.category == "complaint" || i.category == "bug";
+        let is_grievance = |i: &&FeedbackItem| grievance(&i.category);
         let issues = recurring_issues(
-            &items.iter().filter(grievance).map(|i| (i.conversation_id, i.text.clone())).collect::<Vec<_>>(),
-            &prev.iter().filter(grievance).map(|i| i.text.clone()).collect::<Vec<_>>(),
+            &items
+                .iter()
+                .filter(is_grievance)
+                .map(|i| (i.conversation_id, i.text.clone()))
+                .collect::<Vec<_>>(),
+            &prev.iter().filter(is_grievance).map(|i| i.text.clone()).collect::<Vec<_>>(),
         );
         Ok(Report {
             slug: access.workspace.slug.clone(),
@@ -444,7 +453,7 @@ mod tests {
 
     #[test]
     fn only_answerable_items_get_a_suggestion() {
-        assert_eq!(suggest("reply", "L'appli plante", Label::Neu), "bug");
-        assert_eq!(suggest("like", "", Label::Neu), "");
+        assert_eq!(suggest(ItemKind::Reply, "L'appli plante", Label::Neu), "bug");
+        assert_eq!(suggest(ItemKind::Like, "", Label::Neu), "");
     }
 }

@@ -5,7 +5,7 @@
 
 use chrono::{NaiveDate, NaiveTime, TimeZone as _};
 use serde_json::json;
-use tutti_domain::{Action, InputError};
+use tutti_domain::{Action, InputError, PostStatus};
 use tutti_store::publishing::{self, NewPost, PostMedia};
 use tutti_store::StoreError;
 
@@ -273,7 +273,7 @@ impl App {
                     author_user_id: actor.user_id(),
                     text,
                     langs: "",
-                    status: if direct { "scheduled" } else { "in_review" },
+                    status: if direct { PostStatus::Scheduled } else { PostStatus::InReview },
                     scheduled_at: Some(*at),
                     idempotency_key: &key,
                     reply_to_post_id: None,

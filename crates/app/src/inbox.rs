@@ -25,7 +25,7 @@
 //!   sends it.
 
 use serde_json::json;
-use tutti_domain::{Action, InputError};
+use tutti_domain::{Action, ConversationStatus, InputError, ItemKind, Network, PostStatus};
 use tutti_store::inbox::{self, Conversation, Filter, Item};
 use tutti_store::publishing::{self, NewPost, Post};
 use tutti_store::{alerts, Db, StoreError};
@@ -37,18 +37,13 @@ use crate::{Actor, App, AppError};
 
 /// How long opening the reply form keeps others from replying, ms.
 pub const REPLY_HOLD_MS: i64 = 120_000;
-/// The statuses of a conversation.
-pub const STATUSES: [&str; 3] = ["open", "pending", "closed"];
-/// The kinds of item.
-pub const KINDS: [&str; 7] = ["reply", "mention", "quote", "repost", "like", "follow", "dm"];
-
 /// The items of a conversation a reply can answer: its person's messages that have a post on
 /// the network, oldest first.
 pub fn answerable_items<'a>(c: &Conversation, items: &'a [Item]) -> Vec<&'a Item> {
     items
         .iter()
         .filter(|i| {
-            inbox::ANSWERABLE.contains(&i.kind.as_str())
+            i.kind.is_answerable()
                 && i.post_ref.is_some()
                 && (c.author_id.is_empty() || i.author_id == c.author_id)
         })
@@ -127,7 +122,7 @@ impl App {
         refs.extend(
             items
                 .iter()
-                .filter(|i| i.kind != "sent")
+                .filter(|i| i.kind != ItemKind::Sent)
                 .filter_map(|i| i.parent_ref.as_deref().or(i.subject_ref.as_deref())),
         );
         match inbox::brand_post_id(&mut db, access.workspace.id, &refs).await? {
@@ -158,12 +153,11 @@ impl App {
         status: &str,
     ) -> Result<(), AppError> {
         let access = self.workspace_access(actor, slug, Action::HandleInbox).await?;
-        let status = status.trim();
-        if !STATUSES.contains(&status) {
+        let Ok(status) = status.trim().parse::<ConversationStatus>() else {
             return Err(
                 InputError::new("status", "status_unknown", "the status is open, pending or closed").into()
             );
-        }
+        };
         let mut tx = self.store.begin().await?;
         if !inbox::set_status(&mut tx, access.workspace.id, id, status, crate::store::now_ms()).await? {
             return Err(AppError::NotFound("conversation"));
@@ -367,7 +361,8 @@ impl App {
         if let Some(seen) = r.seen_items {
             let fresh = inbox::conversation_by_id(&mut tx, id).await?;
             let since = inbox::items_of(&mut tx, id).await?;
-            if fresh.items > seen && since.iter().skip(seen.max(0) as usize).any(|i| i.kind == "sent") {
+            if fresh.items > seen && since.iter().skip(seen.max(0) as usize).any(|i| i.kind == ItemKind::Sent)
+            {
                 return Err(AppError::Conflict(InputError::new(
                     "text",
                     "reply_taken",
@@ -375,7 +370,7 @@ impl App {
                 )));
             }
         }
-        let (text, private) = answer_text(&target.kind, &target.author_handle, text);
+        let (text, private) = answer_text(target.kind, &target.author_handle, text);
         let text = text.as_ref();
         let needs_review =
             (crisis || c.tags.iter().any(|t| t == "crisis")) && !access.allows(Action::ApprovePosts);
@@ -389,7 +384,7 @@ impl App {
                 author_user_id: me,
                 text,
                 langs: "",
-                status: if direct { "scheduled" } else { "in_review" },
+                status: if direct { PostStatus::Scheduled } else { PostStatus::InReview },
                 scheduled_at: None,
                 idempotency_key: &key,
                 reply_to_post_id: None,

@@ -4,7 +4,7 @@
 //! or round robin among its community managers for each new conversation).
 
 use serde_json::json;
-use tutti_domain::{Action, InputError, Role};
+use tutti_domain::{Action, AssignmentMode, ConversationStatus, InputError, ItemKind, Role};
 use tutti_store::inbox_desk::{self, Note, SavedReply, View};
 use tutti_store::notices::{self, NewNotice};
 use tutti_store::{inbox, workspaces, Db, StoreError};
@@ -138,7 +138,7 @@ impl App {
         let handle = items
             .iter()
             .rev()
-            .find(|i| i.kind != "sent")
+            .find(|i| i.kind != ItemKind::Sent)
             .map(|i| i.author_handle.clone())
             .unwrap_or_default();
         Ok(fill(&reply.body, &c.person_name, &handle))
@@ -317,7 +317,7 @@ impl App {
     }
 
     /// The workspace's assignment rule: `manual` or `round_robin`.
-    pub async fn assignment_rule(&self, actor: &Actor, slug: &str) -> Result<String, AppError> {
+    pub async fn assignment_rule(&self, actor: &Actor, slug: &str) -> Result<AssignmentMode, AppError> {
         let access = self.workspace_access(actor, slug, Action::ViewInbox).await?;
         Ok(inbox_desk::assignment(&mut *self.store.conn().await?, access.workspace.id).await?.0)
     }
@@ -325,10 +325,9 @@ impl App {
     /// Sets the assignment rule (SMMs and admins). Audited.
     pub async fn set_assignment_rule(&self, actor: &Actor, slug: &str, mode: &str) -> Result<(), AppError> {
         let access = self.workspace_access(actor, slug, Action::ApprovePosts).await?;
-        let mode = mode.trim();
-        if !["manual", "round_robin"].contains(&mode) {
+        let Ok(mode) = mode.trim().parse::<AssignmentMode>() else {
             return Err(InputError::new("mode", "mode_invalid", "the rule is manual or round_robin").into());
-        }
+        };
         let mut tx = self.store.begin().await?;
         let (_, last) = inbox_desk::assignment(&mut tx, access.workspace.id).await?;
         inbox_desk::set_assignment(&mut tx, access.workspace.id, mode, last).await?;
@@ -351,7 +350,7 @@ impl App {
 /// round robin to its community managers in turn; returns how many were assigned.
 pub async fn auto_assign(db: &mut Db, workspace_id: i64, conversations: &[i64]) -> Result<usize, StoreError> {
     let (mode, mut last) = inbox_desk::assignment(db, workspace_id).await?;
-    if mode != "round_robin" || conversations.is_empty() {
+    if mode != AssignmentMode::RoundRobin || conversations.is_empty() {
         return Ok(0);
     }
     let mut cms: Vec<i64> = workspaces::members(db, workspace_id)
@@ -367,7 +366,7 @@ pub async fn auto_assign(db: &mut Db, workspace_id: i64, conversations: &[i64]) 
     let mut assigned = 0;
     for id in conversations {
         let c = inbox::conversation_by_id(db, *id).await?;
-        if c.items != 1 || c.assignee_user_id.is_some() || c.status != "open" {
+        if c.items != 1 || c.assignee_user_id.is_some() || c.status != ConversationStatus::Open {
             continue;
         }
         let next = match last {
@@ -379,7 +378,7 @@ pub async fn auto_assign(db: &mut Db, workspace_id: i64, conversations: &[i64]) 
         assigned += 1;
     }
     if assigned > 0 {
-        inbox_desk::set_assignment(db, workspace_id, "round_robin", last).await?;
+        inbox_desk::set_assignment(db, workspace_id, AssignmentMode::RoundRobin, last).await?;
     }
     Ok(assigned)
 }

@@ -6,11 +6,11 @@
 //! read twice is kept once.
 
 use tutti_connector::Networks;
+use tutti_domain::{ItemKind, Network};
 use tutti_store::inbox::{self, NewItem};
 use tutti_store::moderation::Candidate;
 use tutti_store::{Db, StoreError};
 
-use crate::inbox::KINDS;
 use crate::text::clean_text;
 
 /// The longest text kept from a network item.
@@ -23,8 +23,8 @@ pub const MAX_NAME_CHARS: usize = 200;
 pub struct Incoming {
     /// The network's id of the notification.
     pub remote_id: String,
-    /// reply, mention, quote, repost, like, follow.
-    pub kind: String,
+    /// reply, mention, quote, repost, like, follow, dm.
+    pub kind: ItemKind,
     /// Who: a DID, a Mastodon account id.
     pub author_id: String,
     /// Their handle.
@@ -51,14 +51,10 @@ pub struct Incoming {
 
 /// Turns a notification of a channel into the item to store: text cleaned and bounded,
 /// enriched, its conversation chosen.
-pub fn item_of(workspace_id: i64, channel_id: i64, network: &str, n: &Incoming) -> NewItem {
+pub fn item_of(workspace_id: i64, channel_id: i64, network: Network, n: &Incoming) -> NewItem {
     let text = clean_text(&n.text, MAX_TEXT_CHARS);
-    let e = tutti_nlp::analyse(&text);
-    let sentiment = serde_json::to_value(e.sentiment.label)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| "neu".into());
-    let category = crate::feedback::suggest(&n.kind, &text, e.sentiment.label);
+    let e = crate::enrichment::Enrichment::of(&text);
+    let category = crate::feedback::suggest(n.kind, &text, e.analysis.sentiment.label);
     let post_ref = n.post.as_ref().map(|(id, _)| id.clone());
     // The thread's root, else the post answered, else the brand's post concerned, else the
     // author's own post; a follow is one conversation per follower. Whose thread it is (the
@@ -73,23 +69,24 @@ pub fn item_of(workspace_id: i64, channel_id: i64, network: &str, n: &Incoming) 
     NewItem {
         workspace_id,
         channel_id,
-        network: network.to_owned(),
+        network,
         remote_id: clean_text(&n.remote_id, 500),
-        kind: if KINDS.contains(&n.kind.as_str()) { n.kind.clone() } else { "mention".into() },
+        // The brand's own replies are never a network's notification.
+        kind: if n.kind == ItemKind::Sent { ItemKind::Mention } else { n.kind },
         root_ref: clean_text(&root_ref, 500),
         author_id: clean_text(&n.author_id, 300),
         author_handle: clean_text(&n.author_handle, MAX_NAME_CHARS),
         author_name: clean_text(&n.author_name, MAX_NAME_CHARS).replace('\n', " "),
         author_since: n.author_since,
         lang: e
-            .lang
-            .map(|l| l.code().to_owned())
+            .lang()
+            .map(str::to_owned)
             .or_else(|| n.lang.clone())
             .map(|l| clean_text(&l, 12))
             .unwrap_or_default(),
         text,
-        sentiment,
-        toxicity: f64::from(e.toxicity.score),
+        sentiment: e.sentiment,
+        toxicity: e.toxicity(),
         post_ref,
         post_cid: n.post.as_ref().and_then(|(_, cid)| cid.clone()),
         parent_ref: n.parent.clone(),
@@ -132,7 +129,7 @@ pub async fn ingest_batch_items(
                 id: done.item_id,
                 conversation_id: done.conversation_id,
                 channel_id: item.channel_id,
-                kind: item.kind.clone(),
+                kind: item.kind,
                 person_id: Some(done.person_id),
                 author_id: item.author_id.clone(),
                 author_handle: item.author_handle.clone(),
@@ -157,7 +154,7 @@ mod tests {
     fn items_hang_on_their_thread_or_on_the_brands_post() {
         let reply = Incoming {
             remote_id: "n1".into(),
-            kind: "reply".into(),
+            kind: ItemKind::Reply,
             author_id: "did:plc:alice".into(),
             text: "Ma commande n'est jamais arrivée, c'est nul".into(),
             post: Some(("at://alice/post/2".into(), Some("cid2".into()))),
@@ -165,15 +162,15 @@ mod tests {
             root: Some("at://brand/post/1".into()),
             ..Default::default()
         };
-        let item = item_of(1, 2, "bluesky", &reply);
+        let item = item_of(1, 2, Network::Bluesky, &reply);
         assert_eq!((item.root_ref.as_str(), item.sentiment.as_str()), ("at://brand/post/1", "neg"));
         let like =
-            Incoming { kind: "like".into(), subject: Some("at://brand/post/1".into()), ..reply.clone() };
-        assert_eq!(inbox::thread_author(&item.kind, &item.author_id), "did:plc:alice", "its author's thread");
-        let like_item = item_of(1, 2, "bluesky", &like);
+            Incoming { kind: ItemKind::Like, subject: Some("at://brand/post/1".into()), ..reply.clone() };
+        assert_eq!(inbox::thread_author(item.kind, &item.author_id), "did:plc:alice", "its author's thread");
+        let like_item = item_of(1, 2, Network::Bluesky, &like);
         assert_eq!(like_item.root_ref, "at://brand/post/1");
-        assert_eq!(inbox::thread_author(&like_item.kind, &like_item.author_id), "", "likes stay together");
-        let follow = Incoming { kind: "follow".into(), post: None, parent: None, root: None, ..reply };
-        assert_eq!(item_of(1, 2, "bluesky", &follow).root_ref, "follow:did:plc:alice");
+        assert_eq!(inbox::thread_author(like_item.kind, &like_item.author_id), "", "likes stay together");
+        let follow = Incoming { kind: ItemKind::Follow, post: None, parent: None, root: None, ..reply };
+        assert_eq!(item_of(1, 2, Network::Bluesky, &follow).root_ref, "follow:did:plc:alice");
     }
 }

@@ -15,6 +15,7 @@ mod crisis;
 mod csv_export;
 pub mod demo;
 pub mod desk;
+pub mod enrichment;
 mod error;
 pub mod feedback;
 pub mod import;

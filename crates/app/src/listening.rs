@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::TimeZone as _;
 use serde_json::json;
-use tutti_domain::{Action, DisplayName, Email, InputError};
+use tutti_domain::{Action, AlertKind, DisplayName, Email, InputError, QueryKind, Sentiment};
 use tutti_store::alerts::{self, Alert, AlertRule, ListeningSettings, NewAlertRule};
 use tutti_store::listening::{self, Mention, MentionFilter, SavedQuery};
 use tutti_store::StoreError;
@@ -33,18 +33,17 @@ impl App {
         let name = DisplayName::parse(name, "name")?;
         let parsed = tutti_listen::Query::parse(query)
             .map_err(|e| InputError::new("query", "query_invalid", e.to_string()))?;
-        let kind = kind.trim().to_ascii_lowercase();
-        if !QUERY_KINDS.contains(&kind.as_str()) {
+        let Ok(kind) = kind.trim().to_ascii_lowercase().parse::<QueryKind>() else {
             return Err(InputError::new(
                 "kind",
                 "query_kind_unknown",
                 "the kind must be brand or competitor",
             )
             .into());
-        }
+        };
         let mut tx = self.store.begin().await?;
         let saved =
-            listening::insert_query(&mut tx, access.workspace.id, name.as_str(), parsed.as_str(), &kind)
+            listening::insert_query(&mut tx, access.workspace.id, name.as_str(), parsed.as_str(), kind)
                 .await
                 .map_err(|e| match e {
                     StoreError::Conflict { .. } => AppError::Conflict(InputError::new(
@@ -206,9 +205,14 @@ impl App {
         deliver: &[String],
     ) -> Result<AlertRule, AppError> {
         let (access, query) = self.query_of(actor, slug, query_id, Action::ManageListening).await?;
+        let Ok(kind) = kind.parse::<AlertKind>() else {
+            return Err(
+                InputError::new("kind", "alert_kind_unknown", "the kind must be spike or keyword").into()
+            );
+        };
         let keyword = match kind {
-            "spike" => None,
-            "keyword" => {
+            AlertKind::Spike => None,
+            AlertKind::Keyword => {
                 let text = keyword.unwrap_or_default().trim();
                 if text.is_empty() {
                     return Err(InputError::new(
@@ -221,14 +225,6 @@ impl App {
                 let parsed = tutti_listen::Query::parse(text)
                     .map_err(|e| InputError::new("keyword", "query_invalid", e.to_string()))?;
                 Some(parsed.as_str().to_owned())
-            }
-            _ => {
-                return Err(InputError::new(
-                    "kind",
-                    "alert_kind_unknown",
-                    "the kind must be spike or keyword",
-                )
-                .into())
             }
         };
         let mut channels = Vec::new();
@@ -250,8 +246,8 @@ impl App {
         // A spike rule learns from the last two weeks of mentions before it may alert; a
         // keyword rule starts with the mentions that arrive from now on.
         let checked_until = match kind {
-            "spike" => (now - LEARN_FROM_MS).div_euclid(QUARTER_MS) * QUARTER_MS,
-            _ => listening::last_mention_id(&mut tx, query.id).await?,
+            AlertKind::Spike => (now - LEARN_FROM_MS).div_euclid(QUARTER_MS) * QUARTER_MS,
+            AlertKind::Keyword => listening::last_mention_id(&mut tx, query.id).await?,
         };
         let rule = alerts::insert_rule(
             &mut tx,
@@ -581,7 +577,7 @@ pub struct VoiceShare {
     /// Its name.
     pub name: String,
     /// `brand` or `competitor`.
-    pub kind: String,
+    pub kind: QueryKind,
     /// Its mentions in the period.
     pub mentions: i64,
     /// Of which negative.
@@ -620,7 +616,7 @@ pub struct ListeningReport {
 /// Groups quarter-hour counts into the report's hours or days, in the workspace's time zone,
 /// with empty hours and days present so that a chart shows gaps as zeros.
 fn series(
-    raw: &[(i64, Option<String>, i64)],
+    raw: &[(i64, Option<Sentiment>, i64)],
     from: i64,
     to: i64,
     period: Period,
@@ -656,10 +652,10 @@ fn series(
     for (bucket, sentiment, n) in raw {
         let Some(&i) = index.get(&key(*bucket).0) else { continue };
         let p = &mut points[i];
-        match sentiment.as_deref() {
-            Some("neg") => p.neg += n,
-            Some("pos") => p.pos += n,
-            _ => p.neu += n,
+        match sentiment {
+            Some(Sentiment::Neg) => p.neg += n,
+            Some(Sentiment::Pos) => p.pos += n,
+            Some(Sentiment::Neu) | None => p.neu += n,
         }
     }
     points
@@ -711,7 +707,7 @@ mod tests {
         // Sunday 2026-03-29 is the spring change in Paris; 22:30 UTC on the 28th is 23:30 local.
         let now = chrono::Utc.with_ymd_and_hms(2026, 4, 1, 12, 0, 0).unwrap().timestamp_millis();
         let at = chrono::Utc.with_ymd_and_hms(2026, 3, 28, 22, 30, 0).unwrap().timestamp_millis();
-        let raw = vec![(at, Some("neg".to_owned()), 3), (at, None, 2)];
+        let raw = vec![(at, Some(Sentiment::Neg), 3), (at, None, 2)];
         let s = series(&raw, now - Period::Week.length_ms(), now, Period::Week, tz);
         assert!(s.len() == 8, "{s:?}");
         let day = s.iter().find(|p| p.label == "28/03").unwrap();
@@ -723,7 +719,7 @@ mod tests {
     fn a_day_is_counted_by_local_hour() {
         let tz: chrono_tz::Tz = "America/New_York".parse().unwrap();
         let now = chrono::Utc.with_ymd_and_hms(2026, 7, 1, 12, 0, 0).unwrap().timestamp_millis();
-        let raw = vec![(now - 3_600_000, Some("pos".to_owned()), 4)];
+        let raw = vec![(now - 3_600_000, Some(Sentiment::Pos), 4)];
         let s = series(&raw, now - Period::Day.length_ms(), now, Period::Day, tz);
         assert_eq!(s.iter().find(|p| p.label == "07 h").map(|p| p.pos), Some(4));
     }

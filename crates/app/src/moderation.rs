@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tracing::warn;
 use tutti_connector::Networks;
-use tutti_domain::{Action, InputError};
+use tutti_domain::{Action, ActionStatus, InputError, ItemKind, PostStatus, RuleActionKind};
 use tutti_store::moderation::{self as store, Candidate, LogEntry, NewAction, Rule};
 use tutti_store::{alerts, audit, inbox, publishing, Db, StoreError, DAY_MS};
 
@@ -45,7 +45,7 @@ pub const NETWORK_ACTIONS: [&str; 4] = ["hide", "mute", "block", "report"];
 /// The actions that can be undone on the network.
 pub const UNDOABLE_ON_NETWORK: [&str; 3] = ["hide", "mute", "block"];
 /// The kinds of item rules look at: those that ask for an answer (what someone wrote).
-pub const RULE_KINDS: [&str; 4] = tutti_store::inbox::ANSWERABLE;
+pub const RULE_KINDS: [ItemKind; 4] = ItemKind::ANSWERABLE;
 /// The longest "new account" age a rule may ask for, days.
 pub const MAX_NEW_ACCOUNT_DAYS: u32 = 3_650;
 /// The longest regular expression, characters.
@@ -80,7 +80,7 @@ pub struct Conditions {
     pub domains: Vec<String>,
     /// Kinds of item; all of reply, mention, quote, dm when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub kinds: Vec<String>,
+    pub kinds: Vec<ItemKind>,
     /// The author's account was opened less than this many days before they wrote.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_account_days: Option<u32>,
@@ -90,7 +90,7 @@ pub struct Conditions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleAction {
     /// tag, assign, priority, hide, mute, block, report, reply.
-    pub kind: String,
+    pub kind: RuleActionKind,
     /// Its argument: the tag, the member's e-mail, the priority, the report reason, the text.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub value: String,
@@ -144,8 +144,8 @@ pub struct RuleView {
 /// An item the rules look at.
 #[derive(Debug, Clone, Copy)]
 pub struct Subject<'a> {
-    /// reply, mention, quote.
-    pub kind: &'a str,
+    /// reply, mention, quote, dm.
+    pub kind: ItemKind,
     /// The text.
     pub text: &'a str,
     /// Its language.
@@ -165,7 +165,7 @@ pub struct Subject<'a> {
 impl<'a> From<&'a Candidate> for Subject<'a> {
     fn from(c: &'a Candidate) -> Subject<'a> {
         Subject {
-            kind: &c.kind,
+            kind: c.kind,
             text: &c.text,
             lang: &c.lang,
             toxicity: c.toxicity,
@@ -218,7 +218,7 @@ impl Matcher {
         let kinds_ok = if self.c.kinds.is_empty() {
             RULE_KINDS.contains(&s.kind)
         } else {
-            self.c.kinds.iter().any(|k| k == s.kind)
+            self.c.kinds.contains(&s.kind)
         };
         if !kinds_ok {
             return false;
@@ -406,13 +406,13 @@ pub fn parse_conditions(r: &RuleToWrite) -> Result<Conditions, InputError> {
         if k.is_empty() {
             continue;
         }
-        if !RULE_KINDS.contains(&k.as_str()) {
+        let Some(k) = k.parse::<ItemKind>().ok().filter(|k| RULE_KINDS.contains(k)) else {
             return Err(InputError::new(
                 "kinds",
                 "kind_invalid",
                 "the kinds are reply, mention, quote and dm",
             ));
-        }
+        };
         if !c.kinds.contains(&k) {
             c.kinds.push(k);
         }
@@ -452,7 +452,7 @@ pub fn parse_conditions(r: &RuleToWrite) -> Result<Conditions, InputError> {
 pub fn parse_actions(r: &RuleToWrite) -> Result<Vec<RuleAction>, InputError> {
     let mut out: Vec<RuleAction> = Vec::new();
     let push = |a: RuleAction, out: &mut Vec<RuleAction>| {
-        if !out.iter().any(|x| x.kind == a.kind && (x.value == a.value || a.kind != "tag")) {
+        if !out.iter().any(|x| x.kind == a.kind && (x.value == a.value || a.kind != RuleActionKind::Tag)) {
             out.push(a);
         }
     };
@@ -461,9 +461,21 @@ pub fn parse_actions(r: &RuleToWrite) -> Result<Vec<RuleAction>, InputError> {
             Some((k, v)) => (k.trim().to_lowercase(), v.trim().to_owned()),
             None => (part.to_lowercase(), String::new()),
         };
-        let a = match kind.as_str() {
-            "hide" | "mute" | "block" => RuleAction { kind, value: String::new() },
-            "report" => {
+        let Ok(kind) = kind.parse::<RuleActionKind>() else {
+            return Err(InputError::new(
+                "actions",
+                "moderation_action_unknown",
+                format!(
+                    "{:?}: the actions are tag, assign, priority, hide, mute, block, report and reply",
+                    clip(&part)
+                ),
+            ));
+        };
+        let a = match kind {
+            RuleActionKind::Hide | RuleActionKind::Mute | RuleActionKind::Block => {
+                RuleAction { kind, value: String::new() }
+            }
+            RuleActionKind::Report => {
                 let reason = if value.is_empty() { "abusive".to_owned() } else { value.to_lowercase() };
                 if !["spam", "abusive", "other"].contains(&reason.as_str()) {
                     return Err(InputError::new(
@@ -474,7 +486,7 @@ pub fn parse_actions(r: &RuleToWrite) -> Result<Vec<RuleAction>, InputError> {
                 }
                 RuleAction { kind, value: reason }
             }
-            "tag" => {
+            RuleActionKind::Tag => {
                 let t = value.to_lowercase();
                 if t.is_empty()
                     || t.chars().count() > 40
@@ -488,13 +500,13 @@ pub fn parse_actions(r: &RuleToWrite) -> Result<Vec<RuleAction>, InputError> {
                 }
                 RuleAction { kind, value: t }
             }
-            "assign" => {
+            RuleActionKind::Assign => {
                 if !value.contains('@') || value.chars().count() > 254 {
                     return Err(InputError::new("assign", "assignee_unknown", "assign to a member's e-mail"));
                 }
                 RuleAction { kind, value: value.to_lowercase() }
             }
-            "priority" => match value.parse::<i64>() {
+            RuleActionKind::Priority => match value.parse::<i64>() {
                 Ok(p) if (0..=3).contains(&p) => RuleAction { kind, value: p.to_string() },
                 _ => {
                     return Err(InputError::new(
@@ -504,27 +516,17 @@ pub fn parse_actions(r: &RuleToWrite) -> Result<Vec<RuleAction>, InputError> {
                     ))
                 }
             },
-            "reply" => {
+            RuleActionKind::Reply => {
                 RuleAction { kind, value: if value.is_empty() { r.reply.trim().to_owned() } else { value } }
-            }
-            _ => {
-                return Err(InputError::new(
-                    "actions",
-                    "moderation_action_unknown",
-                    format!(
-                        "{:?}: the actions are tag, assign, priority, hide, mute, block, report and reply",
-                        clip(&part)
-                    ),
-                ))
             }
         };
         push(a, &mut out);
     }
     let reply = r.reply.trim();
-    if !reply.is_empty() && !out.iter().any(|a| a.kind == "reply") {
-        push(RuleAction { kind: "reply".into(), value: reply.to_owned() }, &mut out);
+    if !reply.is_empty() && !out.iter().any(|a| a.kind == RuleActionKind::Reply) {
+        push(RuleAction { kind: RuleActionKind::Reply, value: reply.to_owned() }, &mut out);
     }
-    if let Some(a) = out.iter().find(|a| a.kind == "reply") {
+    if let Some(a) = out.iter().find(|a| a.kind == RuleActionKind::Reply) {
         if a.value.is_empty() {
             return Err(InputError::new("reply", "reply_required", "write the automatic reply"));
         }
@@ -617,7 +619,7 @@ pub async fn on_ingested(
     let mut hits = 0;
     for (ws, item) in items {
         let ws = *ws;
-        if !RULE_KINDS.contains(&item.kind.as_str()) {
+        if !RULE_KINDS.contains(&item.kind) {
             continue;
         }
         let ready = &rules.iter().find(|(w, _)| *w == ws).expect("loaded").1;
@@ -668,18 +670,19 @@ async fn apply(
         workspace_id: ws,
         item_id: item.id,
         channel_id: c.channel_id,
-        action: &a.kind,
+        action: a.kind.as_str(),
         detail: &a.value,
         rule_id,
-        status: "done",
+        status: ActionStatus::Done,
+        undo_ref: None,
+        result_ref: None,
         by,
-        ..Default::default()
     };
     let tag_action = format!("tag:{}", a.value);
     let undo;
     let result;
-    match a.kind.as_str() {
-        "tag" => {
+    match a.kind {
+        RuleActionKind::Tag => {
             if c.tags.contains(&a.value) {
                 return Ok(None);
             }
@@ -688,7 +691,7 @@ async fn apply(
             inbox::set_tags(db, ws, c.id, &tags).await?;
             new.action = &tag_action;
         }
-        "assign" => {
+        RuleActionKind::Assign => {
             let Ok(u) = tutti_store::users::by_email(db, &a.value).await else { return Ok(None) };
             if tutti_store::workspaces::member(db, ws, u.id).await.is_err()
                 || c.assignee_user_id == Some(u.id)
@@ -699,7 +702,7 @@ async fn apply(
             new.undo_ref = Some(&undo);
             inbox::assign(db, ws, c.id, Some(u.id)).await?;
         }
-        "priority" => {
+        RuleActionKind::Priority => {
             let p: i64 = a.value.parse().unwrap_or(0);
             if c.priority == p {
                 return Ok(None);
@@ -708,13 +711,13 @@ async fn apply(
             new.undo_ref = Some(&undo);
             inbox::set_priority(db, ws, c.id, p).await?;
         }
-        "hide" | "mute" | "block" | "report" => {
-            if item.post_ref.is_none() && a.kind != "mute" && a.kind != "block" {
+        RuleActionKind::Hide | RuleActionKind::Mute | RuleActionKind::Block | RuleActionKind::Report => {
+            if item.post_ref.is_none() && !matches!(a.kind, RuleActionKind::Mute | RuleActionKind::Block) {
                 return Ok(None);
             }
-            new.status = "pending";
+            new.status = ActionStatus::Pending;
         }
-        "reply" => {
+        RuleActionKind::Reply => {
             let Some(parent) = item.post_ref.clone() else { return Ok(None) };
             let channel = publishing::channel_by_id(db, c.channel_id).await?;
             let crisis = alerts::crisis(db, ws).await?.is_some() || c.tags.iter().any(|t| t == "crisis");
@@ -723,7 +726,7 @@ async fn apply(
                 return Ok(None);
             };
             let key = network.new_idempotency_key();
-            let (text, private) = crate::text::answer_text(&item.kind, &item.author_handle, &a.value);
+            let (text, private) = crate::text::answer_text(item.kind, &item.author_handle, &a.value);
             let post = publishing::insert_post(
                 db,
                 &publishing::NewPost {
@@ -732,7 +735,7 @@ async fn apply(
                     author_user_id: None,
                     text: &text,
                     langs: "",
-                    status: if crisis { "in_review" } else { "scheduled" },
+                    status: if crisis { PostStatus::InReview } else { PostStatus::Scheduled },
                     scheduled_at: None,
                     idempotency_key: &key,
                     reply_to_post_id: None,
@@ -749,10 +752,9 @@ async fn apply(
             result = post.id.to_string();
             new.result_ref = Some(&result);
         }
-        _ => return Ok(None),
     }
     let Some(id) = store::upsert_action(db, &new).await? else { return Ok(None) };
-    if new.status == "pending" {
+    if new.status == ActionStatus::Pending {
         enqueue(db, id, false).await?;
     }
     Ok(Some(new.action.to_owned()))
@@ -796,7 +798,7 @@ impl App {
         let conditions = parse_conditions(r)?;
         let actions = parse_actions(r)?;
         let mut tx = self.store.begin().await?;
-        for a in actions.iter().filter(|a| a.kind == "assign") {
+        for a in actions.iter().filter(|a| a.kind == RuleActionKind::Assign) {
             let unknown = || {
                 InputError::new(
                     "assign",
@@ -955,14 +957,16 @@ impl App {
         action: &str,
     ) -> Result<i64, AppError> {
         let access = self.workspace_access(actor, slug, Action::ManageModeration).await?;
-        if !NETWORK_ACTIONS.contains(&action) {
+        let Some(kind) =
+            action.parse::<RuleActionKind>().ok().filter(|k| NETWORK_ACTIONS.contains(&k.as_str()))
+        else {
             return Err(InputError::new(
                 "action",
                 "moderation_action_unknown",
                 "the action is hide, mute, block or report",
             )
             .into());
-        }
+        };
         let mut tx = self.store.begin().await?;
         let item = match store::candidate_by_id(&mut tx, item_id).await {
             Ok(i) => i,
@@ -973,7 +977,7 @@ impl App {
         if c.workspace_id != access.workspace.id {
             return Err(AppError::NotFound("item"));
         }
-        if action == "hide" && item.kind != "reply" {
+        if kind == RuleActionKind::Hide && item.kind != ItemKind::Reply {
             return Err(InputError::new(
                 "action",
                 "not_a_reply",
@@ -982,8 +986,8 @@ impl App {
             .into());
         }
         let a = RuleAction {
-            kind: action.into(),
-            value: if action == "report" { "abusive".into() } else { String::new() },
+            kind,
+            value: if kind == RuleActionKind::Report { "abusive".into() } else { String::new() },
         };
         let done =
             apply(&mut tx, self.networks(), access.workspace.id, &item, &a, None, actor.user_id()).await?;
@@ -1021,7 +1025,7 @@ impl App {
             Err(err) => return Err(err.into()),
         };
         let cannot = |why: &str| AppError::Conflict(InputError::new("action", "cannot_undo", why.to_owned()));
-        if e.status != "done" {
+        if e.status != ActionStatus::Done {
             return Err(cannot("only an action that is done can be undone"));
         }
         let c = inbox::conversation_by_id(&mut tx, e.conversation_id).await?;
@@ -1047,8 +1051,8 @@ impl App {
         let moved = store::move_action(
             &mut tx,
             id,
-            "done",
-            if local { "undone" } else { "undoing" },
+            ActionStatus::Done,
+            if local { ActionStatus::Undone } else { ActionStatus::Undoing },
             actor.user_id(),
         )
         .await?;
@@ -1084,7 +1088,7 @@ mod tests {
 
     fn subject(text: &str) -> Subject<'_> {
         Subject {
-            kind: "reply",
+            kind: ItemKind::Reply,
             text,
             lang: "fr",
             toxicity: 0.1,
@@ -1151,7 +1155,7 @@ mod tests {
         assert!(m.matches(&subject("C'est une ARNAQUE !")));
         assert!(m.matches(&subject("jamais rembourse")));
         assert!(!m.matches(&subject("arnaques"))); // another word
-        assert!(!m.matches(&Subject { kind: "like", ..subject("arnaque") }));
+        assert!(!m.matches(&Subject { kind: ItemKind::Like, ..subject("arnaque") }));
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! fraction of a second, and reads then sort and filter on stored numbers.
 
 use serde_json::json;
-use tutti_domain::{Action, InputError};
+use tutti_domain::{Action, InputError, Network, Sentiment};
 use tutti_store::people::{self, Identity, Interaction, Note, PeopleFilter, Person, Segment, Sort};
 use tutti_store::{inbox, StoreError};
 
@@ -67,16 +67,16 @@ pub struct Profile {
 
 /// The average sentiment (pos +1, neu 0, neg -1) per UTC month of `(time, sentiment)` pairs,
 /// oldest month first.
-pub fn sentiment_by_month(points: &[(i64, String)]) -> Vec<(String, f64, i64)> {
+pub fn sentiment_by_month(points: &[(i64, Sentiment)]) -> Vec<(String, f64, i64)> {
     let mut months: std::collections::BTreeMap<String, (f64, i64)> = Default::default();
     for (at, s) in points {
         let month = chrono::DateTime::from_timestamp_millis(*at)
             .map(|d| d.format("%Y-%m").to_string())
             .unwrap_or_default();
-        let v = match s.as_str() {
-            "pos" => 1.0,
-            "neg" => -1.0,
-            _ => 0.0,
+        let v = match s {
+            Sentiment::Pos => 1.0,
+            Sentiment::Neg => -1.0,
+            Sentiment::Neu => 0.0,
         };
         let e = months.entry(month).or_default();
         e.0 += v;
@@ -90,7 +90,7 @@ pub fn check_filter(f: &PeopleFilter) -> Result<(), AppError> {
     if !f.tag.is_empty() {
         parse_tags(&f.tag)?;
     }
-    if !matches!(f.network.as_str(), "" | "bluesky" | "mastodon") {
+    if !f.network.is_empty() && f.network.parse::<Network>().is_err() {
         return Err(
             InputError::new("network", "network_unknown", "the network is bluesky or mastodon").into()
         );
@@ -540,10 +540,10 @@ mod tests {
         let oct = 1_792_022_400_000;
         let nov = 1_794_700_800_000;
         let m = sentiment_by_month(&[
-            (oct, "pos".into()),
-            (oct, "neu".into()),
-            (nov, "neg".into()),
-            (nov, "neg".into()),
+            (oct, Sentiment::Pos),
+            (oct, Sentiment::Neu),
+            (nov, Sentiment::Neg),
+            (nov, Sentiment::Neg),
         ]);
         assert_eq!(m, vec![("2026-10".into(), 0.5, 2), ("2026-11".into(), -1.0, 2)]);
     }

@@ -80,7 +80,7 @@ impl App {
                 format!("the network must be {}", known.join(" or ")),
             )
             .into());
-        }
+        };
         let mut db = self.store.conn().await?;
         let owner = match &c.ambassador {
             None => None,
@@ -111,11 +111,11 @@ impl App {
             &mut tx,
             &NewChannel {
                 workspace_id: access.workspace.id,
-                network: &c.network,
+                network,
                 handle: &c.handle,
                 service: &c.service,
                 account_id: c.account_id.as_deref(),
-                voice: if owner.is_some() { "ambassador" } else { "brand" },
+                voice: if owner.is_some() { ChannelVoice::Ambassador } else { ChannelVoice::Brand },
                 owner_user_id: owner,
                 credentials: &sealed,
                 key_id: &key_id,
@@ -203,7 +203,7 @@ impl App {
             let found = publishing::post_by_id(&mut *self.store.conn().await?, parent).await.ok();
             match found {
                 Some(q) if q.workspace_id == access.workspace.id && q.channel_id == channel.id => {
-                    if q.status == "failed" {
+                    if q.status == PostStatus::Failed {
                         return Err(InputError::new(
                             "reply_to",
                             "thread_parent_failed",
@@ -390,7 +390,7 @@ impl App {
                 author_user_id: actor.user_id(),
                 text: &text,
                 langs: &p.langs.join(","),
-                status: if direct { "scheduled" } else { "in_review" },
+                status: if direct { PostStatus::Scheduled } else { PostStatus::InReview },
                 scheduled_at,
                 idempotency_key: &key,
                 reply_to_post_id: p.reply_to,
@@ -517,7 +517,7 @@ impl App {
         slug: &str,
         from: i64,
         to: i64,
-        status: Option<&str>,
+        status: Option<PostStatus>,
     ) -> Result<Vec<Post>, AppError> {
         let access = self.workspace_access(actor, slug, Action::WritePosts).await?;
         let mut db = self.store.conn().await?;
@@ -561,7 +561,7 @@ impl App {
         if !own && !access.allows(Action::ApprovePosts) {
             return Err(AppError::Forbidden(Action::ApprovePosts));
         }
-        if !["scheduled", "in_review", "failed"].contains(&post.status.as_str()) {
+        if !matches!(post.status, PostStatus::Scheduled | PostStatus::InReview | PostStatus::Failed) {
             return Err(AppError::Conflict(InputError::new(
                 "post",
                 "post_not_movable",

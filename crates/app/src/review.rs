@@ -2,7 +2,7 @@
 //! its author with a comment. Every move is audited.
 
 use serde_json::json;
-use tutti_domain::{Action, InputError};
+use tutti_domain::{Action, InputError, PostStatus};
 use tutti_store::publishing::{self, Post};
 use tutti_store::{review, StoreError};
 
@@ -12,7 +12,7 @@ use crate::{Actor, App, AppError};
 impl App {
     /// Approves a post in review: it is scheduled (or due at once, if it had no time).
     pub async fn approve_post(&self, actor: &Actor, slug: &str, post_id: i64) -> Result<Post, AppError> {
-        self.review(actor, slug, post_id, "scheduled", None, "post.approve").await
+        self.review(actor, slug, post_id, PostStatus::Scheduled, None, "post.approve").await
     }
 
     /// Approves a post in review after the approver rewrote its text (a crisis reply the SMM
@@ -54,7 +54,16 @@ impl App {
             Some(json!({"text": text})),
         )
         .await?;
-        if !review::move_post(&mut tx, access.workspace.id, post_id, "in_review", "scheduled", None).await? {
+        if !review::move_post(
+            &mut tx,
+            access.workspace.id,
+            post_id,
+            PostStatus::InReview,
+            PostStatus::Scheduled,
+            None,
+        )
+        .await?
+        {
             return Err(AppError::Conflict(InputError::new(
                 "post",
                 "post_not_in_review",
@@ -89,7 +98,7 @@ impl App {
         if comment.is_empty() {
             return Err(InputError::new("comment", "required", "say what to change").into());
         }
-        self.review(actor, slug, post_id, "draft", Some(&comment), "post.send_back").await
+        self.review(actor, slug, post_id, PostStatus::Draft, Some(&comment), "post.send_back").await
     }
 
     async fn review(
@@ -97,13 +106,13 @@ impl App {
         actor: &Actor,
         slug: &str,
         post_id: i64,
-        to: &str,
+        to: PostStatus,
         note: Option<&str>,
         action: &str,
     ) -> Result<Post, AppError> {
         let access = self.workspace_access(actor, slug, Action::ApprovePosts).await?;
         let mut tx = self.store.begin().await?;
-        if !review::move_post(&mut tx, access.workspace.id, post_id, "in_review", to, note).await? {
+        if !review::move_post(&mut tx, access.workspace.id, post_id, PostStatus::InReview, to, note).await? {
             return match publishing::post_by_id(&mut tx, post_id).await {
                 Ok(p) if p.workspace_id == access.workspace.id => Err(AppError::Conflict(InputError::new(
                     "post",

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use tutti_domain::InputError;
+use tutti_domain::{InputError, ItemKind};
 
 use crate::AppError;
 
@@ -47,8 +47,8 @@ pub(crate) fn parse_tags(tags: &str) -> Result<Vec<String>, AppError> {
 /// The text of an answer to an item of `kind` from `handle`, and whether it goes out
 /// privately: a direct message is answered privately, and a private post is only seen by the
 /// accounts it mentions, so the answer is [`addressed`] to its author.
-pub(crate) fn answer_text<'t>(kind: &str, handle: &str, text: &'t str) -> (Cow<'t, str>, bool) {
-    if kind == "dm" {
+pub(crate) fn answer_text<'t>(kind: ItemKind, handle: &str, text: &'t str) -> (Cow<'t, str>, bool) {
+    if kind == ItemKind::Dm {
         (addressed(text, handle).into(), true)
     } else {
         (text.into(), false)

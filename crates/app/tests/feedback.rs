@@ -21,7 +21,7 @@ fn ms(day: &str) -> i64 {
 fn note(id: &str, kind: &str, author: &str, text: &str, day: &str) -> Incoming {
     Incoming {
         remote_id: id.into(),
-        kind: kind.into(),
+        kind: kind.parse().unwrap(),
         author_id: format!("did:plc:{author}"),
         author_handle: format!("{author}.test"),
         author_name: author.to_uppercase(),
@@ -68,7 +68,8 @@ async fn categories_issues_and_the_report() {
             note("p", "reply", "p", "Livraison en retard aussi", "2026-10-20"),
             note("x", "reply", "x", "=HYPERLINK(\"http://evil.test\") <b>plante</b>", "2026-11-25"),
         ];
-        let items: Vec<_> = notes.iter().map(|n| item_of(ws.id, ch.id, "bluesky", n)).collect();
+        let items: Vec<_> =
+            notes.iter().map(|n| item_of(ws.id, ch.id, tutti_domain::Network::Bluesky, n)).collect();
         let cats: Vec<_> = items.iter().map(|i| i.category.as_str()).collect();
         assert_eq!(
             cats,

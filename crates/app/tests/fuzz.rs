@@ -22,7 +22,7 @@ fn subjects() -> Vec<Subject<'static>> {
     texts
         .into_iter()
         .map(|text| Subject {
-            kind: "reply",
+            kind: tutti_domain::ItemKind::Reply,
             text,
             lang: "fr",
             toxicity: 0.7,

@@ -32,7 +32,7 @@ async fn as_user(app: &App, email: &str) -> Actor {
 fn note(id: &str, kind: &str, author: &str, text: &str, at: i64) -> Incoming {
     Incoming {
         remote_id: id.into(),
-        kind: kind.into(),
+        kind: kind.parse().unwrap(),
         author_id: format!("did:plc:{author}"),
         author_handle: format!("{author}.test"),
         author_name: author.to_uppercase(),
@@ -56,7 +56,8 @@ async fn ingest(app: &App, slug: &str, channel: i64, notes: &[Incoming]) -> Vec<
         .find(|(w, _)| w.slug == slug)
         .unwrap()
         .0;
-    let items: Vec<_> = notes.iter().map(|n| item_of(ws.id, channel, "bluesky", n)).collect();
+    let items: Vec<_> =
+        notes.iter().map(|n| item_of(ws.id, channel, tutti_domain::Network::Bluesky, n)).collect();
     let mut tx = app.store().begin().await.unwrap();
     let moved =
         tutti_app::ingest::ingest_batch(&mut tx, tutti_test_support::networks(), &items).await.unwrap();
@@ -105,12 +106,24 @@ async fn notifications_become_conversations_once_with_their_person() {
         assert_eq!(thread.person_name, "ALICE");
         assert!(thread.unanswered && thread.status == "open");
         let open = app
-            .inbox(&cm, &slug, &Filter { status: Some("open".into()), ..Default::default() }, None, 50)
+            .inbox(
+                &cm,
+                &slug,
+                &Filter { status: Some(tutti_domain::ConversationStatus::Open), ..Default::default() },
+                None,
+                50,
+            )
             .await
             .unwrap();
         assert_eq!(open.len(), 2, "a follow alone has nothing to answer");
         let neg = app
-            .inbox(&cm, &slug, &Filter { sentiment: Some("neg".into()), ..Default::default() }, None, 50)
+            .inbox(
+                &cm,
+                &slug,
+                &Filter { sentiment: Some(tutti_domain::Sentiment::Neg), ..Default::default() },
+                None,
+                50,
+            )
             .await
             .unwrap();
         assert_eq!(neg.iter().map(|c| c.id).collect::<Vec<_>>(), vec![thread.id]);
@@ -359,7 +372,11 @@ async fn during_a_crisis_a_community_managers_reply_waits_for_the_smm() {
             .inbox(
                 &cm,
                 &slug,
-                &Filter { kind: Some("mention".into()), unanswered: true, ..Default::default() },
+                &Filter {
+                    kind: Some(tutti_domain::ItemKind::Mention),
+                    unanswered: true,
+                    ..Default::default()
+                },
                 None,
                 5,
             )
@@ -479,7 +496,13 @@ async fn the_desk_saved_replies_notes_escalation_views_and_round_robin() {
         tx.commit().await.unwrap();
         assert_eq!(n, 2, "[{}]", db.label());
         let list = app
-            .inbox(&cm, &slug, &Filter { kind: Some("mention".into()), ..Default::default() }, None, 5)
+            .inbox(
+                &cm,
+                &slug,
+                &Filter { kind: Some(tutti_domain::ItemKind::Mention), ..Default::default() },
+                None,
+                5,
+            )
             .await
             .unwrap();
         let mut who: Vec<_> = list.iter().map(|c| c.assignee_user_id.unwrap()).collect();

@@ -34,7 +34,7 @@ async fn as_user(app: &App, email: &str) -> Actor {
 fn reply(id: &str, author: &str, text: &str) -> Incoming {
     Incoming {
         remote_id: id.into(),
-        kind: "reply".into(),
+        kind: tutti_domain::ItemKind::Reply,
         author_id: format!("did:plc:{author}"),
         author_handle: format!("{author}.test"),
         author_name: author.to_uppercase(),
@@ -48,7 +48,7 @@ fn reply(id: &str, author: &str, text: &str) -> Incoming {
 }
 
 async fn ingest(app: &App, ws: i64, ch: i64, notes: &[Incoming]) -> Vec<i64> {
-    let items: Vec<_> = notes.iter().map(|n| item_of(ws, ch, "bluesky", n)).collect();
+    let items: Vec<_> = notes.iter().map(|n| item_of(ws, ch, tutti_domain::Network::Bluesky, n)).collect();
     let mut tx = app.store().begin().await.unwrap();
     let (_, ids) =
         tutti_app::ingest::ingest_batch_items(&mut tx, tutti_test_support::networks(), &items).await.unwrap();
@@ -320,7 +320,7 @@ async fn new_accounts_are_caught_and_direct_messages_answered_privately() {
             Incoming { author_since: days.map(|d| n.at - d * 86_400_000), ..n }
         };
         let dm = Incoming {
-            kind: "dm".into(),
+            kind: tutti_domain::ItemKind::Dm,
             text: "Quels sont vos horaires ?".into(),
             parent: None,
             root: None,
@@ -357,7 +357,7 @@ async fn new_accounts_are_caught_and_direct_messages_answered_privately() {
             .inbox(
                 &smm,
                 &slug,
-                &tutti_store::inbox::Filter { kind: Some("dm".into()), ..Default::default() },
+                &tutti_store::inbox::Filter { kind: Some(tutti_domain::ItemKind::Dm), ..Default::default() },
                 None,
                 50,
             )

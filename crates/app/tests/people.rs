@@ -31,7 +31,7 @@ async fn as_user(app: &App, email: &str) -> Actor {
 fn note(id: &str, kind: &str, author: &str, name: &str, text: &str, root: &str, at: i64) -> Incoming {
     Incoming {
         remote_id: id.into(),
-        kind: kind.into(),
+        kind: kind.parse().unwrap(),
         author_id: format!("did:plc:{author}"),
         author_handle: format!("{author}.test"),
         author_name: name.into(),
@@ -46,7 +46,7 @@ fn note(id: &str, kind: &str, author: &str, name: &str, text: &str, root: &str, 
 }
 
 async fn ingest(app: &App, ws: i64, ch: i64, notes: &[Incoming]) {
-    let items: Vec<_> = notes.iter().map(|n| item_of(ws, ch, "bluesky", n)).collect();
+    let items: Vec<_> = notes.iter().map(|n| item_of(ws, ch, tutti_domain::Network::Bluesky, n)).collect();
     let mut tx = app.store().begin().await.unwrap();
     tutti_app::ingest::ingest_batch(&mut tx, tutti_test_support::networks(), &items).await.unwrap();
     tx.commit().await.unwrap();

@@ -181,7 +181,7 @@ async fn posts_wait_for_a_channel_that_needs_reconnecting_and_go_out_once_it_is_
         tutti_store::publishing::set_channel_status(
             &mut tx,
             post.channel_id,
-            "needs_reconnect",
+            tutti_domain::ChannelStatus::NeedsReconnect,
             Some("Invalid app password"),
         )
         .await

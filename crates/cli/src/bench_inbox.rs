@@ -29,6 +29,7 @@ use tutti_app::moderation::RuleToWrite;
 use tutti_app::publishing::ChannelToAdd;
 use tutti_app::secrets::Keyring;
 use tutti_app::{Actor, App, AppConfig};
+use tutti_domain::{ItemKind, Network};
 use tutti_listen::bench::{generate_posts, Rng};
 use tutti_store::inbox::Filter;
 use tutti_store::{Backend, Store};
@@ -167,7 +168,7 @@ pub async fn run(
     }));
     let cookies = sign_in(addr, ME, PASSWORD).await?;
     let me = members[0];
-    let open = || Filter { status: Some("open".into()), ..Filter::default() };
+    let open = || Filter { status: Some(tutti_domain::ConversationStatus::Open), ..Filter::default() };
     let views = [
         View { name: "default (open, latest first)", query: String::new(), filter: open() },
         View {
@@ -175,7 +176,7 @@ pub async fn run(
             query: format!("?sentiment=neg&unanswered=1&channel={}", channels[1]),
             filter: Filter {
                 channel_id: Some(channels[1]),
-                sentiment: Some("neg".into()),
+                sentiment: Some(tutti_domain::Sentiment::Neg),
                 unanswered: true,
                 ..open()
             },
@@ -851,31 +852,31 @@ fn notifications(k: usize, known_people: usize) -> Vec<Incoming> {
                 name = format!("{} {}", rng.pick(&FIRST_NAMES), rng.pick(&LAST_NAMES));
             }
             let kind = match rng.below(100) {
-                0..=49 => "reply",
-                50..=74 => "mention",
-                75..=79 => "quote",
-                80..=91 => "like",
-                92..=95 => "repost",
-                _ => "follow",
+                0..=49 => ItemKind::Reply,
+                50..=74 => ItemKind::Mention,
+                75..=79 => ItemKind::Quote,
+                80..=91 => ItemKind::Like,
+                92..=95 => ItemKind::Repost,
+                _ => ItemKind::Follow,
             };
             let brand_post =
                 format!("at://did:plc:maisonbenchtest/app.bsky.feed.post/live{}", rng.below(2_000));
             let own = format!("at://{author}/app.bsky.feed.post/i{i:09}");
-            let with_text = matches!(kind, "reply" | "mention" | "quote");
+            let with_text = matches!(kind, ItemKind::Reply | ItemKind::Mention | ItemKind::Quote);
             Incoming {
                 remote_id: format!("at://{author}/app.bsky.notification/i{i:09}"),
-                kind: kind.into(),
+                kind,
                 author_handle: handle,
                 author_name: name,
                 author_since: Some(now - rng.below(2_000) as i64 * DAY_MS),
                 author_id: author,
                 text: if with_text { p.text } else { String::new() },
                 lang: p.lang,
-                post: matches!(kind, "reply" | "mention" | "quote")
-                    .then(|| (own, Some(format!("bafyreii{i:09}")))),
-                parent: (kind == "reply").then(|| brand_post.clone()),
-                root: (kind == "reply").then(|| brand_post.clone()),
-                subject: matches!(kind, "like" | "repost" | "quote").then_some(brand_post),
+                post: with_text.then(|| (own, Some(format!("bafyreii{i:09}")))),
+                parent: (kind == ItemKind::Reply).then(|| brand_post.clone()),
+                root: (kind == ItemKind::Reply).then(|| brand_post.clone()),
+                subject: matches!(kind, ItemKind::Like | ItemKind::Repost | ItemKind::Quote)
+                    .then_some(brand_post),
                 at: now - (k - i) as i64 * 10,
             }
         })
@@ -900,7 +901,7 @@ async fn ingest_notifications(
     for (b, batch) in notes.chunks(batch).enumerate() {
         let channel = channels[b % channels.len()];
         let t = Instant::now();
-        let items: Vec<_> = batch.iter().map(|n| item_of(ws, channel, "bluesky", n)).collect();
+        let items: Vec<_> = batch.iter().map(|n| item_of(ws, channel, Network::Bluesky, n)).collect();
         out.enrich_secs += t.elapsed().as_secs_f64();
         if let Some(previous) = storing.take() {
             out.stored(previous.await??);

@@ -149,7 +149,7 @@ pub async fn run(
                 author_user_id: None,
                 text: &text,
                 langs: "",
-                status: "scheduled",
+                status: tutti_domain::PostStatus::Scheduled,
                 scheduled_at: Some(at),
                 idempotency_key: &key,
                 reply_to_post_id: None,

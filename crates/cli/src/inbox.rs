@@ -50,8 +50,10 @@ pub async fn inbox(global: &Global, command: InboxCommand) -> anyhow::Result<()>
         InboxCommand::List { workspace, status, unanswered, limit, json } => {
             let status = match status.as_str() {
                 "all" => None,
-                s if tutti_app::inbox::STATUSES.contains(&s) => Some(s.to_owned()),
-                other => anyhow::bail!("--status: {other:?} is not open, pending, closed or all"),
+                s => match s.parse::<tutti_domain::ConversationStatus>() {
+                    Ok(s) => Some(s),
+                    Err(_) => anyhow::bail!("--status: {s:?} is not open, pending, closed or all"),
+                },
             };
             let filter = Filter { status, unanswered, ..Filter::default() };
             let list = app.inbox(&actor, &workspace, &filter, None, limit).await?;

@@ -119,7 +119,7 @@ pub fn nlp(as_json: bool, entities: bool) -> anyhow::Result<()> {
         if as_json {
             writeln!(out, "{}", tutti_nlp::to_json_line(&e, entities))?;
         } else {
-            let label = serde_json::to_value(e.sentiment.label)?.as_str().unwrap_or_default().to_owned();
+            let label = tutti_app::enrichment::sentiment(e.sentiment.label);
             let lang = e.lang.map_or("?", |l| l.code());
             let flag = if e.toxicity.flagged { "\ttoxic" } else { "" };
             writeln!(

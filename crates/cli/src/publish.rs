@@ -299,7 +299,7 @@ pub async fn channel(global: &Global, command: ChannelCommand) -> anyhow::Result
             let existing = app.channels(&actor, &workspace).await?;
             let c = tutti_app::publishing::find_channel(&existing, &handle)
                 .with_context(|| format!("--handle: no channel {handle:?} in {workspace}"))?;
-            if c.network == "bluesky" {
+            if c.network == tutti_domain::Network::Bluesky {
                 let client =
                     tutti_bluesky::XrpcClient::new(&c.service, &c.handle, &secret, &global.outbound())
                         .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -30,7 +30,7 @@ async fn conversations_are_listed_and_answered_from_the_command_line() {
         let c = app.add_channel(&Actor::Operator, &Keyring::generate(), &ws.slug, &channel).await.unwrap();
         let n = Incoming {
             remote_id: "n1".into(),
-            kind: "reply".into(),
+            kind: tutti_domain::ItemKind::Reply,
             author_id: "did:plc:alice".into(),
             author_handle: "alice.test".into(),
             text: "Ma lampe est arrivée cassée\u{202E}, nul".into(),

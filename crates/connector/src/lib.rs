@@ -17,30 +17,8 @@ pub use network::{ChannelAccess, Counting, Limits, Mention, NetworkKind, Network
 /// The outbound policy network kinds call under (re-exported for their implementers).
 pub use tutti_outbound::Outbound;
 
-/// A social network Tutti can publish to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Network {
-    /// Bluesky, over the AT Protocol.
-    Bluesky,
-    /// Mastodon and compatible servers.
-    Mastodon,
-}
-
-impl Network {
-    /// The stable lowercase name stored in the database and used in URLs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Network::Bluesky => "bluesky",
-            Network::Mastodon => "mastodon",
-        }
-    }
-}
-
-impl fmt::Display for Network {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// A social network Tutti can publish to: one of the product's words, defined in the domain.
+pub use tutti_domain::Network;
 
 /// Who a connected account is, as the network reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]

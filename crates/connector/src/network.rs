@@ -191,12 +191,13 @@ impl Networks {
     }
 
     /// The network named `network`.
-    pub fn get(&self, network: &str) -> Option<Arc<dyn NetworkKind>> {
+    pub fn get(&self, network: impl AsRef<str>) -> Option<Arc<dyn NetworkKind>> {
+        let network = network.as_ref();
         self.kinds.iter().find(|k| k.name() == network).cloned()
     }
 
     /// The kind a channel of `network` at `service` is reached through.
-    pub fn of_channel(&self, network: &str, service: &str) -> Option<Arc<dyn NetworkKind>> {
+    pub fn of_channel(&self, network: impl AsRef<str>, service: &str) -> Option<Arc<dyn NetworkKind>> {
         let kind = self.get(network)?;
         Some(match self.services.iter().find(|(prefix, _)| service.starts_with(prefix)) {
             Some((_, wrap)) => wrap(kind),

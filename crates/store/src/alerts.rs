@@ -8,6 +8,7 @@
 //! its transaction is rolled back.
 
 use sqlx::Row;
+use tutti_domain::{AlertKind, QueryKind};
 
 use crate::{Db, Result};
 
@@ -239,7 +240,7 @@ pub struct AlertRule {
     /// The query it watches.
     pub query_id: i64,
     /// `spike` (volume and negative share against the learned baseline) or `keyword`.
-    pub kind: String,
+    pub kind: AlertKind,
     /// For keyword rules: the words to watch, in the listening query language.
     pub keyword: Option<String>,
     /// Where it is delivered besides the app: any of `webhook`, `email`.
@@ -262,7 +263,7 @@ fn rule(r: &sqlx::any::AnyRow) -> Result<AlertRule> {
     Ok(AlertRule {
         id: r.try_get("id")?,
         query_id: r.try_get("query_id")?,
-        kind: r.try_get("kind")?,
+        kind: crate::word(r, "kind")?,
         keyword: r.try_get("keyword")?,
         deliver: deliver.split(',').filter(|d| !d.is_empty() && *d != "app").map(str::to_owned).collect(),
         active: r.try_get::<i64, _>("active")? != 0,
@@ -278,7 +279,7 @@ pub struct NewAlertRule<'a> {
     /// The query it watches.
     pub query_id: i64,
     /// `spike` or `keyword`.
-    pub kind: &'a str,
+    pub kind: AlertKind,
     /// The keyword query, for keyword rules.
     pub keyword: Option<&'a str>,
     /// Extra delivery channels.
@@ -298,7 +299,7 @@ pub async fn insert_rule(db: &mut Db, r: &NewAlertRule<'_>) -> Result<AlertRule>
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {RULE_COLUMNS}"
     ))
     .bind(r.query_id)
-    .bind(r.kind)
+    .bind(r.kind.as_str())
     .bind(r.keyword)
     .bind(deliver.join(","))
     .bind(r.checked_until)
@@ -346,7 +347,7 @@ pub struct RuleToCheck {
     /// The query's name.
     pub query_name: String,
     /// `brand` or `competitor`.
-    pub query_kind: String,
+    pub query_kind: QueryKind,
 }
 
 /// Every active rule of every active query.
@@ -368,7 +369,7 @@ pub async fn rules_to_check(db: &mut Db) -> Result<Vec<RuleToCheck>> {
                 workspace_name: r.try_get("workspace_name")?,
                 timezone: r.try_get("timezone")?,
                 query_name: r.try_get("query_name")?,
-                query_kind: r.try_get("query_kind")?,
+                query_kind: crate::word(r, "query_kind")?,
             })
         })
         .collect()

@@ -6,6 +6,7 @@
 //! schedule, the failures and the numbers here leave them out.
 
 use sqlx::Row;
+use tutti_domain::{Network, PostStatus};
 
 use crate::{Db, Result};
 
@@ -81,13 +82,13 @@ pub struct PostLine {
     /// The post.
     pub id: i64,
     /// Its channel's network (`bluesky`, `mastodon`).
-    pub network: String,
+    pub network: Network,
     /// Its channel's handle.
     pub handle: String,
     /// Its text.
     pub text: String,
     /// Its state: draft, in_review, scheduled, publishing, published, failed.
-    pub status: String,
+    pub status: PostStatus,
     /// When it goes out, ms.
     pub scheduled_at: Option<i64>,
     /// The network's words on a failure, or the reviewer's comment.
@@ -105,10 +106,10 @@ const POST_LINE: &str = "SELECT p.id, c.network, c.handle, p.text, p.status, p.s
 fn post_line(r: &sqlx::any::AnyRow) -> Result<PostLine> {
     Ok(PostLine {
         id: r.try_get("id")?,
-        network: r.try_get("network")?,
+        network: crate::word(r, "network")?,
         handle: r.try_get("handle")?,
         text: r.try_get("text")?,
-        status: r.try_get("status")?,
+        status: crate::word(r, "status")?,
         scheduled_at: r.try_get("scheduled_at")?,
         error: r.try_get("error")?,
         author: r.try_get("author")?,
@@ -141,7 +142,7 @@ pub async fn schedule(
 pub async fn posts_in(
     db: &mut Db,
     workspace_id: i64,
-    status: &str,
+    status: PostStatus,
     author: Option<i64>,
     limit: i64,
 ) -> Result<Vec<PostLine>> {
@@ -151,7 +152,7 @@ pub async fn posts_in(
          ORDER BY p.updated_at DESC, p.id DESC LIMIT $4"
     ))
     .bind(workspace_id)
-    .bind(status)
+    .bind(status.as_str())
     .bind(author.unwrap_or(0))
     .bind(limit)
     .fetch_all(db)
@@ -165,7 +166,7 @@ pub struct BrokenChannel {
     /// The channel.
     pub id: i64,
     /// Its network.
-    pub network: String,
+    pub network: Network,
     /// Its handle.
     pub handle: String,
     /// What the network said.
@@ -185,7 +186,7 @@ pub async fn broken_channels(db: &mut Db, workspace_id: i64) -> Result<Vec<Broke
         .map(|r| {
             Ok(BrokenChannel {
                 id: r.try_get("id")?,
-                network: r.try_get("network")?,
+                network: crate::word(r, "network")?,
                 handle: r.try_get("handle")?,
                 message: r.try_get("message")?,
             })

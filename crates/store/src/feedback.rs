@@ -2,6 +2,7 @@
 //! ingestion and confirmed or changed by a community manager, read by period for reports.
 
 use sqlx::Row;
+use tutti_domain::{ItemKind, Sentiment};
 
 use crate::inbox::ANSWERABLE_SQL;
 use crate::{Db, Result};
@@ -13,8 +14,8 @@ pub struct FeedbackItem {
     pub id: i64,
     /// Its conversation.
     pub conversation_id: i64,
-    /// reply, mention, quote.
-    pub kind: String,
+    /// reply, mention, quote, dm.
+    pub kind: ItemKind,
     /// Who wrote it.
     pub person_id: Option<i64>,
     /// Their name.
@@ -24,7 +25,7 @@ pub struct FeedbackItem {
     /// The text.
     pub text: String,
     /// pos, neu, neg.
-    pub sentiment: String,
+    pub sentiment: Sentiment,
     /// complaint, bug, feature, question, praise, or empty.
     pub category: String,
     /// Whether a person confirmed (or chose) the category.
@@ -80,12 +81,12 @@ pub async fn items(
             Ok(FeedbackItem {
                 id: r.try_get("id")?,
                 conversation_id: r.try_get("conversation_id")?,
-                kind: r.try_get("kind")?,
+                kind: crate::word(r, "kind")?,
                 person_id: r.try_get("person_id")?,
                 author_name: r.try_get("author_name")?,
                 author_handle: r.try_get("author_handle")?,
                 text: r.try_get("text")?,
-                sentiment: r.try_get("sentiment")?,
+                sentiment: crate::word(r, "sentiment")?,
                 category: r.try_get("category")?,
                 confirmed: r.try_get::<i64, _>("category_confirmed")? != 0,
                 created_at: r.try_get("created_at")?,

@@ -5,28 +5,29 @@
 use std::collections::{HashMap, HashSet};
 
 use sqlx::Row;
+use tutti_domain::{ActionStatus, ConversationStatus, ItemKind, Network, Sentiment};
 
 use crate::{Db, Marks, Result};
 
 /// The kinds of item that ask for an answer.
-pub const ANSWERABLE: [&str; 4] = ["reply", "mention", "quote", "dm"];
+pub const ANSWERABLE: [ItemKind; 4] = ItemKind::ANSWERABLE;
 
 /// [`ANSWERABLE`] as an SQL list, for `kind IN …` (a test keeps the two the same).
 pub(crate) const ANSWERABLE_SQL: &str = "('reply', 'mention', 'quote', 'dm')";
 
 /// An item to store, as the ingestion read it from a network (already bounded and enriched).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NewItem {
     /// Its workspace.
     pub workspace_id: i64,
     /// The channel whose notification it is.
     pub channel_id: i64,
     /// `bluesky` or `mastodon`.
-    pub network: String,
+    pub network: Network,
     /// The network's id of the notification.
     pub remote_id: String,
-    /// reply, mention, quote, repost, like, follow.
-    pub kind: String,
+    /// reply, mention, quote, repost, like, follow, dm.
+    pub kind: ItemKind,
     /// What its conversation hangs on (a post id, `follow:<author>`).
     pub root_ref: String,
     /// Who: a DID, a Mastodon account id.
@@ -42,7 +43,7 @@ pub struct NewItem {
     /// Its language.
     pub lang: String,
     /// pos, neu, neg.
-    pub sentiment: String,
+    pub sentiment: Sentiment,
     /// 0 to 1.
     pub toxicity: f64,
     /// Their post.
@@ -135,14 +136,14 @@ pub async fn ingest_many(db: &mut Db, items: &[NewItem]) -> Result<Vec<Ingested>
                 .bind(item.channel_id)
                 .bind(conversations[&key_of(item)])
                 .bind(&item.remote_id)
-                .bind(&item.kind)
+                .bind(item.kind.as_str())
                 .bind(person_id)
                 .bind(&item.author_id)
                 .bind(&item.author_handle)
                 .bind(&item.author_name)
                 .bind(&item.text)
                 .bind(&item.lang)
-                .bind(&item.sentiment)
+                .bind(item.sentiment.as_str())
                 .bind(item.toxicity)
                 .bind(&item.post_ref)
                 .bind(&item.post_cid)
@@ -386,14 +387,14 @@ async fn people_of(db: &mut Db, items: &[NewItem], fresh: &[usize]) -> Result<Ve
 type ConversationKey<'a> = (i64, &'a str, &'a str);
 
 fn key_of(item: &NewItem) -> ConversationKey<'_> {
-    (item.channel_id, item.root_ref.as_str(), thread_author(&item.kind, &item.author_id))
+    (item.channel_id, item.root_ref.as_str(), thread_author(item.kind, &item.author_id))
 }
 
 /// Whose thread with the brand an item of `kind` by `author_id` belongs to, the third part of
 /// its conversation's key (with its channel and root): its author's, except the likes and
 /// reposts of a post, which stay together (empty).
-pub fn thread_author<'a>(kind: &str, author_id: &'a str) -> &'a str {
-    if matches!(kind, "like" | "repost") {
+pub fn thread_author(kind: ItemKind, author_id: &str) -> &str {
+    if matches!(kind, ItemKind::Like | ItemKind::Repost) {
         ""
     } else {
         author_id
@@ -423,7 +424,7 @@ async fn upsert_conversations<'a>(
     let mut shares: HashMap<ConversationKey, Share> = HashMap::new();
     for (k, &i) in fresh.iter().enumerate() {
         let item = &items[i];
-        let answerable = ANSWERABLE.contains(&item.kind.as_str());
+        let answerable = item.kind.is_answerable();
         let key = key_of(item);
         match shares.get_mut(&key) {
             None => {
@@ -489,7 +490,9 @@ async fn upsert_conversations<'a>(
                 .bind(lead.sentiment.as_str())
                 .bind(lead.lang.as_str())
                 .bind(s.toxicity)
-                .bind(if s.answerable { "open" } else { "closed" })
+                .bind(
+                    if s.answerable { ConversationStatus::Open } else { ConversationStatus::Closed }.as_str(),
+                )
                 .bind(i64::from(s.answerable))
                 .bind(s.items)
                 .bind(s.first_at)
@@ -532,17 +535,17 @@ pub struct Conversation {
     /// Their display name.
     pub person_name: String,
     /// The kind of its latest answerable item (or its first item).
-    pub kind: String,
+    pub kind: ItemKind,
     /// That item's text, cut.
     pub excerpt: String,
     /// Its sentiment.
-    pub sentiment: String,
+    pub sentiment: Sentiment,
     /// Its language.
     pub lang: String,
     /// The highest toxicity seen.
     pub toxicity: f64,
     /// open, pending, closed.
-    pub status: String,
+    pub status: ConversationStatus,
     /// 0 (normal) to 3 (urgent).
     pub priority: i64,
     /// Who handles it.
@@ -588,12 +591,12 @@ fn conversation(r: &sqlx::any::AnyRow) -> Result<Conversation> {
         author_id: r.try_get("author_id")?,
         person_id: r.try_get("person_id")?,
         person_name: r.try_get("person_name")?,
-        kind: r.try_get("kind")?,
+        kind: crate::word(r, "kind")?,
         excerpt: r.try_get("excerpt")?,
-        sentiment: r.try_get("sentiment")?,
+        sentiment: crate::word(r, "sentiment")?,
         lang: r.try_get("lang")?,
         toxicity: r.try_get("toxicity")?,
-        status: r.try_get("status")?,
+        status: crate::word(r, "status")?,
         priority: r.try_get("priority")?,
         assignee_user_id: r.try_get("assignee_user_id")?,
         tags: tags.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect(),
@@ -611,13 +614,13 @@ fn conversation(r: &sqlx::any::AnyRow) -> Result<Conversation> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
     /// open, pending, closed.
-    pub status: Option<String>,
+    pub status: Option<ConversationStatus>,
     /// A channel.
     pub channel_id: Option<i64>,
     /// The kind of the latest item.
-    pub kind: Option<String>,
+    pub kind: Option<ItemKind>,
     /// pos, neu, neg.
-    pub sentiment: Option<String>,
+    pub sentiment: Option<Sentiment>,
     /// A language code.
     pub lang: Option<String>,
     /// A tag.
@@ -685,17 +688,17 @@ pub async fn list(
     n += 1;
     sql.push_str(&format!(" ORDER BY c.last_item_at DESC, c.id DESC LIMIT ${n}"));
     let mut q = sqlx::query(&sql).bind(workspace_id);
-    if let Some(s) = &f.status {
-        q = q.bind(s);
+    if let Some(s) = f.status {
+        q = q.bind(s.as_str());
     }
     if let Some(c) = f.channel_id {
         q = q.bind(c);
     }
-    if let Some(k) = &f.kind {
-        q = q.bind(k);
+    if let Some(k) = f.kind {
+        q = q.bind(k.as_str());
     }
-    if let Some(s) = &f.sentiment {
-        q = q.bind(s);
+    if let Some(s) = f.sentiment {
+        q = q.bind(s.as_str());
     }
     if let Some(l) = &f.lang {
         q = q.bind(l);
@@ -734,8 +737,8 @@ pub struct Item {
     pub id: i64,
     /// Its conversation.
     pub conversation_id: i64,
-    /// reply, mention, quote, repost, like, follow, sent.
-    pub kind: String,
+    /// reply, mention, quote, repost, like, follow, dm, sent.
+    pub kind: ItemKind,
     /// The person who wrote it (none for the brand's own).
     pub person_id: Option<i64>,
     /// Their network id.
@@ -749,7 +752,7 @@ pub struct Item {
     /// Its language.
     pub lang: String,
     /// pos, neu, neg.
-    pub sentiment: String,
+    pub sentiment: Sentiment,
     /// 0 to 1.
     pub toxicity: f64,
     /// Their post.
@@ -793,14 +796,14 @@ fn item(r: &sqlx::any::AnyRow) -> Result<Item> {
     Ok(Item {
         id: r.try_get("id")?,
         conversation_id: r.try_get("conversation_id")?,
-        kind: r.try_get("kind")?,
+        kind: crate::word(r, "kind")?,
         person_id: r.try_get("person_id")?,
         author_id: r.try_get("author_id")?,
         author_handle: r.try_get("author_handle")?,
         author_name: r.try_get("author_name")?,
         text: r.try_get("text")?,
         lang: r.try_get("lang")?,
-        sentiment: r.try_get("sentiment")?,
+        sentiment: crate::word(r, "sentiment")?,
         toxicity: r.try_get("toxicity")?,
         post_ref: r.try_get("post_ref")?,
         post_cid: r.try_get("post_cid")?,
@@ -816,12 +819,18 @@ fn item(r: &sqlx::any::AnyRow) -> Result<Item> {
 
 /// Changes a conversation's status (closing stamps `resolved_at`); returns whether it existed
 /// in the workspace.
-pub async fn set_status(db: &mut Db, workspace_id: i64, id: i64, status: &str, now: i64) -> Result<bool> {
+pub async fn set_status(
+    db: &mut Db,
+    workspace_id: i64,
+    id: i64,
+    status: ConversationStatus,
+    now: i64,
+) -> Result<bool> {
     let n = sqlx::query(
         "UPDATE conversations SET status = $1, resolved_at = CASE WHEN $1 = 'closed' THEN $2 ELSE NULL END \
          WHERE id = $3 AND workspace_id = $4",
     )
-    .bind(status)
+    .bind(status.as_str())
     .bind(now)
     .bind(id)
     .bind(workspace_id)
@@ -1045,7 +1054,7 @@ pub struct Action {
     /// like, repost.
     pub action: String,
     /// pending, done, failed.
-    pub status: String,
+    pub status: ActionStatus,
     /// What undoes it.
     pub result_ref: Option<String>,
     /// The network's words when it failed.
@@ -1059,7 +1068,7 @@ fn action(r: &sqlx::any::AnyRow) -> Result<Action> {
         item_id: r.try_get("item_id")?,
         channel_id: r.try_get("channel_id")?,
         action: r.try_get("action")?,
-        status: r.try_get("status")?,
+        status: crate::word(r, "status")?,
         result_ref: r.try_get("result_ref")?,
         error: r.try_get("error")?,
     })
@@ -1119,7 +1128,7 @@ pub async fn settle_action(
     error: Option<&str>,
 ) -> Result<()> {
     sqlx::query("UPDATE inbox_actions SET status = $1, result_ref = $2, error = $3 WHERE id = $4")
-        .bind(if error.is_some() { "failed" } else { "done" })
+        .bind(if error.is_some() { ActionStatus::Failed } else { ActionStatus::Done }.as_str())
         .bind(result_ref)
         .bind(error)
         .bind(id)
@@ -1178,6 +1187,7 @@ mod tests {
     #[test]
     fn the_sql_list_of_answerable_kinds_is_the_list() {
         let listed: Vec<String> = ANSWERABLE.iter().map(|k| format!("'{k}'")).collect();
+        assert!(ANSWERABLE.iter().all(|k| k.is_answerable()));
         assert_eq!(ANSWERABLE_SQL, format!("({})", listed.join(", ")));
     }
 }

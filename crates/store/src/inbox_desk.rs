@@ -1,6 +1,7 @@
 //! The desk around the inbox: saved replies, internal notes, saved views, the assignment rule.
 
 use sqlx::Row;
+use tutti_domain::AssignmentMode;
 
 use crate::{Db, Result};
 
@@ -152,14 +153,14 @@ pub async fn save_view(db: &mut Db, workspace_id: i64, user_id: i64, name: &str,
 }
 
 /// The workspace's assignment rule (`manual` when never set) and who was assigned last.
-pub async fn assignment(db: &mut Db, workspace_id: i64) -> Result<(String, Option<i64>)> {
+pub async fn assignment(db: &mut Db, workspace_id: i64) -> Result<(AssignmentMode, Option<i64>)> {
     let row = sqlx::query("SELECT mode, last_user_id FROM inbox_assignment WHERE workspace_id = $1")
         .bind(workspace_id)
         .fetch_optional(db)
         .await?;
     Ok(match row {
-        Some(r) => (r.try_get("mode")?, r.try_get("last_user_id")?),
-        None => ("manual".into(), None),
+        Some(r) => (crate::word(&r, "mode")?, r.try_get("last_user_id")?),
+        None => (AssignmentMode::Manual, None),
     })
 }
 
@@ -167,7 +168,7 @@ pub async fn assignment(db: &mut Db, workspace_id: i64) -> Result<(String, Optio
 pub async fn set_assignment(
     db: &mut Db,
     workspace_id: i64,
-    mode: &str,
+    mode: AssignmentMode,
     last_user_id: Option<i64>,
 ) -> Result<()> {
     sqlx::query(
@@ -175,7 +176,7 @@ pub async fn set_assignment(
          ON CONFLICT (workspace_id) DO UPDATE SET mode = excluded.mode, last_user_id = excluded.last_user_id, updated_at = excluded.updated_at",
     )
     .bind(workspace_id)
-    .bind(mode)
+    .bind(mode.as_str())
     .bind(last_user_id)
     .bind(crate::now_ms())
     .execute(db)

@@ -484,6 +484,38 @@ pub const DAY_MS: i64 = 86_400_000;
 /// An hour, ms.
 pub const HOUR_MS: i64 = 3_600_000;
 
+/// Reads a column that holds one of the product's words (`tutti_domain::words`). A value the
+/// word does not know (written by hand, or by a later version) is an error that names the
+/// column and the value, never a panic.
+pub(crate) fn word<T>(r: &sqlx::any::AnyRow, column: &str) -> Result<T>
+where
+    T: std::str::FromStr<Err = tutti_domain::UnknownWord>,
+{
+    use sqlx::Row;
+    let text: String = r.try_get(column)?;
+    parse_word(column, &text)
+}
+
+/// Like [`word`], for a column that may be NULL.
+pub(crate) fn word_opt<T>(r: &sqlx::any::AnyRow, column: &str) -> Result<Option<T>>
+where
+    T: std::str::FromStr<Err = tutti_domain::UnknownWord>,
+{
+    use sqlx::Row;
+    let text: Option<String> = r.try_get(column)?;
+    text.map(|t| parse_word(column, &t)).transpose()
+}
+
+/// Parses the text of `column` as a word, with the column's name in the error.
+pub(crate) fn parse_word<T>(column: &str, text: &str) -> Result<T>
+where
+    T: std::str::FromStr<Err = tutti_domain::UnknownWord>,
+{
+    text.parse().map_err(|e| {
+        StoreError::Other(sqlx::Error::ColumnDecode { index: column.to_owned(), source: Box::new(e) })
+    })
+}
+
 /// Milliseconds since the Unix epoch: how every time is stored.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()

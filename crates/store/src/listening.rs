@@ -1,6 +1,7 @@
 //! Listening: saved queries, the sources' cursors and health, and the mentions matched.
 
 use sqlx::Row;
+use tutti_domain::{QueryKind, Sentiment};
 
 use crate::{Db, Result};
 
@@ -16,7 +17,7 @@ pub struct SavedQuery {
     /// The query text, already validated by the query language parser.
     pub query: String,
     /// `brand` or `competitor`, for share of voice.
-    pub kind: String,
+    pub kind: QueryKind,
     /// Whether sources are matched against it.
     pub active: bool,
     /// Creation time, ms.
@@ -31,7 +32,7 @@ fn saved_query(r: &sqlx::any::AnyRow) -> Result<SavedQuery> {
         workspace_id: r.try_get("workspace_id")?,
         name: r.try_get("name")?,
         query: r.try_get("query")?,
-        kind: r.try_get("kind")?,
+        kind: crate::word(r, "kind")?,
         active: r.try_get::<i64, _>("active")? != 0,
         created_at: r.try_get("created_at")?,
     })
@@ -43,7 +44,7 @@ pub async fn insert_query(
     workspace_id: i64,
     name: &str,
     query: &str,
-    kind: &str,
+    kind: QueryKind,
 ) -> Result<SavedQuery> {
     let row = sqlx::query(&format!(
         "INSERT INTO listening_queries (workspace_id, name, query, kind, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING {QUERY_COLUMNS}"
@@ -51,7 +52,7 @@ pub async fn insert_query(
     .bind(workspace_id)
     .bind(name)
     .bind(query)
-    .bind(kind)
+    .bind(kind.as_str())
     .bind(crate::now_ms())
     .fetch_one(db)
     .await?;
@@ -187,7 +188,7 @@ pub struct Mention {
     /// Detected language.
     pub lang: Option<String>,
     /// `neg`, `neu`, `pos`.
-    pub sentiment: Option<String>,
+    pub sentiment: Option<Sentiment>,
     /// Sentiment score in [-1, 1].
     pub sentiment_score: Option<f64>,
     /// Toxicity score in [0, 1].
@@ -209,7 +210,7 @@ pub async fn insert_mention(db: &mut Db, m: &Mention) -> Result<bool> {
     .bind(&m.author)
     .bind(&m.text)
     .bind(&m.lang)
-    .bind(&m.sentiment)
+    .bind(m.sentiment.map(Sentiment::as_str))
     .bind(m.sentiment_score)
     .bind(m.toxicity)
     .bind(m.published_at)
@@ -252,7 +253,7 @@ fn mention(r: &sqlx::any::AnyRow) -> Result<Mention> {
         author: r.try_get("author")?,
         text: r.try_get("text")?,
         lang: r.try_get("lang")?,
-        sentiment: r.try_get("sentiment")?,
+        sentiment: crate::word_opt(r, "sentiment")?,
         sentiment_score: r.try_get("sentiment_score")?,
         toxicity: r.try_get("toxicity")?,
         published_at: r.try_get("published_at")?,
@@ -295,7 +296,7 @@ pub async fn volume(
     from: i64,
     to: i64,
     bucket_ms: i64,
-) -> Result<Vec<(i64, Option<String>, i64)>> {
+) -> Result<Vec<(i64, Option<Sentiment>, i64)>> {
     let rows = sqlx::query(&format!(
         "SELECT ({MENTION_TIME} / $4) * $4 AS bucket, sentiment, COUNT(*) AS n FROM mentions \
          WHERE query_id = $1 AND {MENTION_TIME} >= $2 AND {MENTION_TIME} < $3 \
@@ -307,7 +308,9 @@ pub async fn volume(
     .bind(bucket_ms.max(1))
     .fetch_all(db)
     .await?;
-    rows.iter().map(|r| Ok((r.try_get("bucket")?, r.try_get("sentiment")?, r.try_get("n")?))).collect()
+    rows.iter()
+        .map(|r| Ok((r.try_get("bucket")?, crate::word_opt(r, "sentiment")?, r.try_get("n")?)))
+        .collect()
 }
 
 /// The arrival counts of a query per bucket over `[from, to)`: `(bucket start, mentions,

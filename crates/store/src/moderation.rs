@@ -3,6 +3,7 @@
 //! `inbox_actions`, run on the networks by the worker like the inbox's likes and reposts.
 
 use sqlx::Row;
+use tutti_domain::{ActionStatus, ItemKind};
 
 use crate::inbox::ANSWERABLE_SQL;
 use crate::{Db, Result, StoreError};
@@ -149,7 +150,7 @@ pub async fn hits_of_rule(db: &mut Db, rule_id: i64) -> Result<Vec<i64>> {
 }
 
 /// An action to record.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NewAction<'a> {
     /// Its workspace.
     pub workspace_id: i64,
@@ -164,7 +165,7 @@ pub struct NewAction<'a> {
     /// The rule that asked it, if one did.
     pub rule_id: Option<i64>,
     /// pending (the worker runs it) or done (applied here).
-    pub status: &'a str,
+    pub status: ActionStatus,
     /// For a local action, the value before.
     pub undo_ref: Option<&'a str>,
     /// What it produced (a reply's post).
@@ -189,7 +190,7 @@ pub async fn upsert_action(db: &mut Db, a: &NewAction<'_>) -> Result<Option<i64>
     .bind(a.item_id)
     .bind(a.channel_id)
     .bind(a.action)
-    .bind(a.status)
+    .bind(a.status.as_str())
     .bind(a.detail)
     .bind(a.rule_id)
     .bind(a.undo_ref)
@@ -216,7 +217,7 @@ pub struct LogEntry {
     /// Its argument.
     pub detail: String,
     /// pending, done, failed, undoing, undone.
-    pub status: String,
+    pub status: ActionStatus,
     /// What undoes it on the network.
     pub result_ref: Option<String>,
     /// For local actions, the value before.
@@ -254,7 +255,7 @@ fn log_entry(r: &sqlx::any::AnyRow) -> Result<LogEntry> {
         channel_id: r.try_get("channel_id")?,
         action: r.try_get("action")?,
         detail: r.try_get("detail")?,
-        status: r.try_get("status")?,
+        status: crate::word(r, "status")?,
         result_ref: r.try_get("result_ref")?,
         undo_ref: r.try_get("undo_ref")?,
         error: r.try_get("error")?,
@@ -293,16 +294,22 @@ pub async fn log_entry_by_id(db: &mut Db, workspace_id: i64, id: i64) -> Result<
 }
 
 /// Moves an action from `from` to `to` (a compare-and-set); returns whether it moved.
-pub async fn move_action(db: &mut Db, id: i64, from: &str, to: &str, by: Option<i64>) -> Result<bool> {
+pub async fn move_action(
+    db: &mut Db,
+    id: i64,
+    from: ActionStatus,
+    to: ActionStatus,
+    by: Option<i64>,
+) -> Result<bool> {
     let n = sqlx::query(
         "UPDATE inbox_actions SET status = $1, undone_by = COALESCE($2, undone_by), \
          undone_at = CASE WHEN $1 = 'undone' THEN $3 ELSE undone_at END WHERE id = $4 AND status = $5",
     )
-    .bind(to)
+    .bind(to.as_str())
     .bind(by)
     .bind(crate::now_ms())
     .bind(id)
-    .bind(from)
+    .bind(from.as_str())
     .execute(db)
     .await?
     .rows_affected();
@@ -315,7 +322,7 @@ pub async fn settle_undo(db: &mut Db, id: i64, error: Option<&str>) -> Result<()
         "UPDATE inbox_actions SET status = $1, error = $2, undone_at = CASE WHEN $1 = 'undone' THEN $3 ELSE NULL END \
          WHERE id = $4 AND status = 'undoing'",
     )
-    .bind(if error.is_some() { "done" } else { "undone" })
+    .bind(if error.is_some() { ActionStatus::Done } else { ActionStatus::Undone }.as_str())
     .bind(error)
     .bind(crate::now_ms())
     .bind(id)
@@ -333,8 +340,8 @@ pub struct Candidate {
     pub conversation_id: i64,
     /// Its channel.
     pub channel_id: i64,
-    /// reply, mention, quote.
-    pub kind: String,
+    /// reply, mention, quote, dm.
+    pub kind: ItemKind,
     /// Its person.
     pub person_id: Option<i64>,
     /// The author's network id.
@@ -364,7 +371,7 @@ fn candidate(r: &sqlx::any::AnyRow) -> Result<Candidate> {
         id: r.try_get("id")?,
         conversation_id: r.try_get("conversation_id")?,
         channel_id: r.try_get("channel_id")?,
-        kind: r.try_get("kind")?,
+        kind: crate::word(r, "kind")?,
         person_id: r.try_get("person_id")?,
         author_id: r.try_get("author_id")?,
         author_handle: r.try_get("author_handle")?,

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
+use tutti_domain::{ItemKind, Network, Sentiment};
 
 use crate::inbox::ANSWERABLE_SQL;
 use crate::{Db, Result, StoreError, DAY_MS};
@@ -85,7 +86,7 @@ pub struct Identity {
     /// Whose.
     pub person_id: i64,
     /// bluesky, mastodon.
-    pub network: String,
+    pub network: Network,
     /// A DID, a Mastodon account id.
     pub author_id: String,
     /// Their handle.
@@ -320,7 +321,7 @@ pub async fn identities_of(db: &mut Db, person_id: i64) -> Result<Vec<Identity>>
             Ok(Identity {
                 id: r.try_get("id")?,
                 person_id: r.try_get("person_id")?,
-                network: r.try_get("network")?,
+                network: crate::word(r, "network")?,
                 author_id: r.try_get("author_id")?,
                 handle: r.try_get("handle")?,
             })
@@ -691,7 +692,7 @@ pub async fn split(
     .bind(id)
     .bind(person.id)
     .bind(&identity.author_id)
-    .bind(&identity.network)
+    .bind(identity.network.as_str())
     .execute(&mut *db)
     .await?;
     sqlx::query(
@@ -723,12 +724,12 @@ pub struct Interaction {
     pub id: i64,
     /// Its conversation.
     pub conversation_id: i64,
-    /// reply, mention, quote, repost, like, follow.
-    pub kind: String,
+    /// reply, mention, quote, repost, like, follow, dm.
+    pub kind: ItemKind,
     /// Its text.
     pub text: String,
     /// pos, neu, neg.
-    pub sentiment: String,
+    pub sentiment: Sentiment,
     /// Its feedback category.
     pub category: String,
     /// When, ms.
@@ -751,9 +752,9 @@ pub async fn history(db: &mut Db, person_id: i64, offset: i64, limit: i64) -> Re
             Ok(Interaction {
                 id: r.try_get("id")?,
                 conversation_id: r.try_get("conversation_id")?,
-                kind: r.try_get("kind")?,
+                kind: crate::word(r, "kind")?,
                 text: r.try_get("text")?,
-                sentiment: r.try_get("sentiment")?,
+                sentiment: crate::word(r, "sentiment")?,
                 category: r.try_get("category")?,
                 created_at: r.try_get("created_at")?,
             })
@@ -762,7 +763,7 @@ pub async fn history(db: &mut Db, person_id: i64, offset: i64, limit: i64) -> Re
 }
 
 /// The times and sentiments of a person's answerable items (at most the latest 5,000).
-pub async fn sentiments_of(db: &mut Db, person_id: i64) -> Result<Vec<(i64, String)>> {
+pub async fn sentiments_of(db: &mut Db, person_id: i64) -> Result<Vec<(i64, Sentiment)>> {
     let rows = sqlx::query(&format!(
         "SELECT created_at, sentiment FROM inbox_items WHERE person_id = $1 AND kind IN {ANSWERABLE_SQL} \
          ORDER BY created_at DESC LIMIT 5000"
@@ -770,5 +771,5 @@ pub async fn sentiments_of(db: &mut Db, person_id: i64) -> Result<Vec<(i64, Stri
     .bind(person_id)
     .fetch_all(db)
     .await?;
-    rows.iter().map(|r| Ok((r.try_get("created_at")?, r.try_get("sentiment")?))).collect()
+    rows.iter().map(|r| Ok((r.try_get("created_at")?, crate::word(r, "sentiment")?))).collect()
 }

@@ -9,6 +9,7 @@
 //! network whether the first attempt landed before trying again.
 
 use sqlx::Row;
+use tutti_domain::{ChannelStatus, ChannelVoice, Network, PostStatus};
 
 use crate::{Backend, Db, Result};
 
@@ -20,7 +21,7 @@ pub struct Channel {
     /// Its workspace.
     pub workspace_id: i64,
     /// `bluesky` or `mastodon`.
-    pub network: String,
+    pub network: Network,
     /// `brand.example.com`, `@brand@mastodon.example`.
     pub handle: String,
     /// The PDS or instance URL.
@@ -28,7 +29,7 @@ pub struct Channel {
     /// The account's id on the network (a DID, a Mastodon account id).
     pub account_id: Option<String>,
     /// `brand` (the brand's voice) or `ambassador` (a member's own account).
-    pub voice: String,
+    pub voice: ChannelVoice,
     /// For an ambassador channel: the only member who may publish through it.
     pub owner_user_id: Option<i64>,
     /// The encrypted credentials (see `tutti_app::secrets`); never shown.
@@ -38,7 +39,7 @@ pub struct Channel {
     #[serde(skip)]
     pub key_id: String,
     /// `ok` or `needs_reconnect`.
-    pub status: String,
+    pub status: ChannelStatus,
     /// Why it needs reconnecting, in the network's words.
     pub status_message: Option<String>,
     /// Creation time, ms.
@@ -51,15 +52,15 @@ fn channel(r: &sqlx::any::AnyRow) -> Result<Channel> {
     Ok(Channel {
         id: r.try_get("id")?,
         workspace_id: r.try_get("workspace_id")?,
-        network: r.try_get("network")?,
+        network: crate::word(r, "network")?,
         handle: r.try_get("handle")?,
         service: r.try_get("service")?,
         account_id: r.try_get("account_id")?,
-        voice: r.try_get("voice")?,
+        voice: crate::word(r, "voice")?,
         owner_user_id: r.try_get("owner_user_id")?,
         credentials: r.try_get("credentials")?,
         key_id: r.try_get("key_id")?,
-        status: r.try_get("status")?,
+        status: crate::word(r, "status")?,
         status_message: r.try_get("status_message")?,
         created_at: r.try_get("created_at")?,
     })
@@ -71,7 +72,7 @@ pub struct NewChannel<'a> {
     /// Its workspace.
     pub workspace_id: i64,
     /// `bluesky` or `mastodon`.
-    pub network: &'a str,
+    pub network: Network,
     /// The handle.
     pub handle: &'a str,
     /// The PDS or instance URL.
@@ -79,7 +80,7 @@ pub struct NewChannel<'a> {
     /// The account's id on the network.
     pub account_id: Option<&'a str>,
     /// `brand` or `ambassador`.
-    pub voice: &'a str,
+    pub voice: ChannelVoice,
     /// The ambassador.
     pub owner_user_id: Option<i64>,
     /// Encrypted credentials.
@@ -95,11 +96,11 @@ pub async fn insert_channel(db: &mut Db, c: &NewChannel<'_>) -> Result<Channel> 
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {CHANNEL_COLUMNS}"
     ))
     .bind(c.workspace_id)
-    .bind(c.network)
+    .bind(c.network.as_str())
     .bind(c.handle)
     .bind(c.service)
     .bind(c.account_id)
-    .bind(c.voice)
+    .bind(c.voice.as_str())
     .bind(c.owner_user_id)
     .bind(c.credentials)
     .bind(c.key_id)
@@ -149,10 +150,15 @@ pub async fn set_credentials(db: &mut Db, id: i64, credentials: &str, key_id: &s
 
 /// Marks a channel `ok` or `needs_reconnect` with the network's message; returns whether the
 /// status changed.
-pub async fn set_channel_status(db: &mut Db, id: i64, status: &str, message: Option<&str>) -> Result<bool> {
+pub async fn set_channel_status(
+    db: &mut Db,
+    id: i64,
+    status: ChannelStatus,
+    message: Option<&str>,
+) -> Result<bool> {
     let n =
         sqlx::query("UPDATE channels SET status = $1, status_message = $2 WHERE id = $3 AND status <> $1")
-            .bind(status)
+            .bind(status.as_str())
             .bind(message)
             .bind(id)
             .execute(db)
@@ -177,7 +183,7 @@ pub struct Post {
     /// Its languages (`fr`, `en`), comma-separated.
     pub langs: String,
     /// `draft`, `in_review`, `approved`, `scheduled`, `publishing`, `published`, `failed`.
-    pub status: String,
+    pub status: PostStatus,
     /// When it is due, ms (UTC); none for "as soon as possible".
     pub scheduled_at: Option<i64>,
     /// The record key or idempotency key chosen before any call.
@@ -219,7 +225,7 @@ fn post(r: &sqlx::any::AnyRow) -> Result<Post> {
         author_user_id: r.try_get("author_user_id")?,
         text: r.try_get("text")?,
         langs: r.try_get("langs")?,
-        status: r.try_get("status")?,
+        status: crate::word(r, "status")?,
         scheduled_at: r.try_get("scheduled_at")?,
         idempotency_key: r.try_get("idempotency_key")?,
         attempts: r.try_get("attempts")?,
@@ -275,7 +281,7 @@ pub struct NewPost<'a> {
     /// Its languages, comma-separated.
     pub langs: &'a str,
     /// `draft`, `in_review` or `scheduled`.
-    pub status: &'a str,
+    pub status: PostStatus,
     /// When it is due; none for now.
     pub scheduled_at: Option<i64>,
     /// The key chosen before any call.
@@ -307,7 +313,7 @@ pub async fn insert_post(db: &mut Db, p: &NewPost<'_>, media: &[PostMedia]) -> R
     .bind(p.author_user_id)
     .bind(p.text)
     .bind(p.langs)
-    .bind(p.status)
+    .bind(p.status.as_str())
     .bind(p.scheduled_at)
     .bind(p.idempotency_key)
     .bind(p.scheduled_at.unwrap_or(now))
@@ -504,7 +510,7 @@ pub async fn posts_between(
     workspace_id: i64,
     from: i64,
     to: i64,
-    status: Option<&str>,
+    status: Option<PostStatus>,
     limit: i64,
 ) -> Result<Vec<Post>> {
     let rows = sqlx::query(&format!(
@@ -517,7 +523,7 @@ pub async fn posts_between(
     .bind(workspace_id)
     .bind(from)
     .bind(to)
-    .bind(status)
+    .bind(status.map(PostStatus::as_str))
     .bind(limit.clamp(1, 10_000))
     .fetch_all(db)
     .await?;

@@ -1,6 +1,8 @@
 //! Moving posts through review: a post in review is approved (scheduled) or sent back to its
 //! author as a draft with a comment.
 
+use tutti_domain::PostStatus;
+
 use crate::{Db, Result};
 
 /// Moves a post of `workspace_id` from `from` to `to`, keeping `note` in its `error` field
@@ -9,8 +11,8 @@ pub async fn move_post(
     db: &mut Db,
     workspace_id: i64,
     id: i64,
-    from: &str,
-    to: &str,
+    from: PostStatus,
+    to: PostStatus,
     note: Option<&str>,
 ) -> Result<bool> {
     let now = crate::now_ms();
@@ -18,12 +20,12 @@ pub async fn move_post(
         "UPDATE posts SET status = $1, error = $2, next_attempt_at = COALESCE(scheduled_at, $3), updated_at = $3 \
          WHERE id = $4 AND workspace_id = $5 AND status = $6",
     )
-    .bind(to)
+    .bind(to.as_str())
     .bind(note)
     .bind(now)
     .bind(id)
     .bind(workspace_id)
-    .bind(from)
+    .bind(from.as_str())
     .execute(db)
     .await?
     .rows_affected();

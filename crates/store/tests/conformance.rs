@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use sqlx::Row;
+use tutti_domain::{QueryKind, Sentiment};
 use tutti_store::audit::{self, AuditFilter, NewAuditEntry};
 use tutti_store::users::{self, NewUser};
 use tutti_store::{Backend, Store, StoreError};
@@ -148,14 +149,14 @@ async fn listening_state_round_trips_and_mentions_are_stored_once_per_query() {
         let mut tx = store.begin().await.unwrap();
         let org = tutti_store::workspaces::default_organisation(&mut tx, "Tutti").await.unwrap();
         let ws = tutti_store::workspaces::insert(&mut tx, org, "acme", "Acme", "Europe/Paris").await.unwrap();
-        let q = listening::insert_query(&mut tx, ws.id, "Acme", "acme OR \"acme studio\"", "brand")
+        let q = listening::insert_query(&mut tx, ws.id, "Acme", "acme OR \"acme studio\"", QueryKind::Brand)
             .await
             .unwrap();
         tx.commit().await.unwrap();
         // A failed statement aborts a PostgreSQL transaction: the conflict gets one of its own.
         let mut tx = store.begin().await.unwrap();
         assert!(matches!(
-            listening::insert_query(&mut tx, ws.id, "Acme", "x", "brand").await,
+            listening::insert_query(&mut tx, ws.id, "Acme", "x", QueryKind::Brand).await,
             Err(tutti_store::StoreError::Conflict { .. })
         ));
         drop(tx);
@@ -173,7 +174,7 @@ async fn listening_state_round_trips_and_mentions_are_stored_once_per_query() {
             author: Some("did:plc:a".into()),
             text: "J'adore acme".into(),
             lang: Some("fr".into()),
-            sentiment: Some("pos".into()),
+            sentiment: Some(Sentiment::Pos),
             sentiment_score: Some(0.5),
             toxicity: Some(0.0),
             published_at: None,
@@ -197,5 +198,53 @@ async fn listening_state_round_trips_and_mentions_are_stored_once_per_query() {
         mention.id = stored[0].id;
         assert_eq!(stored, vec![mention]);
         assert_eq!(listening::active_queries(&mut conn).await.unwrap(), vec![q]);
+    }
+}
+
+#[tokio::test]
+async fn a_stored_word_the_product_does_not_know_is_an_error_naming_its_column_and_value() {
+    use tutti_domain::{ChannelStatus, ChannelVoice, Network};
+    use tutti_store::publishing::{self, NewChannel};
+    let mut dbs = vec![tutti_test_support::sqlite()];
+    dbs.extend(tutti_test_support::postgres().await);
+    for db in dbs {
+        let store = db.open().await;
+        let mut tx = store.begin().await.unwrap();
+        let org = tutti_store::workspaces::default_organisation(&mut tx, "Tutti").await.unwrap();
+        let ws = tutti_store::workspaces::insert(&mut tx, org, "acme", "Acme", "Europe/Paris").await.unwrap();
+        let channel = publishing::insert_channel(
+            &mut tx,
+            &NewChannel {
+                workspace_id: ws.id,
+                network: Network::Mastodon,
+                handle: "@acme@social.example",
+                service: "https://social.example",
+                account_id: None,
+                voice: ChannelVoice::Brand,
+                owner_user_id: None,
+                credentials: "sealed",
+                key_id: "k1",
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            (channel.network, channel.voice, channel.status),
+            (Network::Mastodon, ChannelVoice::Brand, ChannelStatus::Ok),
+            "the words read back as written"
+        );
+
+        // A value written by hand (or by a later version) is refused by name, not a panic.
+        sqlx::query("UPDATE channels SET status = 'asleep' WHERE id = $1")
+            .bind(channel.id)
+            .execute(&mut *store.conn().await.unwrap())
+            .await
+            .unwrap();
+        let err = publishing::channels_of(&mut store.conn().await.unwrap(), ws.id).await.unwrap_err();
+        let said = err.to_string();
+        assert!(said.contains("status") && said.contains("\"asleep\""), "{said}");
+        assert!(said.contains("needs_reconnect"), "the expected values are listed: {said}");
+        store.close().await;
     }
 }

@@ -3,6 +3,7 @@
 //! anything, on SQLite and, when `TUTTI_TEST_POSTGRES_URL` is set, PostgreSQL.
 
 use sqlx::Row;
+use tutti_domain::{ItemKind, Network, Sentiment};
 use tutti_store::inbox::{self, NewItem};
 use tutti_store::{Backend, Db, Store};
 
@@ -315,18 +316,24 @@ async fn a_mixed_conversation_is_split_per_person_and_nothing_is_lost() {
         let next = |id: &str, author: &str, at: i64| NewItem {
             workspace_id: 1,
             channel_id: 1,
-            network: "bluesky".into(),
+            network: Network::Bluesky,
             remote_id: id.into(),
-            kind: "reply".into(),
+            kind: ItemKind::Reply,
             root_ref: ROOT.into(),
             author_id: format!("did:plc:{author}"),
             author_handle: format!("{author}.test"),
             text: "Alors ?".into(),
-            sentiment: "neg".into(),
+            sentiment: Sentiment::Neg,
             post_ref: Some(format!("at://did:plc:{author}/app.bsky.feed.post/{id}")),
             parent_ref: Some(ROOT.into()),
             created_at: at,
-            ..Default::default()
+            author_name: String::new(),
+            author_since: None,
+            lang: String::new(),
+            toxicity: 0.0,
+            post_cid: None,
+            subject_ref: None,
+            category: String::new(),
         };
         let mut tx = store.begin().await.unwrap();
         let stored =

@@ -10,7 +10,7 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use tutti_app::inbox::ReplyToWrite;
 use tutti_app::store::inbox::{Conversation, Filter, Item};
-use tutti_domain::Action;
+use tutti_domain::{Action, ConversationStatus, InputError, UnknownWord};
 use utoipa::ToSchema;
 
 use crate::api::{body, err, required, ErrorResponse};
@@ -72,12 +72,12 @@ impl From<Conversation> for ConversationResponse {
             author_id: c.author_id,
             person_id: c.person_id,
             person_name: c.person_name,
-            kind: c.kind,
+            kind: c.kind.to_string(),
             excerpt: c.excerpt,
-            sentiment: c.sentiment,
+            sentiment: c.sentiment.to_string(),
             lang: c.lang,
             toxicity: c.toxicity,
-            status: c.status,
+            status: c.status.to_string(),
             priority: c.priority,
             assignee_id: c.assignee_user_id,
             tags: c.tags,
@@ -116,13 +116,13 @@ impl From<Item> for ItemResponse {
     fn from(i: Item) -> Self {
         ItemResponse {
             id: i.id,
-            kind: i.kind,
+            kind: i.kind.to_string(),
             author_id: i.author_id,
             author_handle: i.author_handle,
             author_name: i.author_name,
             text: i.text,
             lang: i.lang,
-            sentiment: i.sentiment,
+            sentiment: i.sentiment.to_string(),
             toxicity: i.toxicity,
             post: i.post_ref,
             post_id: i.post_id,
@@ -170,17 +170,16 @@ pub async fn list(
     Query(p): Query<InboxParams>,
 ) -> Result<Json<Vec<ConversationResponse>>, WebError> {
     let status = match p.status.as_deref().map(str::trim) {
-        None | Some("") => Some("open".to_owned()),
+        None | Some("") => Some(ConversationStatus::Open),
         Some("all") => None,
-        Some(s) if tutti_app::inbox::STATUSES.contains(&s) => Some(s.to_owned()),
-        Some(_) => {
-            let e = tutti_domain::InputError::new(
-                "status",
-                "status_unknown",
-                "the status is open, pending, closed or all",
-            );
-            return Err(err(&ctx)(e.into()));
-        }
+        Some(s) => match s.parse::<ConversationStatus>() {
+            Ok(s) => Some(s),
+            Err(_) => {
+                let e =
+                    InputError::new("status", "status_unknown", "the status is open, pending, closed or all");
+                return Err(err(&ctx)(e.into()));
+            }
+        },
     };
     let assignee = match p.assignee.as_deref() {
         None | Some("") => None,
@@ -200,8 +199,8 @@ pub async fn list(
     let filter = Filter {
         status,
         channel_id: p.channel,
-        kind: p.kind,
-        sentiment: p.sentiment,
+        kind: word(p.kind, "kind").map_err(|e| err(&ctx)(e.into()))?,
+        sentiment: word(p.sentiment, "sentiment").map_err(|e| err(&ctx)(e.into()))?,
         lang: p.lang,
         tag: p.tag.map(|t| t.to_lowercase()),
         assignee,
@@ -299,4 +298,17 @@ pub async fn status(
     let s = required(req.status, "status").map_err(err(&ctx))?;
     state.app.set_conversation_status(&ctx.actor(), &slug, id, &s).await.map_err(err(&ctx))?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A filter's word (`kind`, `sentiment`): empty means any; a value Tutti does not know is
+/// refused with the field's name.
+fn word<T: std::str::FromStr<Err = UnknownWord>>(
+    value: Option<String>,
+    field: &'static str,
+) -> Result<Option<T>, InputError> {
+    value
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .map(|v| v.parse().map_err(|e: UnknownWord| e.for_field(field)))
+        .transpose()
 }

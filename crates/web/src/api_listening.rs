@@ -43,7 +43,7 @@ pub struct QueryResponse {
 
 impl From<tutti_app::store::listening::SavedQuery> for QueryResponse {
     fn from(q: tutti_app::store::listening::SavedQuery) -> Self {
-        QueryResponse { id: q.id, name: q.name, query: q.query, kind: q.kind, active: q.active }
+        QueryResponse { id: q.id, name: q.name, query: q.query, kind: q.kind.to_string(), active: q.active }
     }
 }
 

@@ -72,7 +72,7 @@ impl From<Conditions> for RuleConditions {
             authors: c.authors,
             langs: c.langs,
             domains: c.domains,
-            kinds: c.kinds,
+            kinds: c.kinds.iter().map(ToString::to_string).collect(),
             new_account_days: c.new_account_days,
         }
     }
@@ -91,7 +91,7 @@ pub struct RuleActionBody {
 
 impl From<RuleAction> for RuleActionBody {
     fn from(a: RuleAction) -> Self {
-        RuleActionBody { kind: a.kind, value: a.value }
+        RuleActionBody { kind: a.kind.to_string(), value: a.value }
     }
 }
 
@@ -307,7 +307,7 @@ impl From<Candidate> for DryRunHit {
             id: c.id,
             conversation_id: c.conversation_id,
             channel_id: c.channel_id,
-            kind: c.kind,
+            kind: c.kind.to_string(),
             person_id: c.person_id,
             author_id: c.author_id,
             author_handle: c.author_handle,
@@ -402,7 +402,7 @@ impl From<LogEntry> for LogEntryResponse {
             channel_id: e.channel_id,
             action: e.action,
             detail: e.detail,
-            status: e.status,
+            status: e.status.to_string(),
             error: e.error,
             rule_id: e.rule_id,
             rule_name: e.rule_name,

@@ -273,7 +273,7 @@ impl From<Profile> for ProfileResponse {
                 .into_iter()
                 .map(|i| IdentityResponse {
                     id: i.id,
-                    network: i.network,
+                    network: i.network.to_string(),
                     author_id: i.author_id,
                     handle: i.handle,
                 })
@@ -295,9 +295,9 @@ impl From<Profile> for ProfileResponse {
                 .map(|i| InteractionResponse {
                     id: i.id,
                     conversation_id: i.conversation_id,
-                    kind: i.kind,
+                    kind: i.kind.to_string(),
                     text: i.text,
-                    sentiment: i.sentiment,
+                    sentiment: i.sentiment.to_string(),
                     category: i.category,
                     at: crate::format::iso(i.created_at),
                 })

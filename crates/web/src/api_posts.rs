@@ -14,7 +14,7 @@ use tutti_app::links::{LinkOptions, Utm};
 use tutti_app::publishing::{find_channel, PostToWrite};
 use tutti_app::store::publishing::{Channel, Post};
 use tutti_app::AppError;
-use tutti_domain::{Action, InputError, Locale};
+use tutti_domain::{Action, InputError, Locale, PostStatus};
 use utoipa::ToSchema;
 
 use crate::api::{body, err, required, ErrorResponse};
@@ -33,10 +33,6 @@ pub fn routes(t: RouteTable) -> RouteTable {
         .post("/api/v1/workspaces/{workspace}/posts/{post}/approve", approve, approve_post)
         .post("/api/v1/workspaces/{workspace}/posts/{post}/send-back", approve, send_back_post)
 }
-
-/// The states of a post.
-const STATUSES: [&str; 7] =
-    ["draft", "in_review", "approved", "scheduled", "publishing", "published", "failed"];
 
 /// The channel a post goes out through.
 #[derive(Debug, Serialize, ToSchema)]
@@ -128,13 +124,13 @@ impl Context {
             channel: PostChannel {
                 id: p.channel_id,
                 handle: c.map(|c| c.handle.clone()).unwrap_or_default(),
-                network: c.map(|c| c.network.clone()).unwrap_or_default(),
-                voice: c.map(|c| c.voice.clone()).unwrap_or_default(),
+                network: c.map(|c| c.network.to_string()).unwrap_or_default(),
+                voice: c.map(|c| c.voice.to_string()).unwrap_or_default(),
                 owner_user_id: c.and_then(|c| c.owner_user_id),
             },
             text: p.text,
             langs: p.langs.split(',').map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect(),
-            status: p.status,
+            status: p.status.to_string(),
             scheduled_at: p.scheduled_at.map(crate::format::iso),
             published_at: p.published_at.map(crate::format::iso),
             remote_id: p.remote_id,
@@ -198,14 +194,16 @@ pub async fn list_posts(
 ) -> Result<Json<Vec<PostResponse>>, WebError> {
     let status = match p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
-        Some(s) if STATUSES.contains(&s) => Some(s.to_owned()),
-        Some(s) => {
-            let clipped: String = s.chars().take(40).collect();
-            return Err(err(&ctx)(
-                InputError::new("status", "status_unknown", format!("{clipped:?} is not a post status"))
-                    .into(),
-            ));
-        }
+        Some(s) => match s.parse::<PostStatus>() {
+            Ok(s) => Some(s),
+            Err(_) => {
+                let clipped: String = s.chars().take(40).collect();
+                return Err(err(&ctx)(
+                    InputError::new("status", "status_unknown", format!("{clipped:?} is not a post status"))
+                        .into(),
+                ));
+            }
+        },
     };
     let limit = p.limit.unwrap_or(100).clamp(1, 1000) as usize;
     let posts = state.app.posts(&ctx.actor(), &slug, 10_000).await.map_err(err(&ctx))?;
@@ -213,7 +211,7 @@ pub async fn list_posts(
     Ok(Json(
         posts
             .into_iter()
-            .filter(|q| status.as_ref().is_none_or(|s| q.status == *s))
+            .filter(|q| status.is_none_or(|s| q.status == s))
             .take(limit)
             .map(|q| c.post(q))
             .collect(),
@@ -315,7 +313,8 @@ pub async fn create_post(
     if let Some(utm) = utm.as_mut().filter(|u| u.source.is_empty()) {
         // An empty source is the channel's network, as in the composer.
         let channels = state.app.channels(&ctx.actor(), &slug).await.map_err(err(&ctx))?;
-        utm.source = find_channel(&channels, channel.trim()).map(|c| c.network.clone()).unwrap_or_default();
+        utm.source =
+            find_channel(&channels, channel.trim()).map(|c| c.network.to_string()).unwrap_or_default();
     }
     let post = PostToWrite {
         channel,

@@ -5,6 +5,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use tutti_app::store::publishing::{Channel, Post};
+use tutti_domain::PostStatus;
 
 use crate::routes::{Access, RouteTable};
 use crate::AppState;
@@ -51,7 +52,7 @@ pub fn calendar(name: &str, posts: &[Post], channels: &[Channel], now: DateTime<
         line(&format!("DTEND:{}", stamp(at + chrono::Duration::minutes(15))));
         line(&format!("SUMMARY:{}", escape(&format!("{handle} — {first}"))));
         line(&format!("DESCRIPTION:{}", escape(&format!("{}\n\n{} · {}", p.text, handle, p.status))));
-        line(&format!("STATUS:{}", if p.status == "in_review" { "TENTATIVE" } else { "CONFIRMED" }));
+        line(&format!("STATUS:{}", if p.status == PostStatus::InReview { "TENTATIVE" } else { "CONFIRMED" }));
         if let Some(url) = &p.remote_url {
             line(&format!("URL:{}", escape(url)));
         }

@@ -248,7 +248,7 @@ async fn setup_invite_and_role_refusal_in_a_real_browser() {
                             text.replace("Maison Lumière", "Lumina")
                         },
                         lang: Some(lang.into()),
-                        sentiment: Some(sentiment.into()),
+                        sentiment: Some(sentiment.parse().unwrap()),
                         sentiment_score: Some(0.0),
                         toxicity: Some(0.0),
                         published_at: Some(now - ago),
@@ -649,7 +649,7 @@ async fn the_inbox_is_worked_from_the_keyboard_in_a_real_browser() {
         .map(|(id, kind, author, name, text, i)| {
             let n = Incoming {
                 remote_id: (*id).into(),
-                kind: (*kind).into(),
+                kind: kind.parse().unwrap(),
                 author_id: format!("did:plc:{author}"),
                 author_handle: format!("{author}.test"),
                 author_name: (*name).into(),
@@ -660,7 +660,7 @@ async fn the_inbox_is_worked_from_the_keyboard_in_a_real_browser() {
                 at: now - 3_600_000 * 3 + i * 600_000,
                 ..Default::default()
             };
-            item_of(ch.workspace_id, ch.id, "bluesky", &n)
+            item_of(ch.workspace_id, ch.id, tutti_domain::Network::Bluesky, &n)
         })
         .collect();
     let mut tx = t.app.store().begin().await.unwrap();
@@ -903,7 +903,7 @@ async fn inbox_trial(t: &common::TestApp, ws: i64, ch: i64, now: i64) -> (&'stat
         .unwrap();
     let under = |id: &str, author: &str, name: &str, text: &str, minutes: i64| Incoming {
         remote_id: id.into(),
-        kind: "reply".into(),
+        kind: tutti_domain::ItemKind::Reply,
         author_id: format!("did:plc:{author}"),
         author_handle: format!("{author}.test"),
         author_name: name.into(),
@@ -942,7 +942,7 @@ async fn inbox_trial(t: &common::TestApp, ws: i64, ch: i64, now: i64) -> (&'stat
         let author = format!("fan{k:02}");
         notes.push(Incoming {
             remote_id: format!("m{k}"),
-            kind: "mention".into(),
+            kind: tutti_domain::ItemKind::Mention,
             author_id: format!("did:plc:{author}"),
             author_handle: format!("{author}.test"),
             author_name: format!("Fan {k}"),
@@ -952,7 +952,7 @@ async fn inbox_trial(t: &common::TestApp, ws: i64, ch: i64, now: i64) -> (&'stat
             ..Default::default()
         });
     }
-    let items: Vec<_> = notes.iter().map(|n| item_of(ws, ch, "bluesky", n)).collect();
+    let items: Vec<_> = notes.iter().map(|n| item_of(ws, ch, tutti_domain::Network::Bluesky, n)).collect();
     let mut tx = t.app.store().begin().await.unwrap();
     tutti_app::ingest::ingest_batch(&mut tx, tutti_test_support::networks(), &items).await.unwrap();
     tx.commit().await.unwrap();
@@ -1020,7 +1020,7 @@ async fn the_start_of_the_day_in_a_real_browser() {
                 author_user_id: *author,
                 text,
                 langs: "fr",
-                status: if *status == "failed" { "scheduled" } else { status },
+                status: if *status == "failed" { "scheduled" } else { status }.parse().unwrap(),
                 scheduled_at: Some(*at),
                 idempotency_key: &format!("browser-desk-{i}"),
                 reply_to_post_id: None,
@@ -1096,7 +1096,7 @@ async fn the_start_of_the_day_in_a_real_browser() {
             author: Some((*author).into()),
             text: (*text).into(),
             lang: Some("fr".into()),
-            sentiment: Some((*sentiment).into()),
+            sentiment: Some(sentiment.parse().unwrap()),
             sentiment_score: Some(0.0),
             toxicity: Some(0.0),
             published_at: Some(now - 600_000),
@@ -1347,7 +1347,7 @@ async fn polish_pages(driver: &Driver, db: tutti_test_support::TestDb) {
         .map(|(i, (id, kind, author, name, text, days))| {
             let n = Incoming {
                 remote_id: (*id).into(),
-                kind: (*kind).into(),
+                kind: kind.parse().unwrap(),
                 author_id: format!("did:plc:{author}"),
                 author_handle: format!("{author}.test"),
                 author_name: (*name).into(),
@@ -1357,7 +1357,7 @@ async fn polish_pages(driver: &Driver, db: tutti_test_support::TestDb) {
                 at: now - days * 86_400_000 - 3_600_000 + i as i64 * 60_000,
                 ..Default::default()
             };
-            item_of(brand.workspace_id, brand.id, "bluesky", &n)
+            item_of(brand.workspace_id, brand.id, tutti_domain::Network::Bluesky, &n)
         })
         .collect();
     let mut tx = t.app.store().begin().await.unwrap();
@@ -1385,7 +1385,7 @@ async fn polish_pages(driver: &Driver, db: tutti_test_support::TestDb) {
             author: Some(author.into()),
             text: text.into(),
             lang: Some("fr".into()),
-            sentiment: Some(sentiment.into()),
+            sentiment: Some(sentiment.parse().unwrap()),
             sentiment_score: Some(0.0),
             toxicity: Some(0.0),
             published_at: Some(now - (i * i) * 3_000_000),

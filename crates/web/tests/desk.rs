@@ -32,7 +32,7 @@ async fn post(
             author_user_id: author,
             text,
             langs: "fr",
-            status: if status == "failed" { "scheduled" } else { status },
+            status: if status == "failed" { "scheduled" } else { status }.parse().unwrap(),
             scheduled_at: Some(at),
             idempotency_key: &key,
             reply_to_post_id: None,

@@ -21,7 +21,7 @@ fn mention(query_id: i64, i: usize, author: &str, text: &str, sentiment: &str, a
         author: Some(author.into()),
         text: text.into(),
         lang: Some("fr".into()),
-        sentiment: Some(sentiment.into()),
+        sentiment: Some(sentiment.parse().unwrap()),
         sentiment_score: Some(0.0),
         toxicity: Some(0.0),
         published_at: Some(tutti_app::store::now_ms() - ago_ms),

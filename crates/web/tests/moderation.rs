@@ -46,7 +46,7 @@ async fn the_moderation_page_saves_rules_shows_errors_and_undoes() {
         let hostile = "<script>alert(1)</script> arnaque \u{202E}";
         let n = Incoming {
             remote_id: "r1".into(),
-            kind: "reply".into(),
+            kind: tutti_domain::ItemKind::Reply,
             author_id: "did:plc:evil".into(),
             author_handle: "<img src=x onerror=alert(2)>".into(),
             author_name: "<b>Evil</b>".into(),

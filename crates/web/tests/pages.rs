@@ -400,7 +400,7 @@ async fn listening_queries_show_the_column_at_fault_and_mentions_render_inert() 
                 author: Some("did:plc:x".into()),
                 text: text.into(),
                 lang: Some("fr".into()),
-                sentiment: Some(sentiment.into()),
+                sentiment: Some(sentiment.parse().unwrap()),
                 sentiment_score: Some(0.5),
                 toxicity: Some(0.0),
                 published_at: Some(tutti_app::store::now_ms() - 3_600_000),

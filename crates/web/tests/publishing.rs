@@ -558,7 +558,7 @@ async fn hostile_post_text_renders_inert() {
                     author_user_id: None,
                     text,
                     langs: "fr",
-                    status: "failed",
+                    status: tutti_domain::PostStatus::Failed,
                     scheduled_at: Some(paris_ms(day, 9 + i as u32, 0)),
                     idempotency_key: &format!("3khostile{i}"),
                     reply_to_post_id: None,

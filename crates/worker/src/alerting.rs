@@ -13,6 +13,7 @@ use chrono::{TimeZone as _, Timelike};
 use serde_json::json;
 use tracing::{info, warn};
 use tutti_alerts::{Baseline, BaselineConfig, Bucket, KeywordAlert, SmtpSettings, SpikeKind};
+use tutti_domain::{AlertKind, QueryKind};
 use tutti_listen::{Network, Post};
 use tutti_store::alerts::{self, Alert, AlertSample, RuleToCheck};
 use tutti_store::listening::{self, Mention};
@@ -68,13 +69,9 @@ pub async fn evaluate(store: &Store, now: i64) -> Result<usize, AlertingError> {
     let rules = alerts::rules_to_check(&mut *store.conn().await?).await?;
     let mut raised = 0;
     for rule in rules {
-        raised += match rule.rule.kind.as_str() {
-            "spike" => evaluate_spikes(store, &rule, now).await?,
-            "keyword" => evaluate_keywords(store, &rule, now).await?,
-            other => {
-                warn!(rule = rule.rule.id, kind = other, "skipping an alert rule of an unknown kind");
-                0
-            }
+        raised += match rule.rule.kind {
+            AlertKind::Spike => evaluate_spikes(store, &rule, now).await?,
+            AlertKind::Keyword => evaluate_keywords(store, &rule, now).await?,
         };
     }
     Ok(raised)
@@ -234,7 +231,7 @@ fn alert(
             })
             .collect(),
         // The SMM is offered crisis mode on any alert about the brand itself.
-        crisis_suggested: r.query_kind == "brand",
+        crisis_suggested: r.query_kind == QueryKind::Brand,
         created_at: now,
     }
 }

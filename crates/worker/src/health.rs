@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use tracing::warn;
 use tutti_connector::ConnectorError;
+use tutti_domain::ChannelStatus;
 use tutti_store::publishing::{self, Channel};
 use tutti_store::{jobs, now_ms, Db, Store, StoreError};
 
@@ -30,7 +31,7 @@ pub async fn mark_refused(
     now: i64,
 ) -> Result<bool, StoreError> {
     let message = tutti_domain::input::clip(message, MAX_MESSAGE_CHARS);
-    if !publishing::set_channel_status(db, channel.id, "needs_reconnect", Some(&message)).await? {
+    if !publishing::set_channel_status(db, channel.id, ChannelStatus::NeedsReconnect, Some(&message)).await? {
         return Ok(false);
     }
     // First refusal: tell the people who can reconnect it, in the app and by e-mail.

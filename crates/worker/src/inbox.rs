@@ -22,6 +22,7 @@ use tokio::sync::watch;
 use tracing::{debug, info, warn};
 use tutti_app::ingest::{self, Incoming};
 use tutti_connector::{ConnectorError, Notification, NotificationKind, PostRef};
+use tutti_domain::{ActionStatus, ChannelStatus, ItemKind, Network};
 use tutti_store::{inbox, now_ms, publishing, Store, StoreError};
 
 use crate::connectors::Connectors;
@@ -83,19 +84,19 @@ enum Pass {
 /// What a notification becomes in the inbox's terms.
 pub fn incoming(n: &Notification) -> Incoming {
     let kind = match &n.kind {
-        NotificationKind::Reply => "reply",
-        NotificationKind::Mention => "mention",
-        NotificationKind::Quote => "quote",
-        NotificationKind::Repost => "repost",
-        NotificationKind::Like => "like",
-        NotificationKind::Follow => "follow",
-        NotificationKind::Direct => "dm",
-        NotificationKind::Other(_) => "mention",
+        NotificationKind::Reply => ItemKind::Reply,
+        NotificationKind::Mention => ItemKind::Mention,
+        NotificationKind::Quote => ItemKind::Quote,
+        NotificationKind::Repost => ItemKind::Repost,
+        NotificationKind::Like => ItemKind::Like,
+        NotificationKind::Follow => ItemKind::Follow,
+        NotificationKind::Direct => ItemKind::Dm,
+        NotificationKind::Other(_) => ItemKind::Mention,
     };
     let id = |r: &Option<PostRef>| r.as_ref().map(|p| p.id.clone());
     Incoming {
         remote_id: n.id.clone(),
-        kind: kind.to_owned(),
+        kind,
         author_id: n.author_id.clone(),
         author_handle: n.author_handle.clone(),
         author_name: n.author_name.clone().unwrap_or_default(),
@@ -208,7 +209,7 @@ impl InboxPoller {
 
     async fn poll(&self, pass: Pass) -> Result<usize, StoreError> {
         let channels = publishing::all_channels(&mut *self.store.conn().await?).await?;
-        let readable: Vec<_> = channels.iter().filter(|c| c.status == "ok").collect();
+        let readable: Vec<_> = channels.iter().filter(|c| c.status == ChannelStatus::Ok).collect();
         self.stop_listening(|id| readable.iter().any(|c| c.id == id));
         // A channel marked, reconnected or removed is read afresh when it is readable again.
         self.backoff.retain(|id| readable.iter().any(|c| c.id == id));
@@ -373,7 +374,7 @@ pub async fn act(store: &Store, connectors: &Connectors, payload: &str) -> Resul
     }
     let mut db = store.conn().await.map_err(|e| e.to_string())?;
     let action = match inbox::action_by_id(&mut db, id).await {
-        Ok(a) if a.status == "pending" => a,
+        Ok(a) if a.status == ActionStatus::Pending => a,
         Ok(_) | Err(StoreError::NotFound) => return Ok(()),
         Err(e) => return Err(e.to_string()),
     };

@@ -281,9 +281,7 @@ impl Listener {
             if ids.is_empty() {
                 continue;
             }
-            let e = tutti_nlp::analyse(&p.post.text);
-            let sentiment =
-                serde_json::to_value(e.sentiment.label).ok().and_then(|v| v.as_str().map(str::to_owned));
+            let e = tutti_app::enrichment::Enrichment::of(&p.post.text);
             for id in ids {
                 found.push(Mention {
                     id: 0,
@@ -293,10 +291,10 @@ impl Listener {
                     url: p.url.clone(),
                     author: Some(p.post.author.clone()).filter(|a| !a.is_empty()),
                     text: p.post.text.clone(),
-                    lang: e.lang.map(|l| l.code().to_owned()).or_else(|| p.post.lang.clone()),
-                    sentiment: sentiment.clone(),
-                    sentiment_score: Some(f64::from(e.sentiment.score)),
-                    toxicity: Some(f64::from(e.toxicity.score)),
+                    lang: e.lang().map(str::to_owned).or_else(|| p.post.lang.clone()),
+                    sentiment: Some(e.sentiment),
+                    sentiment_score: Some(e.sentiment_score()),
+                    toxicity: Some(e.toxicity()),
                     // A post dated in the future (a wrong clock, or a lie) counts as now.
                     published_at: p.published_at.map(|t| t.min(now)),
                 });

@@ -5,6 +5,7 @@
 use tracing::{info, warn};
 use tutti_app::moderation::NETWORK_ACTIONS;
 use tutti_connector::{ConnectorError, PostRef, ReportReason, ReportSubject};
+use tutti_domain::{ActionStatus, Network};
 use tutti_store::{inbox, moderation, publishing, Store, StoreError};
 
 use crate::connectors::Connectors;
@@ -52,7 +53,7 @@ struct Target {
     channel: publishing::Channel,
 }
 
-async fn target(store: &Store, id: i64, status: &str) -> Result<Option<Target>, String> {
+async fn target(store: &Store, id: i64, status: ActionStatus) -> Result<Option<Target>, String> {
     let mut db = store.conn().await.map_err(|e| e.to_string())?;
     let action = match inbox::action_by_id(&mut db, id).await {
         Ok(a) if a.status == status => a,
@@ -69,7 +70,7 @@ async fn target(store: &Store, id: i64, status: &str) -> Result<Option<Target>, 
 /// The brand's post at the root of the thread, if the root is one of the channel's own posts
 /// (only those can have replies hidden).
 fn own_root(t: &Target) -> Result<PostRef, String> {
-    if t.channel.network == "bluesky" {
+    if t.channel.network == Network::Bluesky {
         let own =
             t.channel.account_id.as_deref().is_some_and(|did| t.root.starts_with(&format!("at://{did}/")));
         if !own {
@@ -83,7 +84,7 @@ fn own_root(t: &Target) -> Result<PostRef, String> {
 
 /// Runs a pending hide, mute, block or report.
 pub async fn act(store: &Store, connectors: &Connectors, id: i64) -> Result<(), String> {
-    let Some(t) = target(store, id, "pending").await? else { return Ok(()) };
+    let Some(t) = target(store, id, ActionStatus::Pending).await? else { return Ok(()) };
     let client = connectors.get(&t.channel).await?;
     let reply = t.item.post_ref.clone().map(|p| PostRef { id: p, cid: t.item.post_cid.clone() });
     let author = t.item.author_id.clone();
@@ -139,7 +140,7 @@ async fn detail(store: &Store, t: &Target) -> Result<String, String> {
 
 /// Undoes a hide, a mute or a block (payload `{"action": id, "undo": true}`).
 pub async fn undo(store: &Store, connectors: &Connectors, id: i64) -> Result<(), String> {
-    let Some(t) = target(store, id, "undoing").await? else { return Ok(()) };
+    let Some(t) = target(store, id, ActionStatus::Undoing).await? else { return Ok(()) };
     let client = connectors.get(&t.channel).await?;
     let author = t.item.author_id.clone();
     let mut refused = None;

@@ -20,7 +20,7 @@ fn mention(query_id: i64, n: usize, text: &str, sentiment: &str, at: i64) -> Men
         author: Some(format!("did:plc:{}", n % 7)),
         text: text.into(),
         lang: Some("fr".into()),
-        sentiment: Some(sentiment.into()),
+        sentiment: Some(sentiment.parse().unwrap()),
         sentiment_score: Some(0.0),
         toxicity: Some(0.0),
         published_at: Some(at),

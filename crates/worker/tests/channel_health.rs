@@ -187,7 +187,7 @@ async fn a_like_and_a_mute_refused_for_credentials_mark_the_channel_once() {
         // A mention in the inbox, as ingestion stores it.
         let incoming = tutti_app::ingest::Incoming {
             remote_id: "n1".into(),
-            kind: "mention".into(),
+            kind: tutti_domain::ItemKind::Mention,
             author_id: "1001".into(),
             author_handle: "alice@mastodon.example".into(),
             author_name: "Alice".into(),

@@ -143,7 +143,7 @@ async fn the_community_reaches_the_inbox_within_seconds_and_a_reply_lands_as_a_c
             kinds = Vec::new();
             for c in &list {
                 let (_, items, _) = app.conversation(&cm, &ws.slug, c.id).await.unwrap();
-                kinds.extend(items.iter().map(|i| i.kind.clone()));
+                kinds.extend(items.iter().map(|i| i.kind.to_string()));
             }
             kinds.sort();
             if kinds == ["follow", "like", "mention", "reply"] {

@@ -195,7 +195,7 @@ async fn a_reply_the_network_refuses_stays_in_the_conversation_with_its_words() 
         let c = app.add_channel(&op, &keys, &ws.slug, &channel).await.unwrap();
         let n = tutti_app::ingest::Incoming {
             remote_id: "42".into(),
-            kind: "mention".into(),
+            kind: tutti_domain::ItemKind::Mention,
             author_id: "7".into(),
             author_handle: "alice@social.example".into(),
             text: "@maison ma commande ?".into(),

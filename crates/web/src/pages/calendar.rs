@@ -14,7 +14,7 @@ use axum::{Extension, Form};
 use chrono::{Datelike, Duration, NaiveDate, Timelike};
 use serde::Deserialize;
 use tutti_app::store::publishing::Post;
-use tutti_domain::{Action, Locale};
+use tutti_domain::{Action, Locale, PostStatus};
 
 use super::channel_views::{channel_views, member_names, ChannelView};
 use super::{form_error, is_htmx, layout, page_err, render, see_other, zone, FieldError, Layout};
@@ -28,7 +28,13 @@ use crate::routes::{Access, Ctx, RouteTable};
 use crate::AppState;
 
 /// The states a post is filtered by on the calendar, in the order of its life.
-const STATUSES: [&str; 5] = ["in_review", "scheduled", "publishing", "published", "failed"];
+const STATUSES: [PostStatus; 5] = [
+    PostStatus::InReview,
+    PostStatus::Scheduled,
+    PostStatus::Publishing,
+    PostStatus::Published,
+    PostStatus::Failed,
+];
 
 pub fn routes(t: RouteTable) -> RouteTable {
     let write = Access::Workspace(Action::WritePosts);
@@ -165,15 +171,15 @@ impl Cal {
 }
 
 /// The glyph of a post's status on the calendar and everywhere a post is listed.
-pub(super) fn glyph(status: &str) -> &'static str {
+pub(super) fn glyph(status: PostStatus) -> &'static str {
     match status {
-        "draft" => "○",
-        "in_review" => "◐",
-        "approved" => "●",
-        "scheduled" => "◷",
-        "publishing" => "↻",
-        "published" => "✓",
-        _ => "⚠",
+        PostStatus::Draft => "○",
+        PostStatus::InReview => "◐",
+        PostStatus::Approved => "●",
+        PostStatus::Scheduled => "◷",
+        PostStatus::Publishing => "↻",
+        PostStatus::Published => "✓",
+        PostStatus::Failed => "⚠",
     }
 }
 
@@ -243,7 +249,7 @@ async fn calendar(state: &AppState, ctx: &Ctx, input: CalInput<'_>) -> Result<Ca
         }
     };
     let channel_filter: Option<i64> = q.channel.trim().parse().ok();
-    let status_filter = STATUSES.iter().find(|s| **s == q.status.trim()).copied();
+    let status_filter = STATUSES.iter().copied().find(|s| *s == q.status.trim());
     let posts = state
         .app
         .calendar_posts(&actor, &slug, date_start(start, tz), date_start(end, tz), status_filter)
@@ -264,9 +270,9 @@ async fn calendar(state: &AppState, ctx: &Ctx, input: CalInput<'_>) -> Result<Ca
         let own = p.author_user_id == Some(me);
         Card {
             id: p.id,
-            status: p.status.clone(),
+            status: p.status.to_string(),
             status_label: t.t(&format!("post-status-{}", p.status)),
-            glyph: glyph(&p.status),
+            glyph: glyph(p.status),
             time: clock(at.hour(), at.minute(), locale),
             iso: crate::format::iso(placed_at(p)),
             when: crate::format::datetime(placed_at(p), tz.name(), locale),
@@ -284,7 +290,7 @@ async fn calendar(state: &AppState, ctx: &Ctx, input: CalInput<'_>) -> Result<Ca
                 .remote_url
                 .clone()
                 .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
-            movable: ["scheduled", "in_review", "failed"].contains(&p.status.as_str())
+            movable: matches!(p.status, PostStatus::Scheduled | PostStatus::InReview | PostStatus::Failed)
                 && (own || can_approve),
             move_value: at.format("%Y-%m-%dT%H:%M").to_string(),
             day: at.format("%Y-%m-%d").to_string(),
@@ -322,7 +328,7 @@ async fn calendar(state: &AppState, ctx: &Ctx, input: CalInput<'_>) -> Result<Ca
     // Failed posts anywhere in the calendar are shown above it, whatever the period.
     let failed = state
         .app
-        .calendar_posts(&actor, &slug, i64::MIN / 2, i64::MAX / 2, Some("failed"))
+        .calendar_posts(&actor, &slug, i64::MIN / 2, i64::MAX / 2, Some(PostStatus::Failed))
         .await
         .map_err(|e| page_err(e, ctx))?;
     let failed_count = failed.len();
@@ -353,7 +359,7 @@ async fn calendar(state: &AppState, ctx: &Ctx, input: CalInput<'_>) -> Result<Ca
         hours: if view == "week" { grid_hours(&days, locale) } else { Vec::new() },
         days,
         channel: channel_filter.map(|c| c.to_string()).unwrap_or_default(),
-        status: status_filter.unwrap_or_default().to_owned(),
+        status: status_filter.map(PostStatus::as_str).unwrap_or_default().to_owned(),
         filters,
         zone: tz.name().to_owned(),
         notice,
@@ -417,7 +423,7 @@ async fn calendar_full(
         slug,
         c,
         channels: channel_views(&channels, &names, ctx),
-        statuses: STATUSES.iter().map(|s| (*s, t.t(&format!("post-status-{s}")))).collect(),
+        statuses: STATUSES.iter().map(|s| (s.as_str(), t.t(&format!("post-status-{s}")))).collect(),
     })
 }
 

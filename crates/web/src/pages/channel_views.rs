@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use tutti_app::store::publishing::Channel;
+use tutti_domain::{ChannelStatus, ChannelVoice};
 
 use super::page_err;
 use crate::error::WebError;
@@ -64,7 +65,7 @@ pub(super) fn channel_views(
     let mut views: Vec<ChannelView> = channels
         .iter()
         .map(|c| {
-            let ambassador = c.voice == "ambassador";
+            let ambassador = c.voice == ChannelVoice::Ambassador;
             let voice = match c.owner_user_id {
                 Some(owner) if ambassador => t.t1(
                     "compose-voice-ambassador",
@@ -73,9 +74,9 @@ pub(super) fn channel_views(
                 ),
                 _ => t.t("compose-voice-brand"),
             };
-            let needs_reconnect = c.status != "ok";
+            let needs_reconnect = c.status != ChannelStatus::Ok;
             let usable = c.owner_user_id.is_none_or(|o| o == me);
-            let mut label = format!("{voice} · {} · {}", network_name(&c.network), at_handle(&c.handle));
+            let mut label = format!("{voice} · {} · {}", c.network.name(), at_handle(&c.handle));
             if needs_reconnect {
                 label.push_str(" — ");
                 label.push_str(&t.t("channel-needs-reconnect"));
@@ -86,12 +87,12 @@ pub(super) fn channel_views(
             }
             ChannelView {
                 id: c.id,
-                network: c.network.clone(),
-                network_name: network_name(&c.network),
+                network: c.network.to_string(),
+                network_name: c.network.name(),
                 handle: at_handle(&c.handle),
                 voice,
                 ambassador,
-                max: network_max(&c.network),
+                max: network_max(c.network.as_str()),
                 needs_reconnect,
                 usable,
                 label,

@@ -15,7 +15,7 @@ use axum::{Extension, Form};
 use serde::Deserialize;
 use tutti_app::queues::{format_slots_in, parse_slots};
 use tutti_app::store::publishing::Channel;
-use tutti_domain::{Action, Locale, Role};
+use tutti_domain::{Action, ChannelStatus, ChannelVoice, Locale, Role};
 
 use super::{form_error, form_status, layout, page_err, render, see_other, FieldError, Layout};
 use crate::error::WebError;
@@ -86,14 +86,6 @@ pub struct PageQuery {
     saved: String,
 }
 
-fn network_name(network: &str) -> &'static str {
-    match network {
-        "bluesky" => "Bluesky",
-        "mastodon" => "Mastodon",
-        _ => "?",
-    }
-}
-
 async fn page(
     state: &AppState,
     ctx: &Ctx,
@@ -114,7 +106,7 @@ async fn page(
         let slots =
             state.app.queue_slots(&actor, &slug, &c.id.to_string()).await.map_err(|e| page_err(e, ctx))?;
         let voice = match c.owner_user_id {
-            Some(owner) if c.voice == "ambassador" => {
+            Some(owner) if c.voice == ChannelVoice::Ambassador => {
                 t.t1("compose-voice-ambassador", "name", names.get(&owner).map(String::as_str).unwrap_or("?"))
             }
             _ => t.t("compose-voice-brand"),
@@ -122,12 +114,12 @@ async fn page(
         let written = format_slots_in(&slots, french);
         rows.push(ChannelRow {
             id: c.id,
-            network: network_name(&c.network),
+            network: c.network.name(),
             handle: if c.handle.starts_with('@') { c.handle.clone() } else { format!("@{}", c.handle) },
             voice,
-            ambassador: c.voice == "ambassador",
+            ambassador: c.voice == ChannelVoice::Ambassador,
             demo: tutti_demo::is_demo(&c.service),
-            needs_reconnect: c.status != "ok",
+            needs_reconnect: c.status != ChannelStatus::Ok,
             status_message: c.status_message.clone().unwrap_or_default(),
             slots_input: match (error_channel, typed) {
                 (Some(id), Some(typed)) if id == c.id => typed.to_owned(),

@@ -19,7 +19,7 @@ use tutti_app::links::{LinkOptions, Utm};
 use tutti_app::publishing::{PostToWrite, MAX_IMAGES};
 use tutti_app::store::publishing::PostMedia;
 use tutti_app::AppError;
-use tutti_domain::Action;
+use tutti_domain::{Action, PostStatus};
 
 use super::calendar::placed_at;
 use super::channel_views::{
@@ -191,7 +191,7 @@ async fn compose_view(
         .await
         .map_err(|e| page_err(e, ctx))?
         .into_iter()
-        .filter(|p| p.status != "failed")
+        .filter(|p| p.status != PostStatus::Failed)
         .filter_map(|p| {
             let c = channels.iter().find(|c| c.id == p.channel_id && c.usable)?;
             Some((p.id, format!("{} · {}", c.handle, excerpt(&p.text, 60))))
@@ -409,7 +409,7 @@ async fn submit_post(
             utm.source = channels
                 .iter()
                 .find(|c| c.id.to_string() == f.channel.trim())
-                .map(|c| c.network.clone())
+                .map(|c| c.network.to_string())
                 .unwrap_or_default();
         }
     }
@@ -417,7 +417,7 @@ async fn submit_post(
     match state.app.create_post_with_links(&ctx.actor(), &slug, &post, &link_options, now).await {
         Ok(p) => {
             let day = local(placed_at(&p), tz).date_naive();
-            let notice = if p.status == "in_review" { "review" } else { "scheduled" };
+            let notice = if p.status == PostStatus::InReview { "review" } else { "scheduled" };
             let to = format!(
                 "/w/{slug}/calendar?view=week&date={}&notice={notice}&post={}#post-{}",
                 day.format("%Y-%m-%d"),
@@ -431,7 +431,7 @@ async fn submit_post(
             let network = channels
                 .iter()
                 .find(|c| c.id.to_string() == f.channel.trim())
-                .map(|c| c.network.clone())
+                .map(|c| c.network.to_string())
                 .unwrap_or_default();
             let max = network_max(&network);
             let fits_as_typed = tutti_networks::limits(&network).fits(&f.text);

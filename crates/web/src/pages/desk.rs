@@ -63,10 +63,10 @@ fn post_rows(posts: &[PostLine], ctx: &Ctx, held: bool, today: bool) -> Vec<Post
             let at = p.scheduled_at.unwrap_or(p.updated_at);
             let l = local(at, tz);
             // During a crisis nothing goes out: a scheduled post is held, not "scheduled".
-            let (status, status_label) = if held && p.status == "scheduled" {
+            let (status, status_label) = if held && p.status == tutti_domain::PostStatus::Scheduled {
                 ("held".to_owned(), t.t("post-status-held"))
             } else {
-                (p.status.clone(), t.t(&format!("post-status-{}", p.status)))
+                (p.status.to_string(), t.t(&format!("post-status-{}", p.status)))
             };
             PostRow {
                 href: format!("/w/{slug}/posts/{}", p.id),
@@ -77,10 +77,10 @@ fn post_rows(posts: &[PostLine], ctx: &Ctx, held: bool, today: bool) -> Vec<Post
                 },
                 when: format::datetime(at, tz.name(), ctx.locale),
                 iso: format::iso(at),
-                network: network_name(&p.network),
+                network: network_name(p.network.as_str()),
                 handle: p.handle.clone(),
                 excerpt: excerpt(&p.text, 120),
-                glyph: if status == "held" { "⏸" } else { glyph(&p.status) },
+                glyph: if status == "held" { "⏸" } else { glyph(p.status) },
                 status,
                 status_label,
                 note: p.error.as_deref().map(|e| excerpt(e, 200)).unwrap_or_default(),
@@ -218,7 +218,7 @@ async fn overview(
         .broken
         .unwrap_or_default()
         .into_iter()
-        .map(|b| (b.handle, network_name(&b.network), excerpt(&b.message, 200)))
+        .map(|b| (b.handle, network_name(b.network.as_str()), excerpt(&b.message, 200)))
         .collect();
     let has_my_review = o.my_review.is_some();
     let my = o.my_review.unwrap_or_default();

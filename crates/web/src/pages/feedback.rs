@@ -170,7 +170,7 @@ async fn page(
                 who: if i.author_name.is_empty() { i.author_handle.clone() } else { i.author_name.clone() },
                 text: i.text.chars().take(400).collect(),
                 when: crate::format::datetime(i.created_at, &tz, ctx.locale),
-                sentiment: i.sentiment.clone(),
+                sentiment: i.sentiment.to_string(),
                 category_label: label(&i.category),
                 category: i.category,
                 confirmed: i.confirmed,

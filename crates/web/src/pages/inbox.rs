@@ -17,11 +17,13 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
-use tutti_app::inbox::{ReplyToWrite, KINDS, STATUSES};
+use tutti_app::inbox::ReplyToWrite;
 use tutti_app::store::inbox::{Conversation, Filter, Item};
 use tutti_app::store::publishing::{Channel, Post};
 use tutti_app::AppError;
-use tutti_domain::Action;
+use tutti_domain::{
+    Action, ActionStatus, AssignmentMode, ChannelVoice, ConversationStatus, ItemKind, Network, PostStatus,
+};
 
 use super::{form_error, is_htmx, layout, page_err, render, FieldError, Layout};
 use crate::error::WebError;
@@ -90,12 +92,11 @@ impl InboxQuery {
             // The default view: what is open.
             status: match self.status.as_str() {
                 "all" => None,
-                "" => Some("open".into()),
-                s => Some(s.to_owned()),
+                s => Some(s.parse().unwrap_or(ConversationStatus::Open)),
             },
             channel_id: self.channel.parse().ok(),
-            kind: some(&self.kind).filter(|k| KINDS.contains(&k.as_str())),
-            sentiment: some(&self.sentiment),
+            kind: some(&self.kind).and_then(|k| k.parse().ok()).filter(|k| ItemKind::INCOMING.contains(k)),
+            sentiment: some(&self.sentiment).and_then(|s| s.parse().ok()),
             lang: some(&self.lang),
             tag: some(&self.tag).map(|t| t.to_lowercase()),
             assignee: match self.assignee.as_str() {
@@ -237,7 +238,7 @@ pub struct ConversationPane {
 impl ConversationPane {
     /// The statuses the conversation can move to.
     fn moves(&self) -> Vec<&'static str> {
-        STATUSES.into_iter().filter(|s| *s != self.c.status).collect()
+        ConversationStatus::ALL.iter().filter(|s| **s != self.c.status).map(|s| s.as_str()).collect()
     }
 }
 
@@ -269,7 +270,7 @@ struct InboxSettingsPage {
     slug: String,
     sla: i64,
     /// The assignment rule: manual or round_robin.
-    assignment: String,
+    assignment: AssignmentMode,
     saved: bool,
 }
 
@@ -335,7 +336,7 @@ async fn lookups(state: &AppState, ctx: &Ctx) -> Result<Lookups, WebError> {
 fn row(ctx: &Ctx, k: &Lookups, c: &Conversation, now: i64) -> Row {
     let t = ctx.tr();
     let due = c.first_item_at + k.sla * 60_000;
-    let (sla, late) = if !c.unanswered || c.status == "closed" {
+    let (sla, late) = if !c.unanswered || c.status == ConversationStatus::Closed {
         (String::new(), false)
     } else if now > due {
         (t.t1("inbox-sla-late", "d", &duration(ctx, (now - due) / 60_000)), true)
@@ -351,14 +352,14 @@ fn row(ctx: &Ctx, k: &Lookups, c: &Conversation, now: i64) -> Row {
         } else {
             String::new()
         },
-        kind: c.kind.clone(),
+        kind: c.kind.to_string(),
         kind_label: t.t(&format!("inbox-kind-{}", c.kind)),
-        sentiment: c.sentiment.clone(),
+        sentiment: c.sentiment.to_string(),
         sentiment_label: t.t(&format!("sentiment-{}", c.sentiment)),
         excerpt: c.excerpt.chars().take(160).collect(),
         when: ago(ctx, c.last_item_at, now),
         when_iso: crate::format::iso(c.last_item_at),
-        status: c.status.clone(),
+        status: c.status.to_string(),
         status_label: t.t(&format!("inbox-state-{}", c.status)),
         assignee: c.assignee_user_id.and_then(|u| k.names.get(&u).cloned()).unwrap_or_default(),
         unanswered: c.unanswered,
@@ -454,13 +455,14 @@ async fn pane(
         .iter()
         .map(|i: &Item| {
             let post = i.post_id.and_then(|p| posts.get(&p));
-            let done =
-                |a: &str| actions.iter().any(|x| x.item_id == i.id && x.action == a && x.status != "failed");
+            let done = |a: &str| {
+                actions.iter().any(|x| x.item_id == i.id && x.action == a && x.status != ActionStatus::Failed)
+            };
             ItemView {
                 id: i.id,
-                kind: i.kind.clone(),
+                kind: i.kind.to_string(),
                 kind_label: t.t(&format!("inbox-kind-{}", i.kind)),
-                who: if i.kind == "sent" {
+                who: if i.kind == ItemKind::Sent {
                     i.author_name.clone()
                 } else if i.author_name.is_empty() {
                     i.author_handle.clone()
@@ -475,20 +477,20 @@ async fn pane(
                 text: i.text.clone(),
                 when: ago(ctx, i.created_at, now),
                 when_iso: crate::format::iso(i.created_at),
-                sentiment: i.sentiment.clone(),
+                sentiment: i.sentiment.to_string(),
                 sentiment_label: t.t(&format!("sentiment-{}", i.sentiment)),
                 toxic: i.toxicity >= tutti_app::inbox::TOXIC_AT,
-                sent: i.kind == "sent",
+                sent: i.kind == ItemKind::Sent,
                 answerable: answerable.iter().any(|a| a.id == i.id),
                 answers: i.answers_item_id.and_then(|a| by_id.get(&a)).map(|a| (who(a), beginning(&a.text))),
                 sent_status: post.map(|p| t.t(&format!("post-status-{}", p.status))).unwrap_or_default(),
                 sent_error: post
-                    .filter(|p| p.status == "failed")
+                    .filter(|p| p.status == PostStatus::Failed)
                     .and_then(|p| p.error.clone())
                     .unwrap_or_default(),
-                can_act: can_handle && i.post_ref.is_some() && i.kind != "sent",
+                can_act: can_handle && i.post_ref.is_some() && i.kind != ItemKind::Sent,
                 acts: vec![("like", done("like")), ("repost", done("repost"))],
-                can_classify: can_classify && tutti_app::store::inbox::ANSWERABLE.contains(&i.kind.as_str()),
+                can_classify: can_classify && i.kind.is_answerable(),
                 category: i.category.clone(),
                 category_confirmed: i.category_confirmed,
                 categories: tutti_app::feedback::CATEGORIES
@@ -521,7 +523,7 @@ async fn pane(
         .into_iter()
         .map(|r| (r.id, if r.lang.is_empty() { r.name } else { format!("{} ({})", r.name, r.lang) }))
         .collect();
-    let network = home.map(|h| h.network.as_str()).unwrap_or("bluesky");
+    let network = home.map_or(Network::Bluesky, |h| h.network);
     let default = tutti_app::inbox::default_target(&c, &items).map(|i| i.id).unwrap_or_default();
     let target = target.filter(|t| answerable.iter().any(|a| a.id == *t)).unwrap_or(default);
     let targets = answerable
@@ -599,8 +601,11 @@ async fn full_page(
         pane,
         sla: k.sla,
         can_settings: ctx.ws().allows(Action::ApprovePosts),
-        statuses: STATUSES.iter().map(|s| (*s, t.t(&format!("inbox-status-{s}")))).collect(),
-        kinds: KINDS.iter().map(|s| (*s, t.t(&format!("inbox-kind-{s}")))).collect(),
+        statuses: ConversationStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), t.t(&format!("inbox-status-{s}"))))
+            .collect(),
+        kinds: ItemKind::INCOMING.iter().map(|s| (s.as_str(), t.t(&format!("inbox-kind-{s}")))).collect(),
         views: state
             .app
             .inbox_views(&ctx.actor(), &ctx.ws().workspace.slug)
@@ -779,12 +784,12 @@ async fn reply(
     let r = ReplyToWrite {
         text: f.text.clone(),
         item_id: target,
-        as_ambassador: f.voice == "ambassador",
+        as_ambassador: f.voice == ChannelVoice::Ambassador.as_str(),
         seen_items: f.seen_items,
     };
     let t = ctx.tr();
     let result = state.app.reply(&ctx.actor(), &slug, id, &r).await.map(|p| {
-        if p.status == "in_review" {
+        if p.status == PostStatus::InReview {
             t.t("inbox-reply-review")
         } else {
             t.t("inbox-reply-sent")

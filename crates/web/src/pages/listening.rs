@@ -11,7 +11,7 @@ use serde::Deserialize;
 use tutti_app::listening::{ListeningReport, Period, SettingsChange, QUERY_KINDS};
 use tutti_app::store::alerts::{Alert, AlertRule, ListeningSettings};
 use tutti_app::store::listening::{Mention, MentionFilter, SavedQuery};
-use tutti_domain::Action;
+use tutti_domain::{Action, AlertKind, Sentiment};
 
 use super::{form_error, form_status, layout, page_err, render, see_other, FieldError, Layout};
 use crate::error::WebError;
@@ -174,7 +174,7 @@ fn mention_view(m: Mention, ctx: &Ctx, handles: &std::collections::HashMap<Strin
             String::new()
         },
         iso: if at > 0 { format::iso(at) } else { String::new() },
-        sentiment_word: t.t(&format!("sentiment-{}", m.sentiment.as_deref().unwrap_or("neu"))),
+        sentiment_word: t.t(&format!("sentiment-{}", m.sentiment.unwrap_or(Sentiment::Neu))),
         source_name: source_name(&m.source),
         author_label,
         m,
@@ -468,9 +468,9 @@ async fn mentions_view(
     let rules = rules
         .into_iter()
         .map(|r| {
-            let mut describe = match r.kind.as_str() {
-                "spike" => t.t("rule-spike"),
-                _ => t.t1("rule-keyword", "words", r.keyword.as_deref().unwrap_or_default()),
+            let mut describe = match r.kind {
+                AlertKind::Spike => t.t("rule-spike"),
+                AlertKind::Keyword => t.t1("rule-keyword", "words", r.keyword.as_deref().unwrap_or_default()),
             };
             for d in &r.deliver {
                 describe.push_str(" · ");

@@ -9,7 +9,7 @@ use axum::{Extension, Form};
 use serde::Deserialize;
 use tutti_app::moderation::{Offender, RuleToWrite, RuleView};
 use tutti_app::store::moderation::{Candidate, LogEntry};
-use tutti_domain::Action;
+use tutti_domain::{Action, ActionStatus, RuleActionKind};
 
 use super::{form_error, form_status, layout, page_err, render, see_other, FieldError, Layout};
 use crate::error::WebError;
@@ -251,7 +251,7 @@ impl ModerationPage {
         let t = self.l.t;
         tutti_app::moderation::RULE_KINDS
             .iter()
-            .map(|k| (*k, t.t(&format!("inbox-kind-{k}")), self.f.has_kind(k)))
+            .map(|k| (k.as_str(), t.t(&format!("inbox-kind-{k}")), self.f.has_kind(k.as_str())))
             .collect()
     }
 
@@ -306,14 +306,14 @@ fn rule_row(ctx: &Ctx, r: &RuleView, members: &[(String, String)]) -> RuleRow {
         .iter()
         .map(|a| {
             let label = t.t(&format!("moderation-action-{}", a.kind));
-            let value = match a.kind.as_str() {
-                "assign" => members
+            let value = match a.kind {
+                RuleActionKind::Assign => members
                     .iter()
                     .find(|(email, _)| email.eq_ignore_ascii_case(&a.value))
                     .map(|(_, name)| name.clone())
                     .unwrap_or_else(|| a.value.clone()),
-                "priority" => t.t(&format!("inbox-priority-{}", a.value)),
-                "report" => t.t(&format!("moderation-reason-{}", a.value)),
+                RuleActionKind::Priority => t.t(&format!("inbox-priority-{}", a.value)),
+                RuleActionKind::Report => t.t(&format!("moderation-reason-{}", a.value)),
                 _ => a.value.clone(),
             };
             if value.is_empty() {
@@ -364,13 +364,13 @@ fn log_row(ctx: &Ctx, e: &LogEntry) -> LogRow {
         when: when(ctx, e.created_at),
         action: t.t(&format!("moderation-action-{kind}")),
         detail: e.detail.chars().take(80).collect(),
-        status: e.status.clone(),
+        status: e.status.to_string(),
         status_label: t.t(&format!("moderation-status-{}", e.status)),
         rule: e.rule_name.clone(),
         who: e.author_handle.clone(),
         text: e.text.chars().take(140).collect(),
         error: e.error.clone().unwrap_or_default().chars().take(200).collect(),
-        can_undo: undoable && e.status == "done",
+        can_undo: undoable && e.status == ActionStatus::Done,
     }
 }
 

@@ -450,10 +450,10 @@ async fn profile_page(
         .iter()
         .map(|h| HistoryRow {
             conversation_id: h.conversation_id,
-            kind: h.kind.clone(),
+            kind: h.kind.to_string(),
             kind_label: t.t(&format!("inbox-kind-{}", h.kind)),
             text: h.text.chars().take(400).collect(),
-            sentiment: h.sentiment.clone(),
+            sentiment: h.sentiment.to_string(),
             category: if h.category.is_empty() {
                 String::new()
             } else {

@@ -19,7 +19,7 @@ use axum::{Extension, Form};
 use chrono::Timelike;
 use serde::Deserialize;
 use tutti_app::store::publishing::Post;
-use tutti_domain::Action;
+use tutti_domain::{Action, PostStatus};
 
 use super::calendar::glyph;
 use super::channel_views::{channel_views, member_names, ChannelView};
@@ -44,7 +44,7 @@ pub fn routes(t: RouteTable) -> RouteTable {
 const ALL_TIME: (i64, i64) = (i64::MIN / 2, i64::MAX / 2);
 
 /// A post's status as the calendar shows it: its glyph and its name in the reader's language.
-pub(super) fn status_label(t: &Tr, status: &str) -> (&'static str, String) {
+pub(super) fn status_label(t: &Tr, status: PostStatus) -> (&'static str, String) {
     (glyph(status), t.t(&format!("post-status-{status}")))
 }
 
@@ -65,7 +65,7 @@ pub struct ThreadLink {
 
 impl ThreadLink {
     fn of(p: &Post, t: &Tr) -> ThreadLink {
-        let (glyph, status_label) = status_label(t, &p.status);
+        let (glyph, status_label) = status_label(t, p.status);
         ThreadLink { id: p.id, glyph, status_label, excerpt: excerpt(&p.text, 80) }
     }
 }
@@ -114,11 +114,11 @@ fn post_view(
 ) -> PostView {
     let t = ctx.tr();
     let c = channels.get(&p.channel_id);
-    let (glyph, status_label) = status_label(&t, &p.status);
+    let (glyph, status_label) = status_label(&t, p.status);
     let said = p.error.clone().filter(|e| !e.trim().is_empty());
     PostView {
         id: p.id,
-        status: p.status.clone(),
+        status: p.status.to_string(),
         status_label,
         glyph,
         text: p.text.clone(),
@@ -133,8 +133,8 @@ fn post_view(
         published: p.published_at.map(|ms| due(ms, ctx)).unwrap_or_default(),
         published_iso: p.published_at.map(crate::format::iso).unwrap_or_default(),
         author: p.author_user_id.and_then(|a| names.get(&a).cloned()).unwrap_or_default(),
-        error: said.clone().filter(|_| p.status == "failed"),
-        comment: said.filter(|_| p.status == "draft"),
+        error: said.clone().filter(|_| p.status == PostStatus::Failed),
+        comment: said.filter(|_| p.status == PostStatus::Draft),
         remote_url: p.remote_url.clone().filter(|u| tutti_app::links::is_web_url(u)),
     }
 }
@@ -223,7 +223,7 @@ async fn post_view_page(
         l,
         slug,
         zone: zone(ctx).name().to_owned(),
-        can_review: post.status == "in_review" && ctx.ws().allows(Action::ApprovePosts),
+        can_review: post.status == PostStatus::InReview && ctx.ws().allows(Action::ApprovePosts),
         p,
         parent,
         children,
@@ -336,7 +336,7 @@ async fn in_review(state: &AppState, ctx: &Ctx) -> Result<Vec<Post>, WebError> {
     let slug = &ctx.ws().workspace.slug;
     let mut posts = state
         .app
-        .calendar_posts(&ctx.actor(), slug, ALL_TIME.0, ALL_TIME.1, Some("in_review"))
+        .calendar_posts(&ctx.actor(), slug, ALL_TIME.0, ALL_TIME.1, Some(PostStatus::InReview))
         .await
         .map_err(|e| page_err(e, ctx))?;
     posts.sort_by_key(|p| (p.created_at, p.id));

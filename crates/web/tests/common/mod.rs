@@ -200,7 +200,7 @@ pub fn reply(thread: &str, id: &str, author: &str, name: &str, text: &str) -> tu
     let brand_post = format!("at://did:plc:maison/app.bsky.feed.post/{thread}");
     tutti_app::ingest::Incoming {
         remote_id: id.into(),
-        kind: "reply".into(),
+        kind: tutti_domain::ItemKind::Reply,
         author_id: format!("did:plc:{author}"),
         author_handle: format!("{author}.test"),
         author_name: name.into(),
