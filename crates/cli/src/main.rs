@@ -180,7 +180,9 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum BenchCommand {
-    /// The listening engine against the reference evaluator and a raw scan, on one core.
+    /// The listening engine (on one thread, and on --threads sharing it) against the reference
+    /// evaluator and one automaton pass over the posts' raw text, on generated posts whose mix
+    /// of scripts and brand mentions is printed.
     Listen {
         /// How many generated queries.
         #[arg(long, default_value_t = 10_000)]
@@ -188,15 +190,20 @@ enum BenchCommand {
         /// How many generated posts.
         #[arg(long, default_value_t = 100_000)]
         posts: usize,
-        /// Threads (the engine runs on one).
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1))]
+        #[command(flatten)]
+        mix: MixArgs,
+        /// Threads matching at once, the posts split among them, sharing one engine (the
+        /// one-thread rate is always measured too).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
         threads: u16,
         /// One JSON object.
         #[arg(long)]
         json: bool,
     },
-    /// The publisher end to end: posts due within a minute, published by `tutti worker`
-    /// processes to a local endpoint that answers like a PDS.
+    /// The publisher end to end: posts due within a minute (or at once), published by
+    /// `tutti worker` processes to an in-process fake PDS endpoint (it accepts any password and
+    /// keeps records in memory: it measures Tutti's publisher, not a network), or with
+    /// --service to a real PDS.
     Publish {
         /// How many posts.
         #[arg(long, default_value_t = 10_000)]
@@ -204,9 +211,21 @@ enum BenchCommand {
         /// How many `tutti worker` processes.
         #[arg(long, default_value_t = 1)]
         workers: usize,
-        /// Over how many seconds the posts are due (0: all at once).
+        /// Over how many seconds the posts are due (0: all at once, the only way the rate is
+        /// the publisher's throughput; with a spread it is the schedule's).
         #[arg(long, default_value_t = 60)]
         spread_secs: u64,
+        /// Publish to this PDS (https://HOST, or the local reference network's) instead of the
+        /// in-process fake endpoint.
+        #[arg(long, value_name = "URL")]
+        service: Option<String>,
+        /// The account on --service to publish with; without it the benchmark creates one
+        /// (a development PDS allows it without an invitation).
+        #[arg(long, requires = "service")]
+        handle: Option<String>,
+        /// The (app) password of --handle.
+        #[arg(long, env = "TUTTI_BENCH_PASSWORD", hide_env_values = true, requires = "handle")]
+        password: Option<String>,
         /// One JSON object.
         #[arg(long)]
         json: bool,
@@ -231,8 +250,9 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
-    /// `tutti listen --replay` end to end: generated Jetstream events through matching,
-    /// enrichment and storage in a fresh SQLite database.
+    /// `tutti listen --replay` end to end: generated Jetstream events (whose mix of scripts and
+    /// brand mentions is printed) through matching, enrichment and storage in a fresh SQLite
+    /// database.
     ListenReplay {
         /// How many events.
         #[arg(long, default_value_t = 200_000)]
@@ -240,10 +260,31 @@ enum BenchCommand {
         /// How many saved queries.
         #[arg(long, default_value_t = 1_000)]
         queries: usize,
+        #[command(flatten)]
+        mix: MixArgs,
         /// One JSON object.
         #[arg(long)]
         json: bool,
     },
+}
+
+/// What the listening benchmarks' generated posts are made of.
+#[derive(Debug, Clone, Args)]
+struct MixArgs {
+    /// Share of posts written in a non-Latin script (Japanese, Arabic, Cyrillic, Korean,
+    /// Chinese, Devanagari) or in emoji only, percent.
+    #[arg(long, default_value_t = tutti_listen::bench::PostMix::REALISTIC.non_latin_percent)]
+    non_latin_percent: f64,
+    /// Share of posts naming one of the queries' brands, percent (a firehose: about 1).
+    #[arg(long, default_value_t = tutti_listen::bench::PostMix::REALISTIC.brand_percent)]
+    brand_percent: f64,
+}
+
+impl MixArgs {
+    fn mix(&self) -> anyhow::Result<tutti_listen::bench::PostMix> {
+        tutti_listen::bench::PostMix::new(self.non_latin_percent, self.brand_percent)
+            .map_err(|e| anyhow::anyhow!("--{}", e.replacen('_', "-", 2)))
+    }
 }
 
 impl Global {
@@ -325,18 +366,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Inbox(c) => inbox::inbox(global, c).await,
         Command::Key(c) => publish::key(global, c).await,
         Command::Calendar(c) => publish::calendar(global, c).await,
-        Command::Bench(BenchCommand::Listen { queries, posts, threads: _, json }) => {
-            listen::bench_listen(queries, posts, json)
+        Command::Bench(BenchCommand::Listen { queries, posts, mix, threads, json }) => {
+            listen::bench_listen(queries, posts, mix.mix()?, usize::from(threads), json)
         }
-        Command::Bench(BenchCommand::Publish { posts, workers, spread_secs, json }) => {
-            bench_publish::run(global.database_url.clone(), posts, workers, spread_secs, json).await
+        Command::Bench(BenchCommand::Publish {
+            posts,
+            workers,
+            spread_secs,
+            service,
+            handle,
+            password,
+            json,
+        }) => {
+            let bench =
+                bench_publish::PublishBench { posts, workers, spread_secs, service, handle, password, json };
+            bench_publish::run(global.database_url.clone(), global, bench).await
         }
         Command::Bench(BenchCommand::Inbox { conversations, requests, ingest, batch, json }) => {
             bench_inbox::run(global.database_url.clone(), conversations, requests, ingest, batch.max(1), json)
                 .await
         }
-        Command::Bench(BenchCommand::ListenReplay { events, queries, json }) => {
-            listen::bench_listen_replay(events, queries, json).await
+        Command::Bench(BenchCommand::ListenReplay { events, queries, mix, json }) => {
+            listen::bench_listen_replay(events, queries, mix.mix()?, json).await
         }
     }
 }

@@ -14,6 +14,7 @@
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod calendar_feeds;
 pub mod charters;
 pub mod demo;

@@ -111,6 +111,56 @@ pub fn incoming(n: &Notification) -> Incoming {
     }
 }
 
+/// Takes or renews the lease on a channel's cursor for [`LEASE_MS`] as the reader `reader`:
+/// the cursor to read from (`None` for a channel never read), or `None` when another reader
+/// holds the lease.
+pub async fn claim(
+    store: &Store,
+    reader: &str,
+    channel_id: i64,
+    now: i64,
+) -> Result<Option<Option<String>>, StoreError> {
+    let mut tx = store.begin().await?;
+    let claimed = inbox::claim_cursor(&mut tx, channel_id, reader, now, LEASE_MS).await?;
+    tx.commit().await?;
+    Ok(claimed)
+}
+
+/// What [`store_batch`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stored {
+    /// The items of the batch.
+    pub items: usize,
+    /// The conversations they started or moved.
+    pub conversations: usize,
+    /// The new conversations given to a community manager by the workspace's rule.
+    pub assigned: usize,
+}
+
+/// Stores a channel's enriched items and the cursor after them in one transaction, as the
+/// reader `reader` holding the channel's lease: the items into their conversations, the new
+/// conversations to the community managers in turn (if the workspace says so), the cursor.
+/// `None` when the lease passed to another reader meanwhile (nothing is stored: it will read
+/// them again, and store them once). The inbox poller stores every batch through here, and so
+/// does `tutti bench inbox`.
+pub async fn store_batch(
+    store: &Store,
+    networks: &tutti_connector::Networks,
+    reader: &str,
+    channel: &publishing::Channel,
+    items: &[inbox::NewItem],
+    cursor: Option<&str>,
+) -> Result<Option<Stored>, StoreError> {
+    let mut tx = store.begin().await?;
+    let moved = ingest::ingest_batch(&mut tx, networks, items).await?;
+    let assigned = tutti_app::inbox_desk::auto_assign(&mut tx, channel.workspace_id, &moved).await?;
+    if !inbox::save_cursor(&mut tx, channel.id, reader, cursor, None, now_ms()).await? {
+        return Ok(None);
+    }
+    tx.commit().await?;
+    Ok(Some(Stored { items: items.len(), conversations: moved.len(), assigned }))
+}
+
 /// Reads the notifications of the channels and runs inbox actions for one process.
 #[derive(Clone)]
 pub struct InboxPoller {
@@ -228,16 +278,11 @@ impl InboxPoller {
                 continue;
             }
             let now = now_ms();
-            let cursor = {
-                let mut tx = self.store.begin().await?;
-                let claimed = inbox::claim_cursor(&mut tx, channel.id, &self.name, now, LEASE_MS).await?;
-                tx.commit().await?;
-                match claimed {
-                    Some(cursor) => cursor,
-                    None => {
-                        self.stop_listening(|id| id != channel.id);
-                        continue;
-                    }
+            let cursor = match claim(&self.store, &self.name, channel.id, now).await? {
+                Some(cursor) => cursor,
+                None => {
+                    self.stop_listening(|id| id != channel.id);
+                    continue;
                 }
             };
             if rings {
@@ -318,27 +363,18 @@ impl InboxPoller {
         Ok(stored)
     }
 
-    /// Stores a channel's items and the cursor after them in one transaction; `None` when the
-    /// lease passed to another reader meanwhile (nothing is stored: it will read them again,
-    /// and store them once).
+    /// [`store_batch`] as this reader.
     async fn store_batch(
         &self,
         channel: &publishing::Channel,
         items: &[inbox::NewItem],
         cursor: Option<&str>,
     ) -> Result<Option<usize>, StoreError> {
-        let mut tx = self.store.begin().await?;
-        let moved = ingest::ingest_batch(&mut tx, self.connectors.networks(), items).await?;
-        // New conversations go to the community managers in turn, if the workspace says so.
-        tutti_app::inbox_desk::auto_assign(&mut tx, channel.workspace_id, &moved).await?;
-        if !inbox::save_cursor(&mut tx, channel.id, &self.name, cursor, None, now_ms()).await? {
-            return Ok(None);
-        }
-        tx.commit().await?;
-        if !moved.is_empty() {
+        let stored = store_batch(&self.store, self.connectors.networks(), &self.name, channel, items, cursor).await?;
+        if stored.is_some_and(|s| s.conversations > 0) {
             debug!(channel = %channel.handle, items = items.len(), "notifications stored");
         }
-        Ok(Some(items.len()))
+        Ok(stored.map(|s| s.items))
     }
 
     /// Reads notifications every [`POLL_INTERVAL`] until `shutdown`.
