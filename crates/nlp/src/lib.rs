@@ -49,9 +49,11 @@
 //! and [`to_json_line`] adds the entities on demand.
 
 mod entities;
+pub mod eval;
 pub mod feedback;
 mod lang;
 mod lexicon;
+mod model;
 mod sentiment;
 mod terms;
 mod text;
@@ -90,7 +92,7 @@ pub fn analyse(text: &str) -> Enrichment {
     Enrichment {
         lang,
         sentiment: sentiment::score(&tokens, lang),
-        toxicity: toxicity::score(&tokens, lang),
+        toxicity: toxicity::score_clean(&clean, &tokens, lang),
         entities: entities::collect(text, &spans),
     }
 }

@@ -58,15 +58,21 @@ const TARGET_WINDOW: usize = 5;
 pub struct Toxicity {
     /// From 0 (nothing found) to 1, rounded to two decimals.
     pub score: f32,
-    /// Whether `score` reaches [`FLAG_THRESHOLD`].
+    /// Whether `score` reaches [`FLAG_THRESHOLD`]: abuse, an insult or threat aimed at
+    /// someone (or several insults).
     pub flagged: bool,
+    /// Whether the post holds a swear word of the lexicons, however spelt, aimed at someone or
+    /// not (`putain`, `holy shit`, `ｆｖｃｋ`). Serialised only when set, so that the JSON line of
+    /// a clean post keeps its agreed form.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub profane: bool,
 }
 
 impl Toxicity {
-    /// The toxicity of a score, rounded to two decimals.
+    /// The toxicity of a score, rounded to two decimals, without profanity.
     pub fn from_score(score: f32) -> Toxicity {
         let score = crate::round2(score.clamp(0.0, 1.0));
-        Toxicity { score, flagged: score >= FLAG_THRESHOLD }
+        Toxicity { score, flagged: score >= FLAG_THRESHOLD, profane: false }
     }
 }
 
@@ -189,7 +195,17 @@ const HARASSMENT: &[(&[&str], f32)] = &[
 /// The toxicity of `text` read as `lang` (`None`: unknown). Links and mentions are ignored.
 pub fn toxicity(text: &str, lang: Option<Lang>) -> Toxicity {
     let clean = crate::entities::strip(text, &crate::entities::scan(text));
-    score(&crate::tokens_of(&clean), lang)
+    let tokens = crate::tokens_of(&clean);
+    score_clean(&clean, &tokens, lang)
+}
+
+/// The toxicity of a text already rid of links and mentions, and its tokens: read through
+/// Unicode confusables first when it holds any (see [`crate::text::cure_confusables`]).
+pub(crate) fn score_clean(clean: &str, tokens: &Tokens, lang: Option<Lang>) -> Toxicity {
+    match crate::text::cure_confusables(clean) {
+        Some(cured) => score(&crate::tokens_of(&cured), lang),
+        None => score(tokens, lang),
+    }
 }
 
 /// A word of the post: its folded form without elision mark, its chunk and its sentence.
@@ -252,6 +268,7 @@ pub(crate) fn score(tokens: &Tokens, lang: Option<Lang>) -> Toxicity {
         }
         let obfuscated = w.text.chars().any(|c| c.is_ascii_digit()) || has_long_run(w.text);
         let found = if obfuscated { profane(&deobfuscate(w.text), true) } else { profane(w.text, false) };
+        let found = found.or_else(|| respelt(w.text, langs, &profane));
         if let Some(weight) = found {
             hits.push(Hit { word: i, chunk: w.chunk, weight, profane: true });
         }
@@ -267,6 +284,7 @@ pub(crate) fn score(tokens: &Tokens, lang: Option<Lang>) -> Toxicity {
     spaced_letters(&words, &profane, &mut hits);
     phrases(&words, langs, &mut hits);
 
+    let is_profane = hits.iter().any(|h| h.profane);
     // One finding per chunk: the heaviest.
     hits.sort_by(|a, b| a.chunk.cmp(&b.chunk).then(b.weight.total_cmp(&a.weight)));
     hits.dedup_by_key(|h| h.chunk);
@@ -279,7 +297,61 @@ pub(crate) fn score(tokens: &Tokens, lang: Option<Lang>) -> Toxicity {
     targeted_negatives(&words, langs, lang, &mut hits);
 
     let clean = hits.iter().fold(1.0f32, |acc, h| acc * (1.0 - h.weight));
-    Toxicity::from_score(1.0 - clean)
+    Toxicity { profane: is_profane, ..Toxicity::from_score(1.0 - clean) }
+}
+
+/// Words that glue onto an insult without hiding it (`stupidbitch`, `motherfucker`,
+/// `sombreconnard`), besides the strongly negative words of the valence lexicons.
+const GLUED_PREFIXES: &[&str] = &[
+    "stupid", "dumb", "fat", "ugly", "mother", "mutha", "motha", "big", "fucking", "you", "your",
+    "sale", "gros", "grosse", "petit", "petite", "espece", "pauvre", "sous", "vieux", "vieille",
+];
+/// What may follow an insult glued to it: `shitface`, `dumbassyou`.
+const GLUED_SUFFIXES: &[&str] = &["face", "head", "hole", "bag", "wad", "you", "toi"];
+
+/// A word that is no plain entry: read as a respelling of one. Letters standing for others
+/// (`fvck`, `phuck`), one letter dropped from a long insult (`motherfuker`), or an insult glued
+/// to another word (`stupidbitch`, `bitchface`). Only whole words of the lexicons count, and a
+/// glued part must itself be an insult or an insulting word, so `cocktail`, `Scunthorpe`,
+/// `therapist` or `Bitche` stay clean.
+fn respelt(word: &str, langs: &[&Language], profane: &dyn Fn(&str, bool) -> Option<f32>) -> Option<f32> {
+    if !word.chars().all(|c| c.is_ascii_lowercase()) || word.len() < 4 {
+        return None;
+    }
+    if langs.iter().any(|l| l.valence.contains_key(word)) {
+        return None;
+    }
+    if word.contains('v') || word.contains("ph") {
+        let swapped = word.replace('v', "u").replace("ph", "f");
+        if let Some(w) = profane(&swapped, true) {
+            return Some(w);
+        }
+    }
+    if word.len() >= 7 {
+        if let Some(w) = langs.iter().filter_map(|l| l.profanity_deletions.get(word).copied()).reduce(f32::max) {
+            return Some(w);
+        }
+    }
+    if word.len() < 6 {
+        return None;
+    }
+    let insulting = |part: &str| {
+        GLUED_PREFIXES.contains(&part)
+            || langs.iter().any(|l| l.valence.get(part).is_some_and(|&v| v <= -1.5))
+            || profane(part, false).is_some()
+    };
+    (3..=word.len() - 3).find_map(|k| {
+        let (a, b) = word.split_at(k);
+        if a.len() >= 3 && insulting(a) {
+            if let Some(w) = profane(b, false) {
+                return Some(w);
+            }
+        }
+        if a.len() >= 4 && (GLUED_SUFFIXES.contains(&b) || profane(b, false).is_some()) {
+            return profane(a, false);
+        }
+        None
+    })
 }
 
 /// The weight of `key` in a language's profanity, whole; for an obfuscated word also
