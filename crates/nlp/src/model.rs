@@ -41,10 +41,12 @@ impl Model {
         model
     }
 
-    /// The score in `-1..1` (the tempered probability of positive minus that of negative) of a post
-    /// whose lexicon score is `lexicon`. Each distinct feature counts once, as in training.
+    /// The score in `-1..1` (the probability of positive minus that of negative) of a post
+    /// whose lexicon score is `lexicon`. Each distinct feature counts once, as in training; a
+    /// lexicon score inside the neutral band counts as neutral (a lone weak word, `arrivé`).
     pub(crate) fn score(&self, tokens: &Tokens, lexicon: f32) -> f32 {
         let mut found: Vec<*const str> = Vec::new();
+        let lexicon = if lexicon.abs() < crate::NEUTRAL_BAND { 0.0 } else { lexicon };
         let mut z = self.lexicon * lexicon;
         let mut pair = String::new();
         let mut previous: Option<&str> = None;
@@ -69,8 +71,6 @@ impl Model {
             }
             previous = Some(word);
         }
-        // tanh(z / 2) would be P(pos) - P(neg); halving z again keeps a lone weak word
-        // (`arrivé`, 0.3 in the lexicon) inside the neutral band.
-        (z / 4.0).tanh()
+        (z / 2.0).tanh()
     }
 }

@@ -222,16 +222,43 @@ struct Hit {
     chunk: u32,
     weight: f32,
     profane: bool,
+    /// A swear word (sets [`Toxicity::profane`]), not one of [`NOT_SWEARING`].
+    swear: bool,
 }
+
+/// Entries of the profanity lists that weigh in the score but are no swear words: body parts,
+/// sex, religion, mild words (`God`, `hell`, `sex`, `penis`, `crap`). They do not set
+/// [`Toxicity::profane`], so that a rule on it does not hide `Oh my God` or a health question.
+const NOT_SWEARING: &[&str] = &[
+    "god", "hell", "damn", "bloody", "crap", "poop", "turd", "sex", "lust", "lusting", "porn",
+    "porno", "pornos", "pornography", "xxx", "xrated", "horny", "horniest", "breasts", "boob",
+    "boobs", "penis", "vagina", "vulva", "labia", "clitoris", "rectum", "scrotum", "testicle",
+    "testical", "semen", "orgasm", "orgasms", "anal", "anus", "butt", "bum", "balls", "nazi",
+    "pawn", "viagra", "cyalis", "masochist", "sadist", "homo", "screwing", "snatch", "willy",
+    "willies", "knob", "nob", "cox", "flange", "muff", "wang", "fanny", "kondum", "kondums",
+    "heshe", "teets", "spunk", "smut", "zizi", "sexe", "seins", "fesses",
+];
+/// English entries that are ordinary French words (`retard`, "delay"): not swearing in a
+/// French post.
+const FRENCH_HOMOGRAPHS: &[&str] = &["retard", "con", "cul", "bite", "pine", "nique"];
 
 /// The toxicity of a tokenised post.
 pub(crate) fn score(tokens: &Tokens, lang: Option<Lang>) -> Toxicity {
     let lex = &*LEXICONS;
     let french = matches!(lang, Some(Lang::Fr));
+    // A post detected as another language that still holds French function words (`quel`,
+    // `sur`: a short French post the obfuscation threw off) is also read in French, except
+    // for the stop words of its language (Spanish `con`).
+    let french_trace = match lang {
+        Some(Lang::Fr) | None => false,
+        Some(_) => crate::lang::has_function_word_of(tokens, Lang::Fr),
+    };
     let langs: &[&Language] = match lang {
         Some(Lang::Fr) | None => &[&lex.fr, &lex.en],
+        Some(_) if french_trace => &[&lex.en, &lex.fr],
         Some(_) => &[&lex.en],
     };
+    let foreign_stopword = |key: &str| french_trace && lang.is_some_and(|l| crate::lang::is_stopword_of(key, l));
     let mut sentence = 0;
     let mut words = Vec::with_capacity(tokens.tokens.len());
     for t in &tokens.tokens {
@@ -251,6 +278,9 @@ pub(crate) fn score(tokens: &Tokens, lang: Option<Lang>) -> Toxicity {
             .iter()
             .enumerate()
             .filter_map(|(n, l)| {
+                if n > 0 && foreign_stopword(key) {
+                    return None;
+                }
                 let w = profane_in(l, key, obfuscated)?;
                 if french && n > 0 {
                     // In a French post, an English entry that is a French word does not count,
@@ -262,29 +292,46 @@ pub(crate) fn score(tokens: &Tokens, lang: Option<Lang>) -> Toxicity {
             .reduce(f32::max)
     };
 
+    // A chunk spelt with leetspeak or mask symbols only (`a$5@s$in`, `Dick*ns`) is one word:
+    // it is read whole below, never as the pieces the symbols cut (`ass`, `dick`).
+    let whole: Vec<u32> = tokens
+        .joined
+        .iter()
+        .filter(|j| j.text.chars().all(|c| c.is_alphanumeric() || !matches!(c, '.' | '-' | '_')))
+        .map(|j| j.chunk)
+        .collect();
     for (i, w) in words.iter().enumerate() {
-        if w.text.chars().filter(|c| c.is_alphabetic()).count() < 2 {
+        if w.text.chars().filter(|c| c.is_alphabetic()).count() < 2 || whole.contains(&w.chunk) {
             continue;
         }
         let obfuscated = w.text.chars().any(|c| c.is_ascii_digit()) || has_long_run(w.text);
-        let found = if obfuscated { profane(&deobfuscate(w.text), true) } else { profane(w.text, false) };
-        let found = found.or_else(|| respelt(w.text, langs, &profane));
-        if let Some(weight) = found {
-            hits.push(Hit { word: i, chunk: w.chunk, weight, profane: true });
+        let key = if obfuscated { deobfuscate(w.text) } else { w.text.to_owned() };
+        let found = profane(&key, obfuscated).map(|weight| (weight, swearing(&key, french)));
+        let found = found.or_else(|| Some((respelt(w.text, langs, &profane)?, true)));
+        if let Some((weight, swear)) = found {
+            hits.push(Hit { word: i, chunk: w.chunk, weight, profane: true, swear });
         }
     }
     for joined in &tokens.joined {
         let Some(first) = words.iter().position(|w| w.chunk == joined.chunk) else { continue };
         let key = deobfuscate(&joined.text);
-        let found = if key.contains('*') { wildcard(langs, &key) } else { profane(&key, true) };
+        let found = if key.contains('*') {
+            // `f*u*c*k`: stars between single letters are separators, not masks.
+            wildcard(langs, &key).or_else(|| {
+                key.split('*').all(|p| p.chars().count() == 1).then(|| profane(&key.replace('*', ""), true))?
+            })
+        } else {
+            profane(&key, true)
+        };
         if let Some(weight) = found {
-            hits.push(Hit { word: first, chunk: joined.chunk, weight, profane: true });
+            let swear = swearing(&key.replace('*', ""), french);
+            hits.push(Hit { word: first, chunk: joined.chunk, weight, profane: true, swear });
         }
     }
-    spaced_letters(&words, &profane, &mut hits);
+    spaced_letters(&words, &profane, french, &mut hits);
     phrases(&words, langs, &mut hits);
 
-    let is_profane = hits.iter().any(|h| h.profane);
+    let is_profane = hits.iter().any(|h| h.swear);
     // One finding per chunk: the heaviest.
     hits.sort_by(|a, b| a.chunk.cmp(&b.chunk).then(b.weight.total_cmp(&a.weight)));
     hits.dedup_by_key(|h| h.chunk);
@@ -298,6 +345,11 @@ pub(crate) fn score(tokens: &Tokens, lang: Option<Lang>) -> Toxicity {
 
     let clean = hits.iter().fold(1.0f32, |acc, h| acc * (1.0 - h.weight));
     Toxicity { profane: is_profane, ..Toxicity::from_score(1.0 - clean) }
+}
+
+/// Whether a profane entry, as found (`key`, de-obfuscated), is a swear word.
+fn swearing(key: &str, french: bool) -> bool {
+    !NOT_SWEARING.contains(&key) && !(french && FRENCH_HOMOGRAPHS.contains(&key))
 }
 
 /// Words that glue onto an insult without hiding it (`stupidbitch`, `motherfucker`,
@@ -395,20 +447,29 @@ fn wildcard(langs: &[&Language], key: &str) -> Option<f32> {
 }
 
 /// `c o n n a r d`: three or more one-letter words in a row, read joined.
-fn spaced_letters(words: &[Word<'_>], profane: &dyn Fn(&str, bool) -> Option<f32>, hits: &mut Vec<Hit>) {
+fn spaced_letters(
+    words: &[Word<'_>],
+    profane: &dyn Fn(&str, bool) -> Option<f32>,
+    french: bool,
+    hits: &mut Vec<Hit>,
+) {
     let mut start = 0;
     while start < words.len() {
         let mut end = start;
+        // Each letter its own chunk: the pieces of `a$5@s$in` are no spaced letters.
         while end < words.len()
             && words[end].text.chars().count() == 1
             && words[end].sentence == words[start].sentence
+            && (end == start || words[end].chunk != words[end - 1].chunk)
         {
             end += 1;
         }
         if end - start >= 3 {
             let joined: String = words[start..end].iter().map(|w| w.text).collect();
-            if let Some(weight) = profane(&deobfuscate(&joined), true) {
-                hits.push(Hit { word: start, chunk: words[start].chunk, weight, profane: true });
+            let key = deobfuscate(&joined);
+            if let Some(weight) = profane(&key, true) {
+                let swear = swearing(&key, french);
+                hits.push(Hit { word: start, chunk: words[start].chunk, weight, profane: true, swear });
             }
         }
         start = end.max(start + 1);
@@ -421,13 +482,13 @@ fn phrases(words: &[Word<'_>], langs: &[&Language], hits: &mut Vec<Hit>) {
         let rest = &words[i..];
         for (phrase, weight) in HARASSMENT {
             if phrase.len() <= rest.len() && phrase.iter().zip(rest).all(|(p, w)| *p == w.text) {
-                hits.push(Hit { word: i, chunk: words[i].chunk, weight: *weight, profane: false });
+                hits.push(Hit { word: i, chunk: words[i].chunk, weight: *weight, profane: false, swear: false });
             }
         }
         for lang in langs {
             for (phrase, weight) in &lang.profane_phrases {
                 if phrase.len() <= rest.len() && phrase.iter().zip(rest).all(|(p, w)| **p == *w.text) {
-                    hits.push(Hit { word: i, chunk: words[i].chunk, weight: *weight, profane: true });
+                    hits.push(Hit { word: i, chunk: words[i].chunk, weight: *weight, profane: true, swear: true });
                 }
             }
         }
@@ -480,7 +541,7 @@ fn targeted_negatives(words: &[Word<'_>], langs: &[&Language], lang: Option<Lang
         }
         if targeted(words, i, true) {
             let weight = (0.5 + 0.05 * (-v).min(4.0)).min(0.7);
-            hits.push(Hit { word: i, chunk: w.chunk, weight, profane: false });
+            hits.push(Hit { word: i, chunk: w.chunk, weight, profane: false, swear: false });
         }
     }
 }

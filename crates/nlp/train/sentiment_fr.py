@@ -23,6 +23,7 @@ import unicodedata
 
 ELISIONS = {"c", "d", "j", "l", "m", "n", "s", "t", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu"}
 APOSTROPHES = "'\u2019\u02bc"
+NEUTRAL_BAND = 0.1
 
 
 def fold_char(c):
@@ -109,7 +110,9 @@ def main():
         feats = features(text)
         for f in feats:
             df[f] = df.get(f, 0) + 1
-        rows.append((1 if label == "pos" else 0, float(lex), feats))
+        lex = float(lex)
+        # A lexicon score inside the neutral band enters as neutral (as in `src/model.rs`).
+        rows.append((1 if label == "pos" else 0, lex if abs(lex) >= NEUTRAL_BAND else 0.0, feats))
     # Features seen in at least two training texts only: the rest is noise and size.
     rows = [(y, lex, {f for f in feats if df[f] >= 2}) for y, lex, feats in rows]
     # Regularisation chosen by 5-fold cross-validation on the training split.
