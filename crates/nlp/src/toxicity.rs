@@ -79,7 +79,7 @@ impl Toxicity {
 /// Second-person subjects: who an insult is aimed at. `t` is the elided `t'` of `t'es`.
 /// `espece` and `sale` stand for the subject in `espèce de con`, `sale con`.
 const SUBJECTS: &[&str] =
-    &["you", "u", "ur", "you're", "youre", "ya", "y'all", "tu", "t", "vous", "espece", "sale"];
+    &["you", "u", "ur", "you're", "youre", "ya", "y'all", "tu", "t", "vous", "espece", "sale", "pauvre"];
 /// Objects after a profane word that aim it: `fuck you`.
 const OBJECTS: &[&str] = &["you", "u", "ya", "toi"];
 /// The glue that may stand between a subject and the insult.
@@ -129,6 +129,33 @@ const GLUE: &[&str] = &[
     "what",
     "stupid",
     "dumb",
+    "absolute",
+    "worthless",
+    "pathetic",
+    "piece",
+    "of",
+    "dirty",
+    "ugly",
+    "fat",
+    "all",
+    "tous",
+    "toutes",
+    "des",
+    "vrai",
+    "vraie",
+    "veritable",
+    "sacre",
+    "sacree",
+];
+/// Insults that are not swear words (`moron`, `loser`, `crétin`, `minable`): abuse when aimed
+/// at someone, even without a determiner (`you are pathetic`, `t'es minable`).
+const INSULTS: &[&str] = &[
+    "moron", "idiot", "idiots", "imbecile", "loser", "losers", "clown", "scumbag", "trash", "freak",
+    "pathetic", "ugly", "stupid", "dumb", "dumbest", "worthless", "disgusting", "useless",
+    "incompetent", "incompetents", "jerk", "creep", "pig", "liar", "crook", "minable", "minables",
+    "naze", "nazes", "cretin", "cretins", "debile", "debiles", "abruti", "abrutis", "bouffon",
+    "bouffons", "incapable", "incapables", "ordure", "ordures", "raclure", "dechet", "blaireau",
+    "tocard", "guignol", "escroc", "escrocs", "menteur", "menteuse", "nul", "nulle", "nuls",
 ];
 /// Of the glue, what makes a negative word an insult (`such a loser`, `qu'un nul`).
 const DETERMINERS: &[&str] = &[
@@ -173,6 +200,10 @@ const HARASSMENT: &[(&[&str], f32)] = &[
     (&["nobody", "likes", "you"], 0.6),
     (&["shut", "up"], 0.4),
     (&["stfu"], 0.6),
+    (&["shut", "the", "fuck", "up"], 0.7),
+    (&["die", "you"], 0.7),
+    (&["eat", "shit"], 0.6),
+    (&["waste", "of", "space"], 0.5),
     (&["fuck", "off"], 0.6),
     (&["go", "to", "hell"], 0.5),
     (&["ferme", "ta", "gueule"], 0.75),
@@ -332,6 +363,10 @@ pub(crate) fn score(tokens: &Tokens, lang: Option<Lang>) -> Toxicity {
     phrases(&words, langs, &mut hits);
 
     let is_profane = hits.iter().any(|h| h.swear);
+    // A profane entry that is no swear word (`hell`, `penis`) never flags a post alone.
+    for hit in hits.iter_mut().filter(|h| h.profane && !h.swear) {
+        hit.weight = hit.weight.min(FOREIGN_WEIGHT);
+    }
     // One finding per chunk: the heaviest.
     hits.sort_by(|a, b| a.chunk.cmp(&b.chunk).then(b.weight.total_cmp(&a.weight)));
     hits.dedup_by_key(|h| h.chunk);
@@ -528,6 +563,10 @@ fn targeted(words: &[Word<'_>], i: usize, need_determiner: bool) -> bool {
 fn targeted_negatives(words: &[Word<'_>], langs: &[&Language], lang: Option<Lang>, hits: &mut Vec<Hit>) {
     for (i, w) in words.iter().enumerate() {
         if hits.iter().any(|h| h.chunk == w.chunk) {
+            continue;
+        }
+        if INSULTS.contains(&w.text) && targeted(words, i, false) {
+            hits.push(Hit { word: i, chunk: w.chunk, weight: 0.6, profane: false, swear: false });
             continue;
         }
         // French valences are about half as wide as English ones.
