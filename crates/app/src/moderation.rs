@@ -225,7 +225,9 @@ impl Matcher {
                 return false;
             }
         }
-        if self.c.profane && !tutti_nlp::toxicity(s.text, tutti_nlp::Lang::from_code(s.lang.get(..2).unwrap_or(""))).profane {
+        if self.c.profane
+            && !tutti_nlp::toxicity(s.text, tutti_nlp::Lang::from_code(s.lang.get(..2).unwrap_or(""))).profane
+        {
             return false;
         }
         if let Some(days) = self.c.new_account_days {

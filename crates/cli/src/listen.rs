@@ -163,19 +163,28 @@ pub fn nlp_eval(dir: &std::path::Path) -> anyhow::Result<()> {
     for path in files {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let Some(task) = Task::of_file_name(&name) else { continue };
-        let data = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let data =
+            std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
         let rows = parse_tsv(&data).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         write!(out, "{}", evaluate(&name, task, &rows).to_text())?;
         if task == Task::Lang {
-            let short: Vec<(String, String)> = rows.into_iter().filter(|(_, t)| t.chars().count() < 40).collect();
+            let short: Vec<(String, String)> =
+                rows.into_iter().filter(|(_, t)| t.chars().count() < 40).collect();
             if !short.is_empty() {
-                write!(out, "{}", evaluate(&format!("{name} (under 40 characters)"), task, &short).to_text())?;
+                write!(
+                    out,
+                    "{}",
+                    evaluate(&format!("{name} (under 40 characters)"), task, &short).to_text()
+                )?;
             }
         }
         ran += 1;
     }
     if ran == 0 {
-        anyhow::bail!("no labelled set (sentiment-*.tsv, lang-*.tsv, profane-*.tsv, abuse-*.tsv) in {}", dir.display());
+        anyhow::bail!(
+            "no labelled set (sentiment-*.tsv, lang-*.tsv, profane-*.tsv, abuse-*.tsv) in {}",
+            dir.display()
+        );
     }
     out.flush()?;
     Ok(())

@@ -130,8 +130,16 @@ fn nlp_eval_scores_the_labelled_sets_of_a_folder() {
     let dir = tempfile::tempdir().unwrap();
     let sets = dir.path().join("sets");
     std::fs::create_dir(&sets).unwrap();
-    std::fs::write(sets.join("sentiment-fr.tsv"), "pos\tJ'adore ce film, il est magnifique\nneg\tC'est nul, une vraie catastrophe\n").unwrap();
-    std::fs::write(sets.join("profane-mini.tsv"), "profane\tｆｖｃｋ you\nclean\tBitche est une ville de Moselle\n").unwrap();
+    std::fs::write(
+        sets.join("sentiment-fr.tsv"),
+        "pos\tJ'adore ce film, il est magnifique\nneg\tC'est nul, une vraie catastrophe\n",
+    )
+    .unwrap();
+    std::fs::write(
+        sets.join("profane-mini.tsv"),
+        "profane\tｆｖｃｋ you\nclean\tBitche est une ville de Moselle\n",
+    )
+    .unwrap();
     std::fs::write(sets.join("readme.txt"), "not a set").unwrap();
     let out = ok(tutti(&dir, &["nlp", "eval", sets.to_str().unwrap()], ""));
     assert!(out.contains("sentiment-fr.tsv (Sentiment): n=2 accuracy=100.0%"), "{out}");

@@ -25,7 +25,8 @@ fn main() -> ExitCode {
     for path in files {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let Some(task) = Task::of_file_name(&name) else { continue };
-        let rows = match std::fs::read_to_string(&path).map_err(|e| e.to_string()).and_then(|d| parse_tsv(&d)) {
+        let rows = match std::fs::read_to_string(&path).map_err(|e| e.to_string()).and_then(|d| parse_tsv(&d))
+        {
             Ok(rows) => rows,
             Err(e) => {
                 eprintln!("{}: {e}", path.display());

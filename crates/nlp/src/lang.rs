@@ -139,10 +139,7 @@ static FUNCTION_WORDS: LazyLock<HashMap<Box<str>, Lang>> = LazyLock::new(|| {
 /// Whether some word of `tokens` is a function word of `lang` alone (`ce`, `sur`, `quel` for
 /// French): a trace of the language in a post detected as another.
 pub(crate) fn has_function_word_of(tokens: &Tokens, lang: Lang) -> bool {
-    tokens
-        .tokens
-        .iter()
-        .any(|t| t.kind == Kind::Word && FUNCTION_WORDS.get(bare(&t.norm)) == Some(&lang))
+    tokens.tokens.iter().any(|t| t.kind == Kind::Word && FUNCTION_WORDS.get(bare(&t.norm)) == Some(&lang))
 }
 
 /// Whether `word` (folded) is a stop word of `lang`: Spanish and Italian `con`, "with".

@@ -150,12 +150,59 @@ const GLUE: &[&str] = &[
 /// Insults that are not swear words (`moron`, `loser`, `crétin`, `minable`): abuse when aimed
 /// at someone, even without a determiner (`you are pathetic`, `t'es minable`).
 const INSULTS: &[&str] = &[
-    "moron", "idiot", "idiots", "imbecile", "loser", "losers", "clown", "scumbag", "trash", "freak",
-    "pathetic", "ugly", "stupid", "dumb", "dumbest", "worthless", "disgusting", "useless",
-    "incompetent", "incompetents", "jerk", "creep", "pig", "liar", "crook", "minable", "minables",
-    "naze", "nazes", "cretin", "cretins", "debile", "debiles", "abruti", "abrutis", "bouffon",
-    "bouffons", "incapable", "incapables", "ordure", "ordures", "raclure", "dechet", "blaireau",
-    "tocard", "guignol", "escroc", "escrocs", "menteur", "menteuse", "nul", "nulle", "nuls",
+    "moron",
+    "idiot",
+    "idiots",
+    "imbecile",
+    "loser",
+    "losers",
+    "clown",
+    "scumbag",
+    "trash",
+    "freak",
+    "pathetic",
+    "ugly",
+    "stupid",
+    "dumb",
+    "dumbest",
+    "worthless",
+    "disgusting",
+    "useless",
+    "incompetent",
+    "incompetents",
+    "jerk",
+    "creep",
+    "pig",
+    "liar",
+    "crook",
+    "minable",
+    "minables",
+    "naze",
+    "nazes",
+    "cretin",
+    "cretins",
+    "debile",
+    "debiles",
+    "abruti",
+    "abrutis",
+    "bouffon",
+    "bouffons",
+    "incapable",
+    "incapables",
+    "ordure",
+    "ordures",
+    "raclure",
+    "dechet",
+    "blaireau",
+    "tocard",
+    "guignol",
+    "escroc",
+    "escrocs",
+    "menteur",
+    "menteuse",
+    "nul",
+    "nulle",
+    "nuls",
 ];
 /// Of the glue, what makes a negative word an insult (`such a loser`, `qu'un nul`).
 const DETERMINERS: &[&str] = &[
@@ -265,13 +312,72 @@ struct Hit {
 /// sex, religion, mild words (`God`, `hell`, `sex`, `penis`, `crap`). They do not set
 /// [`Toxicity::profane`], so that a rule on it does not hide `Oh my God` or a health question.
 const NOT_SWEARING: &[&str] = &[
-    "god", "hell", "damn", "bloody", "crap", "poop", "turd", "sex", "lust", "lusting", "porn",
-    "porno", "pornos", "pornography", "xxx", "xrated", "horny", "horniest", "breasts", "boob",
-    "boobs", "penis", "vagina", "vulva", "labia", "clitoris", "rectum", "scrotum", "testicle",
-    "testical", "semen", "orgasm", "orgasms", "anal", "anus", "butt", "bum", "balls", "nazi",
-    "pawn", "viagra", "cyalis", "masochist", "sadist", "homo", "screwing", "snatch", "willy",
-    "willies", "knob", "nob", "cox", "flange", "muff", "wang", "fanny", "kondum", "kondums",
-    "heshe", "teets", "spunk", "smut", "zizi", "sexe", "seins", "fesses",
+    "god",
+    "hell",
+    "damn",
+    "bloody",
+    "crap",
+    "poop",
+    "turd",
+    "sex",
+    "lust",
+    "lusting",
+    "porn",
+    "porno",
+    "pornos",
+    "pornography",
+    "xxx",
+    "xrated",
+    "horny",
+    "horniest",
+    "breasts",
+    "boob",
+    "boobs",
+    "penis",
+    "vagina",
+    "vulva",
+    "labia",
+    "clitoris",
+    "rectum",
+    "scrotum",
+    "testicle",
+    "testical",
+    "semen",
+    "orgasm",
+    "orgasms",
+    "anal",
+    "anus",
+    "butt",
+    "bum",
+    "balls",
+    "nazi",
+    "pawn",
+    "viagra",
+    "cyalis",
+    "masochist",
+    "sadist",
+    "homo",
+    "screwing",
+    "snatch",
+    "willy",
+    "willies",
+    "knob",
+    "nob",
+    "cox",
+    "flange",
+    "muff",
+    "wang",
+    "fanny",
+    "kondum",
+    "kondums",
+    "heshe",
+    "teets",
+    "spunk",
+    "smut",
+    "zizi",
+    "sexe",
+    "seins",
+    "fesses",
 ];
 /// English entries that are ordinary French words (`retard`, "delay"): not swearing in a
 /// French post.
@@ -293,7 +399,8 @@ pub(crate) fn score(tokens: &Tokens, lang: Option<Lang>) -> Toxicity {
         Some(_) if french_trace => &[&lex.en, &lex.fr],
         Some(_) => &[&lex.en],
     };
-    let foreign_stopword = |key: &str| french_trace && lang.is_some_and(|l| crate::lang::is_stopword_of(key, l));
+    let foreign_stopword =
+        |key: &str| french_trace && lang.is_some_and(|l| crate::lang::is_stopword_of(key, l));
     let mut sentence = 0;
     let mut words = Vec::with_capacity(tokens.tokens.len());
     for t in &tokens.tokens {
@@ -353,7 +460,9 @@ pub(crate) fn score(tokens: &Tokens, lang: Option<Lang>) -> Toxicity {
         let found = if key.contains('*') {
             // `f*u*c*k`: stars between single letters are separators, not masks.
             wildcard(langs, &key).or_else(|| {
-                key.split('*').all(|p| p.chars().count() == 1).then(|| profane(&key.replace('*', ""), true))?
+                key.split('*')
+                    .all(|p| p.chars().count() == 1)
+                    .then(|| profane(&key.replace('*', ""), true))?
             })
         } else {
             profane(&key, true)
@@ -394,8 +503,8 @@ fn swearing(key: &str, french: bool) -> bool {
 /// Words that glue onto an insult without hiding it (`stupidbitch`, `motherfucker`,
 /// `sombreconnard`), besides the strongly negative words of the valence lexicons.
 const GLUED_PREFIXES: &[&str] = &[
-    "stupid", "dumb", "fat", "ugly", "mother", "mutha", "motha", "big", "fucking", "you", "your",
-    "sale", "gros", "grosse", "petit", "petite", "espece", "pauvre", "sous", "vieux", "vieille",
+    "stupid", "dumb", "fat", "ugly", "mother", "mutha", "motha", "big", "fucking", "you", "your", "sale",
+    "gros", "grosse", "petit", "petite", "espece", "pauvre", "sous", "vieux", "vieille",
 ];
 /// What may follow an insult glued to it: `shitface`, `dumbassyou`.
 const GLUED_SUFFIXES: &[&str] = &["face", "head", "hole", "bag", "wad", "you", "toi"];
@@ -424,7 +533,9 @@ fn respelt(word: &str, langs: &[&Language], profane: &dyn Fn(&str, bool) -> Opti
         }
     }
     if word.len() >= 7 {
-        if let Some(w) = langs.iter().filter_map(|l| l.profanity_deletions.get(word).copied()).reduce(f32::max) {
+        if let Some(w) =
+            langs.iter().filter_map(|l| l.profanity_deletions.get(word).copied()).reduce(f32::max)
+        {
             return Some(w);
         }
     }
@@ -532,13 +643,25 @@ fn phrases(words: &[Word<'_>], langs: &[&Language], hits: &mut Vec<Hit>) {
         let rest = &words[i..];
         for (phrase, weight) in HARASSMENT {
             if phrase.len() <= rest.len() && phrase.iter().zip(rest).all(|(p, w)| *p == w.text) {
-                hits.push(Hit { word: i, chunk: words[i].chunk, weight: *weight, profane: false, swear: false });
+                hits.push(Hit {
+                    word: i,
+                    chunk: words[i].chunk,
+                    weight: *weight,
+                    profane: false,
+                    swear: false,
+                });
             }
         }
         for lang in langs {
             for (phrase, weight) in &lang.profane_phrases {
                 if phrase.len() <= rest.len() && phrase.iter().zip(rest).all(|(p, w)| **p == *w.text) {
-                    hits.push(Hit { word: i, chunk: words[i].chunk, weight: *weight, profane: true, swear: true });
+                    hits.push(Hit {
+                        word: i,
+                        chunk: words[i].chunk,
+                        weight: *weight,
+                        profane: true,
+                        swear: true,
+                    });
                 }
             }
         }
