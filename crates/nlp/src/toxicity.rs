@@ -381,7 +381,7 @@ const NOT_SWEARING: &[&str] = &[
 ];
 /// English entries that are ordinary French words (`retard`, "delay"): not swearing in a
 /// French post.
-const FRENCH_HOMOGRAPHS: &[&str] = &["retard", "con", "cul", "bite", "pine", "nique"];
+const FRENCH_HOMOGRAPHS: &[&str] = &["retard"];
 
 /// The toxicity of a tokenised post.
 pub(crate) fn score(tokens: &Tokens, lang: Option<Lang>) -> Toxicity {
