@@ -497,7 +497,7 @@ pub(crate) fn score(tokens: &Tokens, lang: Option<Lang>) -> Toxicity {
 
 /// Whether a profane entry, as found (`key`, de-obfuscated), is a swear word.
 fn swearing(key: &str, french: bool) -> bool {
-    !NOT_SWEARING.contains(&key) && !(french && FRENCH_HOMOGRAPHS.contains(&key))
+    !(NOT_SWEARING.contains(&key) || (french && FRENCH_HOMOGRAPHS.contains(&key)))
 }
 
 /// Words that glue onto an insult without hiding it (`stupidbitch`, `motherfucker`,
