@@ -521,12 +521,8 @@ fn respelt(word: &str, langs: &[&Language], profane: &dyn Fn(&str, bool) -> Opti
     if langs.iter().any(|l| l.valence.contains_key(word)) {
         return None;
     }
-    // A `v` between consonants (`fvck`), a leading `ph` (`phuck`).
-    let vowel = |c: u8| matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y');
-    let bytes = word.as_bytes();
-    let lone_v = (1..bytes.len().saturating_sub(1))
-        .any(|i| bytes[i] == b'v' && !vowel(bytes[i - 1]) && !vowel(bytes[i + 1]));
-    if lone_v || word.starts_with("ph") {
+    // `v` for `u` (`fvck`, `covillon`), a leading `ph` for `f` (`phuck`).
+    if word.contains('v') || word.starts_with("ph") {
         let swapped = word.replace('v', "u").replace("ph", "f");
         if let Some(w) = profane(&swapped, true) {
             return Some(w);
