@@ -69,6 +69,9 @@ pub struct Conditions {
     /// Toxicity at least this (0 to 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub toxicity: Option<f64>,
+    /// A swear word, however spelt (the enrichment's `toxicity.profane`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub profane: bool,
     /// Authors, by handle or DID / account id (lower case, no `@`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub authors: Vec<String>,
@@ -107,7 +110,7 @@ pub struct RuleToWrite {
     pub words: String,
     /// A regular expression.
     pub regex: String,
-    /// A toxicity threshold, 0 to 1.
+    /// A toxicity threshold, 0 to 1, or `profane` (a swear word, however spelt).
     pub toxicity: String,
     /// Handles or DIDs.
     pub authors: String,
@@ -228,6 +231,11 @@ impl Matcher {
                 return false;
             }
         }
+        if self.c.profane
+            && !tutti_nlp::toxicity(s.text, tutti_nlp::Lang::from_code(s.lang.get(..2).unwrap_or(""))).profane
+        {
+            return false;
+        }
         if let Some(days) = self.c.new_account_days {
             match s.author_since {
                 Some(since) if s.at.saturating_sub(since) < i64::from(days) * DAY_MS => {}
@@ -339,14 +347,16 @@ pub fn parse_conditions(r: &RuleToWrite) -> Result<Conditions, InputError> {
         c.regex = Some(regex.to_owned());
     }
     let tox = r.toxicity.trim().replace(',', ".");
-    if !tox.is_empty() {
+    if tox.eq_ignore_ascii_case("profane") {
+        c.profane = true;
+    } else if !tox.is_empty() {
         match tox.parse::<f64>() {
             Ok(t) if (0.0..=1.0).contains(&t) => c.toxicity = Some(t),
             _ => {
                 return Err(InputError::new(
                     "toxicity",
                     "toxicity_invalid",
-                    "the toxicity threshold is a number from 0 to 1",
+                    "the toxicity threshold is a number from 0 to 1, or profane",
                 ))
             }
         }
@@ -433,6 +443,7 @@ pub fn parse_conditions(r: &RuleToWrite) -> Result<Conditions, InputError> {
     if c.words.is_empty()
         && c.regex.is_none()
         && c.toxicity.is_none()
+        && !c.profane
         && c.authors.is_empty()
         && c.langs.is_empty()
         && c.domains.is_empty()
@@ -1127,6 +1138,19 @@ mod tests {
         let longer = format!("{}x{}", "(".repeat(100_000), ")".repeat(100_000));
         let e = parse_conditions(&RuleToWrite { regex: longer, ..Default::default() }).unwrap_err();
         assert_eq!(e.code, "regex_too_long");
+    }
+
+    #[test]
+    fn a_rule_on_profanity_hides_a_disguised_swear_word_and_leaves_bitche_alone() {
+        let r = RuleToWrite { toxicity: "profane".into(), actions: "hide".into(), ..Default::default() };
+        let c = parse_conditions(&r).unwrap();
+        assert!(c.profane);
+        let m = Matcher::new(&c).unwrap();
+        let en = |text| Subject { lang: "en", ..subject(text) };
+        assert!(m.matches(&en("ｆｖｃｋ you")));
+        assert!(m.matches(&subject("t'es qu'un c0nnard")));
+        assert!(!m.matches(&subject("J'habite à Bitche, en Moselle")));
+        assert!(!m.matches(&en("The cocktail bar in Scunthorpe")));
     }
 
     #[test]

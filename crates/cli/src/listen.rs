@@ -121,13 +121,70 @@ pub fn nlp(as_json: bool, entities: bool) -> anyhow::Result<()> {
         } else {
             let label = tutti_app::enrichment::sentiment(e.sentiment.label);
             let lang = e.lang.map_or("?", |l| l.code());
-            let flag = if e.toxicity.flagged { "\ttoxic" } else { "" };
+            let flag = match (e.toxicity.flagged, e.toxicity.profane) {
+                (true, _) => "\ttoxic",
+                (false, true) => "\tprofane",
+                (false, false) => "",
+            };
             writeln!(
                 out,
                 "{lang}\t{label}\t{:+.2}\ttoxicity {:.2}{flag}",
                 e.sentiment.score, e.toxicity.score
             )?;
         }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// What `tutti nlp` does besides enriching standard input.
+#[derive(Debug, Clone, Subcommand)]
+pub enum NlpCommand {
+    /// Run every labelled set of a folder: `sentiment-*.tsv` (pos/neg), `lang-*.tsv` (a
+    /// language code or `none`), `profane-*.tsv` (profane/clean), `abuse-*.tsv` (abuse/clean),
+    /// one `label<TAB>text` a line; prints accuracy, per-class precision and recall, texts/s.
+    Eval {
+        /// The folder of `.tsv` files.
+        dir: PathBuf,
+    },
+}
+
+/// `tutti nlp eval DIR`. Language sets are also scored on their texts under 40 characters.
+pub fn nlp_eval(dir: &std::path::Path) -> anyhow::Result<()> {
+    use tutti_nlp::eval::{evaluate, parse_tsv, Task};
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the folder {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "tsv"))
+        .collect();
+    files.sort();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut ran = 0;
+    for path in files {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let Some(task) = Task::of_file_name(&name) else { continue };
+        let data =
+            std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let rows = parse_tsv(&data).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        write!(out, "{}", evaluate(&name, task, &rows).to_text())?;
+        if task == Task::Lang {
+            let short: Vec<(String, String)> =
+                rows.into_iter().filter(|(_, t)| t.chars().count() < 40).collect();
+            if !short.is_empty() {
+                write!(
+                    out,
+                    "{}",
+                    evaluate(&format!("{name} (under 40 characters)"), task, &short).to_text()
+                )?;
+            }
+        }
+        ran += 1;
+    }
+    if ran == 0 {
+        anyhow::bail!(
+            "no labelled set (sentiment-*.tsv, lang-*.tsv, profane-*.tsv, abuse-*.tsv) in {}",
+            dir.display()
+        );
     }
     out.flush()?;
     Ok(())

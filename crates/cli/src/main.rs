@@ -125,8 +125,12 @@ enum Command {
     /// Manage and try listening queries.
     #[command(subcommand)]
     Query(listen::QueryCommand),
-    /// Enrich texts: one per line on standard input, language, sentiment and toxicity out.
+    /// Enrich texts: one per line on standard input, language, sentiment and toxicity out;
+    /// `tutti nlp eval DIR` scores the labelled sets of a folder.
     Nlp {
+        /// `eval DIR`: accuracy of the enrichment on labelled TSV files.
+        #[command(subcommand)]
+        eval: Option<listen::NlpCommand>,
         /// One JSON object per line.
         #[arg(long)]
         json: bool,
@@ -354,7 +358,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Restore { file } => commands::restore(global, &file).await,
         Command::Demo { public_url } => commands::demo(global, &public_url).await,
         Command::Query(c) => listen::query(global, c).await,
-        Command::Nlp { json, entities } => listen::nlp(json, entities),
+        Command::Nlp { eval: Some(listen::NlpCommand::Eval { dir }), .. } => listen::nlp_eval(&dir),
+        Command::Nlp { eval: None, json, entities } => listen::nlp(json, entities),
         Command::Listen { sources, replay } => listen::listen(global, sources, replay).await,
         Command::Alert(c) => listen::alert(global, c).await,
         Command::Crisis(c) => listen::crisis(global, c).await,

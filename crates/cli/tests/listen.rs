@@ -125,6 +125,31 @@ fn nlp_prints_one_json_object_per_line() {
     assert_eq!(lines[1]["toxicity"]["flagged"], false);
 }
 
+#[test]
+fn nlp_eval_scores_the_labelled_sets_of_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let sets = dir.path().join("sets");
+    std::fs::create_dir(&sets).unwrap();
+    std::fs::write(
+        sets.join("sentiment-fr.tsv"),
+        "pos\tJ'adore ce film, il est magnifique\nneg\tC'est nul, une vraie catastrophe\n",
+    )
+    .unwrap();
+    std::fs::write(
+        sets.join("profane-mini.tsv"),
+        "profane\tｆｖｃｋ you\nclean\tBitche est une ville de Moselle\n",
+    )
+    .unwrap();
+    std::fs::write(sets.join("readme.txt"), "not a set").unwrap();
+    let out = ok(tutti(&dir, &["nlp", "eval", sets.to_str().unwrap()], ""));
+    assert!(out.contains("sentiment-fr.tsv (Sentiment): n=2 accuracy=100.0%"), "{out}");
+    assert!(out.contains("profane-mini.tsv (Profane): n=2 accuracy=100.0%"), "{out}");
+    assert!(out.contains("texts/s"), "{out}");
+    let empty = tempfile::tempdir().unwrap();
+    let bad = tutti(&dir, &["nlp", "eval", empty.path().to_str().unwrap()], "");
+    assert!(!bad.status.success());
+}
+
 /// Stops a `tutti listen` the way Ctrl-C does, and waits for it.
 async fn interrupt(mut child: Child) {
     let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();

@@ -1,8 +1,11 @@
 //! Throughput of [`tutti_nlp::analyse`] on one core, over a generated corpus of short posts.
 //!
 //! ```text
-//! cargo run --release -p tutti-nlp --example throughput [-- POSTS [ROUNDS]]
+//! cargo run --release -p tutti-nlp --example throughput [-- POSTS [ROUNDS [sentiment]]]
 //! ```
+//!
+//! With `sentiment`, only [`tutti_nlp::sentiment`] is timed, on the French posts of the corpus
+//! read as French (the path of the French model), one post at a time.
 //!
 //! The corpus mixes the seven languages, emojis, links, mentions, hashtags, negations and
 //! obfuscated insults, 40 to 280 characters a post, from a fixed seed: every run reads the same
@@ -92,7 +95,28 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let posts: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(200_000);
     let rounds: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(3);
-    let texts = corpus(posts);
+    let sentiment_only = args.next().is_some_and(|a| a == "sentiment");
+    let mut texts = corpus(posts);
+    if sentiment_only {
+        texts.retain(|t| tutti_nlp::detect_lang(t) == Some(tutti_nlp::Lang::Fr));
+        let started = Instant::now();
+        let mut best = f64::MAX;
+        for _ in 0..rounds.max(1) {
+            let start = Instant::now();
+            for t in &texts {
+                black_box(tutti_nlp::sentiment(black_box(t), Some(tutti_nlp::Lang::Fr)));
+            }
+            best = best.min(start.elapsed().as_secs_f64());
+        }
+        black_box(started);
+        println!(
+            "sentiment of {} French posts, best of {rounds}: {:.0} posts/s, {:.2} µs/post",
+            texts.len(),
+            texts.len() as f64 / best,
+            best * 1e6 / texts.len() as f64
+        );
+        return;
+    }
     let bytes: usize = texts.iter().map(String::len).sum();
 
     for t in &texts {

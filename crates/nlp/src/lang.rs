@@ -136,6 +136,28 @@ static FUNCTION_WORDS: LazyLock<HashMap<Box<str>, Lang>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Whether some word of `tokens` is a function word of `lang` alone (`ce`, `sur`, `quel` for
+/// French): a trace of the language in a post detected as another.
+pub(crate) fn has_function_word_of(tokens: &Tokens, lang: Lang) -> bool {
+    tokens.tokens.iter().any(|t| t.kind == Kind::Word && FUNCTION_WORDS.get(bare(&t.norm)) == Some(&lang))
+}
+
+/// Whether `word` (folded) is a stop word of `lang`: Spanish and Italian `con`, "with".
+pub(crate) fn is_stopword_of(word: &str, lang: Lang) -> bool {
+    STOPWORDS_BY_LANG[index(lang)].contains(word)
+}
+
+/// Every stop word of each language, folded (shared ones included).
+static STOPWORDS_BY_LANG: LazyLock<[hashbrown::HashSet<Box<str>>; 7]> = LazyLock::new(|| {
+    let mut sets: [hashbrown::HashSet<Box<str>>; 7] = Default::default();
+    for line in STOPWORDS.lines() {
+        let Some((code, word)) = line.split_once('\t') else { continue };
+        let Some(lang) = Lang::from_code(code) else { continue };
+        sets[index(lang)].insert(fold(word).into_boxed_str());
+    }
+    sets
+});
+
 /// One detector for each non-empty set of our languages (indexed by bit mask), and one for
 /// all of ours and the neighbours.
 static DETECTORS: LazyLock<Vec<Detector>> = LazyLock::new(|| {

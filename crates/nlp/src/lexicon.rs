@@ -52,6 +52,9 @@ pub(crate) struct Language {
     /// The same keyed by their squeezed form (every run of a letter cut to one), to read
     /// `connnnard` and `coonard` as `connard`.
     pub(crate) profanity_squeezed: HashMap<Box<str>, f32>,
+    /// Long profane words (eight letters or more) with one letter dropped, to read
+    /// `motherfuker` as `motherfucker`.
+    pub(crate) profanity_deletions: HashMap<Box<str>, f32>,
     /// Profane expressions of several words (folded, split on spaces) and their weight.
     pub(crate) profane_phrases: Vec<(Vec<Box<str>>, f32)>,
 }
@@ -196,5 +199,12 @@ fn load_profanity(lang: &mut Language, data: &str) {
         *slot = slot.max(weight);
         let slot = lang.profanity_squeezed.entry(squeeze(&key, 1).into_boxed_str()).or_insert(weight);
         *slot = slot.max(weight);
+        if key.len() >= 8 && key.is_ascii() {
+            for i in 0..key.len() {
+                let dropped = format!("{}{}", &key[..i], &key[i + 1..]);
+                let slot = lang.profanity_deletions.entry(dropped.into_boxed_str()).or_insert(weight);
+                *slot = slot.max(weight);
+            }
+        }
     }
 }

@@ -94,24 +94,27 @@ pub fn sentiment(text: &str, lang: Option<Lang>) -> Sentiment {
 /// The sentiment of a tokenised post.
 pub(crate) fn score(tokens: &Tokens, lang: Option<Lang>) -> Sentiment {
     let lex = &*LEXICONS;
+    let french = match lang {
+        Some(Lang::Fr) => true,
+        None => hits(tokens, &lex.fr) > hits(tokens, &lex.en),
+        Some(_) => false,
+    };
     let sum = match lang {
-        Some(Lang::En) => sum(tokens, Some(&lex.en), false),
-        Some(Lang::Fr) => sum(tokens, Some(&lex.fr), true),
+        _ if french => sum(tokens, Some(&lex.fr), true),
+        Some(Lang::En) | None => sum(tokens, Some(&lex.en), false),
         Some(_) => sum(tokens, None, false),
-        None => {
-            if hits(tokens, &lex.fr) > hits(tokens, &lex.en) {
-                sum(tokens, Some(&lex.fr), true)
-            } else {
-                sum(tokens, Some(&lex.en), false)
-            }
-        }
     };
     let mut s = sum;
     if s != 0.0 {
         let bangs = tokens.exclamations.min(4) as f32;
         s += s.signum() * bangs * EXCLAMATION_BOOST;
     }
-    Sentiment::from_score(s / (s * s + NORMALISATION_ALPHA).sqrt())
+    let lexicon = s / (s * s + NORMALISATION_ALPHA).sqrt();
+    if french {
+        // The lexicon score as the model was trained on it: rounded to two decimals.
+        return Sentiment::from_score(crate::model::FR.score(tokens, crate::round2(lexicon)));
+    }
+    Sentiment::from_score(lexicon)
 }
 
 fn hits(tokens: &Tokens, lex: &Language) -> usize {

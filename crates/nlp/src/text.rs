@@ -43,6 +43,61 @@ fn fold_char(c: char, out: &mut String) {
     }
 }
 
+/// Whether `c` is a letter, digit or mark outside the Latin letters that [`fold`] reads itself
+/// (ASCII, Latin-1, Latin Extended-A and B): a Cyrillic `а`, a full-width `ｆ`, a
+/// mathematical `𝐟`, a combining stroke.
+fn is_foreign(c: char) -> bool {
+    !c.is_ascii()
+        && !('\u{C0}'..='\u{24F}').contains(&c)
+        && (c.is_alphanumeric() || is_combining_mark(c) || ('\u{FF01}'..='\u{FF5E}').contains(&c))
+}
+
+/// Letters styled from Latin ones: full-width, mathematical, circled, squared.
+fn is_styled_latin(c: char) -> bool {
+    matches!(c as u32, 0xFF01..=0xFF5E | 0x1D400..=0x1D7FF | 0x2460..=0x24FF | 0x1F130..=0x1F189)
+}
+
+/// `text` with Unicode confusables read as the ASCII letters they imitate (Unicode's
+/// confusables, as the `decancer` crate tables them: Cyrillic and Greek look-alikes, full-width
+/// and mathematical letters, combining marks dropped), or `None` when it holds none.
+///
+/// A post mostly in another script (Russian, Greek) is left alone, except its words that mix
+/// Latin letters with others (`fuсk` with a Cyrillic `с`) or use styled Latin letters.
+pub(crate) fn cure_confusables(text: &str) -> Option<String> {
+    if text.is_ascii() || !text.chars().any(is_foreign) {
+        return None;
+    }
+    let (mut latin, mut other) = (0usize, 0usize);
+    for c in text.chars().filter(|c| c.is_alphabetic()) {
+        if is_foreign(c) && !is_styled_latin(c) {
+            other += 1;
+        } else {
+            latin += 1;
+        }
+    }
+    let whole = latin >= other;
+    let mut out = String::with_capacity(text.len());
+    for chunk in text.split_inclusive(char::is_whitespace) {
+        let mixed = chunk.chars().any(|c| c.is_ascii_alphabetic()) && chunk.chars().any(is_foreign);
+        if !(whole || mixed || chunk.chars().any(is_styled_latin)) {
+            out.push_str(chunk);
+            continue;
+        }
+        for c in chunk.chars() {
+            if !is_foreign(c) {
+                out.push(c);
+                continue;
+            }
+            match decancer::cure_char(c, decancer::Options::default()) {
+                decancer::Translation::Character(l) => out.push(l),
+                decancer::Translation::String(s) => out.push_str(&s),
+                decancer::Translation::None => {}
+            }
+        }
+    }
+    Some(out)
+}
+
 /// Whether `c` is a pictographic emoji (the modifiers that follow one are not).
 pub(crate) fn is_emoji(c: char) -> bool {
     matches!(c as u32, 0x1F000..=0x1F3FA | 0x1F400..=0x1FAFF | 0x2600..=0x27BF | 0x2B50 | 0x2B55 | 0x2B06)
@@ -324,6 +379,23 @@ mod tests {
         for (word, plain) in cases {
             assert_eq!(deobfuscate(word), plain, "{word}");
         }
+    }
+
+    #[test]
+    fn confusables_are_read_as_latin_letters() {
+        let cases = [
+            ("ｆｖｃｋ you", "fvck you"),
+            ("fu\u{0441}k off", "fuck off"),
+            ("\u{1D41F}\u{1D42E}\u{1D41C}\u{1D424}", "fuck"),
+            ("s\u{0336}h\u{0336}i\u{0336}t\u{0336}", "shit"),
+        ];
+        for (text, cured) in cases {
+            assert_eq!(cure_confusables(text).as_deref(), Some(cured), "{text}");
+        }
+        assert_eq!(cure_confusables("plain ascii"), None);
+        assert_eq!(cure_confusables("Déjà vu, ça"), None);
+        // A Russian sentence stays Russian.
+        assert_eq!(cure_confusables("Это хорошо").as_deref(), Some("Это хорошо"));
     }
 
     #[test]

@@ -331,3 +331,65 @@ fn a_negation_does_not_reach_past_a_comma() {
     let e = tutti_nlp::analyse("Le service client ne répond pas, c'est nul");
     assert_eq!(e.sentiment.label, tutti_nlp::Label::Neg, "{e:?}");
 }
+
+#[test]
+fn swear_words_are_profane_however_spelt() {
+    let cases = [
+        ("ｆｖｃｋ you", None),
+        ("what a shiiiiit day", None),
+        ("s h i t happens", None),
+        ("you stupidbitch", None),
+        ("get lost motherfuker", None),
+        ("f*u*c*k this", None),
+        ("fu\u{0441}k off", None),
+        ("quel c0nnard ce type", Some(Lang::Fr)),
+        ("ferme ta gueule sale con", Some(Lang::Fr)),
+        ("putain, il pleut encore", Some(Lang::Fr)),
+    ];
+    for (text, lang) in cases {
+        assert!(toxicity(text, lang).profane, "{text}");
+        assert!(analyse(text).toxicity.profane, "{text} through analyse");
+    }
+}
+
+#[test]
+fn look_alikes_and_mild_words_are_not_profane() {
+    let cases = [
+        ("The cocktail bar in Scunthorpe", Some(Lang::En)),
+        ("the assassin's creed game is on sale", Some(Lang::En)),
+        ("a$5@s$in", None),
+        ("Dick*ns is my favourite author", Some(Lang::En)),
+        ("J'habite à Bitche, en Moselle", Some(Lang::Fr)),
+        ("Le train était en retard, encore une fois", Some(Lang::Fr)),
+        ("La constitution protège les citoyens", Some(Lang::Fr)),
+        ("oh my God, this is delicious", Some(Lang::En)),
+        ("what the hell happened to the website?", Some(Lang::En)),
+    ];
+    for (text, lang) in cases {
+        let t = toxicity(text, lang);
+        assert!(!t.profane && !t.flagged, "{text}: {t:?}");
+    }
+}
+
+#[test]
+fn insults_aimed_at_someone_are_flagged_and_swearing_alone_is_not() {
+    for text in ["you are pathetic and ugly", "t'es qu'un minable", "pauvre con, apprends à lire"] {
+        assert!(analyse(text).toxicity.flagged, "{text}");
+    }
+    for text in ["holy shit this update is amazing", "merde, j'ai raté le bus"] {
+        let t = analyse(text).toxicity;
+        assert!(t.profane && !t.flagged, "{text}: {t:?}");
+    }
+}
+
+#[test]
+fn french_sentiment_reads_what_the_lexicon_misses() {
+    let cases = [
+        ("Franchement décevant pour ce prix", Label::Neg),
+        ("Très bonne qualité, rien à redire", Label::Pos),
+        ("Je regrette vraiment cet achat", Label::Neg),
+    ];
+    for (text, label) in cases {
+        assert_eq!(sentiment(text, Some(Lang::Fr)).label, label, "{text}");
+    }
+}
