@@ -25,7 +25,7 @@
 //!   sends it.
 
 use serde_json::json;
-use tutti_domain::{Action, ConversationStatus, InputError, ItemKind, Network, PostStatus};
+use tutti_domain::{Action, ConversationStatus, InputError, ItemKind, PostStatus};
 use tutti_store::inbox::{self, Conversation, Filter, Item};
 use tutti_store::publishing::{self, NewPost, Post};
 use tutti_store::{alerts, Db, StoreError};

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use tutti_connector::Limits;
-use tutti_domain::{Action, InputError};
+use tutti_domain::{Action, ChannelVoice, InputError, Network, PostStatus};
 use tutti_store::publishing::{self, Channel, NewChannel, NewPost, Post, PostMedia};
 use tutti_store::{links, users, StoreError};
 
@@ -72,7 +72,8 @@ impl App {
         c: &ChannelToAdd,
     ) -> Result<Channel, AppError> {
         let access = self.workspace_access(actor, slug, Action::ManageChannels).await?;
-        if self.networks().get(&c.network).is_none() {
+        let network = c.network.parse::<Network>().ok().filter(|n| self.networks().get(n).is_some());
+        let Some(network) = network else {
             let known: Vec<&str> = self.networks().names().collect();
             return Err(InputError::new(
                 "network",

@@ -244,7 +244,7 @@ impl Server {
             return Err(Run {
                 what: format!("[{}] tutti serve", instance.label),
                 code: status.code(),
-                stdout: first + &rest,
+                stdout: first + rest.as_str(),
                 stderr: server.stderr.take().and_then(|h| h.join().ok()).unwrap_or_default(),
             });
         };

@@ -22,7 +22,7 @@ use tokio::sync::watch;
 use tracing::{debug, info, warn};
 use tutti_app::ingest::{self, Incoming};
 use tutti_connector::{ConnectorError, Notification, NotificationKind, PostRef};
-use tutti_domain::{ActionStatus, ChannelStatus, ItemKind, Network};
+use tutti_domain::{ActionStatus, ChannelStatus, ItemKind};
 use tutti_store::{inbox, now_ms, publishing, Store, StoreError};
 
 use crate::connectors::Connectors;
@@ -309,7 +309,7 @@ impl InboxPoller {
                     Ok((found, next)) => {
                         let more = !found.is_empty() && next != read_to;
                         pending.extend(found.iter().map(|n| {
-                            ingest::item_of(channel.workspace_id, channel.id, &channel.network, &incoming(n))
+                            ingest::item_of(channel.workspace_id, channel.id, channel.network, &incoming(n))
                         }));
                         read_to = next;
                         if pending.len() >= INGEST_BATCH || !more {

@@ -571,7 +571,7 @@ async fn pane(
         notes,
         saved,
         can_moderate: ctx.ws().allows(Action::ManageModeration),
-        max: tutti_networks::limits(&network).text_max,
+        max: tutti_networks::limits(network.as_str()).text_max,
     })
 }
 
