@@ -6,10 +6,9 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use clap::Subcommand;
 use serde_json::json;
-use tutti_app::{Actor, App};
+use tutti_app::Actor;
 
-use crate::serve::{open, sqlite_lock};
-use crate::Global;
+use crate::context::{app, keyring, open, sqlite_lock, Global};
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -111,16 +110,6 @@ pub enum TokenCommand {
         #[arg(long, default_value = "")]
         name: String,
     },
-}
-
-pub(crate) async fn app(global: &Global) -> anyhow::Result<(App, Actor)> {
-    let store = open(global).await?;
-    let app = App::new(store, global.app_config());
-    let actor = match &global.act_as {
-        Some(email) => Actor::User(app.user_by_email(email).await.with_context(|| format!("--as {email}"))?),
-        None => Actor::Operator,
-    };
-    Ok((app, actor))
 }
 
 fn print_json(value: &serde_json::Value) {
@@ -291,7 +280,7 @@ pub async fn demo(global: &Global, public_url: &str) -> anyhow::Result<()> {
     if !matches!(actor, Actor::Operator) {
         bail!("tutti demo loads data for the whole instance; run it without --as");
     }
-    let keys = crate::publish::keyring(global)?;
+    let keys = keyring(global)?;
     let app = app.with_keys(keys.clone());
     let now = tutti_app::store::now_ms();
     let summary = app.load_demo(public_url, now).await.context("cannot load the demo")?;

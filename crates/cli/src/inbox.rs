@@ -4,8 +4,7 @@ use clap::Subcommand;
 use tutti_app::inbox::ReplyToWrite;
 use tutti_app::store::inbox::Filter;
 
-use crate::commands::app;
-use crate::Global;
+use crate::context::{app, Global};
 
 #[derive(Debug, Subcommand)]
 pub enum InboxCommand {

@@ -14,9 +14,7 @@ use tutti_listen::{Network, Post, Query};
 use tutti_worker::listener::Listener;
 use tutti_worker::sources::{run_sources, SourceConfig};
 
-use crate::commands::app;
-use crate::serve::open;
-use crate::Global;
+use crate::context::{app, open, Global};
 
 #[derive(Debug, Subcommand)]
 pub enum QueryCommand {

@@ -7,6 +7,7 @@
 mod bench_inbox;
 mod bench_publish;
 mod commands;
+mod context;
 mod inbox;
 mod listen;
 mod people;
@@ -19,6 +20,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::context::{Global, LogFormat};
+
 /// Tutti — the social media team platform: publishing, inbox, listening, community.
 #[derive(Debug, Parser)]
 #[command(name = "tutti", version, about, long_about = None, propagate_version = true)]
@@ -27,61 +30,6 @@ pub struct Cli {
     global: Global,
     #[command(subcommand)]
     command: Command,
-}
-
-/// Options every command accepts.
-#[derive(Debug, Args)]
-pub struct Global {
-    /// Directory of Tutti's data (the SQLite database lives here).
-    #[arg(long, global = true, env = "TUTTI_DATA_DIR", default_value = "data")]
-    data_dir: PathBuf,
-    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB. Defaults to SQLite in the data directory.
-    #[arg(long, global = true, env = "TUTTI_DATABASE_URL")]
-    database_url: Option<String>,
-    /// Log format.
-    #[arg(long, global = true, env = "TUTTI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
-    log_format: LogFormat,
-    /// Act as this user: the command is then checked against their roles, as on the web.
-    /// Without it, commands act as the operator who has direct access to the database.
-    #[arg(long = "as", global = true, env = "TUTTI_AS", value_name = "EMAIL")]
-    act_as: Option<String>,
-    /// A host on a private network (loopback, LAN, VPN) that Tutti may call when a person or
-    /// the network names it: a Mastodon instance or a PDS on the LAN, an in-house webhook
-    /// receiver. HOST or HOST:PORT, an IPv6 address in brackets; repeat for several. Other
-    /// private, link-local and cloud metadata addresses are never called.
-    #[arg(
-        long = "allow-private-host",
-        global = true,
-        env = "TUTTI_ALLOW_PRIVATE_HOSTS",
-        value_delimiter = ',',
-        value_name = "HOST[:PORT]"
-    )]
-    allow_private_hosts: Vec<PrivateHost>,
-}
-
-/// One `--allow-private-host` value; an empty one (`TUTTI_ALLOW_PRIVATE_HOSTS=`, a trailing
-/// comma) allows nothing.
-#[derive(Debug, Clone)]
-struct PrivateHost(Option<tutti_outbound::Allowance>);
-
-impl std::str::FromStr for PrivateHost {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<PrivateHost, String> {
-        if text.trim().is_empty() {
-            return Ok(PrivateHost(None));
-        }
-        text.parse().map(|a| PrivateHost(Some(a)))
-    }
-}
-
-/// How logs are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LogFormat {
-    /// Readable lines.
-    Human,
-    /// One JSON object per line.
-    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -288,30 +236,6 @@ impl MixArgs {
     fn mix(&self) -> anyhow::Result<tutti_listen::bench::PostMix> {
         tutti_listen::bench::PostMix::new(self.non_latin_percent, self.brand_percent)
             .map_err(|e| anyhow::anyhow!("--{}", e.replacen('_', "-", 2)))
-    }
-}
-
-impl Global {
-    /// The outbound policy: public addresses, and the private hosts the operator allows.
-    pub fn outbound(&self) -> tutti_outbound::Outbound {
-        tutti_outbound::Outbound::allowing(self.allow_private_hosts.iter().filter_map(|h| h.0.clone()))
-    }
-
-    /// The use cases' settings.
-    pub fn app_config(&self) -> tutti_app::AppConfig {
-        tutti_app::AppConfig {
-            outbound: self.outbound(),
-            networks: tutti_networks::registry().clone(),
-            ..Default::default()
-        }
-    }
-
-    /// The database URL: the one given, or SQLite in the data directory.
-    pub fn database_url(&self) -> String {
-        match &self.database_url {
-            Some(url) => url.clone(),
-            None => format!("sqlite://{}", tutti_store::sqlite_path(&self.data_dir).display()),
-        }
     }
 }
 

@@ -4,8 +4,7 @@ use clap::Subcommand;
 use serde_json::json;
 use tutti_store::people::{PeopleFilter, Sort};
 
-use crate::commands::app;
-use crate::Global;
+use crate::context::{app, Global};
 
 #[derive(Debug, Subcommand)]
 pub enum PeopleCommand {

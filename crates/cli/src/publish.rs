@@ -6,55 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Subcommand;
 use tutti_app::publishing::{ChannelToAdd, PostToWrite};
-use tutti_app::secrets::Keyring;
 use tutti_app::store::publishing::PostMedia;
 use tutti_connector::Connector;
 
-use crate::commands::app;
-use crate::Global;
-
-/// Where the key ring lives: `TUTTI_SECRET_KEYS` (its text), else `secret.keys` in the data
-/// directory, made on first use. Every process of an instance must use the same ring.
-fn keyring_path(global: &Global) -> PathBuf {
-    global.data_dir.join("secret.keys")
-}
-
-/// The instance's key ring, made on first use.
-pub fn keyring(global: &Global) -> anyhow::Result<Keyring> {
-    if let Ok(text) = std::env::var("TUTTI_SECRET_KEYS") {
-        return Keyring::parse(&text).map_err(|e| anyhow::anyhow!("TUTTI_SECRET_KEYS: {e}"));
-    }
-    let path = keyring_path(global);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Keyring::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let ring = Keyring::generate();
-            write_private(&path, &ring.to_text())?;
-            Ok(ring)
-        }
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
-    }
-}
-
-/// Writes a file readable by its owner only, replacing it atomically.
-fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent() {
-        tutti_store::private_dir(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let tmp = path.with_extension("keys.tmp");
-    {
-        use std::io::Write;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut f = options.open(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))?;
-    Ok(())
-}
+use crate::context::{app, keyring, keyring_path, write_private, Global};
 
 #[derive(Debug, Subcommand)]
 pub enum ChannelCommand {

@@ -3,8 +3,7 @@
 use clap::Subcommand;
 use tutti_app::moderation::RuleToWrite;
 
-use crate::commands::app;
-use crate::Global;
+use crate::context::{app, Global};
 
 #[derive(Debug, Subcommand)]
 #[allow(clippy::large_enum_variant)]

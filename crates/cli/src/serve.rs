@@ -1,8 +1,6 @@
 //! `tutti serve` and `tutti worker`: the long-running processes.
 
-use std::fs::File;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use anyhow::Context;
 use tokio::sync::watch;
@@ -11,7 +9,7 @@ use tutti_store::Store;
 use tutti_web::{AppState, WebConfig};
 use tutti_worker::{default_worker_name, Worker};
 
-use crate::Global;
+use crate::context::{keyring, open, sqlite_lock, Global};
 
 /// Options of `tutti serve`.
 #[derive(Debug, clap::Args)]
@@ -143,58 +141,13 @@ async fn app_with_sealed_secrets(
     global: &Global,
     store: &Store,
 ) -> anyhow::Result<(App, tutti_app::secrets::Keyring)> {
-    let keys = crate::publish::keyring(global)?;
+    let keys = keyring(global)?;
     let app = App::new(store.clone(), global.app_config()).with_keys(keys.clone());
     let sealed = app.seal_clear_webhook_secrets(&keys).await.context("cannot seal the webhook secrets")?;
     if sealed > 0 {
         tracing::info!(sealed, "sealed the alert webhook secrets kept in clear by an earlier version");
     }
     Ok((app, keys))
-}
-
-/// Opens and migrates the database, with a message that says which database failed and why.
-pub async fn open(global: &Global) -> anyhow::Result<Store> {
-    let url = global.database_url();
-    Ok(Store::open(&url).await?)
-}
-
-/// The lock that says "a Tutti process uses this SQLite database", so that `restore` refuses
-/// to replace it underneath a running server.
-pub fn sqlite_lock(global: &Global, exclusive: bool) -> anyhow::Result<Option<File>> {
-    if !global.database_url().starts_with("sqlite:") {
-        return Ok(None);
-    }
-    let path = lock_path(global);
-    let mut options = File::options();
-    options.create(true).truncate(false).write(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let file =
-        options.open(&path).with_context(|| format!("cannot open the lock file {}", path.display()))?;
-    let locked = if exclusive { file.try_lock() } else { file.try_lock_shared() };
-    match locked {
-        Ok(()) => Ok(Some(file)),
-        Err(std::fs::TryLockError::WouldBlock) if exclusive => {
-            anyhow::bail!("a Tutti process is using {}; stop it first", global.database_url())
-        }
-        // Only a restore holds the lock exclusively: do not start on a file being replaced.
-        Err(std::fs::TryLockError::WouldBlock) => {
-            anyhow::bail!(
-                "{} is being restored; start Tutti again once the restore is done",
-                global.database_url()
-            )
-        }
-        Err(std::fs::TryLockError::Error(e)) => {
-            Err(e).with_context(|| format!("cannot lock {}", path.display()))
-        }
-    }
-}
-
-/// Where the lock file of the SQLite database lives.
-pub fn lock_path(global: &Global) -> PathBuf {
-    let url = global.database_url();
-    let db = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
-    PathBuf::from(format!("{}.lock", db.split('?').next().unwrap_or(db)))
 }
 
 async fn shutdown_signal() {

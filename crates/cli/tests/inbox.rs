@@ -42,7 +42,7 @@ async fn conversations_are_listed_and_answered_from_the_command_line() {
         tutti_app::ingest::ingest_batch(
             &mut tx,
             tutti_test_support::networks(),
-            &[item_of(ws.id, c.id, "bluesky", &n)],
+            &[item_of(ws.id, c.id, tutti_domain::Network::Bluesky, &n)],
         )
         .await
         .unwrap();

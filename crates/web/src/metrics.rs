@@ -1,15 +1,8 @@
 //! Prometheus metrics: requests and latencies by route, and the database pool.
 
-use std::time::Instant;
-
-use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
-
-use crate::AppState;
 
 /// The server's metrics, in a registry of its own (several servers can live in one process).
 #[derive(Debug)]
@@ -54,6 +47,12 @@ impl Metrics {
         Metrics { registry, requests, latency, pool_size, pool_idle }
     }
 
+    /// Counts one answered request and its time, under its route pattern.
+    pub fn record(&self, route: &str, method: &str, status: &str, seconds: f64) {
+        self.requests.with_label_values(&[route, method, status]).inc();
+        self.latency.with_label_values(&[route, method]).observe(seconds);
+    }
+
     /// The text exposition of every metric.
     pub fn render(&self, pool: (u32, usize)) -> String {
         self.pool_size.set(pool.0 as i64);
@@ -68,21 +67,4 @@ impl Default for Metrics {
     fn default() -> Self {
         Metrics::new()
     }
-}
-
-/// Counts and times every request under its route pattern (never its raw path, so that
-/// workspace names and ids do not explode the label set).
-pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".into());
-    let method = request.method().as_str().to_owned();
-    let start = Instant::now();
-    let response = next.run(request).await;
-    let elapsed = start.elapsed().as_secs_f64();
-    state.metrics.requests.with_label_values(&[&route, &method, response.status().as_str()]).inc();
-    state.metrics.latency.with_label_values(&[&route, &method]).observe(elapsed);
-    response
 }

@@ -1,7 +1,11 @@
-//! Operations routes: health, readiness, metrics, and the static assets.
+//! Operations routes: health, readiness, metrics, and the static assets; and the middleware
+//! that counts and times every request for the metrics.
 
-use axum::extract::State;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 
@@ -84,4 +88,20 @@ async fn app_js() -> impl IntoResponse {
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, CACHE)],
         include_str!("../static/app.js"),
     )
+}
+
+/// Counts and times every request under its route pattern (never its raw path, so that
+/// workspace names and ids do not explode the label set).
+pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = request.method().as_str().to_owned();
+    let start = Instant::now();
+    let response = next.run(request).await;
+    let elapsed = start.elapsed().as_secs_f64();
+    state.metrics.record(&route, &method, response.status().as_str(), elapsed);
+    response
 }

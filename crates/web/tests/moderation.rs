@@ -61,7 +61,7 @@ async fn the_moderation_page_saves_rules_shows_errors_and_undoes() {
         tutti_app::ingest::ingest_batch(
             &mut tx,
             tutti_test_support::networks(),
-            &[item_of(ws_id, channel_id, "bluesky", &n)],
+            &[item_of(ws_id, channel_id, tutti_domain::Network::Bluesky, &n)],
         )
         .await
         .unwrap();

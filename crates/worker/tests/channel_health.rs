@@ -196,7 +196,7 @@ async fn a_like_and_a_mute_refused_for_credentials_mark_the_channel_once() {
             at: tutti_app::store::now_ms(),
             ..Default::default()
         };
-        let item = tutti_app::ingest::item_of(ws.id, channel.id, "mastodon", &incoming);
+        let item = tutti_app::ingest::item_of(ws.id, channel.id, tutti_domain::Network::Mastodon, &incoming);
         let mut tx = app.store().begin().await.unwrap();
         let (_, items) =
             tutti_app::ingest::ingest_batch_items(&mut tx, tutti_test_support::networks(), &[item])

@@ -207,7 +207,7 @@ async fn a_reply_the_network_refuses_stays_in_the_conversation_with_its_words() 
         let moved = tutti_app::ingest::ingest_batch(
             &mut tx,
             tutti_test_support::networks(),
-            &[tutti_app::ingest::item_of(ws.id, c.id, "mastodon", &n)],
+            &[tutti_app::ingest::item_of(ws.id, c.id, tutti_domain::Network::Mastodon, &n)],
         )
         .await
         .unwrap();

@@ -139,7 +139,7 @@ fn number(key: &str, n: &serde_json::Number, t: &Tr, tz: &str) -> String {
 
 fn string(key: &str, s: &str, t: &Tr) -> String {
     let translated = match key {
-        "role" => Role::parse(s, "role").ok().map(|r| super::role_label(t, r)),
+        "role" => Role::parse(s, "role").ok().map(|r| super::common::role_label(t, r)),
         "kind" | "kinds" => t
             .maybe(&format!("inbox-kind-{s}"))
             .or_else(|| t.maybe(&format!("listening-kind-{s}")))

@@ -9,7 +9,7 @@ use axum::{Extension, Form};
 use serde::Deserialize;
 use tutti_app::{AppError, SignIn};
 
-use super::{
+use super::common::{
     bare_layout, form_error, form_status, page_err, render, safe_next, see_other, session_cookie,
     with_cookie, FieldError, Layout,
 };

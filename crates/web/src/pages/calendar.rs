@@ -17,7 +17,7 @@ use tutti_app::store::publishing::Post;
 use tutti_domain::{Action, Locale, PostStatus};
 
 use super::channel_views::{channel_views, member_names, ChannelView};
-use super::{form_error, is_htmx, layout, page_err, render, see_other, zone, FieldError, Layout};
+use super::common::{form_error, is_htmx, layout, page_err, render, see_other, zone, FieldError, Layout};
 use crate::error::WebError;
 use crate::format::{
     clock, date_day_month, date_start, excerpt, local, long_day, month_title, short_weekday,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use tutti_app::store::publishing::Channel;
 use tutti_domain::{ChannelStatus, ChannelVoice};
 
-use super::page_err;
+use super::common::page_err;
 use crate::error::WebError;
 use crate::routes::Ctx;
 use crate::AppState;

@@ -17,7 +17,7 @@ use tutti_app::queues::{format_slots_in, parse_slots};
 use tutti_app::store::publishing::Channel;
 use tutti_domain::{Action, ChannelStatus, ChannelVoice, Locale, Role};
 
-use super::{form_error, form_status, layout, page_err, render, see_other, FieldError, Layout};
+use super::common::{form_error, form_status, layout, page_err, render, see_other, FieldError, Layout};
 use crate::error::WebError;
 use crate::routes::{Access, Ctx, RouteTable};
 use crate::AppState;
@@ -132,7 +132,7 @@ async fn page(
     let chosen = state.app.direct_roles(&actor, &slug).await.map_err(|e| page_err(e, ctx))?;
     let rule = [Role::Admin, Role::Smm, Role::Cm]
         .into_iter()
-        .map(|r| (r.as_str(), super::role_label(&t, r), chosen.contains(&r)))
+        .map(|r| (r.as_str(), super::common::role_label(&t, r), chosen.contains(&r)))
         .collect();
     let l = layout(state, ctx, t.t("channels-title"), "channels").await?;
     Ok(ChannelsPage {

@@ -10,7 +10,7 @@ use axum::{Extension, Form};
 use tutti_app::charter::CharterForm;
 use tutti_domain::Action;
 
-use super::{form_error, form_status, layout, page_err, render, FieldError, Layout};
+use super::common::{form_error, form_status, layout, page_err, render, FieldError, Layout};
 use crate::error::WebError;
 use crate::routes::{Access, Ctx, RouteTable};
 use crate::AppState;

@@ -25,7 +25,7 @@ use super::calendar::placed_at;
 use super::channel_views::{
     channel_views, member_names, network_count, network_max, network_name, ChannelView,
 };
-use super::{form_error, is_htmx, layout, page_err, render, see_other, zone, FieldError, Layout};
+use super::common::{form_error, is_htmx, layout, page_err, render, see_other, zone, FieldError, Layout};
 use crate::error::WebError;
 use crate::format::{excerpt, local};
 use crate::forms::{local_instant, parse_langs, parse_local, public_base};

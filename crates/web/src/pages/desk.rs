@@ -14,8 +14,8 @@ use tutti_domain::Action;
 
 use super::calendar::glyph;
 use super::channel_views::network_name;
+use super::common::{layout, page_err, render, see_other, zone, Layout};
 use super::listening::{alert_views, AlertView};
-use super::{layout, page_err, render, see_other, zone, Layout};
 use crate::error::WebError;
 use crate::format::{self, clock, excerpt, local};
 use crate::routes::{Access, Ctx, RouteTable};
@@ -244,10 +244,13 @@ async fn overview(
     let members = state.app.list_members(&actor, &slug).await.map_err(|e| page_err(e, &ctx))?;
     let team: Vec<_> = members
         .into_iter()
-        .map(|m| (super::initials(&m.name), super::role_label(&t, m.role), m.name))
+        .map(|m| (super::common::initials(&m.name), super::common::role_label(&t, m.role), m.name))
         .collect();
-    let my_role =
-        ctx.ws().role.map(|r| super::role_label(&t, r)).unwrap_or_else(|| t.t("overview-instance-admin"));
+    let my_role = ctx
+        .ws()
+        .role
+        .map(|r| super::common::role_label(&t, r))
+        .unwrap_or_else(|| t.t("overview-instance-admin"));
     let notices = notices(&state, &ctx).await?;
     let page = OverviewPage {
         my_role,

@@ -11,8 +11,8 @@ use serde::Deserialize;
 use tutti_app::feedback::{trend, Report, CATEGORIES};
 use tutti_domain::Action;
 
+use super::common::{form_error, form_status, layout, page_err, render, see_other, FieldError, Layout};
 use super::people::download;
-use super::{form_error, form_status, layout, page_err, render, see_other, FieldError, Layout};
 use crate::error::WebError;
 use crate::routes::{Access, Ctx, RouteTable};
 use crate::AppState;

@@ -25,7 +25,7 @@ use tutti_domain::{
     Action, ActionStatus, AssignmentMode, ChannelVoice, ConversationStatus, ItemKind, Network, PostStatus,
 };
 
-use super::{form_error, is_htmx, layout, page_err, render, FieldError, Layout};
+use super::common::{form_error, is_htmx, layout, page_err, render, FieldError, Layout};
 use crate::error::WebError;
 use crate::routes::{Access, Ctx, RouteTable};
 use crate::AppState;
@@ -678,11 +678,11 @@ async fn after_answering(
         Ok(notice) => (StatusCode::OK, FieldError::default(), notice, String::new()),
         Err(e) => {
             let error = form_error(e, ctx)?;
-            (super::form_status(&error), error, String::new(), draft)
+            (super::common::form_status(&error), error, String::new(), draft)
         }
     };
     if !is_htmx(headers) && status == StatusCode::OK {
-        return Ok(super::see_other(&format!("/w/{}/inbox/{id}", ctx.ws().workspace.slug)));
+        return Ok(super::common::see_other(&format!("/w/{}/inbox/{id}", ctx.ws().workspace.slug)));
     }
     let k = lookups(state, ctx).await?;
     let l = layout(state, ctx, ctx.tr().t("inbox-title"), "inbox").await?;
@@ -851,7 +851,7 @@ async fn set_sla(
     Form(f): Form<SlaForm>,
 ) -> Result<Response, WebError> {
     state.app.set_inbox_sla(&ctx.actor(), &slug, &f.sla).await.map_err(|e| page_err(e, &ctx))?;
-    Ok(super::see_other(&format!("/w/{slug}/inbox-settings?saved=1")))
+    Ok(super::common::see_other(&format!("/w/{slug}/inbox-settings?saved=1")))
 }
 
 /// Server-sent events: `moved` with the ids of conversations that changed, checked every
@@ -994,7 +994,7 @@ async fn add_saved_reply(
     Form(f): Form<SavedForm>,
 ) -> Result<Response, WebError> {
     match state.app.add_saved_reply(&ctx.actor(), &slug, &f.name, &f.lang, &f.body).await {
-        Ok(_) => Ok(super::see_other(&format!("/w/{slug}/inbox?saved=1"))),
+        Ok(_) => Ok(super::common::see_other(&format!("/w/{slug}/inbox?saved=1"))),
         Err(e) => Err(page_err(e, &ctx)),
     }
 }
@@ -1014,7 +1014,9 @@ async fn save_view(
     Form(f): Form<ViewForm>,
 ) -> Result<Response, WebError> {
     match state.app.save_inbox_view(&ctx.actor(), &slug, &f.name, &f.query).await {
-        Ok(()) => Ok(super::see_other(&format!("/w/{slug}/inbox?{}", f.query.trim_start_matches('?')))),
+        Ok(()) => {
+            Ok(super::common::see_other(&format!("/w/{slug}/inbox?{}", f.query.trim_start_matches('?'))))
+        }
         Err(e) => Err(page_err(e, &ctx)),
     }
 }
@@ -1026,7 +1028,7 @@ async fn set_assignment(
     Form(f): Form<ValueForm>,
 ) -> Result<Response, WebError> {
     match state.app.set_assignment_rule(&ctx.actor(), &slug, &f.value).await {
-        Ok(()) => Ok(super::see_other(&format!("/w/{slug}/inbox-settings?saved=1"))),
+        Ok(()) => Ok(super::common::see_other(&format!("/w/{slug}/inbox-settings?saved=1"))),
         Err(e) => Err(page_err(e, &ctx)),
     }
 }

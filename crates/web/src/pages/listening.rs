@@ -13,7 +13,7 @@ use tutti_app::store::alerts::{Alert, AlertRule, ListeningSettings};
 use tutti_app::store::listening::{Mention, MentionFilter, SavedQuery};
 use tutti_domain::{Action, AlertKind, Sentiment};
 
-use super::{form_error, form_status, layout, page_err, render, see_other, FieldError, Layout};
+use super::common::{form_error, form_status, layout, page_err, render, see_other, FieldError, Layout};
 use crate::error::WebError;
 use crate::format;
 use crate::routes::{Access, Ctx, RouteTable};

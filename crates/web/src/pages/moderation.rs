@@ -11,7 +11,7 @@ use tutti_app::moderation::{Offender, RuleToWrite, RuleView};
 use tutti_app::store::moderation::{Candidate, LogEntry};
 use tutti_domain::{Action, ActionStatus, RuleActionKind};
 
-use super::{form_error, form_status, layout, page_err, render, see_other, FieldError, Layout};
+use super::common::{form_error, form_status, layout, page_err, render, see_other, FieldError, Layout};
 use crate::error::WebError;
 use crate::routes::{Access, Ctx, RouteTable};
 use crate::AppState;

@@ -16,7 +16,7 @@ use tutti_app::store::people::{PeopleFilter, Person, Segment, Sort};
 use tutti_app::AppError;
 use tutti_domain::Action;
 
-use super::{form_error, form_status, layout, page_err, render, see_other, FieldError, Layout};
+use super::common::{form_error, form_status, layout, page_err, render, see_other, FieldError, Layout};
 use crate::error::WebError;
 use crate::routes::{Access, Ctx, RouteTable};
 use crate::AppState;

@@ -23,7 +23,7 @@ use tutti_domain::{Action, PostStatus};
 
 use super::calendar::glyph;
 use super::channel_views::{channel_views, member_names, ChannelView};
-use super::{form_error, layout, page_err, render, see_other, zone, FieldError, Layout};
+use super::common::{form_error, layout, page_err, render, see_other, zone, FieldError, Layout};
 use crate::error::WebError;
 use crate::format::{clock, excerpt, local, long_day};
 use crate::i18n::Tr;

@@ -11,7 +11,7 @@ use axum::{Extension, Form};
 use serde::Deserialize;
 use tutti_app::store::auth::ApiToken;
 
-use super::{form_error, form_status, layout, page_err, render, see_other, FieldError, Layout};
+use super::common::{form_error, form_status, layout, page_err, render, see_other, FieldError, Layout};
 use crate::error::WebError;
 use crate::format;
 use crate::routes::{Access, Ctx, RouteTable};

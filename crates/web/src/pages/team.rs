@@ -11,7 +11,7 @@ use tutti_app::store::workspaces::Member;
 use tutti_app::AuditQuery;
 use tutti_domain::{Action, Role};
 
-use super::{
+use super::common::{
     form_error, form_status, is_htmx, layout, page_err, render, role_label, see_other, FieldError, Layout,
 };
 use crate::error::WebError;
@@ -91,7 +91,7 @@ fn row(ctx: &Ctx, m: Member, error: Option<String>) -> TeamRow {
         role_name: role_label(&t, m.role),
         editable: can_admins || m.role != Role::Admin,
         is_me: ctx.user.as_ref().is_some_and(|u| u.id == m.user_id),
-        initial: super::initials(&m.name),
+        initial: super::common::initials(&m.name),
         t,
         m,
         error,

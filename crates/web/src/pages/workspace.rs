@@ -9,7 +9,7 @@ use axum::{Extension, Form};
 use serde::Deserialize;
 use tutti_domain::Action;
 
-use super::{form_error, form_status, layout, page_err, render, see_other, FieldError, Layout};
+use super::common::{form_error, form_status, layout, page_err, render, see_other, FieldError, Layout};
 use crate::error::WebError;
 use crate::routes::{Access, Ctx, RouteTable};
 use crate::AppState;

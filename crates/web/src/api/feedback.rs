@@ -14,8 +14,7 @@ use tutti_app::store::feedback::FeedbackItem;
 use tutti_domain::{Action, InputError};
 use utoipa::ToSchema;
 
-use crate::api::{body, err, required, ErrorResponse};
-use crate::api_people::text_response;
+use super::common::{body, err, required, text_response, ErrorResponse};
 use crate::error::WebError;
 use crate::routes::{Access, Ctx, RouteTable};
 use crate::AppState;

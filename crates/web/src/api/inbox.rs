@@ -9,11 +9,13 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use tutti_app::inbox::ReplyToWrite;
-use tutti_app::store::inbox::{Conversation, Filter, Item};
+use tutti_app::store::inbox::{Filter, Item};
 use tutti_domain::{Action, ConversationStatus, InputError, UnknownWord};
 use utoipa::ToSchema;
 
-use crate::api::{body, err, required, ErrorResponse};
+use super::common::{
+    body, err, post_response, required, rfc3339, ConversationResponse, ErrorResponse, PostResponse,
+};
 use crate::error::WebError;
 use crate::routes::{Access, Ctx, RouteTable};
 use crate::AppState;
@@ -25,69 +27,6 @@ pub fn routes(t: RouteTable) -> RouteTable {
         .get("/api/v1/workspaces/{workspace}/inbox/{conversation}", view, one)
         .post("/api/v1/workspaces/{workspace}/inbox/{conversation}/reply", handle, reply)
         .post("/api/v1/workspaces/{workspace}/inbox/{conversation}/status", handle, status)
-}
-
-/// A conversation of the inbox.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ConversationResponse {
-    id: i64,
-    channel_id: i64,
-    /// The post (or `follow:<author>`) it hangs on.
-    root: String,
-    /// Whose thread with the brand it is: the person's network id (empty for the likes and
-    /// reposts of a post).
-    author_id: String,
-    person_id: Option<i64>,
-    person_name: String,
-    /// The kind of its latest item from the community: reply, mention, quote, repost, like, follow.
-    kind: String,
-    excerpt: String,
-    /// pos, neu, neg.
-    sentiment: String,
-    lang: String,
-    toxicity: f64,
-    /// open, pending, closed.
-    status: String,
-    priority: i64,
-    assignee_id: Option<i64>,
-    tags: Vec<String>,
-    unanswered: bool,
-    items: i64,
-    /// RFC 3339.
-    first_item_at: String,
-    last_item_at: String,
-    first_response_at: Option<String>,
-}
-
-fn rfc3339(ms: i64) -> String {
-    crate::format::iso(ms)
-}
-
-impl From<Conversation> for ConversationResponse {
-    fn from(c: Conversation) -> Self {
-        ConversationResponse {
-            id: c.id,
-            channel_id: c.channel_id,
-            root: c.root_ref,
-            author_id: c.author_id,
-            person_id: c.person_id,
-            person_name: c.person_name,
-            kind: c.kind.to_string(),
-            excerpt: c.excerpt,
-            sentiment: c.sentiment.to_string(),
-            lang: c.lang,
-            toxicity: c.toxicity,
-            status: c.status.to_string(),
-            priority: c.priority,
-            assignee_id: c.assignee_user_id,
-            tags: c.tags,
-            unanswered: c.unanswered,
-            items: c.items,
-            first_item_at: rfc3339(c.first_item_at),
-            last_item_at: rfc3339(c.last_item_at),
-            first_response_at: c.first_response_at.map(rfc3339),
-        }
-    }
 }
 
 /// An item of a conversation.
@@ -254,7 +193,7 @@ pub struct ReplyRequest {
 /// SMM during a crisis). Someone else replying answers 409.
 #[utoipa::path(post, path = "/api/v1/workspaces/{workspace}/inbox/{conversation}/reply", tag = "inbox", request_body = ReplyRequest,
     params(("workspace" = String, Path, description = "The workspace's slug"), ("conversation" = i64, Path, description = "The conversation's id")),
-    responses((status = 201, body = crate::api_posts::PostResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
+    responses((status = 201, body = PostResponse), (status = 403, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)))]
 pub async fn reply(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
@@ -273,7 +212,7 @@ pub async fn reply(
     };
     let r = ReplyToWrite { text, item_id: req.item, as_ambassador, seen_items: req.seen_items };
     let post = state.app.reply(&ctx.actor(), &slug, id, &r).await.map_err(err(&ctx))?;
-    let response = crate::api_posts::post_response(&state, &ctx, &slug, post).await?;
+    let response = post_response(&state, &ctx, &slug, post).await?;
     Ok((StatusCode::CREATED, Json(response)).into_response())
 }
 

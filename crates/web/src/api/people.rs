@@ -4,7 +4,7 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
@@ -14,8 +14,7 @@ use tutti_app::AppError;
 use tutti_domain::{Action, InputError};
 use utoipa::ToSchema;
 
-use crate::api::{body, err, required, ErrorResponse};
-use crate::api_inbox::ConversationResponse;
+use super::common::{body, err, required, text_response, ConversationResponse, ErrorResponse};
 use crate::error::WebError;
 use crate::routes::{Access, Ctx, RouteTable};
 use crate::AppState;
@@ -631,11 +630,4 @@ pub async fn export_segment(
     let segment = segment_by_id(&state, &ctx, &slug, id).await?;
     let csv = state.app.export_people_csv(&ctx.actor(), &slug, &segment.filter).await.map_err(err(&ctx))?;
     Ok(text_response(csv, "text/csv; charset=utf-8"))
-}
-
-/// A text body of the given content type.
-pub(crate) fn text_response(body: String, content_type: &'static str) -> Response {
-    let mut r = (StatusCode::OK, body).into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    r
 }

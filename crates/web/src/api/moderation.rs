@@ -15,7 +15,7 @@ use tutti_app::AppError;
 use tutti_domain::{Action, InputError};
 use utoipa::ToSchema;
 
-use crate::api::{body, err, required, ErrorResponse};
+use super::common::{body, err, required, ErrorResponse};
 use crate::error::WebError;
 use crate::routes::{Access, Ctx, RouteTable};
 use crate::AppState;

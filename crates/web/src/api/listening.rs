@@ -12,7 +12,7 @@ use tutti_app::store::listening::MentionFilter;
 use tutti_domain::Action;
 use utoipa::ToSchema;
 
-use crate::api::{body, err, required, ErrorResponse};
+use super::common::{body, err, required, ErrorResponse};
 use crate::error::WebError;
 use crate::routes::{Access, Ctx, RouteTable};
 use crate::AppState;

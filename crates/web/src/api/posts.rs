@@ -2,22 +2,20 @@
 //! written (with UTM tagging and short links, as the composer does), approved and sent back.
 //! Errors have the shape of every API error, with the property at fault in `field`.
 
-use std::collections::HashMap;
-
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tutti_app::links::{LinkOptions, Utm};
 use tutti_app::publishing::{find_channel, PostToWrite};
-use tutti_app::store::publishing::{Channel, Post};
+use tutti_app::store::publishing::Post;
 use tutti_app::AppError;
 use tutti_domain::{Action, InputError, Locale, PostStatus};
 use utoipa::ToSchema;
 
-use crate::api::{body, err, required, ErrorResponse};
+use super::common::{body, err, required, ErrorResponse, PostContext, PostLink, PostResponse};
 use crate::error::WebError;
 use crate::forms::{parse_langs, public_base};
 use crate::i18n::Tr;
@@ -34,132 +32,10 @@ pub fn routes(t: RouteTable) -> RouteTable {
         .post("/api/v1/workspaces/{workspace}/posts/{post}/send-back", approve, send_back_post)
 }
 
-/// The channel a post goes out through.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PostChannel {
-    id: i64,
-    handle: String,
-    /// `bluesky` or `mastodon`.
-    network: String,
-    /// `brand` (the brand's account) or `ambassador` (a member's own account).
-    voice: String,
-    /// For an ambassador channel: the member whose account it is.
-    owner_user_id: Option<i64>,
-}
-
-/// Who wrote a post.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PostAuthor {
-    id: i64,
-    /// The member's name (empty if they left the workspace).
-    name: String,
-}
-
-/// A short link of a post and its clicks.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PostLink {
-    /// The code of `/l/{code}`.
-    code: String,
-    /// Where it leads.
-    url: String,
-    clicks: i64,
-}
-
-/// A post.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PostResponse {
-    id: i64,
-    channel: PostChannel,
-    text: String,
-    /// Language tags (`fr`, `en`).
-    langs: Vec<String>,
-    /// One of draft, in_review, approved, scheduled, publishing, published, failed.
-    status: String,
-    /// When it is due (RFC 3339, UTC); null for as soon as possible.
-    scheduled_at: Option<String>,
-    /// When it was published (RFC 3339, UTC).
-    published_at: Option<String>,
-    /// The post on its network (an `at://` URI, a status id).
-    remote_id: Option<String>,
-    /// A link to it on its network.
-    remote_url: Option<String>,
-    /// For a failed post, the network's words; for a post sent back (a draft), the reviewer's
-    /// comment.
-    error: Option<String>,
-    /// The post of the same channel this one continues (a thread).
-    reply_to: Option<i64>,
-    /// The record key (Bluesky) or `Idempotency-Key` (Mastodon) chosen when it was written.
-    idempotency_key: String,
-    author: Option<PostAuthor>,
-    /// The short links of the post with their clicks (when one post is read or written).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    links: Option<Vec<PostLink>>,
-}
-
-/// What a post is read with: the workspace's channels and members' names.
-struct Context {
-    channels: Vec<Channel>,
-    names: HashMap<i64, String>,
-}
-
-impl Context {
-    async fn load(state: &AppState, ctx: &Ctx, slug: &str) -> Result<Context, WebError> {
-        let actor = ctx.actor();
-        let channels = state.app.channels(&actor, slug).await.map_err(err(ctx))?;
-        let names = state
-            .app
-            .list_members(&actor, slug)
-            .await
-            .map_err(err(ctx))?
-            .into_iter()
-            .map(|m| (m.user_id, m.name))
-            .collect();
-        Ok(Context { channels, names })
-    }
-
-    fn post(&self, p: Post) -> PostResponse {
-        let c = self.channels.iter().find(|c| c.id == p.channel_id);
-        PostResponse {
-            id: p.id,
-            channel: PostChannel {
-                id: p.channel_id,
-                handle: c.map(|c| c.handle.clone()).unwrap_or_default(),
-                network: c.map(|c| c.network.to_string()).unwrap_or_default(),
-                voice: c.map(|c| c.voice.to_string()).unwrap_or_default(),
-                owner_user_id: c.and_then(|c| c.owner_user_id),
-            },
-            text: p.text,
-            langs: p.langs.split(',').map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect(),
-            status: p.status.to_string(),
-            scheduled_at: p.scheduled_at.map(crate::format::iso),
-            published_at: p.published_at.map(crate::format::iso),
-            remote_id: p.remote_id,
-            remote_url: p.remote_url,
-            error: p.error.filter(|e| !e.trim().is_empty()),
-            reply_to: p.reply_to_post_id,
-            idempotency_key: p.idempotency_key,
-            author: p
-                .author_user_id
-                .map(|id| PostAuthor { id, name: self.names.get(&id).cloned().unwrap_or_default() }),
-            links: None,
-        }
-    }
-}
-
-/// A post as the API answers it (without its links).
-pub(crate) async fn post_response(
-    state: &AppState,
-    ctx: &Ctx,
-    slug: &str,
-    p: Post,
-) -> Result<PostResponse, WebError> {
-    Ok(Context::load(state, ctx, slug).await?.post(p))
-}
-
 /// A post with its short links and their clicks.
 async fn with_links(state: &AppState, ctx: &Ctx, slug: &str, p: Post) -> Result<PostResponse, WebError> {
     let id = p.id;
-    let mut out = Context::load(state, ctx, slug).await?.post(p);
+    let mut out = PostContext::load(state, ctx, slug).await?.post(p);
     let links = state.app.link_clicks(&ctx.actor(), slug).await.map_err(err(ctx))?;
     out.links = Some(
         links
@@ -207,7 +83,7 @@ pub async fn list_posts(
     };
     let limit = p.limit.unwrap_or(100).clamp(1, 1000) as usize;
     let posts = state.app.posts(&ctx.actor(), &slug, 10_000).await.map_err(err(&ctx))?;
-    let c = Context::load(&state, &ctx, &slug).await?;
+    let c = PostContext::load(&state, &ctx, &slug).await?;
     Ok(Json(
         posts
             .into_iter()
@@ -346,7 +222,7 @@ pub async fn approve_post(
     Path((slug, post_id)): Path<(String, i64)>,
 ) -> Result<Json<PostResponse>, WebError> {
     let post = state.app.approve_post(&ctx.actor(), &slug, post_id).await.map_err(err(&ctx))?;
-    Ok(Json(Context::load(&state, &ctx, &slug).await?.post(post)))
+    Ok(Json(PostContext::load(&state, &ctx, &slug).await?.post(post)))
 }
 
 /// Sends a post back.
@@ -370,5 +246,5 @@ pub async fn send_back_post(
     let req = body(&ctx, payload)?;
     let comment = required(req.comment, "comment").map_err(err(&ctx))?;
     let post = state.app.send_back_post(&ctx.actor(), &slug, post_id, &comment).await.map_err(err(&ctx))?;
-    Ok(Json(Context::load(&state, &ctx, &slug).await?.post(post)))
+    Ok(Json(PostContext::load(&state, &ctx, &slug).await?.post(post)))
 }
