@@ -72,6 +72,7 @@ impl App {
         )
         .await?;
         let post = publishing::post_by_id(&mut tx, post_id).await?;
+        self.store.announce(&mut tx, access.workspace.id, tutti_store::changes::Topic::Calendar).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(post)
     }
@@ -124,6 +125,7 @@ impl App {
             Some(json!({"comment": note})),
         )
         .await?;
+        self.store.announce(&mut tx, access.workspace.id, tutti_store::changes::Topic::Calendar).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(post)
     }

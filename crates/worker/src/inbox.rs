@@ -22,6 +22,7 @@ use tokio::sync::watch;
 use tracing::{debug, info, warn};
 use tutti_app::inbox::{self as app_inbox, Incoming};
 use tutti_connector::{ConnectorError, Notification, NotificationKind, PostRef};
+use tutti_store::changes::Topic;
 use tutti_store::{inbox, now_ms, publishing, Store, StoreError};
 
 use crate::connectors::Connectors;
@@ -120,6 +121,8 @@ pub struct InboxPoller {
     /// Channels whose reads fail, read less and less often (see [`crate::health`]).
     backoff: crate::health::ReadBackoff,
     clock: crate::health::Clock,
+    /// Passes of [`InboxPoller::run`] finished, for tests to wait on instead of the clock.
+    passes: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for InboxPoller {
@@ -138,6 +141,7 @@ impl InboxPoller {
             streams: Arc::default(),
             backoff: crate::health::ReadBackoff::default(),
             clock: crate::health::system_clock(),
+            passes: Arc::default(),
         }
     }
 
@@ -162,6 +166,11 @@ impl InboxPoller {
     pub fn stream_state(&self, channel_id: i64) -> Option<(bool, u64)> {
         let streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
         streams.get(&channel_id).map(|l| (l.bell.connected(), l.bell.rings()))
+    }
+
+    /// How many passes [`InboxPoller::run`] has finished (the poller and its clones).
+    pub fn passes(&self) -> u64 {
+        self.passes.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Whether a Mastodon channel is to be read in a [`Pass::Due`].
@@ -334,6 +343,9 @@ impl InboxPoller {
         if !inbox::save_cursor(&mut tx, channel.id, &self.name, cursor, None, now_ms()).await? {
             return Ok(None);
         }
+        if !moved.is_empty() {
+            self.store.announce(&mut tx, channel.workspace_id, Topic::Inbox).await?;
+        }
         tx.commit().await?;
         if !moved.is_empty() {
             debug!(channel = %channel.handle, items = items.len(), "notifications stored");
@@ -351,6 +363,7 @@ impl InboxPoller {
             if let Err(e) = self.poll(Pass::Due).await {
                 warn!(worker = %self.name, error = %e, "cannot read the channels' notifications");
             }
+            self.passes.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             tokio::select! {
                 () = tokio::time::sleep(POLL_INTERVAL) => {}
                 changed = shutdown.changed() => if changed.is_err() { break },

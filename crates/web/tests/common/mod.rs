@@ -214,11 +214,13 @@ pub fn reply(thread: &str, id: &str, author: &str, name: &str, text: &str) -> tu
 }
 
 /// Stores notifications of the channel `ch` as the inbox reader does, in one transaction
-/// (moderation rules run on them); returns the conversations they moved.
+/// (moderation rules run on them) and announces them on the change feed; returns the
+/// conversations they moved.
 pub async fn ingest(t: &TestApp, ws: i64, ch: i64, items: &[tutti_app::inbox::Incoming]) -> Vec<i64> {
     let batch: Vec<_> = items.iter().map(|n| tutti_app::inbox::item_of(ws, ch, "bluesky", n)).collect();
     let mut tx = t.app.store().begin().await.unwrap();
     let moved = tutti_app::inbox::ingest_batch(&mut tx, &batch).await.unwrap();
+    t.app.store().announce(&mut tx, ws, tutti_store::changes::Topic::Inbox).await.unwrap();
     tx.commit().await.unwrap();
     moved
 }
