@@ -274,6 +274,7 @@ impl App {
     pub async fn sign_out(&self, token: &str) -> Result<(), AppError> {
         let mut tx = self.store.begin().await?;
         auth::delete_session(&mut tx, &hash_secret(token)).await?;
+        self.store.announce(&mut tx, 0, tutti_store::changes::Topic::Access).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
     }
@@ -380,6 +381,7 @@ impl App {
     pub async fn revoke_token(&self, user: &CurrentUser, id: i64) -> Result<(), AppError> {
         let mut tx = self.store.begin().await?;
         auth::revoke_token(&mut tx, user.id, id).await.map_err(not_found("token"))?;
+        self.store.announce(&mut tx, 0, tutti_store::changes::Topic::Access).await?;
         record(
             &mut tx,
             &Actor::User(user.clone()),
@@ -426,6 +428,7 @@ impl App {
         auth::end_invitations(&mut tx, uid).await?;
         auth::delete_sessions(&mut tx, uid).await?;
         auth::revoke_tokens(&mut tx, uid).await?;
+        self.store.announce(&mut tx, 0, tutti_store::changes::Topic::Access).await?;
         users::set_profile(&mut tx, uid, name.as_str(), user.locale.as_deref(), &user.timezone).await?;
         let user = users::by_id(&mut tx, uid).await?;
         record(
@@ -497,6 +500,7 @@ impl App {
         users::set_password(&mut tx, user.id, &hash).await?;
         auth::delete_other_sessions(&mut tx, user.id, &hash_secret(session_token)).await?;
         let revoked = auth::revoke_tokens(&mut tx, user.id).await?;
+        self.store.announce(&mut tx, 0, tutti_store::changes::Topic::Access).await?;
         record(
             &mut tx,
             &Actor::User(user.clone()),

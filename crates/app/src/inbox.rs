@@ -407,6 +407,7 @@ impl App {
             Some(json!({"post": post.id, "item": target.id, "channel": channel.handle, "voice": channel.voice, "crisis": needs_review})),
         )
         .await?;
+        self.store.announce(&mut tx, access.workspace.id, tutti_store::changes::Topic::Inbox).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(publishing::post_by_id(&mut *self.store.conn().await?, post.id).await?)
     }

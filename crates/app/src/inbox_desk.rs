@@ -201,6 +201,9 @@ impl App {
             Some(json!({"notified": notified})),
         )
         .await?;
+        if notified > 0 {
+            self.store.announce(&mut tx, access.workspace.id, tutti_store::changes::Topic::Notices).await?;
+        }
         tx.commit().await.map_err(StoreError::from)?;
         Ok(notified)
     }
@@ -249,6 +252,7 @@ impl App {
             None,
         )
         .await?;
+        self.store.announce(&mut tx, access.workspace.id, tutti_store::changes::Topic::Notices).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
     }

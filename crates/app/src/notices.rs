@@ -58,6 +58,11 @@ impl App {
     pub async fn mark_notices_read(&self, actor: &Actor, slug: &str) -> Result<u64, AppError> {
         let access = self.workspace_access(actor, slug, Action::ViewWorkspace).await?;
         let Some(user) = actor.user_id() else { return Ok(0) };
-        Ok(notices::mark_read(&mut *self.store.conn().await?, access.workspace.id, user).await?)
+        let read = notices::mark_read(&mut *self.store.conn().await?, access.workspace.id, user).await?;
+        if read > 0 {
+            // The caller's other tabs show the notices gone.
+            self.store.announce_now(access.workspace.id, tutti_store::changes::Topic::Notices).await?;
+        }
+        Ok(read)
     }
 }

@@ -417,6 +417,7 @@ impl App {
             Some(after),
         )
         .await?;
+        self.store.announce(&mut tx, access.workspace.id, tutti_store::changes::Topic::Calendar).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(post)
     }
@@ -589,6 +590,7 @@ impl App {
             Some(json!({"post": moved.id, "scheduled_at": moved.scheduled_at, "status": moved.status})),
         )
         .await?;
+        self.store.announce(&mut tx, access.workspace.id, tutti_store::changes::Topic::Calendar).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(moved)
     }

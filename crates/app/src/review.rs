@@ -81,6 +81,7 @@ impl App {
         )
         .await?;
         let post = publishing::post_by_id(&mut tx, post_id).await?;
+        self.store.announce(&mut tx, access.workspace.id, tutti_store::changes::Topic::Calendar).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(post)
     }
@@ -133,6 +134,7 @@ impl App {
             Some(json!({"comment": note})),
         )
         .await?;
+        self.store.announce(&mut tx, access.workspace.id, tutti_store::changes::Topic::Calendar).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(post)
     }

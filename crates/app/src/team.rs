@@ -226,6 +226,7 @@ impl App {
             return Err(last_admin("role"));
         }
         workspaces::set_role(&mut tx, ws.id, before.user_id, role).await?;
+        self.store.announce(&mut tx, 0, tutti_store::changes::Topic::Access).await?;
         let after = workspaces::member(&mut tx, ws.id, before.user_id).await?;
         record(
             &mut tx,
@@ -255,6 +256,7 @@ impl App {
             return Err(last_admin("user"));
         }
         workspaces::remove_member(&mut tx, ws.id, before.user_id).await?;
+        self.store.announce(&mut tx, 0, tutti_store::changes::Topic::Access).await?;
         record(&mut tx, actor, Some(ws.id), "member.remove", &before.email, Some(member_json(&before)), None)
             .await?;
         tx.commit().await.map_err(StoreError::from)?;

@@ -16,6 +16,7 @@ pub mod audit;
 pub mod auth;
 pub mod bulk;
 pub mod calendar_feeds;
+pub mod changes;
 pub mod charters;
 pub mod demo;
 pub mod desk;
@@ -108,6 +109,8 @@ pub struct Store {
     writes: AnyPool,
     backend: Backend,
     location: String,
+    /// The change feed of this process (see [`changes`]).
+    feed: std::sync::Arc<changes::Feed>,
     /// Held by every clone: background work on the database ends when the last one goes.
     _alive: std::sync::Arc<()>,
 }
@@ -224,7 +227,8 @@ impl Store {
         if backend == Backend::Sqlite {
             tokio::spawn(checkpoints(reads.clone(), std::sync::Arc::downgrade(&alive)));
         }
-        let store = Store { reads, writes, backend, location, _alive: alive };
+        let feed = changes::Feed::new((backend == Backend::Postgres).then(|| url.to_owned()));
+        let store = Store { reads, writes, backend, location, feed, _alive: alive };
         let migrator = match backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
@@ -302,8 +306,9 @@ impl Store {
         Ok(())
     }
 
-    /// Closes every connection.
+    /// Closes every connection, the change feed's too.
     pub async fn close(&self) {
+        self.feed.stop();
         self.reads.close().await;
         self.writes.close().await;
     }

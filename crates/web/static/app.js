@@ -360,3 +360,22 @@
     if (box) { box.checked = true; }
   });
 })();
+
+// ---- Live pages: an element `data-live="<event stream>"` with `data-live-events="a b"` opens
+// the stream once; each event named there is dispatched on the body as `live-<name>`, which the
+// parts of the page that show it listen to (`hx-trigger="live-<name> from:body"`).
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.EventSource) { return; }
+    Array.prototype.forEach.call(document.querySelectorAll("[data-live]"), function (el) {
+      var source = new EventSource(el.getAttribute("data-live"));
+      (el.getAttribute("data-live-events") || "").split(" ").forEach(function (name) {
+        if (!name) { return; }
+        source.addEventListener(name, function () {
+          document.body.dispatchEvent(new CustomEvent("live-" + name));
+        });
+      });
+    });
+  });
+})();

@@ -124,7 +124,7 @@ async fn new_conversations_are_announced_by_server_sent_events() {
         .unwrap();
     assert_eq!(events.status(), 200);
     assert!(events.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The stream listens to the change feed from before its answer: no wait is needed.
     let c = ingest(&t, ws, ch, &[reply("1", "r9", "bob", "Bob", "Un souci avec ma commande")]).await[0];
     let mut seen = String::new();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use tracing::warn;
 use tutti_connector::ConnectorError;
 use tutti_domain::ChannelStatus;
+use tutti_store::changes::Topic;
 use tutti_store::publishing::{self, Channel};
 use tutti_store::{jobs, now_ms, Db, Store, StoreError};
 
@@ -25,6 +26,7 @@ pub const MAX_MESSAGE_CHARS: usize = 500;
 /// transaction); on the first refusal, notifies the people who can fix it. Returns whether
 /// this call marked it (`false`: it already was).
 pub async fn mark_refused(
+    store: &Store,
     db: &mut Db,
     channel: &Channel,
     message: &str,
@@ -40,6 +42,7 @@ pub async fn mark_refused(
         let key = format!("notice:{notice}");
         jobs::enqueue(db, crate::NOTICE_QUEUE, Some(&key), &payload, now).await?;
     }
+    store.announce(db, channel.workspace_id, Topic::Notices).await?;
     Ok(true)
 }
 
@@ -52,7 +55,7 @@ pub async fn refused(
     message: &str,
 ) -> Result<bool, StoreError> {
     let mut tx = store.begin().await?;
-    let marked = mark_refused(&mut tx, channel, message, now_ms()).await?;
+    let marked = mark_refused(store, &mut tx, channel, message, now_ms()).await?;
     tx.commit().await?;
     connectors.forget(channel.id).await;
     if marked {

@@ -23,6 +23,7 @@ use tracing::{debug, info, warn};
 use tutti_app::ingest::{self, Incoming};
 use tutti_connector::{ConnectorError, Notification, NotificationKind, PostRef};
 use tutti_domain::{ActionStatus, ChannelStatus, ItemKind};
+use tutti_store::changes::Topic;
 use tutti_store::{inbox, now_ms, publishing, Store, StoreError};
 
 use crate::connectors::Connectors;
@@ -157,6 +158,9 @@ pub async fn store_batch(
     if !inbox::save_cursor(&mut tx, channel.id, reader, cursor, None, now_ms()).await? {
         return Ok(None);
     }
+    if !moved.is_empty() {
+        store.announce(&mut tx, channel.workspace_id, Topic::Inbox).await?;
+    }
     tx.commit().await?;
     Ok(Some(Stored { items: items.len(), conversations: moved.len(), assigned }))
 }
@@ -171,6 +175,8 @@ pub struct InboxPoller {
     /// Channels whose reads fail, read less and less often (see [`crate::health`]).
     backoff: crate::health::ReadBackoff,
     clock: crate::health::Clock,
+    /// Passes of [`InboxPoller::run`] finished, for tests to wait on instead of the clock.
+    passes: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for InboxPoller {
@@ -189,6 +195,7 @@ impl InboxPoller {
             streams: Arc::default(),
             backoff: crate::health::ReadBackoff::default(),
             clock: crate::health::system_clock(),
+            passes: Arc::default(),
         }
     }
 
@@ -213,6 +220,11 @@ impl InboxPoller {
     pub fn stream_state(&self, channel_id: i64) -> Option<(bool, u64)> {
         let streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
         streams.get(&channel_id).map(|l| (l.bell.connected(), l.bell.rings()))
+    }
+
+    /// How many passes [`InboxPoller::run`] has finished (the poller and its clones).
+    pub fn passes(&self) -> u64 {
+        self.passes.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Whether a Mastodon channel is to be read in a [`Pass::Due`].
@@ -387,6 +399,7 @@ impl InboxPoller {
             if let Err(e) = self.poll(Pass::Due).await {
                 warn!(worker = %self.name, error = %e, "cannot read the channels' notifications");
             }
+            self.passes.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             tokio::select! {
                 () = tokio::time::sleep(POLL_INTERVAL) => {}
                 changed = shutdown.changed() => if changed.is_err() { break },

@@ -19,6 +19,7 @@ use tutti_bluesky::{
 use tutti_feeds::{FeedCursor, FeedItem, FeedPoller, Poll};
 use tutti_listen::{Engine, Network, Post, Query};
 use tutti_mastodon::{MastodonEvent, MastodonPost, MastodonStats, StatusId, Streaming};
+use tutti_store::changes::Topic;
 use tutti_store::listening::{self, Mention};
 use tutti_store::{Store, StoreError};
 
@@ -138,6 +139,8 @@ pub struct ReplayStats {
 struct Index {
     engine: Engine,
     texts: HashMap<u64, String>,
+    /// The workspace of each query, to announce its new mentions.
+    workspaces: HashMap<u64, i64>,
 }
 
 /// The compiled queries of every workspace.
@@ -212,7 +215,9 @@ impl Listener {
     async fn sync_queries(&self) -> Result<bool, StoreError> {
         let saved = listening::active_queries(&mut *self.store.conn().await?).await?;
         let mut present = HashMap::new();
+        let mut workspaces = HashMap::new();
         for q in saved {
+            workspaces.insert(q.id as u64, q.workspace_id);
             present.insert(q.id as u64, q.query);
         }
         // Parse outside the lock; only the engine's incremental changes happen under it.
@@ -238,6 +243,7 @@ impl Listener {
             return Ok(false);
         }
         let mut index = self.write();
+        index.workspaces = workspaces;
         for id in stale {
             index.engine.remove(id);
             index.texts.remove(&id);
@@ -306,11 +312,18 @@ impl Listener {
         let mut tx = self.store.begin().await?;
         let mut new = 0;
         let mut authors = Vec::new();
+        let mut workspaces = Vec::new();
         for m in &found {
             if listening::insert_mention(&mut tx, m).await? {
                 new += 1;
                 authors.extend(m.author.iter().filter(|a| a.starts_with("did:")).cloned());
+                workspaces.extend(self.read().workspaces.get(&(m.query_id as u64)).copied());
             }
+        }
+        workspaces.sort_unstable();
+        workspaces.dedup();
+        for ws in workspaces {
+            self.store.announce(&mut tx, ws, Topic::Mentions).await?;
         }
         tx.commit().await?;
         authors.sort();

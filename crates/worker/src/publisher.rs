@@ -21,6 +21,7 @@ use tokio::sync::watch;
 use tracing::{error, info, warn};
 use tutti_app::secrets::Keyring;
 use tutti_connector::{Connector, ConnectorError, OutgoingImage, OutgoingPost, PostRef};
+use tutti_store::changes::Topic;
 use tutti_store::publishing::{self, Channel, Claimed};
 use tutti_store::{now_ms, Store, StoreError};
 
@@ -126,7 +127,7 @@ impl Publisher {
         let channel = publishing::channel_by_id(&mut *self.store.conn().await?, post.channel_id).await?;
         let client = match self.client(&channel).await {
             Ok(c) => c,
-            Err(message) => return self.settle_failed(post.id, &message).await,
+            Err(message) => return self.settle_failed(post.workspace_id, post.id, &message).await,
         };
         let media = publishing::media_of(&mut *self.store.conn().await?, post.id).await?;
         // A post continuing a thread is only claimed once the post before it is published.
@@ -159,21 +160,24 @@ impl Publisher {
             match client.reconcile(&out, key, first_try).await {
                 Ok(Some(found)) => {
                     info!(post = post.id, id = %found.post.id, "an earlier attempt had published the post");
-                    return self.settle_published(post.id, &found.post.id, &found.url).await;
+                    return self
+                        .settle_published(post.workspace_id, post.id, &found.post.id, &found.url)
+                        .await;
                 }
                 Ok(None) => {}
                 Err(e) => return self.settle_error(&channel, post.id, post.attempts, e).await,
             }
         }
         match client.publish(&out, key).await {
-            Ok(done) => self.settle_published(post.id, &done.post.id, &done.url).await,
+            Ok(done) => self.settle_published(post.workspace_id, post.id, &done.post.id, &done.url).await,
             Err(e) => self.settle_error(&channel, post.id, post.attempts, e).await,
         }
     }
 
-    async fn settle_published(&self, id: i64, uri: &str, url: &str) -> Result<Outcome, StoreError> {
+    async fn settle_published(&self, ws: i64, id: i64, uri: &str, url: &str) -> Result<Outcome, StoreError> {
         let mut tx = self.store.begin().await?;
         let held = publishing::mark_published(&mut tx, id, &self.name, uri, url, now_ms()).await?;
+        self.store.announce(&mut tx, ws, Topic::Calendar).await?;
         tx.commit().await?;
         if held {
             info!(post = id, %uri, "published");
@@ -187,9 +191,10 @@ impl Publisher {
         }
     }
 
-    async fn settle_failed(&self, id: i64, message: &str) -> Result<Outcome, StoreError> {
+    async fn settle_failed(&self, ws: i64, id: i64, message: &str) -> Result<Outcome, StoreError> {
         let mut tx = self.store.begin().await?;
         let held = publishing::mark_failed(&mut tx, id, &self.name, message).await?;
+        self.store.announce(&mut tx, ws, Topic::Calendar).await?;
         if held {
             // A reply from the inbox that failed leaves its conversation waiting for an answer.
             tutti_store::inbox::reply_failed(&mut tx, id).await?;
@@ -217,13 +222,13 @@ impl Publisher {
                 format!("temporary failure, retrying: {m}"),
             ),
             ConnectorError::Transient(m) | ConnectorError::Permanent(m) => {
-                return self.settle_failed(id, m).await
+                return self.settle_failed(channel.workspace_id, id, m).await
             }
             ConnectorError::Unauthorized(m) => {
                 // The post waits for the channel to be reconnected; it is due again at once then.
                 // The first refusal marks the channel and tells the people who can reconnect it.
                 let mut tx = self.store.begin().await?;
-                crate::health::mark_refused(&mut tx, channel, m, now).await?;
+                crate::health::mark_refused(&self.store, &mut tx, channel, m, now).await?;
                 let held = publishing::retry_later(
                     &mut tx,
                     id,
@@ -232,6 +237,7 @@ impl Publisher {
                     now,
                 )
                 .await?;
+                self.store.announce(&mut tx, channel.workspace_id, Topic::Calendar).await?;
                 tx.commit().await?;
                 self.connectors.forget(channel.id).await;
                 warn!(post = id, channel = %channel.handle, %m, "channel needs reconnecting");
@@ -240,6 +246,7 @@ impl Publisher {
         };
         let mut tx = self.store.begin().await?;
         let held = publishing::retry_later(&mut tx, id, &self.name, &message, retry_at).await?;
+        self.store.announce(&mut tx, channel.workspace_id, Topic::Calendar).await?;
         tx.commit().await?;
         info!(post = id, retry_at, %message, "post will be retried");
         Ok(if held { Outcome::Retrying(retry_at) } else { Outcome::LeaseLost })

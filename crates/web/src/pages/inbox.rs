@@ -8,12 +8,11 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::time::Duration;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
@@ -854,56 +853,17 @@ async fn set_sla(
     Ok(super::common::see_other(&format!("/w/{slug}/inbox-settings?saved=1")))
 }
 
-/// Server-sent events: `moved` with the ids of conversations that changed, checked every
-/// second; the page reloads its list when one arrives. The caller's credential (session or API
-/// token) is checked again on every tick: the stream ends after a sign-out, a password change
-/// or a revoked token, and when the person leaves the workspace.
+/// Server-sent events: `moved` with the ids of conversations that moved, looked up when the
+/// change feed says the workspace's inbox changed (see [`super::live`]); the page reloads its
+/// list when one arrives. The stream ends after a sign-out, a password change or a revoked
+/// token, and when the person leaves the workspace.
 async fn events(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     Path(slug): Path<String>,
 ) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
-    let actor = ctx.actor();
-    let start = tutti_app::store::now_ms();
-    let credential = (ctx.session_token.clone(), ctx.api_token.clone());
-    let stream = futures_util::stream::unfold(
-        (state, actor, slug, start, credential),
-        |(state, actor, slug, since, credential)| async move {
-            loop {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                if !still_signed_in(&state, &actor, &credential).await {
-                    return None;
-                }
-                let now = tutti_app::store::now_ms();
-                match state.app.inbox_moved_since(&actor, &slug, since).await {
-                    Ok(ids) if !ids.is_empty() => {
-                        let data = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-                        let event = Event::default().event("moved").data(data);
-                        return Some((Ok(event), (state, actor, slug, now, credential)));
-                    }
-                    Ok(_) => {}
-                    // Signed out or removed from the workspace: the stream ends.
-                    Err(_) => return None,
-                }
-            }
-        },
-    );
-    Sse::new(stream).keep_alive(KeepAlive::default())
-}
-
-/// Whether the session cookie or API token a stream was opened with still signs in the same
-/// person.
-async fn still_signed_in(
-    state: &AppState,
-    actor: &tutti_app::Actor,
-    (session, api_token): &(Option<String>, Option<String>),
-) -> bool {
-    let user = match (session, api_token) {
-        (Some(s), _) => state.app.session_user(s).await.ok().flatten().map(|(u, _)| u),
-        (None, Some(t)) => state.app.token_user(t).await.ok().flatten(),
-        (None, None) => None,
-    };
-    user.is_some_and(|u| Some(u.id) == actor.user_id())
+    let since = tutti_app::store::now_ms();
+    super::live::stream(state, &ctx, slug, Action::ViewInbox, super::live::Watch::Inbox { since })
 }
 
 async fn add_note(

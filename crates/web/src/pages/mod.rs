@@ -15,6 +15,7 @@ mod desk;
 mod feedback;
 mod inbox;
 mod listening;
+mod live;
 mod moderation;
 mod people;
 mod post;
@@ -36,6 +37,7 @@ pub fn routes(t: RouteTable) -> RouteTable {
     let t = post::routes(t);
     let t = channels::routes(t);
     let t = inbox::routes(t);
+    let t = live::routes(t);
     let t = people::routes(feedback::routes(t));
     let t = moderation::routes(t);
     let t = desk::routes(t);

@@ -214,12 +214,14 @@ pub fn reply(thread: &str, id: &str, author: &str, name: &str, text: &str) -> tu
 }
 
 /// Stores notifications of the channel `ch` as the inbox reader does, in one transaction
-/// (moderation rules run on them); returns the conversations they moved.
+/// (moderation rules run on them) and announces them on the change feed; returns the
+/// conversations they moved.
 pub async fn ingest(t: &TestApp, ws: i64, ch: i64, items: &[tutti_app::ingest::Incoming]) -> Vec<i64> {
     let batch: Vec<_> = items.iter().map(|n| tutti_app::ingest::item_of(ws, ch, tutti_domain::Network::Bluesky, n)).collect();
     let mut tx = t.app.store().begin().await.unwrap();
     let moved =
         tutti_app::ingest::ingest_batch(&mut tx, tutti_test_support::networks(), &batch).await.unwrap();
+    t.app.store().announce(&mut tx, ws, tutti_store::changes::Topic::Inbox).await.unwrap();
     tx.commit().await.unwrap();
     moved
 }

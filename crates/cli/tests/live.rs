@@ -1,0 +1,294 @@
+//! Live pages across servers: two `tutti serve` processes over one PostgreSQL database hear
+//! each other's changes through the change feed, and open event streams cost the database
+//! nothing while nothing changes.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tutti_app::{Actor, App, AppConfig};
+use tutti_store::changes::Topic;
+use tutti_store::Store;
+use tutti_test_support::TestDb;
+
+const PASSWORD: &str = "correct horse battery";
+const WS: &str = "maison-lumiere";
+
+/// A running `tutti serve`, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    log: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Server {
+    /// Starts `tutti serve` on a free port over `db`, without the background worker (so that
+    /// the database hears only the pages), and learns the port from its first line.
+    fn start(db: &TestDb, data: &std::path::Path) -> Server {
+        let mut child = tutti(db, data)
+            .args(["serve", "--listen", "127.0.0.1:0", "--no-worker"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start tutti serve");
+        let mut err = child.stderr.take().expect("stderr");
+        let log = Some(std::thread::spawn(move || {
+            let mut log = String::new();
+            let _ = err.read_to_string(&mut log);
+            log
+        }));
+        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut first = String::new();
+        let _ = out.read_line(&mut first);
+        // Keep draining standard output so that the server never blocks on a full pipe.
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        let port = first
+            .strip_prefix("Tutti is listening on http://127.0.0.1:")
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|port| port.parse::<u16>().ok());
+        let mut server = Server { child, base: String::new(), log };
+        let Some(port) = port else {
+            let _ = server.child.kill();
+            let _ = server.child.wait();
+            let log = server.log.take().and_then(|h| h.join().ok()).unwrap_or_default();
+            panic!("tutti serve did not start: {first}\n{log}");
+        };
+        server.base = format!("http://127.0.0.1:{port}");
+        server
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `tutti` binary pointed at `db`, with nothing from the environment.
+fn tutti(db: &TestDb, data: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tutti"));
+    command.args(["--data-dir", &data.display().to_string(), "--database-url", &db.url]);
+    for var in
+        ["TUTTI_DATA_DIR", "TUTTI_DATABASE_URL", "TUTTI_AS", "TUTTI_LOG", "TUTTI_LOG_FORMAT", "TUTTI_LISTEN"]
+    {
+        command.env_remove(var);
+    }
+    command
+}
+
+/// Runs `tutti args` to success and returns its standard output.
+fn run(db: &TestDb, data: &std::path::Path, args: &[&str], stdin: &str) -> String {
+    use std::io::Write;
+    let mut child = tutti(db, data)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start tutti");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("stdin");
+    let out = child.wait_with_output().expect("wait for tutti");
+    assert!(out.status.success(), "tutti {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A workspace with a community manager; returns the manager's API token.
+fn workspace_with_a_cm(db: &TestDb, data: &std::path::Path) -> String {
+    let pw = format!("{PASSWORD}\n");
+    run(db, data, &["user", "add", "--email", "marc@example.fr", "--name", "Marc", "--password-stdin"], &pw);
+    run(db, data, &["workspace", "add", "Maison Lumière"], "");
+    run(db, data, &["member", "add", "--workspace", WS, "--email", "marc@example.fr", "--role", "cm"], "");
+    run(db, data, &["token", "create", "--email", "marc@example.fr"], "").trim().to_owned()
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().build().expect("HTTP client")
+}
+
+/// Opens the inbox's event stream of `server`.
+async fn inbox_stream(client: &reqwest::Client, server: &Server, token: &str) -> reqwest::Response {
+    let r = client
+        .get(server.url(&format!("/w/{WS}/inbox/events")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("open the event stream");
+    assert_eq!(r.status(), 200);
+    r
+}
+
+/// Reads `stream` until it carries `event: moved` with `id`, at most 10 s; returns when.
+async fn moved(stream: &mut reqwest::Response, id: i64) -> Instant {
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("no `moved` for {id} within 10 s: {seen:?}"))
+            .expect("read the stream")
+            .expect("the stream stays open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+        let found = seen.split("\n\n").any(|event| {
+            event.contains("event: moved")
+                && event
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("data: "))
+                    .any(|d| d.split(',').any(|c| c == id.to_string()))
+        });
+        if found {
+            return Instant::now();
+        }
+    }
+}
+
+/// Transactions the database has run (committed or rolled back), as PostgreSQL counts them.
+async fn transactions(conn: &mut sqlx::PgConnection) -> i64 {
+    sqlx::query_scalar(
+        "SELECT (xact_commit + xact_rollback)::bigint FROM pg_stat_database WHERE datname = current_database()",
+    )
+    .fetch_one(conn)
+    .await
+    .expect("read pg_stat_database")
+}
+
+/// Waits until the count of transactions stops moving (other sessions report theirs when they
+/// go idle, up to a second later), at most 15 s; returns it.
+async fn settled(conn: &mut sqlx::PgConnection) -> i64 {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut last = transactions(conn).await;
+    loop {
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        // Our own reading is one transaction.
+        let now = transactions(conn).await;
+        if now <= last + 1 || Instant::now() > deadline {
+            return now;
+        }
+        last = now;
+    }
+}
+
+#[tokio::test]
+async fn an_item_stored_through_one_server_reaches_a_stream_of_the_other() {
+    let Some(db) = tutti_test_support::postgres().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let token = workspace_with_a_cm(&db, &data);
+    let (a, b) = (Server::start(&db, &data), Server::start(&db, &data));
+    let client = http();
+    let mut on_b = inbox_stream(&client, &b, &token).await;
+
+    // An item ingested as the inbox reader stores it (here, in this test's process: a third
+    // process on the same database) reaches the stream of server B.
+    let app = App::new(Store::open(&db.url).await.unwrap(), AppConfig::default());
+    let channel = tutti_test_support::offline_bluesky("maison.test", Some("did:plc:maison"));
+    let keys = tutti_app::secrets::Keyring::generate();
+    let ch = app.add_channel(&Actor::Operator, &keys, WS, &channel).await.unwrap();
+    let brand_post = "at://did:plc:maison/app.bsky.feed.post/1".to_owned();
+    let note = tutti_app::inbox::Incoming {
+        remote_id: "r1".into(),
+        kind: "reply".into(),
+        author_id: "did:plc:alice".into(),
+        author_handle: "alice.test".into(),
+        author_name: "Alice".into(),
+        text: "Ma commande n'est jamais arrivée".into(),
+        post: Some(("at://did:plc:alice/app.bsky.feed.post/r1".into(), Some("cidr1".into()))),
+        parent: Some(brand_post.clone()),
+        root: Some(brand_post),
+        at: tutti_store::now_ms() - 5_000,
+        ..Default::default()
+    };
+    let item = tutti_app::inbox::item_of(ch.workspace_id, ch.id, "bluesky", &note);
+    let store = app.store();
+    let mut tx = store.begin().await.unwrap();
+    let conversation = tutti_app::inbox::ingest_batch(&mut tx, &[item]).await.unwrap()[0];
+    store.announce(&mut tx, ch.workspace_id, Topic::Inbox).await.unwrap();
+    let committed = Instant::now();
+    tx.commit().await.unwrap();
+    let heard = moved(&mut on_b, conversation).await;
+    println!("stored by this process, heard by server B after {:?}", heard - committed);
+
+    // A reply written through server A's API moves the conversation on server B too.
+    let mut on_a = inbox_stream(&client, &a, &token).await;
+    let sent = Instant::now();
+    let r = client
+        .post(a.url(&format!("/api/v1/workspaces/{WS}/inbox/{conversation}/reply")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"text": "Bonjour Alice, nous regardons.", "seen_items": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    let answered = Instant::now();
+    let heard = moved(&mut on_b, conversation).await;
+    println!(
+        "a reply through server A: answered after {:?}, heard by server B {:?} after the answer",
+        answered - sent,
+        heard.saturating_duration_since(answered)
+    );
+    moved(&mut on_a, conversation).await;
+    app.store().close().await;
+}
+
+#[tokio::test]
+async fn a_thousand_idle_streams_cost_the_database_no_queries() {
+    let Some(db) = tutti_test_support::postgres().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let token = workspace_with_a_cm(&db, &data);
+    let server = Server::start(&db, &data);
+    let client = http();
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+
+    const STREAMS: usize = 1_000;
+    let mut streams = Vec::with_capacity(STREAMS);
+    for _ in 0..STREAMS / 100 {
+        let batch = (0..100).map(|_| inbox_stream(&client, &server, &token));
+        streams.extend(futures_util::future::join_all(batch).await);
+    }
+    assert_eq!(streams.len(), STREAMS);
+
+    let before = settled(&mut conn).await;
+    const IDLE: Duration = Duration::from_secs(5);
+    tokio::time::sleep(IDLE).await;
+    let after = settled(&mut conn).await;
+    let spent = after - before;
+    println!(
+        "{STREAMS} open streams, {} s idle: {spent} transactions, our own readings included ({:.1}/s)",
+        IDLE.as_secs(),
+        spent as f64 / IDLE.as_secs_f64()
+    );
+    // Only this test's own readings of the count (a handful), never one per stream.
+    assert!(spent < 20, "{spent} transactions with {STREAMS} idle streams");
+
+    // Still live: a change reaches them.
+    let app = App::new(Store::open(&db.url).await.unwrap(), AppConfig::default());
+    let channel = tutti_test_support::offline_bluesky("maison.test", Some("did:plc:maison"));
+    let keys = tutti_app::secrets::Keyring::generate();
+    let ch = app.add_channel(&Actor::Operator, &keys, WS, &channel).await.unwrap();
+    let note = tutti_app::inbox::Incoming {
+        remote_id: "r1".into(),
+        kind: "mention".into(),
+        author_id: "did:plc:bob".into(),
+        author_handle: "bob.test".into(),
+        author_name: "Bob".into(),
+        text: "Bonjour".into(),
+        post: Some(("at://did:plc:bob/app.bsky.feed.post/r1".into(), Some("cidr1".into()))),
+        at: tutti_store::now_ms() - 5_000,
+        ..Default::default()
+    };
+    let item = tutti_app::inbox::item_of(ch.workspace_id, ch.id, "bluesky", &note);
+    let mut tx = app.store().begin().await.unwrap();
+    let conversation = tutti_app::inbox::ingest_batch(&mut tx, &[item]).await.unwrap()[0];
+    app.store().announce(&mut tx, ch.workspace_id, Topic::Inbox).await.unwrap();
+    tx.commit().await.unwrap();
+    moved(&mut streams[0], conversation).await;
+    moved(&mut streams[STREAMS - 1], conversation).await;
+    app.store().close().await;
+}
