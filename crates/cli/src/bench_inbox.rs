@@ -883,9 +883,16 @@ async fn ingest_notifications(
                 bail!("another reader holds the lease of {}", channel.handle);
             }
             let cursor = format!("bench-{b}");
-            let stored = tutti_worker::inbox::store_batch(&store, tutti_networks::registry(), READER, &channel, &items, Some(&cursor))
-                .await?
-                .with_context(|| format!("the lease of {} was lost", channel.handle))?;
+            let stored = tutti_worker::inbox::store_batch(
+                &store,
+                tutti_networks::registry(),
+                READER,
+                &channel,
+                &items,
+                Some(&cursor),
+            )
+            .await?
+            .with_context(|| format!("the lease of {} was lost", channel.handle))?;
             Ok((stored, t.elapsed().as_secs_f64()))
         }));
     }

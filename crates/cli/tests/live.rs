@@ -190,9 +190,9 @@ async fn an_item_stored_through_one_server_reaches_a_stream_of_the_other() {
     let keys = tutti_app::secrets::Keyring::generate();
     let ch = app.add_channel(&Actor::Operator, &keys, WS, &channel).await.unwrap();
     let brand_post = "at://did:plc:maison/app.bsky.feed.post/1".to_owned();
-    let note = tutti_app::inbox::Incoming {
+    let note = tutti_app::ingest::Incoming {
         remote_id: "r1".into(),
-        kind: "reply".into(),
+        kind: tutti_domain::ItemKind::Reply,
         author_id: "did:plc:alice".into(),
         author_handle: "alice.test".into(),
         author_name: "Alice".into(),
@@ -203,10 +203,11 @@ async fn an_item_stored_through_one_server_reaches_a_stream_of_the_other() {
         at: tutti_store::now_ms() - 5_000,
         ..Default::default()
     };
-    let item = tutti_app::inbox::item_of(ch.workspace_id, ch.id, "bluesky", &note);
+    let item = tutti_app::ingest::item_of(ch.workspace_id, ch.id, tutti_domain::Network::Bluesky, &note);
     let store = app.store();
     let mut tx = store.begin().await.unwrap();
-    let conversation = tutti_app::inbox::ingest_batch(&mut tx, &[item]).await.unwrap()[0];
+    let conversation =
+        tutti_app::ingest::ingest_batch(&mut tx, tutti_test_support::networks(), &[item]).await.unwrap()[0];
     store.announce(&mut tx, ch.workspace_id, Topic::Inbox).await.unwrap();
     let committed = Instant::now();
     tx.commit().await.unwrap();
@@ -272,9 +273,9 @@ async fn a_thousand_idle_streams_cost_the_database_no_queries() {
     let channel = tutti_test_support::offline_bluesky("maison.test", Some("did:plc:maison"));
     let keys = tutti_app::secrets::Keyring::generate();
     let ch = app.add_channel(&Actor::Operator, &keys, WS, &channel).await.unwrap();
-    let note = tutti_app::inbox::Incoming {
+    let note = tutti_app::ingest::Incoming {
         remote_id: "r1".into(),
-        kind: "mention".into(),
+        kind: tutti_domain::ItemKind::Mention,
         author_id: "did:plc:bob".into(),
         author_handle: "bob.test".into(),
         author_name: "Bob".into(),
@@ -283,9 +284,10 @@ async fn a_thousand_idle_streams_cost_the_database_no_queries() {
         at: tutti_store::now_ms() - 5_000,
         ..Default::default()
     };
-    let item = tutti_app::inbox::item_of(ch.workspace_id, ch.id, "bluesky", &note);
+    let item = tutti_app::ingest::item_of(ch.workspace_id, ch.id, tutti_domain::Network::Bluesky, &note);
     let mut tx = app.store().begin().await.unwrap();
-    let conversation = tutti_app::inbox::ingest_batch(&mut tx, &[item]).await.unwrap()[0];
+    let conversation =
+        tutti_app::ingest::ingest_batch(&mut tx, tutti_test_support::networks(), &[item]).await.unwrap()[0];
     app.store().announce(&mut tx, ch.workspace_id, Topic::Inbox).await.unwrap();
     tx.commit().await.unwrap();
     moved(&mut streams[0], conversation).await;

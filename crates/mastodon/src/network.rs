@@ -174,6 +174,8 @@ mod tests {
     fn keys_are_fresh_and_fit_the_header() {
         let (a, b) = (Mastodon.new_idempotency_key(), Mastodon.new_idempotency_key());
         assert_ne!(a, b);
-        assert!(a.len() <= crate::client::MAX_IDEMPOTENCY_KEY_BYTES && a.chars().all(|c| c.is_ascii_hexdigit()));
+        assert!(
+            a.len() <= crate::client::MAX_IDEMPOTENCY_KEY_BYTES && a.chars().all(|c| c.is_ascii_hexdigit())
+        );
     }
 }

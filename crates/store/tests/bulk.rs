@@ -15,11 +15,11 @@ async fn workspace_and_channel(store: &Store) -> (i64, i64) {
         &mut tx,
         &NewChannel {
             workspace_id: ws.id,
-            network: "bluesky",
+            network: tutti_domain::Network::Bluesky,
             handle: "maison.bench.test",
             service: "http://127.0.0.1:9",
             account_id: None,
-            voice: "brand",
+            voice: tutti_domain::ChannelVoice::Brand,
             owner_user_id: None,
             credentials: "sealed",
             key_id: "k",
@@ -127,7 +127,7 @@ async fn bulk_rows_read_back_through_the_store() {
         let listed = inbox::list(
             &mut conn,
             ws,
-            &Filter { status: Some("open".into()), ..Filter::default() },
+            &Filter { status: Some(tutti_domain::ConversationStatus::Open), ..Filter::default() },
             None,
             50,
         )
@@ -162,7 +162,7 @@ async fn bulk_rows_read_back_through_the_store() {
                     author_user_id: None,
                     text: "Bonjour",
                     langs: "",
-                    status: "scheduled",
+                    status: tutti_domain::PostStatus::Scheduled,
                     scheduled_at: Some(now - 1_000),
                     idempotency_key: &key,
                     reply_to_post_id: None,

@@ -382,7 +382,8 @@ impl InboxPoller {
         items: &[inbox::NewItem],
         cursor: Option<&str>,
     ) -> Result<Option<usize>, StoreError> {
-        let stored = store_batch(&self.store, self.connectors.networks(), &self.name, channel, items, cursor).await?;
+        let stored =
+            store_batch(&self.store, self.connectors.networks(), &self.name, channel, items, cursor).await?;
         if stored.is_some_and(|s| s.conversations > 0) {
             debug!(channel = %channel.handle, items = items.len(), "notifications stored");
         }

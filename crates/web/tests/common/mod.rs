@@ -217,7 +217,8 @@ pub fn reply(thread: &str, id: &str, author: &str, name: &str, text: &str) -> tu
 /// (moderation rules run on them) and announces them on the change feed; returns the
 /// conversations they moved.
 pub async fn ingest(t: &TestApp, ws: i64, ch: i64, items: &[tutti_app::ingest::Incoming]) -> Vec<i64> {
-    let batch: Vec<_> = items.iter().map(|n| tutti_app::ingest::item_of(ws, ch, tutti_domain::Network::Bluesky, n)).collect();
+    let batch: Vec<_> =
+        items.iter().map(|n| tutti_app::ingest::item_of(ws, ch, tutti_domain::Network::Bluesky, n)).collect();
     let mut tx = t.app.store().begin().await.unwrap();
     let moved =
         tutti_app::ingest::ingest_batch(&mut tx, tutti_test_support::networks(), &batch).await.unwrap();
