@@ -275,7 +275,7 @@ impl App {
                     langs: "",
                     status: if direct { PostStatus::Scheduled } else { PostStatus::InReview },
                     scheduled_at: Some(*at),
-                    idempotency_key: &key,
+                    idempotency_key: key,
                     reply_to_post_id: None,
                 },
                 media,

@@ -161,7 +161,7 @@ impl App {
         &self,
         channel: &tutti_store::publishing::Channel,
     ) -> Result<std::sync::Arc<dyn tutti_connector::NetworkKind>, AppError> {
-        self.config.networks.of_channel(&channel.network, &channel.service).ok_or_else(|| {
+        self.config.networks.of_channel(channel.network, &channel.service).ok_or_else(|| {
             AppError::Internal(format!(
                 "Tutti does not talk to {} (no such network registered)",
                 channel.network

@@ -732,7 +732,7 @@ async fn apply(
             let Some(parent) = item.post_ref.clone() else { return Ok(None) };
             let channel = publishing::channel_by_id(db, c.channel_id).await?;
             let crisis = alerts::crisis(db, ws).await?.is_some() || c.tags.iter().any(|t| t == "crisis");
-            let Some(network) = networks.of_channel(&channel.network, &channel.service) else {
+            let Some(network) = networks.of_channel(channel.network, &channel.service) else {
                 warn!(channel = channel.id, network = %channel.network, "no such network; the rule's reply is not written");
                 return Ok(None);
             };

@@ -35,9 +35,9 @@ async fn workspace_and_channel(store: &Store) -> (i64, i64) {
 async fn bulk_rows_read_back_through_the_store() {
     for db in tutti_test_support::every_backend().await {
         let store = db.open().await;
-        assert!(bulk::has_no_workspace(&mut *store.conn().await.expect("conn")).await.expect("count"));
+        assert!(bulk::has_no_workspace(&mut store.conn().await.expect("conn")).await.expect("count"));
         let (ws, channel) = workspace_and_channel(&store).await;
-        assert!(!bulk::has_no_workspace(&mut *store.conn().await.expect("conn")).await.expect("count"));
+        assert!(!bulk::has_no_workspace(&mut store.conn().await.expect("conn")).await.expect("count"));
         let ids = bulk::next_ids(&store).await.expect("next ids");
         let now = tutti_store::now_ms();
         // More rows than one statement holds, to cross a statement's end.

@@ -50,7 +50,7 @@ impl Connectors {
         }
         let network = self
             .networks
-            .of_channel(&channel.network, &channel.service)
+            .of_channel(channel.network, &channel.service)
             .ok_or_else(|| format!("Tutti does not talk to {}", channel.network))?;
         let secret = || self.secret(channel);
         let access = ChannelAccess { service: &channel.service, handle: &channel.handle, secret: &secret };

@@ -281,7 +281,7 @@ impl InboxPoller {
             let rings = self
                 .connectors
                 .networks()
-                .of_channel(&channel.network, &channel.service)
+                .of_channel(channel.network, &channel.service)
                 .is_some_and(|n| n.rings());
             if rings && pass == Pass::Due && !self.due(channel.id) {
                 continue;

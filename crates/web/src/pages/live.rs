@@ -61,7 +61,7 @@ impl Caller {
             (None, Some(t)) => state.app.token_user(t).await.ok().flatten(),
             (None, None) => None,
         };
-        if !user.is_some_and(|u| Some(u.id) == self.actor.user_id()) {
+        if user.is_none_or(|u| Some(u.id) != self.actor.user_id()) {
             return false;
         }
         state.app.workspace_access(&self.actor, &self.slug, self.action).await.is_ok()
