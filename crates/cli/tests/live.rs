@@ -157,13 +157,16 @@ async fn transactions(conn: &mut sqlx::PgConnection) -> i64 {
     .expect("read pg_stat_database")
 }
 
-/// Waits until the count of transactions stops moving (other sessions report theirs when they
-/// go idle, up to a second later), at most 15 s; returns it.
+/// Waits until the count of transactions stops moving for 11 s (other sessions report theirs
+/// when they go idle, up to 10 s later), at most 90 s; returns it.
 async fn settled(conn: &mut sqlx::PgConnection) -> i64 {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_secs(90);
     let mut last = transactions(conn).await;
     loop {
-        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        // An idle server connection reports its counts up to 10 s late (PostgreSQL flushes a
+        // backend's statistics at the latest 10 s after it went idle): quiet means quiet for
+        // longer than that.
+        tokio::time::sleep(Duration::from_millis(11_000)).await;
         // Our own reading is one transaction.
         let now = transactions(conn).await;
         if now <= last + 1 || Instant::now() > deadline {
