@@ -13,7 +13,6 @@ use tutti_app::store::desk::{Hit, PostLine};
 use tutti_domain::Action;
 
 use super::calendar::glyph;
-use super::channel_views::network_name;
 use super::common::{layout, page_err, render, see_other, zone, Layout};
 use super::listening::{alert_views, AlertView};
 use crate::error::WebError;
@@ -77,7 +76,7 @@ fn post_rows(posts: &[PostLine], ctx: &Ctx, held: bool, today: bool) -> Vec<Post
                 },
                 when: format::datetime(at, tz.name(), ctx.locale),
                 iso: format::iso(at),
-                network: network_name(p.network.as_str()),
+                network: p.network.name(),
                 handle: p.handle.clone(),
                 excerpt: excerpt(&p.text, 120),
                 glyph: if status == "held" { "⏸" } else { glyph(p.status) },
@@ -218,7 +217,7 @@ async fn overview(
         .broken
         .unwrap_or_default()
         .into_iter()
-        .map(|b| (b.handle, network_name(b.network.as_str()), excerpt(&b.message, 200)))
+        .map(|b| (b.handle, b.network.name(), excerpt(&b.message, 200)))
         .collect();
     let has_my_review = o.my_review.is_some();
     let my = o.my_review.unwrap_or_default();
