@@ -45,6 +45,7 @@
 //! `printf '%s.%s' "$t" "$body" | openssl dgst -sha256 -hmac "$secret"`.
 
 use std::time::{Duration, SystemTime};
+use tutti_outbound::Clients as _;
 
 use hmac::{Hmac, Mac};
 use rand::Rng;

@@ -59,7 +59,7 @@ pub struct AppConfig {
     pub failure_window_ms: i64,
     /// Which addresses the use cases call (mention checks) and accept when saved (alert
     /// webhooks): public ones, and the private hosts the operator allows.
-    pub outbound: tutti_outbound::Outbound,
+    pub outbound: tutti_addresses::Outbound,
     /// The networks channels can be on (`tutti_networks::registry()`): their limits, post
     /// keys and mention checks. A channel of a network not in it cannot be posted to.
     pub networks: tutti_connector::Networks,
@@ -82,7 +82,7 @@ impl Default for AppConfig {
             max_failures_per_email: 5,
             max_failures_per_client: 30,
             failure_window_ms: 15 * 60 * 1000,
-            outbound: tutti_outbound::Outbound::strict(),
+            outbound: tutti_addresses::Outbound::strict(),
             networks: tutti_connector::Networks::default(),
             login_delay_ms: 10 * 1000,
             login_max_delay_ms: 15 * 60 * 1000,
@@ -147,7 +147,7 @@ impl App {
     }
 
     /// The outbound policy.
-    pub fn outbound(&self) -> &tutti_outbound::Outbound {
+    pub fn outbound(&self) -> &tutti_addresses::Outbound {
         &self.config.outbound
     }
 

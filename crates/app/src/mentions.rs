@@ -20,7 +20,7 @@ const MAX_CHECKED: usize = 20;
 /// channel at `service` says does not exist.
 pub(crate) async fn check(
     network: &dyn NetworkKind,
-    outbound: &tutti_outbound::Outbound,
+    outbound: &tutti_addresses::Outbound,
     service: &str,
     text: &str,
 ) -> Result<(), AppError> {

@@ -5,6 +5,7 @@
 //! pass itself off as someone else's handle.
 
 use std::time::Duration;
+use tutti_outbound::Clients as _;
 
 use tutti_connector::ConnectorError;
 

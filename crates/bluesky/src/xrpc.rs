@@ -32,6 +32,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
 use std::time::Duration;
+use tutti_outbound::Clients as _;
 
 use reqwest::header::{HeaderMap, CONTENT_TYPE};
 use reqwest::Url;

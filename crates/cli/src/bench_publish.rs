@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tutti_outbound::Clients as _;
 
 use anyhow::Context;
 use axum::extract::{Query, State};

@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 pub use network::{ChannelAccess, Counting, Limits, Mention, NetworkKind, Networks, ServiceKind};
 /// The outbound policy network kinds call under (re-exported for their implementers).
-pub use tutti_outbound::Outbound;
+pub use tutti_addresses::Outbound;
 
 /// A social network Tutti can publish to: one of the product's words, defined in the domain.
 pub use tutti_domain::Network;

@@ -110,7 +110,7 @@ pub trait NetworkKind: Send + Sync {
     /// asked while a person waits.
     async fn resolve_account(
         &self,
-        outbound: &tutti_outbound::Outbound,
+        outbound: &tutti_addresses::Outbound,
         service: &str,
         account: &str,
     ) -> Result<Option<String>, ConnectorError>;
@@ -119,7 +119,7 @@ pub trait NetworkKind: Send + Sync {
     /// it could not be asked.
     async fn mention_exists(
         &self,
-        outbound: &tutti_outbound::Outbound,
+        outbound: &tutti_addresses::Outbound,
         service: &str,
         account: &str,
     ) -> Option<bool> {
@@ -136,7 +136,7 @@ pub trait NetworkKind: Send + Sync {
     fn open(
         &self,
         channel: &ChannelAccess<'_>,
-        outbound: &tutti_outbound::Outbound,
+        outbound: &tutti_addresses::Outbound,
     ) -> Result<Arc<dyn Connector>, String>;
 
     /// Whether the network rings when an account has news (Mastodon's notification stream),
@@ -244,7 +244,7 @@ mod tests {
         }
         async fn resolve_account(
             &self,
-            _: &tutti_outbound::Outbound,
+            _: &tutti_addresses::Outbound,
             _: &str,
             account: &str,
         ) -> Result<Option<String>, ConnectorError> {
@@ -253,7 +253,7 @@ mod tests {
         fn open(
             &self,
             _: &ChannelAccess<'_>,
-            _: &tutti_outbound::Outbound,
+            _: &tutti_addresses::Outbound,
         ) -> Result<Arc<dyn Connector>, String> {
             Err(format!("{} opens nothing", self.0))
         }
@@ -279,7 +279,7 @@ mod tests {
         assert_eq!(networks.of_channel("a", "demo:fr:0").unwrap().name(), "wrapped");
         assert!(networks.of_channel("c", "https://c.example").is_none());
         assert_eq!(networks.get("b").unwrap().new_idempotency_key(), "b-key");
-        let strict = tutti_outbound::Outbound::strict();
+        let strict = tutti_addresses::Outbound::strict();
         let a = networks.get("a").unwrap();
         assert_eq!(a.mention_exists(&strict, "", "known").await, Some(true));
         assert_eq!(a.mention_exists(&strict, "", "nobody").await, Some(false));

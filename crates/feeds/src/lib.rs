@@ -10,6 +10,7 @@
 
 use std::collections::VecDeque;
 use std::time::Duration;
+use tutti_outbound::Clients as _;
 
 use chrono::{DateTime, Utc};
 use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER, USER_AGENT};

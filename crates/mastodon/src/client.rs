@@ -41,6 +41,7 @@ mod notifications;
 use std::fmt;
 use std::sync::Mutex;
 use std::time::Duration;
+use tutti_outbound::Clients as _;
 
 use chrono::{DateTime, Utc};
 use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, WWW_AUTHENTICATE};

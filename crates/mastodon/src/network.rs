@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 use std::time::Duration;
+use tutti_outbound::Clients as _;
 
 use async_trait::async_trait;
 use tutti_connector::{ChannelAccess, Connector, ConnectorError, Counting, Limits, Mention, NetworkKind};

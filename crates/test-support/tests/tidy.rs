@@ -1,8 +1,10 @@
 //! House rules checked on the whole tree: every Rust file opens with a `//!` line saying what
 //! lives there, no test is switched off, no file grows past 1,200 lines, production code never
-//! reads a test's variables, only the store speaks SQL, the pure crates stay pure, and inside
+//! reads a test's variables, only the store speaks SQL, the pure crates stay pure, the use cases reach no network crate
+//! nor HTTP client, and inside
 //! each crate the modules import one another one way (no circle).
 
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -108,6 +110,73 @@ fn the_pure_crates_depend_on_no_other_tutti_crate() {
     for krate in ["domain", "listen", "nlp"] {
         let inner: Vec<_> = dependencies_of(krate).into_iter().filter(|d| d.starts_with("tutti-")).collect();
         assert!(inner.is_empty(), "crates/{krate} must stay pure, yet depends on {inner:?}");
+    }
+}
+
+/// A workspace crate's package name, from the directory it lives in.
+fn package_of(krate: &str) -> String {
+    let manifest = std::fs::read_to_string(crates_dir().join(krate).join("Cargo.toml")).unwrap();
+    let line = manifest.lines().find(|l| l.trim_start().starts_with("name")).unwrap();
+    line.split('"').nth(1).unwrap().to_string()
+}
+
+/// Every package the code of a workspace crate reaches: through the workspace's manifests
+/// (their runtime sections only), then through the lockfile for everything outside the
+/// workspace (every version of a name counts, so the answer errs on the side of reaching).
+fn reached_from(krate: &str) -> BTreeSet<String> {
+    let workspace: HashMap<String, String> = crate_names().into_iter().map(|c| (package_of(&c), c)).collect();
+    let lock = std::fs::read_to_string(crates_dir().join("../Cargo.lock")).unwrap();
+    let mut locked: HashMap<String, Vec<String>> = HashMap::new();
+    for package in lock.split("[[package]]").skip(1) {
+        let name = package.lines().find_map(|l| l.strip_prefix("name = ")).unwrap().trim_matches('"');
+        let deps = locked.entry(name.to_string()).or_default();
+        if let Some(list) = package.split("dependencies = [").nth(1) {
+            let list = list.split(']').next().unwrap();
+            deps.extend(
+                list.split(',')
+                    .filter_map(|d| d.trim().trim_matches('"').split(' ').next())
+                    .filter(|d| !d.is_empty())
+                    .map(String::from),
+            );
+        }
+    }
+    let mut reached = BTreeSet::new();
+    let mut todo = vec![package_of(krate)];
+    while let Some(package) = todo.pop() {
+        let next = match workspace.get(&package) {
+            Some(dir) => dependencies_of(dir),
+            None => locked.get(&package).cloned().unwrap_or_default(),
+        };
+        for dep in next {
+            if reached.insert(dep.clone()) {
+                todo.push(dep);
+            }
+        }
+    }
+    reached
+}
+
+#[test]
+fn the_use_cases_reach_no_network_crate_nor_http_client() {
+    // The walk does see a client where there is one, so the check below can fail.
+    assert!(reached_from("outbound").contains("reqwest"));
+    let forbidden = [
+        "tutti-bluesky",
+        "tutti-mastodon",
+        "tutti-networks",
+        "tutti-feeds",
+        "tutti-outbound",
+        "reqwest",
+        "hyper",
+        "tokio-tungstenite",
+    ];
+    for krate in ["app", "connector", "domain", "store"] {
+        let reached = reached_from(krate);
+        let found: Vec<_> = forbidden.iter().filter(|f| reached.contains(**f)).collect();
+        assert!(
+            found.is_empty(),
+            "crates/{krate} reaches {found:?}; networks and HTTP belong behind the connectors"
+        );
     }
 }
 
