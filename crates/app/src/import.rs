@@ -169,7 +169,7 @@ impl App {
             };
             let network = channel.map(|c| self.network_of(c)).transpose()?;
             if let Some(network) = &network {
-                if let Err(e) = check_text(&network.limits(), &text) {
+                if let Err(e) = check_text(network.as_ref(), &text) {
                     bad("text", e.message);
                 }
             }

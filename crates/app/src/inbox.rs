@@ -341,7 +341,7 @@ impl App {
             home
         };
         let network = self.network_of(channel)?;
-        crate::publishing::check_text(&network.limits(), text)?;
+        crate::publishing::check_text(network.as_ref(), text)?;
         crate::mentions::check(network.as_ref(), self.outbound(), &channel.service, text).await?;
         let me = actor.user_id();
         let now = crate::store::now_ms();

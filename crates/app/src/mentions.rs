@@ -42,7 +42,7 @@ pub(crate) async fn check(
                 format!(
                     "@{} (character {column}) is not an account on {}: check the spelling, or remove the @",
                     tutti_domain::input::clip(&m.account, 80),
-                    network.limits().name,
+                    network.network().name(),
                 ),
             )
             .into());

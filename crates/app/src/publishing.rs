@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use tutti_connector::Limits;
+use tutti_connector::NetworkKind;
 use tutti_domain::{Action, ChannelVoice, InputError, Network, PostStatus};
 use tutti_store::publishing::{self, Channel, NewChannel, NewPost, Post, PostMedia};
 use tutti_store::{links, users, StoreError};
@@ -190,6 +190,7 @@ impl App {
         })?;
         let network = self.network_of(channel)?;
         let limits = network.limits();
+        let name = network.network().name();
         if let Some(owner) = channel.owner_user_id {
             if actor.user_id() != Some(owner) {
                 return Err(InputError::new(
@@ -269,7 +270,7 @@ impl App {
                 None => l.to_owned(),
             }),
         };
-        check_text(&limits, &shortened(&codes))?;
+        check_text(network.as_ref(), &shortened(&codes))?;
         let at = p.at.as_deref().map(str::trim).filter(|a| !a.is_empty());
         if p.queue && at.is_some() {
             return Err(InputError::new(
@@ -302,7 +303,7 @@ impl App {
             return Err(InputError::new(
                 "langs",
                 "too_many_langs",
-                format!("at most {} languages on {}", limits.langs_max, limits.name),
+                format!("at most {} languages on {name}", limits.langs_max),
             )
             .into());
         }
@@ -310,7 +311,7 @@ impl App {
             return Err(InputError::new(
                 "images",
                 "too_many_images",
-                format!("at most {} images on {}", limits.images_max, limits.name),
+                format!("at most {} images on {name}", limits.images_max),
             )
             .into());
         }
@@ -323,7 +324,7 @@ impl App {
                         "image {} is {} bytes; the largest {} takes is {}",
                         i + 1,
                         m.bytes.len(),
-                        limits.name,
+                        name,
                         limits.image_max_bytes
                     ),
                 )
@@ -469,7 +470,8 @@ impl App {
 }
 
 /// Checks a post's text against its network's limits, naming the limit.
-pub fn check_text(limits: &Limits, text: &str) -> Result<(), InputError> {
+pub fn check_text(network: &dyn NetworkKind, text: &str) -> Result<(), InputError> {
+    let (limits, name) = (network.limits(), network.network().name());
     if text.trim().is_empty() {
         return Err(InputError::new("text", "required", "the post has no text"));
     }
@@ -478,14 +480,14 @@ pub fn check_text(limits: &Limits, text: &str) -> Result<(), InputError> {
         return Err(InputError::new(
             "text",
             "text_too_long",
-            format!("{count} characters; {} takes {}", limits.name, limits.text_max),
+            format!("{count} characters; {name} takes {}", limits.text_max),
         ));
     }
     if let Some(max) = limits.text_max_bytes.filter(|&max| text.len() > max) {
         return Err(InputError::new(
             "text",
             "text_too_long",
-            format!("{} bytes; {} takes {max}", text.len(), limits.name),
+            format!("{} bytes; {name} takes {max}", text.len()),
         ));
     }
     Ok(())
@@ -603,15 +605,15 @@ mod tests {
     #[test]
     fn limits_count_graphemes_on_bluesky_and_name_the_limit() {
         let networks = tutti_networks::registry();
-        let (bluesky, mastodon) = (networks.limits("bluesky").unwrap(), networks.limits("mastodon").unwrap());
+        let (bluesky, mastodon) = (networks.get("bluesky").unwrap(), networks.get("mastodon").unwrap());
         let family = "👨‍👩‍👧‍👦";
-        assert!(check_text(&bluesky, &family.repeat(300)).is_err(), "300 families are 7,500 bytes");
-        assert!(check_text(&bluesky, &"é".repeat(300)).is_ok());
-        let e = check_text(&bluesky, &"a".repeat(301)).unwrap_err();
+        assert!(check_text(bluesky.as_ref(), &family.repeat(300)).is_err(), "300 families are 7,500 bytes");
+        assert!(check_text(bluesky.as_ref(), &"é".repeat(300)).is_ok());
+        let e = check_text(bluesky.as_ref(), &"a".repeat(301)).unwrap_err();
         assert_eq!(e.field, "text");
         assert!(e.message.contains("301") && e.message.contains("300"), "{}", e.message);
-        assert!(check_text(&mastodon, &"a".repeat(500)).is_ok());
-        assert!(check_text(&mastodon, &"a".repeat(501)).is_err());
-        assert_eq!(check_text(&bluesky, "   ").unwrap_err().code, "required");
+        assert!(check_text(mastodon.as_ref(), &"a".repeat(500)).is_ok());
+        assert!(check_text(mastodon.as_ref(), &"a".repeat(501)).is_err());
+        assert_eq!(check_text(bluesky.as_ref(), "   ").unwrap_err().code, "required");
     }
 }

@@ -36,7 +36,7 @@ impl App {
             _ => return Err(AppError::NotFound("post")),
         };
         let channel = publishing::channel_by_id(&mut tx, before.channel_id).await?;
-        crate::publishing::check_text(&self.network_of(&channel)?.limits(), text)?;
+        crate::publishing::check_text(self.network_of(&channel)?.as_ref(), text)?;
         if !review::set_text(&mut tx, access.workspace.id, post_id, text).await? {
             return Err(AppError::Conflict(InputError::new(
                 "post",

@@ -7,14 +7,15 @@ use std::time::Duration;
 use tutti_outbound::Clients as _;
 
 use async_trait::async_trait;
-use tutti_connector::{ChannelAccess, Connector, ConnectorError, Counting, Limits, Mention, NetworkKind};
+use tutti_connector::{
+    ChannelAccess, Connector, ConnectorError, Counting, Limits, Mention, Network, NetworkKind,
+};
 
 use crate::xrpc::{detect_facets, FacetKind, Tid, XrpcClient, MAX_IMAGES, MAX_IMAGE_BYTES, MAX_LANGS};
 use crate::xrpc::{MAX_POST_BYTES, MAX_POST_GRAPHEMES};
 
 /// Bluesky's limits on a post.
 pub const LIMITS: Limits = Limits {
-    name: "Bluesky",
     text_max: MAX_POST_GRAPHEMES,
     counting: Counting::Graphemes,
     text_max_bytes: Some(MAX_POST_BYTES),
@@ -33,8 +34,8 @@ pub struct Bluesky;
 
 #[async_trait]
 impl NetworkKind for Bluesky {
-    fn name(&self) -> &'static str {
-        "bluesky"
+    fn network(&self) -> Network {
+        Network::Bluesky
     }
 
     fn limits(&self) -> Limits {
@@ -68,6 +69,14 @@ impl NetworkKind for Bluesky {
             .build()
             .map_err(|e| ConnectorError::Transient(e.to_string()))?;
         crate::identity::resolve_handle(&http, service, account).await
+    }
+
+    fn is_own_post(&self, account_id: &str, post: &str) -> Option<bool> {
+        Some(
+            post.strip_prefix("at://")
+                .and_then(|rest| rest.strip_prefix(account_id))
+                .is_some_and(|rest| rest.starts_with('/')),
+        )
     }
 
     fn open(

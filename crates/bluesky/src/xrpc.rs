@@ -920,7 +920,7 @@ impl XrpcClient {
             .await?
             .and_then(|(_, value)| str_field(&value, "displayName").map(str::trim).map(str::to_owned))
             .filter(|name| !name.is_empty());
-        Ok(AccountProfile { handle, display_name })
+        Ok(AccountProfile { handle, display_name, account_id: session.did })
     }
 }
 

@@ -313,10 +313,15 @@ pub async fn run(
     let prefix = format!("Bench post {run_id} ");
     // The posts are due from 5 s from now, spread evenly over `spread_secs`.
     let start = tutti_store::now_ms() + 5_000;
+    // Each post's key is chosen by its channel's network, as when a person writes it.
+    let kind = app
+        .networks()
+        .of_channel(channel.network, &channel.service)
+        .context("the bench channel's network is not registered")?;
     let mut tx = store.begin().await?;
     for i in 0..posts {
         let at = start + (i as i64 * spread_secs as i64 * 1000) / posts.max(1) as i64;
-        let key = tutti_bluesky::Tid::now().to_string();
+        let key = kind.new_idempotency_key();
         let text = format!("{prefix}{i}");
         publishing::insert_post(
             &mut tx,

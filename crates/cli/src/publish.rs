@@ -7,7 +7,6 @@ use anyhow::Context;
 use clap::Subcommand;
 use tutti_app::publishing::{ChannelToAdd, PostToWrite};
 use tutti_app::store::publishing::PostMedia;
-use tutti_connector::Connector;
 
 use crate::context::{app, keyring, keyring_path, write_private, Global};
 
@@ -89,6 +88,91 @@ pub enum AddChannel {
         #[arg(long)]
         ambassador: Option<String>,
     },
+    /// An account on any network Tutti knows, with its secret (an app password, an access
+    /// token) read from standard input.
+    Account {
+        /// Workspace slug.
+        #[arg(long)]
+        workspace: String,
+        /// The network's name (`bluesky`, `mastodon`, …).
+        #[arg(long)]
+        network: String,
+        /// The account's service: its server's address.
+        #[arg(long)]
+        service: String,
+        /// The account's handle, on networks that sign in with one.
+        #[arg(long, default_value = "")]
+        handle: String,
+        /// Read the secret from standard input.
+        #[arg(long, required = true)]
+        secret_stdin: bool,
+        /// Make it an ambassador channel.
+        #[arg(long)]
+        ambassador: Option<String>,
+    },
+}
+
+/// A channel to connect, as the command line names it.
+struct Connecting {
+    workspace: String,
+    network: String,
+    service: String,
+    handle: String,
+    ambassador: Option<String>,
+}
+
+impl From<AddChannel> for Connecting {
+    fn from(add: AddChannel) -> Connecting {
+        match add {
+            AddChannel::Bluesky { workspace, handle, service, ambassador, .. } => {
+                Connecting { workspace, network: "bluesky".into(), service, handle, ambassador }
+            }
+            AddChannel::Mastodon { workspace, instance, ambassador, .. } => Connecting {
+                workspace,
+                network: "mastodon".into(),
+                service: instance,
+                handle: String::new(),
+                ambassador,
+            },
+            AddChannel::Account { workspace, network, service, handle, ambassador, .. } => {
+                Connecting { workspace, network, service, handle, ambassador }
+            }
+        }
+    }
+}
+
+/// Reads a secret from standard input; `what` names it in the error.
+fn secret_from_stdin(what: &str) -> anyhow::Result<String> {
+    let mut secret = String::new();
+    std::io::stdin().read_to_string(&mut secret).with_context(|| format!("cannot read the {what}"))?;
+    let secret = secret.trim().to_owned();
+    anyhow::ensure!(!secret.is_empty(), "the {what} is empty");
+    Ok(secret)
+}
+
+/// Signs in to the account through its network's kind, as the registry knows it: who it is, or
+/// why not (the service, or the credentials, refused).
+async fn verified(
+    app: &tutti_app::App,
+    global: &Global,
+    network: &str,
+    service: &str,
+    handle: &str,
+    secret: &str,
+) -> anyhow::Result<tutti_connector::AccountProfile> {
+    let networks = app.networks();
+    let kind = networks.get(network).with_context(|| {
+        format!(
+            "--network: Tutti does not know {network:?} (it knows {})",
+            networks.names().collect::<Vec<_>>().join(", ")
+        )
+    })?;
+    let secret = || Ok(secret.to_owned());
+    let access =
+        tutti_connector::ChannelAccess { service, handle: handle.trim_start_matches('@'), secret: &secret };
+    let client = kind.open(&access, &global.outbound()).map_err(|e| anyhow::anyhow!("--service: {e}"))?;
+    let who = if handle.is_empty() { service } else { handle };
+    client.verify().await.map_err(|e| anyhow::anyhow!("{who}: {e}"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -205,92 +289,44 @@ pub enum KeyCommand {
 pub async fn channel(global: &Global, command: ChannelCommand) -> anyhow::Result<()> {
     let (app, actor) = app(global).await?;
     match command {
-        ChannelCommand::Add(AddChannel::Bluesky {
-            workspace,
-            handle,
-            app_password_stdin: _,
-            service,
-            ambassador,
-        }) => {
-            let mut secret = String::new();
-            std::io::stdin().read_to_string(&mut secret).context("cannot read the app password")?;
-            let secret = secret.trim().to_owned();
-            anyhow::ensure!(!secret.is_empty(), "the app password is empty");
-            let client = tutti_bluesky::XrpcClient::new(
-                &service,
-                handle.trim_start_matches('@'),
-                &secret,
-                &global.outbound(),
-            )
-            .map_err(|e| anyhow::anyhow!("--service: {e}"))?;
-            let profile = client.verify().await.map_err(|e| anyhow::anyhow!("{handle}: {e}"))?;
-            let did = client.session().await.map(|s| s.did);
+        ChannelCommand::Add(add) => {
+            let what = match &add {
+                AddChannel::Bluesky { .. } => "app password",
+                AddChannel::Mastodon { .. } => "access token",
+                AddChannel::Account { .. } => "secret",
+            };
+            let c = Connecting::from(add);
+            let secret = secret_from_stdin(what)?;
+            let profile = verified(&app, global, &c.network, &c.service, &c.handle, &secret).await?;
             let keys = keyring(global)?;
             let added = app
                 .add_channel(
                     &actor,
                     &keys,
-                    &workspace,
+                    &c.workspace,
                     &ChannelToAdd {
-                        network: "bluesky".into(),
+                        network: c.network,
                         handle: profile.handle.clone(),
-                        service,
-                        account_id: did,
+                        service: c.service,
+                        account_id: Some(profile.account_id),
                         secret,
-                        ambassador,
+                        ambassador: c.ambassador,
                     },
                 )
                 .await?;
             println!(
-                "Connected {} ({} voice) to {workspace} as channel {}.",
-                added.handle, added.voice, added.id
+                "Connected {} ({} voice) to {} as channel {}.",
+                added.handle, added.voice, c.workspace, added.id
             );
         }
         ChannelCommand::Reconnect { workspace, handle, secret_stdin: _ } => {
-            let mut secret = String::new();
-            std::io::stdin().read_to_string(&mut secret).context("cannot read the new secret")?;
-            let secret = secret.trim().to_owned();
-            anyhow::ensure!(!secret.is_empty(), "the new secret is empty");
+            let secret = secret_from_stdin("new secret")?;
             let existing = app.channels(&actor, &workspace).await?;
             let c = tutti_app::publishing::find_channel(&existing, &handle)
                 .with_context(|| format!("--handle: no channel {handle:?} in {workspace}"))?;
-            if c.network == tutti_domain::Network::Bluesky {
-                let client =
-                    tutti_bluesky::XrpcClient::new(&c.service, &c.handle, &secret, &global.outbound())
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                client.verify().await.map_err(|e| anyhow::anyhow!("{}: {e}", c.handle))?;
-            }
+            verified(&app, global, c.network.as_str(), &c.service, &c.handle, &secret).await?;
             let back = app.reconnect_channel(&actor, &keyring(global)?, &workspace, &handle, &secret).await?;
             println!("{} is connected again; its waiting posts will go out.", back.handle);
-        }
-        ChannelCommand::Add(AddChannel::Mastodon { workspace, instance, token_stdin: _, ambassador }) => {
-            let mut secret = String::new();
-            std::io::stdin().read_to_string(&mut secret).context("cannot read the access token")?;
-            let secret = secret.trim().to_owned();
-            anyhow::ensure!(!secret.is_empty(), "the access token is empty");
-            let client = tutti_mastodon::MastodonClient::new(&instance, &secret, &global.outbound())
-                .map_err(|e| anyhow::anyhow!("--instance: {e}"))?;
-            let profile = client.verify().await.map_err(|e| anyhow::anyhow!("{instance}: {e}"))?;
-            let keys = keyring(global)?;
-            let added = app
-                .add_channel(
-                    &actor,
-                    &keys,
-                    &workspace,
-                    &ChannelToAdd {
-                        network: "mastodon".into(),
-                        handle: profile.handle.clone(),
-                        service: instance,
-                        account_id: None,
-                        secret,
-                        ambassador,
-                    },
-                )
-                .await?;
-            println!(
-                "Connected {} ({} voice) to {workspace} as channel {}.",
-                added.handle, added.voice, added.id
-            );
         }
         ChannelCommand::List { workspace, json } => {
             let list = app.channels(&actor, &workspace).await?;

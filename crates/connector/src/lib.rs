@@ -7,11 +7,13 @@
 //! or the worker. Errors are sorted by what the caller does about them (wait, retry, give up,
 //! ask the person to reconnect the account) rather than by where they came from.
 
+mod bell;
 mod network;
 
 use std::fmt;
 
 use async_trait::async_trait;
+pub use bell::{Bell, Ringing};
 use chrono::{DateTime, Utc};
 pub use network::{ChannelAccess, Counting, Limits, Mention, NetworkKind, Networks, ServiceKind};
 /// The outbound policy network kinds call under (re-exported for their implementers).
@@ -27,6 +29,9 @@ pub struct AccountProfile {
     pub handle: String,
     /// The name the account shows, when it has set one; both networks allow it to be empty.
     pub display_name: Option<String>,
+    /// The account's stable id (a DID on Bluesky, an account id on Mastodon), which a handle
+    /// change does not change.
+    pub account_id: String,
 }
 
 /// What went wrong talking to a network, split by what the caller should do next.

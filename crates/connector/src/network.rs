@@ -14,7 +14,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::{Connector, ConnectorError};
+use crate::{Bell, Connector, ConnectorError, Network, Ringing};
 
 /// How a network counts the length of a post's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,8 +28,6 @@ pub enum Counting {
 /// A network's limits on a post, checked before anything is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// The network's name as people read it: `Bluesky`, `Mastodon`.
-    pub name: &'static str,
     /// The longest text, counted as [`Limits::counting`] says.
     pub text_max: usize,
     /// How the text is counted.
@@ -91,8 +89,14 @@ impl fmt::Debug for ChannelAccess<'_> {
 /// One network, as its connector crate describes it.
 #[async_trait]
 pub trait NetworkKind: Send + Sync {
+    /// The network, as the product's words name it ([`Network`]: its stored name and the name
+    /// people read).
+    fn network(&self) -> Network;
+
     /// The stable lowercase name stored with channels (`bluesky`, `mastodon`).
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &'static str {
+        self.network().as_str()
+    }
 
     /// Its limits on a post.
     fn limits(&self) -> Limits;
@@ -132,6 +136,14 @@ pub trait NetworkKind: Send + Sync {
         }
     }
 
+    /// Whether `post` (a post's id on the network) is one of the account's own posts, when the
+    /// id says so (a Bluesky `at://` URI names its repository); `None` when it does not, and
+    /// the network will refuse what the account may not do.
+    fn is_own_post(&self, account_id: &str, post: &str) -> Option<bool> {
+        let _ = (account_id, post);
+        None
+    }
+
     /// Opens the connector of a channel; the error says why it cannot be.
     fn open(
         &self,
@@ -140,9 +152,23 @@ pub trait NetworkKind: Send + Sync {
     ) -> Result<Arc<dyn Connector>, String>;
 
     /// Whether the network rings when an account has news (Mastodon's notification stream),
-    /// so that its channels are read on the bell rather than polled every second.
+    /// so that its channels are read on the bell ([`NetworkKind::bell`]) rather than polled
+    /// every second.
     fn rings(&self) -> bool {
         false
+    }
+
+    /// The task that rings `bell` whenever the channel's account has news, for a kind that
+    /// [rings](NetworkKind::rings): it keeps [`Bell::connected`] true while it listens, rings
+    /// on every (re)connection, and runs until dropped. The error says why it cannot listen.
+    fn bell(
+        &self,
+        channel: &ChannelAccess<'_>,
+        outbound: &tutti_addresses::Outbound,
+        bell: Arc<Bell>,
+    ) -> Result<Ringing, String> {
+        let _ = (channel, outbound, bell);
+        Err(format!("{} has no notification bell", self.name()))
     }
 }
 
@@ -216,7 +242,6 @@ mod tests {
     use super::*;
 
     const LIMITS: Limits = Limits {
-        name: "Test",
         text_max: 3,
         counting: Counting::Graphemes,
         text_max_bytes: Some(20),
@@ -230,6 +255,9 @@ mod tests {
 
     #[async_trait]
     impl NetworkKind for Test {
+        fn network(&self) -> Network {
+            Network::Bluesky
+        }
         fn name(&self) -> &'static str {
             self.0
         }

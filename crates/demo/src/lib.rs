@@ -59,8 +59,8 @@ struct DemoChannels {
 
 #[async_trait]
 impl NetworkKind for DemoChannels {
-    fn name(&self) -> &'static str {
-        self.network.name()
+    fn network(&self) -> Network {
+        self.network.network()
     }
 
     fn limits(&self) -> Limits {
@@ -83,6 +83,10 @@ impl NetworkKind for DemoChannels {
     ) -> Result<Option<String>, ConnectorError> {
         // The demo network knows every account it is asked about.
         Ok(Some(format!("demo:{account}")))
+    }
+
+    fn is_own_post(&self, account_id: &str, post: &str) -> Option<bool> {
+        self.network.is_own_post(account_id, post)
     }
 
     fn open(&self, channel: &ChannelAccess<'_>, _outbound: &Outbound) -> Result<Arc<dyn Connector>, String> {
@@ -482,7 +486,11 @@ impl Connector for DemoConnector {
     }
 
     async fn verify(&self) -> Result<AccountProfile, ConnectorError> {
-        Ok(AccountProfile { handle: self.channel().handle.to_owned(), display_name: None })
+        Ok(AccountProfile {
+            handle: self.channel().handle.to_owned(),
+            display_name: None,
+            account_id: self.channel().account_id.to_owned(),
+        })
     }
 
     async fn publish(&self, post: &OutgoingPost, key: &str) -> Result<Published, ConnectorError> {

@@ -7,12 +7,13 @@
 //! delay down to the time of one request, while what is stored, and exactly once, still comes
 //! from the one place that can be resumed after a restart: the API and its cursor. The bell
 //! rings once on every (re)connection too, so that what came while it was away is read at once.
-//! A stream that drops reconnects with backoff; while it is down, [`Bell::connected`] is false
+//! A stream that drops reconnects with backoff; while it is down, the [`Bell`] is not connected
 //! and the reader falls back to polling.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use tutti_connector::Bell;
 
 use crate::sse::{SseItem, SseParser};
 use crate::streaming::{jittered, ConfigError, Stream, Streaming};
@@ -21,41 +22,6 @@ use crate::streaming::{jittered, ConfigError, Stream, Streaming};
 const MAX_EVENT_BYTES: usize = 256 * 1024;
 /// A stream that lasted this long was healthy: the backoff starts again from the beginning.
 const HEALTHY: Duration = Duration::from_secs(30);
-
-/// What the bell shares with its reader.
-#[derive(Debug, Default)]
-pub struct Bell {
-    rang: AtomicBool,
-    connected: AtomicBool,
-    rings: AtomicU64,
-}
-
-impl Bell {
-    /// A bell that has not rung.
-    pub fn new() -> Arc<Bell> {
-        Arc::default()
-    }
-
-    /// Whether it rang since the last call (and forgets it).
-    pub fn take(&self) -> bool {
-        self.rang.swap(false, Ordering::AcqRel)
-    }
-
-    /// Whether the stream is up now.
-    pub fn connected(&self) -> bool {
-        self.connected.load(Ordering::Acquire)
-    }
-
-    /// How many times it rang.
-    pub fn rings(&self) -> u64 {
-        self.rings.load(Ordering::Relaxed)
-    }
-
-    fn ring(&self) {
-        self.rang.store(true, Ordering::Release);
-        self.rings.fetch_add(1, Ordering::Relaxed);
-    }
-}
 
 /// Rings a [`Bell`] when the account's notification stream says something arrived.
 #[derive(Debug, Clone)]
@@ -94,7 +60,7 @@ impl NotificationBell {
                 }
                 Err((why, None)) => why,
                 Ok(mut response) => {
-                    bell.connected.store(true, Ordering::Release);
+                    bell.set_connected(true);
                     bell.ring();
                     let mut parser = SseParser::new(MAX_EVENT_BYTES);
                     let mut events = Vec::new();
@@ -113,7 +79,7 @@ impl NotificationBell {
                             }
                         }
                     };
-                    bell.connected.store(false, Ordering::Release);
+                    bell.set_connected(false);
                     why
                 }
             };

@@ -1047,7 +1047,7 @@ impl MastodonClient {
             .map(|a| clean_line(a.trim_start_matches('@'), MAX_ACCT_CHARS))
             .filter(|a| !a.is_empty())
             .ok_or_else(|| ConnectorError::Transient(format!("{what}: no acct")))?;
-        *lock(&self.account_id) = Some(id);
+        *lock(&self.account_id) = Some(id.clone());
         let handle = if acct.contains('@') {
             format!("@{acct}")
         } else {
@@ -1055,7 +1055,7 @@ impl MastodonClient {
         };
         let display_name = Some(clean_line(str_field(account, "display_name").unwrap_or(""), MAX_NAME_CHARS))
             .filter(|n| !n.is_empty());
-        Ok(AccountProfile { handle, display_name })
+        Ok(AccountProfile { handle, display_name, account_id: id })
     }
 
     /// The replies, reblogs and favourites a status has, from `GET /api/v1/statuses/:id`.

@@ -44,7 +44,7 @@ pub mod sse;
 pub mod status;
 pub mod streaming;
 
-pub use bell::{Bell, NotificationBell};
+pub use bell::NotificationBell;
 pub use client::{
     check_status, countable_length, Instance, InstanceLimits, MastodonClient, NewMedia, NewPoll, NewStatus,
     Notification, NotificationKind, PublishedStatus, Reconciled, StatusCounts, Visibility,

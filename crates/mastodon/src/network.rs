@@ -9,13 +9,15 @@ use std::time::Duration;
 use tutti_outbound::Clients as _;
 
 use async_trait::async_trait;
-use tutti_connector::{ChannelAccess, Connector, ConnectorError, Counting, Limits, Mention, NetworkKind};
+use tutti_connector::{
+    Bell, ChannelAccess, Connector, ConnectorError, Counting, Limits, Mention, Network, NetworkKind, Ringing,
+};
 
+use crate::bell::NotificationBell;
 use crate::client::MastodonClient;
 
 /// Mastodon's limits on a post: the default of an instance (one may allow more).
 pub const LIMITS: Limits = Limits {
-    name: "Mastodon",
     text_max: 500,
     counting: Counting::Chars,
     text_max_bytes: None,
@@ -74,8 +76,8 @@ fn host_of(url: &str) -> &str {
 
 #[async_trait]
 impl NetworkKind for Mastodon {
-    fn name(&self) -> &'static str {
-        "mastodon"
+    fn network(&self) -> Network {
+        Network::Mastodon
     }
 
     fn limits(&self) -> Limits {
@@ -141,6 +143,17 @@ impl NetworkKind for Mastodon {
 
     fn rings(&self) -> bool {
         true
+    }
+
+    fn bell(
+        &self,
+        channel: &ChannelAccess<'_>,
+        outbound: &tutti_outbound::Outbound,
+        bell: Arc<Bell>,
+    ) -> Result<Ringing, String> {
+        let token = (channel.secret)()?;
+        let listener = NotificationBell::new(channel.service, &token, outbound).map_err(|e| e.to_string())?;
+        Ok(Box::pin(async move { listener.run(bell).await }))
     }
 }
 

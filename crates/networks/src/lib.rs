@@ -5,7 +5,7 @@
 
 use std::sync::LazyLock;
 
-use tutti_connector::{Limits, Networks};
+use tutti_connector::{Limits, Network, Networks};
 
 static REGISTRY: LazyLock<Networks> = LazyLock::new(|| {
     Networks::new()
@@ -20,9 +20,11 @@ pub fn registry() -> &'static Networks {
     &REGISTRY
 }
 
-/// The limits of `network`; a network Tutti does not know gets Mastodon's.
-pub fn limits(network: &str) -> Limits {
-    registry().limits(network).unwrap_or(tutti_mastodon::LIMITS)
+/// The limits of `network`: every [`Network`] is registered above (a test checks it).
+pub fn limits(network: Network) -> Limits {
+    registry()
+        .limits(network.as_str())
+        .unwrap_or_else(|| panic!("{network} is a network, yet not registered"))
 }
 
 #[cfg(test)]
@@ -32,8 +34,13 @@ mod tests {
     #[test]
     fn every_network_is_registered_once_with_its_limits() {
         assert_eq!(registry().names().collect::<Vec<_>>(), ["bluesky", "mastodon"]);
-        assert_eq!((limits("bluesky").text_max, limits("bluesky").text_max_bytes), (300, Some(3000)));
-        assert_eq!(limits("mastodon").text_max, 500);
+        for network in Network::ALL {
+            assert_eq!(registry().get(network).map(|k| k.network()), Some(*network), "{network}");
+        }
+        let bluesky = limits(Network::Bluesky);
+        assert_eq!((bluesky.text_max, bluesky.text_max_bytes), (300, Some(3000)));
+        assert_eq!(limits(Network::Mastodon).text_max, 500);
+        assert!(registry().limits("myspace").is_none(), "an unknown name has no limits");
         let demo = registry().of_channel("mastodon", "demo:fr:0").unwrap();
         assert_eq!((demo.name(), demo.rings()), ("mastodon", false));
         assert!(registry().get("mastodon").unwrap().rings());

@@ -8,11 +8,13 @@
 //! remote_id)`). Bluesky channels are read every [`POLL_INTERVAL`], so a notification is in the
 //! inbox a second or two after the network has it.
 //!
-//! Mastodon allows an account 300 requests in 5 minutes, so its channels are not polled every
-//! second: the reader holding a Mastodon channel's lease also listens to the account's
-//! notification stream ([`tutti_mastodon::bell`]), and reads the channel when the stream rings
-//! (within a second), or every [`MASTODON_QUIET_READ`] while the stream is up and quiet (which
-//! also keeps the lease), or every [`MASTODON_FALLBACK_READ`] while it is down.
+//! A network that rings ([`NetworkKind::rings`](tutti_connector::NetworkKind::rings): Mastodon,
+//! which allows an account 300 requests in 5 minutes) is not polled every second: the reader
+//! holding such a channel's lease also runs the kind's bell on the account
+//! ([`NetworkKind::bell`](tutti_connector::NetworkKind::bell), Mastodon's notification
+//! stream), and reads the channel when it rings (within a second), or every [`QUIET_READ`]
+//! while the bell is connected and quiet (which also keeps the lease), or every
+//! [`FALLBACK_READ`] while it is down.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -21,7 +23,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tracing::{debug, info, warn};
 use tutti_app::ingest::{self, Incoming};
-use tutti_connector::{ConnectorError, Notification, NotificationKind, PostRef};
+use tutti_connector::{
+    Bell, ChannelAccess, ConnectorError, NetworkKind, Notification, NotificationKind, PostRef,
+};
 use tutti_domain::{ActionStatus, ChannelStatus, ItemKind};
 use tutti_store::changes::Topic;
 use tutti_store::{inbox, now_ms, publishing, Store, StoreError};
@@ -37,15 +41,15 @@ pub const LEASE_MS: i64 = 30_000;
 pub const INGEST_BATCH: usize = 1_000;
 /// The most pages read from a channel in one pass.
 pub const MAX_PAGES: usize = 50;
-/// How often a Mastodon channel whose notification stream is up is read when it does not ring
-/// (shorter than the lease, which each read renews).
-pub const MASTODON_QUIET_READ: Duration = Duration::from_secs(20);
-/// How often a Mastodon channel is read while its notification stream is down.
-pub const MASTODON_FALLBACK_READ: Duration = Duration::from_secs(4);
+/// How often a channel whose bell is connected is read when it does not ring (shorter than the
+/// lease, which each read renews).
+pub const QUIET_READ: Duration = Duration::from_secs(20);
+/// How often a channel of a network that rings is read while its bell is down.
+pub const FALLBACK_READ: Duration = Duration::from_secs(4);
 
-/// A channel's notification stream, listened to while this process holds its lease.
+/// A channel's bell, listened to while this process holds its lease.
 struct Listening {
-    bell: Arc<tutti_mastodon::Bell>,
+    bell: Arc<Bell>,
     task: tokio::task::JoinHandle<()>,
     last_read: Instant,
 }
@@ -77,8 +81,8 @@ async fn landed(storing: Option<Storing>) -> Result<Option<usize>, StoreError> {
 enum Pass {
     /// Every channel.
     All,
-    /// Those due: every Bluesky channel, the Mastodon channels whose stream rang or whose
-    /// wait is over.
+    /// Those due: every channel of a network that does not ring, and those whose bell rang or
+    /// whose wait is over.
     Due,
 }
 
@@ -215,8 +219,8 @@ impl InboxPoller {
         self.poll(Pass::All).await
     }
 
-    /// The notification stream of a Mastodon channel this process reads, if it listens to it:
-    /// whether it is up, and how many times it rang.
+    /// The bell of a channel this process reads, if it listens to it: whether it is connected,
+    /// and how many times it rang.
     pub fn stream_state(&self, channel_id: i64) -> Option<(bool, u64)> {
         let streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
         streams.get(&channel_id).map(|l| (l.bell.connected(), l.bell.rings()))
@@ -227,40 +231,36 @@ impl InboxPoller {
         self.passes.load(std::sync::atomic::Ordering::Acquire)
     }
 
-    /// Whether a Mastodon channel is to be read in a [`Pass::Due`].
+    /// Whether a channel of a network that rings is to be read in a [`Pass::Due`].
     fn due(&self, channel_id: i64) -> bool {
         let streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
         match streams.get(&channel_id) {
             None => true,
             Some(l) => {
-                let wait = if l.bell.connected() { MASTODON_QUIET_READ } else { MASTODON_FALLBACK_READ };
+                let wait = if l.bell.connected() { QUIET_READ } else { FALLBACK_READ };
                 l.bell.take() || l.last_read.elapsed() >= wait
             }
         }
     }
 
-    /// Listens to a Mastodon channel's notification stream (if not already), and notes a read.
-    fn listen(&self, channel: &publishing::Channel) {
+    /// Listens to a channel's bell (if not already), and notes a read.
+    fn listen(&self, channel: &publishing::Channel, network: &dyn NetworkKind) {
         let mut streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(l) = streams.get_mut(&channel.id) {
             l.last_read = Instant::now();
             return;
         }
-        let bell = match self.connectors.secret(channel).and_then(|token| {
-            tutti_mastodon::NotificationBell::new(&channel.service, &token, self.connectors.outbound())
-                .map_err(|e| e.to_string())
-        }) {
-            Ok(b) => b,
+        let rung = Bell::new();
+        let secret = || self.connectors.secret(channel);
+        let access = ChannelAccess { service: &channel.service, handle: &channel.handle, secret: &secret };
+        let ringing = match network.bell(&access, self.connectors.outbound(), rung.clone()) {
+            Ok(ringing) => ringing,
             Err(e) => {
-                warn!(channel = %channel.handle, error = %e, "cannot listen to the notification stream");
+                warn!(channel = %channel.handle, error = %e, "cannot listen to the channel's bell");
                 return;
             }
         };
-        let rung = tutti_mastodon::Bell::new();
-        let task = tokio::spawn({
-            let rung = rung.clone();
-            async move { bell.run(rung).await }
-        });
+        let task = tokio::spawn(ringing);
         streams.insert(channel.id, Listening { bell: rung, task, last_read: Instant::now() });
     }
 
@@ -278,12 +278,9 @@ impl InboxPoller {
         let mut stored = 0;
         for channel in readable {
             // A network that rings (Mastodon) is read on its bell; the others every pass.
-            let rings = self
-                .connectors
-                .networks()
-                .of_channel(channel.network, &channel.service)
-                .is_some_and(|n| n.rings());
-            if rings && pass == Pass::Due && !self.due(channel.id) {
+            let network = self.connectors.networks().of_channel(channel.network, &channel.service);
+            let rings = network.as_ref().filter(|n| n.rings());
+            if rings.is_some() && pass == Pass::Due && !self.due(channel.id) {
                 continue;
             }
             if !self.backoff.ready(channel.id, (self.clock)()) {
@@ -297,8 +294,8 @@ impl InboxPoller {
                     continue;
                 }
             };
-            if rings {
-                self.listen(channel);
+            if let Some(network) = rings {
+                self.listen(channel, network.as_ref());
             }
             let client = match self.connectors.get(channel).await {
                 Ok(c) => c,

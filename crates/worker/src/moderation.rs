@@ -5,7 +5,7 @@
 use tracing::{info, warn};
 use tutti_app::moderation::NETWORK_ACTIONS;
 use tutti_connector::{ConnectorError, PostRef, ReportReason, ReportSubject};
-use tutti_domain::{ActionStatus, Network};
+use tutti_domain::ActionStatus;
 use tutti_store::{inbox, moderation, publishing, Store, StoreError};
 
 use crate::connectors::Connectors;
@@ -69,15 +69,14 @@ async fn target(store: &Store, id: i64, status: ActionStatus) -> Result<Option<T
 
 /// The brand's post at the root of the thread, if the root is one of the channel's own posts
 /// (only those can have replies hidden).
-fn own_root(t: &Target) -> Result<PostRef, String> {
-    if t.channel.network == Network::Bluesky {
-        let own =
-            t.channel.account_id.as_deref().is_some_and(|did| t.root.starts_with(&format!("at://{did}/")));
-        if !own {
-            return Err(
-                "the thread's root is not one of the brand's posts: only its author can hide replies".into(),
-            );
-        }
+fn own_root(t: &Target, connectors: &Connectors) -> Result<PostRef, String> {
+    let network = connectors.networks().of_channel(t.channel.network, &t.channel.service);
+    let own =
+        network.and_then(|n| n.is_own_post(t.channel.account_id.as_deref().unwrap_or_default(), &t.root));
+    if own == Some(false) {
+        return Err(
+            "the thread's root is not one of the brand's posts: only its author can hide replies".into()
+        );
     }
     Ok(PostRef::id(t.root.clone()))
 }
@@ -90,7 +89,7 @@ pub async fn act(store: &Store, connectors: &Connectors, id: i64) -> Result<(), 
     let author = t.item.author_id.clone();
     let mut refused = None;
     let done: Result<Option<String>, String> = match t.action.action.as_str() {
-        "hide" => match (own_root(&t), reply) {
+        "hide" => match (own_root(&t, connectors), reply) {
             (Ok(root), Some(reply)) => outcome(client.hide_reply(&root, &reply).await, &mut refused)?
                 .map(|()| Some(reply.id.clone())),
             (Err(why), _) => Err(why),
@@ -145,7 +144,7 @@ pub async fn undo(store: &Store, connectors: &Connectors, id: i64) -> Result<(),
     let author = t.item.author_id.clone();
     let mut refused = None;
     let done: Result<(), String> = match t.action.action.as_str() {
-        "hide" => match (own_root(&t), t.item.post_ref.clone()) {
+        "hide" => match (own_root(&t, connectors), t.item.post_ref.clone()) {
             (Ok(root), Some(reply)) => {
                 outcome(client.unhide_reply(&root, &PostRef::id(reply)).await, &mut refused)?
             }

@@ -5,25 +5,27 @@
 use std::collections::HashMap;
 
 use tutti_app::store::publishing::Channel;
-use tutti_domain::{ChannelStatus, ChannelVoice};
+use tutti_domain::{ChannelStatus, ChannelVoice, Network};
 
 use super::common::page_err;
 use crate::error::WebError;
 use crate::routes::Ctx;
 use crate::AppState;
 
-/// The network's name as people write it.
-pub(super) fn network_name(network: &str) -> &'static str {
-    tutti_networks::limits(network).name
+/// The network whose length limit is the strictest: what a counter counts against before a
+/// channel is chosen.
+pub(super) fn strictest_network() -> Network {
+    let strictness = |n: &&Network| tutti_networks::limits(**n).text_max;
+    Network::ALL.iter().min_by_key(strictness).copied().unwrap_or(Network::Bluesky)
 }
 
 /// The length limit the counter shows for a network.
-pub(super) fn network_max(network: &str) -> usize {
+pub(super) fn network_max(network: Network) -> usize {
     tutti_networks::limits(network).text_max
 }
 
 /// A post's length as its network counts it: graphemes on Bluesky, characters on Mastodon.
-pub(super) fn network_count(network: &str, text: &str) -> usize {
+pub(super) fn network_count(network: Network, text: &str) -> usize {
     tutti_networks::limits(network).count(text)
 }
 
@@ -40,7 +42,7 @@ fn at_handle(handle: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct ChannelView {
     pub(super) id: i64,
-    pub(super) network: String,
+    pub(super) network: Network,
     pub(super) network_name: &'static str,
     pub(super) handle: String,
     /// « Marque », "Brand", or the ambassador's name.
@@ -87,19 +89,21 @@ pub(super) fn channel_views(
             }
             ChannelView {
                 id: c.id,
-                network: c.network.to_string(),
+                network: c.network,
                 network_name: c.network.name(),
                 handle: at_handle(&c.handle),
                 voice,
                 ambassador,
-                max: network_max(c.network.as_str()),
+                max: network_max(c.network),
                 needs_reconnect,
                 usable,
                 label,
             }
         })
         .collect();
-    views.sort_by(|a, b| (a.ambassador, &a.network, &a.handle).cmp(&(b.ambassador, &b.network, &b.handle)));
+    views.sort_by(|a, b| {
+        (a.ambassador, a.network.as_str(), &a.handle).cmp(&(b.ambassador, b.network.as_str(), &b.handle))
+    });
     views
 }
 

@@ -19,11 +19,11 @@ use tutti_app::links::{LinkOptions, Utm};
 use tutti_app::publishing::{PostToWrite, MAX_IMAGES};
 use tutti_app::store::publishing::PostMedia;
 use tutti_app::AppError;
-use tutti_domain::{Action, PostStatus};
+use tutti_domain::{Action, Network, PostStatus};
 
 use super::calendar::placed_at;
 use super::channel_views::{
-    channel_views, member_names, network_count, network_max, network_name, ChannelView,
+    channel_views, member_names, network_count, network_max, strictest_network, ChannelView,
 };
 use super::common::{form_error, is_htmx, layout, page_err, render, see_other, zone, FieldError, Layout};
 use crate::error::WebError;
@@ -69,7 +69,7 @@ pub struct ComposeForm {
 /// The preview of the post on one network.
 #[derive(Debug, Clone)]
 pub struct Preview {
-    network: String,
+    network: Network,
     name: &'static str,
     handle: String,
     max: usize,
@@ -113,19 +113,18 @@ impl ComposePage {
 
     /// The counter under the text for the chosen channel: its length, the limit, whether over.
     fn counter(&self) -> (usize, usize, bool) {
-        let network = self
-            .channels
-            .iter()
-            .find(|c| self.is_selected(c))
-            .map(|c| c.network.as_str())
-            .unwrap_or("bluesky");
+        let network = self.network();
         let (count, max) = (network_count(network, &self.f.text), network_max(network));
         (count, max, count > max)
     }
 
     /// The network of the chosen channel (the default UTM source).
-    fn network(&self) -> &str {
-        self.channels.iter().find(|c| self.is_selected(c)).map(|c| c.network.as_str()).unwrap_or("bluesky")
+    fn network(&self) -> Network {
+        self.channels
+            .iter()
+            .find(|c| self.is_selected(c))
+            .map(|c| c.network)
+            .unwrap_or_else(strictest_network)
     }
 
     /// Whether the images part starts open: images were sent, or something is wrong there.
@@ -165,14 +164,14 @@ async fn compose_view(
             continue;
         }
         let shown = selected.filter(|s| s.network == c.network).unwrap_or(c);
-        let count = network_count(&c.network, &f.text);
+        let count = network_count(c.network, &f.text);
         previews.push(Preview {
-            network: c.network.clone(),
+            network: c.network,
             name: c.network_name,
             handle: shown.handle.clone(),
             max: c.max,
             count,
-            over: !tutti_networks::limits(&c.network).fits(&f.text),
+            over: !tutti_networks::limits(c.network).fits(&f.text),
         });
     }
     if f.langs.is_empty() {
@@ -311,8 +310,8 @@ async fn read_compose(multipart: &mut Multipart) -> (ComposeForm, Vec<(usize, Po
 }
 
 /// The message for a text over its network's limit, with the numbers.
-fn text_too_long(network: &str, text: &str, t: &Tr) -> String {
-    let name = network_name(network);
+fn text_too_long(network: Network, text: &str, t: &Tr) -> String {
+    let name = network.name();
     let max = network_max(network);
     let count = network_count(network, text);
     if count > max {
@@ -431,18 +430,15 @@ async fn submit_post(
             let network = channels
                 .iter()
                 .find(|c| c.id.to_string() == f.channel.trim())
-                .map(|c| c.network.to_string())
-                .unwrap_or_default();
-            let max = network_max(&network);
-            let fits_as_typed = tutti_networks::limits(&network).fits(&f.text);
+                .map(|c| c.network)
+                .unwrap_or_else(strictest_network);
+            let max = network_max(network);
+            let fits_as_typed = tutti_networks::limits(network).fits(&f.text);
             let message = if fits_as_typed && (f.utm || f.shorten) {
                 // Only the rewritten links made it too long.
-                t.targs(
-                    "compose-links-too-long",
-                    &[("network", network_name(&network)), ("max", &max.to_string())],
-                )
+                t.targs("compose-links-too-long", &[("network", network.name()), ("max", &max.to_string())])
             } else {
-                text_too_long(&network, &f.text, &t)
+                text_too_long(network, &f.text, &t)
             };
             again(f, FieldError { field: "text".into(), message }).await
         }

@@ -570,7 +570,7 @@ async fn pane(
         notes,
         saved,
         can_moderate: ctx.ws().allows(Action::ManageModeration),
-        max: tutti_networks::limits(network.as_str()).text_max,
+        max: tutti_networks::limits(network).text_max,
     })
 }
 
@@ -929,11 +929,7 @@ async fn saved_reply(
     let text =
         state.app.fill_saved_reply(&ctx.actor(), &slug, id, saved).await.map_err(|e| page_err(e, &ctx))?;
     // The counter's limit is the strictest network's until the box is sent with its channel.
-    let max = tutti_networks::registry()
-        .names()
-        .map(|n| tutti_networks::limits(n).text_max)
-        .min()
-        .unwrap_or_default();
+    let max = Network::ALL.iter().map(|n| tutti_networks::limits(*n).text_max).min().unwrap_or_default();
     render(StatusCode::OK, &ReplyBox { text, max })
 }
 

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use tutti_app::people::Profile;
 use tutti_app::store::people::{PeopleFilter, Person, Segment, Sort};
 use tutti_app::AppError;
-use tutti_domain::Action;
+use tutti_domain::{Action, Network};
 
 use super::common::{form_error, form_status, layout, page_err, render, see_other, FieldError, Layout};
 use crate::error::WebError;
@@ -210,6 +210,8 @@ struct CommunityPage {
     zone: String,
     next: Option<i64>,
     prev: Option<i64>,
+    /// The networks people may be filtered by.
+    networks: &'static [Network],
 }
 
 async fn list_page(
@@ -252,6 +254,7 @@ async fn list_page(
     let rows: Vec<PersonRow> = rows.into_iter().take(PAGE as usize).map(|p| row(ctx, p)).collect();
     let l = layout(state, ctx, t.t("community-title"), "community").await?;
     let page_view = CommunityPage {
+        networks: Network::ALL,
         l,
         slug,
         rows,
