@@ -282,7 +282,10 @@ impl App {
     /// The person behind an API token.
     pub async fn token_user(&self, secret: &str) -> Result<Option<CurrentUser>, AppError> {
         let hash = hash_secret(secret);
-        let user_id = match auth::token_owner(&mut *self.store.conn().await?, &hash).await {
+        // The connection goes back to the pool before the touch takes another: holding one while
+        // waiting for a second starves the pool under a burst of requests with one token.
+        let owner = auth::token_owner(&mut *self.store.conn().await?, &hash).await;
+        let user_id = match owner {
             Ok(Some((id, stale))) => {
                 if stale {
                     let mut tx = self.store.begin().await?;

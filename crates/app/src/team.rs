@@ -146,7 +146,8 @@ impl App {
         // transaction, and confirmed unchanged inside it); otherwise the person joins without a
         // link and sees this workspace once they accept the invitation they already have.
         let mut seen_workspaces = None;
-        if let Ok(existing) = users::by_email(&mut *self.store.conn().await?, email.as_str()).await {
+        let existing = users::by_email(&mut *self.store.conn().await?, email.as_str()).await;
+        if let Ok(existing) = existing {
             if !existing.active {
                 let ids = self.workspaces_of(existing.id).await?;
                 if self.may_manage_teams(actor, &ids).await? {
