@@ -292,6 +292,7 @@ impl App {
             Some(json!({"posts": ready.len()})),
         )
         .await?;
+        self.store.announce(&mut tx, access.workspace.id, tutti_store::changes::Topic::Calendar).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(ready.len())
     }

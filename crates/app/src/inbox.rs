@@ -172,6 +172,7 @@ impl App {
             Some(json!({"status": status})),
         )
         .await?;
+        self.store.announce(&mut tx, access.workspace.id, tutti_store::changes::Topic::Inbox).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
     }
@@ -222,6 +223,7 @@ impl App {
             Some(json!({"assignee": user})),
         )
         .await?;
+        self.store.announce(&mut tx, access.workspace.id, tutti_store::changes::Topic::Inbox).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(user)
     }
@@ -250,6 +252,7 @@ impl App {
             Some(json!({"tags": list})),
         )
         .await?;
+        self.store.announce(&mut tx, access.workspace.id, tutti_store::changes::Topic::Inbox).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(list)
     }

@@ -253,6 +253,7 @@ impl App {
         )
         .await?;
         self.store.announce(&mut tx, access.workspace.id, tutti_store::changes::Topic::Notices).await?;
+        self.store.announce(&mut tx, access.workspace.id, tutti_store::changes::Topic::Inbox).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
     }
@@ -283,6 +284,7 @@ impl App {
             Some(json!({"priority": p})),
         )
         .await?;
+        self.store.announce(&mut tx, access.workspace.id, tutti_store::changes::Topic::Inbox).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(p)
     }

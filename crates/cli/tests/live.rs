@@ -241,6 +241,18 @@ async fn an_item_stored_through_one_server_reaches_a_stream_of_the_other() {
         heard.saturating_duration_since(answered)
     );
     moved(&mut on_a, conversation).await;
+
+    // Closing it on server A moves it on server B too: a status change is news for every open
+    // inbox, not only a new item.
+    let r = client
+        .post(a.url(&format!("/api/v1/workspaces/{WS}/inbox/{conversation}/status")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"status": "closed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap_or_default());
+    moved(&mut on_b, conversation).await;
     app.store().close().await;
 }
 

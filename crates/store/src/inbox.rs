@@ -827,8 +827,8 @@ pub async fn set_status(
     now: i64,
 ) -> Result<bool> {
     let n = sqlx::query(
-        "UPDATE conversations SET status = $1, resolved_at = CASE WHEN $1 = 'closed' THEN $2 ELSE NULL END \
-         WHERE id = $3 AND workspace_id = $4",
+        "UPDATE conversations SET status = $1, resolved_at = CASE WHEN $1 = 'closed' THEN $2 ELSE NULL END, \
+         touched_at = $2 WHERE id = $3 AND workspace_id = $4",
     )
     .bind(status.as_str())
     .bind(now)
@@ -842,38 +842,47 @@ pub async fn set_status(
 
 /// Assigns a conversation (none to unassign).
 pub async fn assign(db: &mut Db, workspace_id: i64, id: i64, user: Option<i64>) -> Result<bool> {
-    let n = sqlx::query("UPDATE conversations SET assignee_user_id = $1 WHERE id = $2 AND workspace_id = $3")
-        .bind(user)
-        .bind(id)
-        .bind(workspace_id)
-        .execute(db)
-        .await?
-        .rows_affected();
+    let n = sqlx::query(
+        "UPDATE conversations SET assignee_user_id = $1, touched_at = $4 WHERE id = $2 AND workspace_id = $3",
+    )
+    .bind(user)
+    .bind(id)
+    .bind(workspace_id)
+    .bind(crate::now_ms())
+    .execute(db)
+    .await?
+    .rows_affected();
     Ok(n == 1)
 }
 
 /// Replaces a conversation's tags (stored `,a,b,` so that one tag is found with `LIKE`).
 pub async fn set_tags(db: &mut Db, workspace_id: i64, id: i64, tags: &[String]) -> Result<bool> {
     let stored = if tags.is_empty() { String::new() } else { format!(",{},", tags.join(",")) };
-    let n = sqlx::query("UPDATE conversations SET tags = $1 WHERE id = $2 AND workspace_id = $3")
-        .bind(stored)
-        .bind(id)
-        .bind(workspace_id)
-        .execute(db)
-        .await?
-        .rows_affected();
+    let n = sqlx::query(
+        "UPDATE conversations SET tags = $1, touched_at = $4 WHERE id = $2 AND workspace_id = $3",
+    )
+    .bind(stored)
+    .bind(id)
+    .bind(workspace_id)
+    .bind(crate::now_ms())
+    .execute(db)
+    .await?
+    .rows_affected();
     Ok(n == 1)
 }
 
 /// Sets a conversation's priority.
 pub async fn set_priority(db: &mut Db, workspace_id: i64, id: i64, priority: i64) -> Result<bool> {
-    let n = sqlx::query("UPDATE conversations SET priority = $1 WHERE id = $2 AND workspace_id = $3")
-        .bind(priority)
-        .bind(id)
-        .bind(workspace_id)
-        .execute(db)
-        .await?
-        .rows_affected();
+    let n = sqlx::query(
+        "UPDATE conversations SET priority = $1, touched_at = $4 WHERE id = $2 AND workspace_id = $3",
+    )
+    .bind(priority)
+    .bind(id)
+    .bind(workspace_id)
+    .bind(crate::now_ms())
+    .execute(db)
+    .await?
+    .rows_affected();
     Ok(n == 1)
 }
 
