@@ -4,43 +4,21 @@
 //! is a local server answering like Mastodon's account and instance endpoints (a Mastodon
 //! server cannot run here).
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::process::Output;
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::Json;
+use common::{ok, refused};
 use serde_json::json;
 use tempfile::TempDir;
 
 const TOKEN: &str = "good-token";
 
 fn tutti(dir: &TempDir, allowed: &str, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tutti"))
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(args)
-        .env("TUTTI_ALLOW_PRIVATE_HOSTS", allowed)
-        .env_remove("TUTTI_DATABASE_URL")
-        .env_remove("TUTTI_AS")
-        .env_remove("TUTTI_SECRET_KEYS")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn ok(out: Output) -> String {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn refused(out: Output) -> String {
-    assert!(!out.status.success(), "accepted: {}", String::from_utf8_lossy(&out.stdout));
-    String::from_utf8(out.stderr).unwrap()
+    common::tutti(dir.path(), allowed, args, stdin)
 }
 
 /// An instance whose one account answers to [`TOKEN`].

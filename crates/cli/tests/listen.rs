@@ -2,10 +2,12 @@
 //! `nlp`, and `tutti listen` storing mentions from a local feed and a local Jetstream replay,
 //! resuming after a restart without duplicates.
 
-use std::io::Write;
+mod common;
+
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::ok;
 use futures_util::SinkExt;
 use tempfile::TempDir;
 use tokio_tungstenite::tungstenite::Message;
@@ -13,24 +15,7 @@ use tutti_store::listening;
 use tutti_store::Store;
 
 fn tutti(dir: &TempDir, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tutti"))
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(args)
-        .env_remove("TUTTI_DATABASE_URL")
-        .env_remove("TUTTI_AS")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn ok(out: Output) -> String {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    common::tutti(dir.path(), "", args, stdin)
 }
 
 fn setup() -> TempDir {

@@ -4,7 +4,8 @@
 //! talks to the PDS through this test's relay, which passes every call on and, when armed,
 //! kills the worker as soon as the PDS has created the record, before the answer reaches it.
 
-use std::io::Write;
+mod common;
+
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 
+use common::ok;
 use tempfile::TempDir;
 
 /// The hosts of the local network, allowed as an operator allows a PDS on the LAN
@@ -25,26 +27,7 @@ fn allowed() -> &'static str {
 }
 
 fn tutti(dir: &TempDir, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tutti"))
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(args)
-        .env("TUTTI_ALLOW_PRIVATE_HOSTS", allowed())
-        .env_remove("TUTTI_DATABASE_URL")
-        .env_remove("TUTTI_AS")
-        .env_remove("TUTTI_SECRET_KEYS")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn ok(out: Output) -> String {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    common::tutti(dir.path(), allowed(), args, stdin)
 }
 
 fn posts(dir: &TempDir) -> Vec<serde_json::Value> {

@@ -840,50 +840,40 @@ pub async fn set_status(
     Ok(n == 1)
 }
 
+/// Sets one column of a workspace's conversation and touches it, so that open inboxes hear it
+/// moved; whether it was there.
+async fn set_conversation<T>(db: &mut Db, workspace_id: i64, id: i64, column: &str, value: T) -> Result<bool>
+where
+    T: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
+{
+    let sql = format!(
+        "UPDATE conversations SET {column} = $1, touched_at = $4 WHERE id = $2 AND workspace_id = $3"
+    );
+    let n = sqlx::query(&sql)
+        .bind(value)
+        .bind(id)
+        .bind(workspace_id)
+        .bind(crate::now_ms())
+        .execute(db)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
+
 /// Assigns a conversation (none to unassign).
 pub async fn assign(db: &mut Db, workspace_id: i64, id: i64, user: Option<i64>) -> Result<bool> {
-    let n = sqlx::query(
-        "UPDATE conversations SET assignee_user_id = $1, touched_at = $4 WHERE id = $2 AND workspace_id = $3",
-    )
-    .bind(user)
-    .bind(id)
-    .bind(workspace_id)
-    .bind(crate::now_ms())
-    .execute(db)
-    .await?
-    .rows_affected();
-    Ok(n == 1)
+    set_conversation(db, workspace_id, id, "assignee_user_id", user).await
 }
 
 /// Replaces a conversation's tags (stored `,a,b,` so that one tag is found with `LIKE`).
 pub async fn set_tags(db: &mut Db, workspace_id: i64, id: i64, tags: &[String]) -> Result<bool> {
     let stored = if tags.is_empty() { String::new() } else { format!(",{},", tags.join(",")) };
-    let n = sqlx::query(
-        "UPDATE conversations SET tags = $1, touched_at = $4 WHERE id = $2 AND workspace_id = $3",
-    )
-    .bind(stored)
-    .bind(id)
-    .bind(workspace_id)
-    .bind(crate::now_ms())
-    .execute(db)
-    .await?
-    .rows_affected();
-    Ok(n == 1)
+    set_conversation(db, workspace_id, id, "tags", stored).await
 }
 
 /// Sets a conversation's priority.
 pub async fn set_priority(db: &mut Db, workspace_id: i64, id: i64, priority: i64) -> Result<bool> {
-    let n = sqlx::query(
-        "UPDATE conversations SET priority = $1, touched_at = $4 WHERE id = $2 AND workspace_id = $3",
-    )
-    .bind(priority)
-    .bind(id)
-    .bind(workspace_id)
-    .bind(crate::now_ms())
-    .execute(db)
-    .await?
-    .rows_affected();
-    Ok(n == 1)
+    set_conversation(db, workspace_id, id, "priority", priority).await
 }
 
 /// Takes the right to reply to a conversation until `until`: granted when no one else holds
