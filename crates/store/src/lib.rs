@@ -113,6 +113,8 @@ pub struct Store {
     feed: std::sync::Arc<changes::Feed>,
     /// Held by every clone: background work on the database ends when the last one goes.
     _alive: std::sync::Arc<()>,
+    /// How many times this process took a connection to use it (reads, transactions, pings).
+    uses: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -228,7 +230,7 @@ impl Store {
             tokio::spawn(checkpoints(reads.clone(), std::sync::Arc::downgrade(&alive)));
         }
         let feed = changes::Feed::new((backend == Backend::Postgres).then(|| url.to_owned()));
-        let store = Store { reads, writes, backend, location, feed, _alive: alive };
+        let store = Store { reads, writes, backend, location, feed, _alive: alive, uses: Default::default() };
         let migrator = match backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
@@ -263,11 +265,13 @@ impl Store {
 
     /// A connection for reads.
     pub async fn conn(&self) -> Result<Conn> {
+        self.used();
         Ok(self.reads.acquire().await?)
     }
 
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx> {
+        self.used();
         Ok(match self.backend {
             Backend::Sqlite => self.writes.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.writes.begin().await?,
@@ -276,8 +280,19 @@ impl Store {
 
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<()> {
+        self.used();
         sqlx::query("SELECT 1").execute(&self.reads).await?;
         Ok(())
+    }
+
+    fn used(&self) {
+        self.uses.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many times this process has used the database (a connection taken for reads, a
+    /// transaction begun, a ping) since it opened it: what an idle process must not add to.
+    pub fn uses(&self) -> u64 {
+        self.uses.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Connections open and idle, summed over the pools, for the metrics endpoint.

@@ -1,7 +1,7 @@
 //! Prometheus metrics: requests and latencies by route, and the database pool.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 
 /// The server's metrics, in a registry of its own (several servers can live in one process).
@@ -12,6 +12,7 @@ pub struct Metrics {
     latency: HistogramVec,
     pool_size: IntGauge,
     pool_idle: IntGauge,
+    db_uses: IntCounter,
 }
 
 impl Metrics {
@@ -36,15 +37,21 @@ impl Metrics {
             IntGauge::new("tutti_db_pool_connections", "Database connections open").expect("metric");
         let pool_idle =
             IntGauge::new("tutti_db_pool_idle_connections", "Database connections idle").expect("metric");
+        let db_uses = IntCounter::new(
+            "tutti_db_uses_total",
+            "Times this process used the database: a connection taken for reads, a transaction, a ping",
+        )
+        .expect("metric");
         for m in [
-            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(db_uses.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(requests.clone()),
             Box::new(latency.clone()),
             Box::new(pool_size.clone()),
             Box::new(pool_idle.clone()),
         ] {
             registry.register(m).expect("register metric");
         }
-        Metrics { registry, requests, latency, pool_size, pool_idle }
+        Metrics { registry, requests, latency, pool_size, pool_idle, db_uses }
     }
 
     /// Counts one answered request and its time, under its route pattern.
@@ -54,9 +61,10 @@ impl Metrics {
     }
 
     /// The text exposition of every metric.
-    pub fn render(&self, pool: (u32, usize)) -> String {
+    pub fn render(&self, pool: (u32, usize), db_uses: u64) -> String {
         self.pool_size.set(pool.0 as i64);
         self.pool_idle.set(pool.1 as i64);
+        self.db_uses.inc_by(db_uses.saturating_sub(self.db_uses.get()));
         let mut out = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut out).expect("encode metrics");
         String::from_utf8(out).unwrap_or_default()

@@ -58,7 +58,7 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
         return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Basic realm=\"metrics\"")])
             .into_response();
     }
-    let body = state.metrics.render(state.app.store().pool_stats());
+    let body = state.metrics.render(state.app.store().pool_stats(), state.app.store().uses());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
