@@ -66,6 +66,8 @@ mod terms;
 mod text;
 mod toxicity;
 
+pub use model::training_input;
+
 use serde::{Deserialize, Serialize};
 
 pub use entities::{entities, Entities};

@@ -99,22 +99,28 @@ pub(crate) fn score(tokens: &Tokens, lang: Option<Lang>) -> Sentiment {
         None => hits(tokens, &lex.fr) > hits(tokens, &lex.en),
         Some(_) => false,
     };
-    let sum = match lang {
-        _ if french => sum(tokens, Some(&lex.fr), true),
-        Some(Lang::En) | None => sum(tokens, Some(&lex.en), false),
-        Some(_) => sum(tokens, None, false),
-    };
-    let mut s = sum;
-    if s != 0.0 {
-        let bangs = tokens.exclamations.min(4) as f32;
-        s += s.signum() * bangs * EXCLAMATION_BOOST;
-    }
-    let lexicon = s / (s * s + NORMALISATION_ALPHA).sqrt();
+    let lexicon = lexicon_score(tokens, lang, french);
     if french {
         // The lexicon score as the model was trained on it: rounded to two decimals.
         return Sentiment::from_score(crate::model::FR.score(tokens, crate::round2(lexicon)));
     }
     Sentiment::from_score(lexicon)
+}
+
+/// The lexicon's score of a tokenised post in `-1..1`, before any model: French (`french`),
+/// English (`lang` English or unknown) or emojis and emoticons alone.
+pub(crate) fn lexicon_score(tokens: &Tokens, lang: Option<Lang>, french: bool) -> f32 {
+    let lex = &*LEXICONS;
+    let mut s = match lang {
+        _ if french => sum(tokens, Some(&lex.fr), true),
+        Some(Lang::En) | None => sum(tokens, Some(&lex.en), false),
+        Some(_) => sum(tokens, None, false),
+    };
+    if s != 0.0 {
+        let bangs = tokens.exclamations.min(4) as f32;
+        s += s.signum() * bangs * EXCLAMATION_BOOST;
+    }
+    s / (s * s + NORMALISATION_ALPHA).sqrt()
 }
 
 fn hits(tokens: &Tokens, lex: &Language) -> usize {

@@ -1,80 +1,63 @@
 #!/usr/bin/env python3
 """Trains the French sentiment model embedded in tutti-nlp (`lexicons/fr-sentiment-model.tsv`).
 
-Standard library only. A logistic regression over the folded words and word pairs of a text,
-plus one feature: the score of the valence lexicon (what `tutti nlp` said before the model),
-so that the model corrects the lexicon rather than replaces it, and a post without any known
-word keeps the lexicon's verdict.
+Standard library only, deterministic (fixed seed, features in sorted order). A logistic
+regression over the words, word pairs and word stems (`>` and the first five letters of a word
+longer than five) of a text, plus one feature: the score of the valence lexicon (what `tutti nlp`
+said before the model), so that the model corrects the lexicon rather than replaces it, and a
+post without any known word keeps the lexicon's verdict.
 
-Input: a TSV of `label<TAB>lexicon_score<TAB>text` (label `pos` or `neg`), made from the training
-split only (see the crate README for the commands). Output (stdout): `feature<TAB>weight` lines,
-the first one `__lexicon__<TAB>alpha`.
+Chosen by 5-fold cross-validation on the training split, never on the held-out one:
 
-    python3 sentiment_fr.py train.tsv > ../lexicons/fr-sentiment-model.tsv
+- the regularisation (accuracy of the sign of the score);
+- the neutral band on z (the log-odds): the widest band of a fixed grid inside which the
+  out-of-fold answers are right at most half of the time (no better than a coin), or the
+  narrowest of the grid when there is none, so that a text where the model has a signal is not
+  neutral. Where the lexicon is silent (a factual post, `le train arrive à huit heures`, where
+  only words learnt from book reviews speak) the band is wider and fixed (`QUIET_BAND`). The
+  library maps that band onto its `NEUTRAL_BAND` (`Model::squash` in
+  `src/model.rs`).
 
-The tokenizer mirrors `src/text.rs` (fold: lower case, accents removed, `œ` → `oe`; words are
-runs of letters and digits; French elision split off as `l'`, `n'`, `qu'`…).
+Input: a TSV of `label<TAB>lexicon_score<TAB>words` (label `pos` or `neg`), written by the
+library itself from the training split (`training_input` in `src/model.rs`), so that the words
+are exactly the ones the library reads. Output (stdout): `feature<TAB>weight` lines, the first
+one `__lexicon__<TAB>alpha`, then `__band__<TAB>band` and `__quiet_band__<TAB>band` (when
+the lexicon is silent); the cross-validation figures on standard error.
+
+    python3 sentiment_fr.py input.tsv > ../lexicons/fr-sentiment-model.tsv
 """
 
 import math
 import random
 import sys
-import unicodedata
 
-ELISIONS = {"c", "d", "j", "l", "m", "n", "s", "t", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu"}
-APOSTROPHES = "'\u2019\u02bc"
+# The library's neutral band on the lexicon score and on the final score (`NEUTRAL_BAND`).
 NEUTRAL_BAND = 0.1
+L2_GRID = (0.01, 0.03, 0.1)
+# Candidate neutral bands on z (the model's log-odds); 0.1 is a probability within 2.5 points of
+# even.
+BAND_GRID = (0.1, 0.15, 0.2, 0.3, 0.4)
+# The band when the lexicon is silent (its score inside its neutral band, so the model has only
+# the words it learnt from book reviews): fixed, not chosen (a handful of training reviews are
+# lexicon-silent and near zero, too few to choose from); the library's band before, `tanh(z / 2)`
+# inside 0.1.
+QUIET_BAND = 0.2
+FOLDS = 5
+STEM = 5
+# Weights smaller than this are dropped: size, not accuracy.
+KEEP = 0.05
 
 
-def fold_char(c):
-    if c.isascii():
-        return c.lower()
-    if c in "\u2019\u02bc\u2018":
-        return "'"
-    if c in "œŒ":
-        return "oe"
-    if c in "æÆ":
-        return "ae"
-    if c == "ß":
-        return "ss"
-    d = unicodedata.normalize("NFD", c)
-    return "".join(x.lower() for x in d if not unicodedata.combining(x))
-
-
-def words(text):
-    out = []
-    for piece in text.split():
-        word = ""
-        chars = list(piece)
-        for i, c in enumerate(chars):
-            if c.isalnum():
-                word += fold_char(c)
-                continue
-            if c in APOSTROPHES and word:
-                nxt = chars[i + 1] if i + 1 < len(chars) else ""
-                if nxt.isalpha() and word in ELISIONS:
-                    out.append(word)
-                    word = ""
-                elif nxt.isalpha():
-                    word += "'"
-                continue
-            if word:
-                out.append(word)
-                word = ""
-        if word:
-            out.append(word)
-    return out
-
-
-def features(text):
-    ws = words(text)
-    feats = set(ws)
-    feats.update(a + " " + b for a, b in zip(ws, ws[1:]))
+def features(words):
+    feats = set(words)
+    feats.update(a + " " + b for a, b in zip(words, words[1:]))
+    feats.update(">" + w[:STEM] for w in words if len(w) > STEM)
     return feats
 
 
-def train(rows, l2, epochs=25, seed=1):
-    """rows: (y in {0,1}, lexicon score, feature set). Returns (alpha, weights)."""
+def fit(rows, l2, epochs=25, seed=1):
+    """rows: (y in {0,1}, lexicon score, sorted features). Returns (alpha, weights) such that
+    z = alpha * lexicon + sum of the weights of the features."""
     rnd = random.Random(seed)
     w = {}
     alpha = 0.0
@@ -85,8 +68,7 @@ def train(rows, l2, epochs=25, seed=1):
         for i in order:
             y, lex, feats = rows[i]
             z = alpha * lex + sum(w.get(f, 0.0) for f in feats)
-            p = 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
-            g = p - y
+            g = 1 / (1 + math.exp(-max(-30.0, min(30.0, z)))) - y
             alpha -= rate * g * lex
             for f in feats:
                 v = w.get(f, 0.0)
@@ -94,12 +76,36 @@ def train(rows, l2, epochs=25, seed=1):
     return alpha, w
 
 
-def accuracy(rows, alpha, w):
-    right = 0
-    for y, lex, feats in rows:
-        z = alpha * lex + sum(w.get(f, 0.0) for f in feats)
-        right += (z > 0) == (y == 1)
-    return right / max(1, len(rows))
+def z_of(row, alpha, w):
+    _, lex, feats = row
+    return alpha * lex + sum(w.get(f, 0.0) for f in feats)
+
+
+def out_of_fold(rows, l2):
+    """(z, y, lexicon) of every row, each scored by the model trained on the other folds."""
+    out = []
+    for k in range(FOLDS):
+        train = [r for i, r in enumerate(rows) if i % FOLDS != k]
+        alpha, w = fit(train, l2)
+        out.extend((z_of(r, alpha, w), r[0], r[1]) for i, r in enumerate(rows) if i % FOLDS == k)
+    return out
+
+
+def choose_band(oof, grid):
+    """The widest band of `grid` inside which the out-of-fold answers are right at most half of
+    the time, or the narrowest of `grid`."""
+    band = grid[0]
+    for b in grid:
+        inside = [(z, y) for z, y in oof if abs(z) < b]
+        hits = sum(right(z, y) for z, y in inside)
+        print(f"  band |z|<{b}: {len(inside)} texts, {hits} right", file=sys.stderr)
+        if inside and hits <= len(inside) / 2:
+            band = b
+    return band
+
+
+def right(z, y):
+    return (z > 0) == (y == 1)
 
 
 def main():
@@ -107,34 +113,37 @@ def main():
     df = {}
     for line in open(sys.argv[1], encoding="utf-8"):
         label, lex, text = line.rstrip("\n").split("\t", 2)
-        feats = features(text)
+        feats = features(text.split())
         for f in feats:
             df[f] = df.get(f, 0) + 1
         lex = float(lex)
         # A lexicon score inside the neutral band enters as neutral (as in `src/model.rs`).
         rows.append((1 if label == "pos" else 0, lex if abs(lex) >= NEUTRAL_BAND else 0.0, feats))
     # Features seen in at least two training texts only: the rest is noise and size.
-    rows = [(y, lex, {f for f in feats if df[f] >= 2}) for y, lex, feats in rows]
-    # Regularisation chosen by 5-fold cross-validation on the training split.
+    rows = [(y, lex, sorted(f for f in feats if df[f] >= 2)) for y, lex, feats in rows]
     best = None
-    for l2 in (0.01, 0.03, 0.1, 0.3):
-        accs = []
-        for k in range(5):
-            tr = [r for i, r in enumerate(rows) if i % 5 != k]
-            te = [r for i, r in enumerate(rows) if i % 5 == k]
-            a, w = train(tr, l2)
-            accs.append(accuracy(te, a, w))
-        mean = sum(accs) / len(accs)
-        print(f"l2={l2} cv accuracy={mean:.3f}", file=sys.stderr)
-        if best is None or mean > best[0]:
-            best = (mean, l2)
-    alpha, w = train(rows, best[1])
-    print(f"chosen l2={best[1]} alpha={alpha:.3f} train accuracy={accuracy(rows, alpha, w):.3f}", file=sys.stderr)
+    for l2 in L2_GRID:
+        oof = out_of_fold(rows, l2)
+        acc = sum(right(z, y) for z, y, _ in oof) / len(oof)
+        print(f"l2={l2} cv accuracy (sign)={acc:.3f}", file=sys.stderr)
+        if best is None or acc > best[0]:
+            best = (acc, l2, oof)
+    _, l2, oof = best
+    band = choose_band([(z, y) for z, y, lex in oof if lex != 0.0], BAND_GRID)
+    quiet = QUIET_BAND
+    kept = sum(abs(z) >= (band if lex != 0.0 else quiet) and right(z, y) for z, y, lex in oof) / len(oof)
+    print(f"chosen l2={l2} band |z|<{band} (lexicon silent: {quiet}): "
+          f"cv accuracy, neutral counted wrong={kept:.3f}", file=sys.stderr)
+    alpha, w = fit(rows, l2)
+    train_acc = sum(right(z_of(r, alpha, w), r[0]) for r in rows) / len(rows)
+    print(f"alpha={alpha:.3f} train accuracy={train_acc:.3f}", file=sys.stderr)
     print(f"__lexicon__\t{alpha:.4f}")
-    kept = sorted(((f, v) for f, v in w.items() if abs(v) >= 0.05), key=lambda x: (-abs(x[1]), x[0]))
-    for f, v in kept:
+    print(f"__band__\t{band}")
+    print(f"__quiet_band__\t{quiet}")
+    out = sorted(((f, v) for f, v in w.items() if abs(v) >= KEEP), key=lambda x: (-abs(x[1]), x[0]))
+    for f, v in out:
         print(f"{f}\t{v:.3f}")
-    print(f"kept {len(kept)} of {len(w)} features", file=sys.stderr)
+    print(f"kept {len(out)} of {len(w)} features", file=sys.stderr)
 
 
 if __name__ == "__main__":
