@@ -61,6 +61,8 @@ async fn moderation_rules_are_written_listed_dry_run_and_undone() {
                 reply("a", "a", "ann", "Ann", "C'est une arnaque"),
                 reply("b", "b", "ben", "Ben", "Merci beaucoup"),
                 reply("c", "c", "cat", "Cat", "Encore une ARNAQUE"),
+                reply("p", "p", "pat", "Pat", "ｆｖｃｋ you"),
+                reply("q", "q", "quentin", "Quentin", "Je vis à Bitche, merci"),
             ],
         )
         .await;
@@ -156,6 +158,15 @@ async fn moderation_rules_are_written_listed_dry_run_and_undone() {
         )
         .await;
         refused(post(&t, &cm, "/moderation/dry-run", json!({})).await, 422, Some("conditions"), label).await;
+        // A swear word however spelt, and not the French town.
+        let r: Value = post(&t, &cm, "/moderation/dry-run", json!({"conditions": {"profane": true}}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(hit_ids(&r), vec![ids["ｆｖｃｋ you"]], "[{label}] {r}");
+        let both = json!({"conditions": {"profane": true, "toxicity": 0.5}});
+        refused(post(&t, &cm, "/moderation/dry-run", both).await, 422, Some("profane"), label).await;
         let r = post(&t, &cm, "/moderation/dry-run", json!({"rule_id": 999_999})).await;
         assert_eq!(r.status(), 404, "[{label}]");
 

@@ -46,6 +46,10 @@ pub struct RuleConditions {
     /// Toxicity at least this (0 to 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     toxicity: Option<f64>,
+    /// A swear word, however spelt (the enrichment's `toxicity.profane`); instead of a
+    /// toxicity threshold.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    profane: bool,
     /// Authors, by handle or DID / account id.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     authors: Vec<String>,
@@ -69,6 +73,7 @@ impl From<Conditions> for RuleConditions {
             words: c.words,
             regex: c.regex,
             toxicity: c.toxicity,
+            profane: c.profane,
             authors: c.authors,
             langs: c.langs,
             domains: c.domains,
@@ -154,10 +159,22 @@ fn joined(values: &[String], field: &'static str) -> Result<String, AppError> {
 
 /// The conditions as the app reads them (in a rule with no name and no action).
 fn conditions_to_write(c: &RuleConditions) -> Result<RuleToWrite, AppError> {
+    let toxicity = match (c.profane, c.toxicity) {
+        (true, Some(_)) => {
+            return Err(InputError::new(
+                "profane",
+                "profane_and_toxicity",
+                "a rule takes a toxicity threshold or profane, not both",
+            )
+            .into())
+        }
+        (true, None) => "profane".to_owned(),
+        (false, t) => t.map(|t| t.to_string()).unwrap_or_default(),
+    };
     Ok(RuleToWrite {
         words: joined(&c.words, "words")?,
         regex: c.regex.clone().unwrap_or_default(),
-        toxicity: c.toxicity.map(|t| t.to_string()).unwrap_or_default(),
+        toxicity,
         authors: joined(&c.authors, "authors")?,
         langs: joined(&c.langs, "langs")?,
         domains: joined(&c.domains, "domains")?,
