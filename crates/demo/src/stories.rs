@@ -158,6 +158,7 @@ const FR: Story = Story {
         StoryRule { name: "Liens promotionnels", words: "", toxicity: "", domains: "promo-lampes.example", kinds: "", actions: "hide,report:spam,tag:spam" },
         StoryRule { name: "Remboursements en priorité", words: "remboursement, remboursé, remboursée, fendu, cassé", toxicity: "", domains: "", kinds: "", actions: "tag:sav,priority:2" },
         StoryRule { name: "Commandes en retard", words: "expédiée, commande", toxicity: "", domains: "", kinds: "dm", actions: "tag:livraison,assign:lucas.bernard@demo.tutti.test" },
+        StoryRule { name: "Grossièretés : étiqueter", words: "", toxicity: "profane", domains: "", kinds: "", actions: "tag:grossier" },
     ],
     handling: &[
         Handling { persona: 0, tags: "cliente-fidele,sav", note: "Commande 48213 : pied fendu. Remplacement expédié, suivi envoyé par e-mail.", assignee: "ines.haddad@demo.tutti.test", status: "pending", conversation_note: "Photos reçues, l'atelier valide le remplacement. On attend la livraison." },
@@ -323,6 +324,7 @@ const EN: Story = Story {
         StoryRule { name: "Promotional links", words: "", toxicity: "", domains: "cheap-beans.example", kinds: "", actions: "hide,report:spam,tag:spam" },
         StoryRule { name: "Refunds first", words: "refund, cracked, broken, replacement", toxicity: "", domains: "", kinds: "", actions: "tag:support,priority:2" },
         StoryRule { name: "Late orders", words: "shipped, order", toxicity: "", domains: "", kinds: "dm", actions: "tag:shipping,assign:noah.brooks@demo.tutti.test" },
+        StoryRule { name: "Swearing: tag", words: "", toxicity: "profane", domains: "", kinds: "", actions: "tag:swearing" },
     ],
     handling: &[
         Handling { persona: 0, tags: "loyal-customer,support", note: "Order 58213: cracked hopper. Replacement shipped, tracking sent by email.", assignee: "ines.haddad@demo.tutti.test", status: "pending", conversation_note: "Photos received, the workshop approved a replacement. Waiting for delivery." },
