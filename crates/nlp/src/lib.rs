@@ -65,8 +65,9 @@ mod sentiment;
 mod terms;
 mod text;
 mod toxicity;
+mod training;
 
-pub use model::training_input;
+pub use training::training_input;
 
 use serde::{Deserialize, Serialize};
 

@@ -19,7 +19,7 @@ Chosen by 5-fold cross-validation on the training split, never on the held-out o
   `src/model.rs`).
 
 Input: a TSV of `label<TAB>lexicon_score<TAB>words` (label `pos` or `neg`), written by the
-library itself from the training split (`training_input` in `src/model.rs`), so that the words
+library itself from the training split (`training_input` in `src/training.rs`), so that the words
 are exactly the ones the library reads. Output (stdout): `feature<TAB>weight` lines, the first
 one `__lexicon__<TAB>alpha`, then `__band__<TAB>band` and `__quiet_band__<TAB>band` (when
 the lexicon is silent); the cross-validation figures on standard error.
