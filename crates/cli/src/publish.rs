@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::Subcommand;
 use tutti_app::publishing::{ChannelToAdd, PostToWrite};
 use tutti_app::store::publishing::PostMedia;
+use tutti_domain::Network;
 
 use crate::context::{app, keyring, keyring_path, write_private, Global};
 
@@ -124,12 +125,16 @@ struct Connecting {
 impl From<AddChannel> for Connecting {
     fn from(add: AddChannel) -> Connecting {
         match add {
-            AddChannel::Bluesky { workspace, handle, service, ambassador, .. } => {
-                Connecting { workspace, network: "bluesky".into(), service, handle, ambassador }
-            }
+            AddChannel::Bluesky { workspace, handle, service, ambassador, .. } => Connecting {
+                workspace,
+                network: Network::Bluesky.as_str().into(),
+                service,
+                handle,
+                ambassador,
+            },
             AddChannel::Mastodon { workspace, instance, ambassador, .. } => Connecting {
                 workspace,
-                network: "mastodon".into(),
+                network: Network::Mastodon.as_str().into(),
                 service: instance,
                 handle: String::new(),
                 ambassador,
