@@ -8,6 +8,7 @@
 
 mod accounts;
 mod actor;
+pub mod analytics;
 mod calendar_feed;
 mod channels;
 pub mod charter;

@@ -8,7 +8,7 @@ use tutti_outbound::Clients as _;
 
 use async_trait::async_trait;
 use tutti_connector::{
-    ChannelAccess, Connector, ConnectorError, Counting, Limits, Mention, Network, NetworkKind,
+    ChannelAccess, Connector, ConnectorError, Counting, Limits, Mention, Network, NetworkKind, ReadBudget,
 };
 
 use crate::xrpc::{detect_facets, FacetKind, Tid, XrpcClient, MAX_IMAGES, MAX_IMAGE_BYTES, MAX_LANGS};
@@ -40,6 +40,12 @@ impl NetworkKind for Bluesky {
 
     fn limits(&self) -> Limits {
         LIMITS
+    }
+
+    /// `getPosts` answers 25 posts a call; 600 calls per five minutes is a fifth of the
+    /// AppView's 3,000 requests per five minutes and address.
+    fn read_budget(&self) -> ReadBudget {
+        ReadBudget { posts_per_call: 25, calls_per_5_min: 600 }
     }
 
     fn new_idempotency_key(&self) -> String {

@@ -4,6 +4,7 @@
 //! **Architecture Invariant:** only this crate chooses the storage backend (from the URL) and
 //! installs the tracing subscriber.
 
+mod analytics;
 mod bench_inbox;
 mod bench_publish;
 mod commands;
@@ -116,6 +117,9 @@ enum Command {
     /// Product feedback: the report of a period.
     #[command(subcommand)]
     Feedback(people::FeedbackCommand),
+    /// Analytics: collect the networks' counts now; the overview, posts, team, best times.
+    #[command(subcommand)]
+    Analytics(analytics::AnalyticsCommand),
     /// The inbox: conversations with the community, replies.
     #[command(subcommand)]
     Inbox(inbox::InboxCommand),
@@ -291,6 +295,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Channel(c) => publish::channel(global, c).await,
         Command::Post(c) => publish::post(global, c).await,
         Command::People(c) => people::people(global, c).await,
+        Command::Analytics(c) => analytics::analytics(global, c).await,
         Command::Feedback(c) => people::feedback(global, c).await,
         Command::Inbox(c) => inbox::inbox(global, c).await,
         Command::Key(c) => publish::key(global, c).await,

@@ -15,7 +15,7 @@ use std::fmt;
 use async_trait::async_trait;
 pub use bell::{Bell, Ringing};
 use chrono::{DateTime, Utc};
-pub use network::{ChannelAccess, Counting, Limits, Mention, NetworkKind, Networks, ServiceKind};
+pub use network::{ChannelAccess, Counting, Limits, Mention, NetworkKind, Networks, ReadBudget, ServiceKind};
 /// The outbound policy network kinds call under (re-exported for their implementers).
 pub use tutti_addresses::Outbound;
 
@@ -378,6 +378,25 @@ pub trait Connector: Send + Sync {
 
     /// The interactions `post` has received.
     async fn engagement(&self, post: &PostRef) -> Result<Engagement, ConnectorError>;
+
+    /// The interactions of several posts, in order, each its own result. The default asks
+    /// [`Connector::engagement`] for each; a network that reads several posts in one call
+    /// overrides it (Bluesky: 25 per `getPosts`). It stops at the first rate limit or refused
+    /// credentials, whose error is then the last element: fewer results than posts means the
+    /// rest were not asked.
+    async fn engagements(&self, posts: &[PostRef]) -> Vec<Result<Engagement, ConnectorError>> {
+        let mut out = Vec::with_capacity(posts.len());
+        for post in posts {
+            let result = self.engagement(post).await;
+            let stop =
+                matches!(result, Err(ConnectorError::RateLimited { .. } | ConnectorError::Unauthorized(_)));
+            out.push(result);
+            if stop {
+                break;
+            }
+        }
+        out
+    }
 
     /// The account's followers, follows and posts.
     async fn profile_counts(&self) -> Result<ProfileCounts, ConnectorError>;

@@ -44,6 +44,23 @@ pub struct Limits {
     pub langs_max: usize,
 }
 
+/// What the analytics may read from a network: how many posts' counts one call answers, and
+/// how many such calls a channel makes per five minutes, a share of the network's documented
+/// limit that leaves room for publishing and the inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadBudget {
+    /// Posts per call of [`crate::Connector::engagements`]' underlying request.
+    pub posts_per_call: usize,
+    /// Calls per five minutes and channel.
+    pub calls_per_5_min: u32,
+}
+
+impl Default for ReadBudget {
+    fn default() -> Self {
+        ReadBudget { posts_per_call: 1, calls_per_5_min: 60 }
+    }
+}
+
 impl Limits {
     /// The length of `text` as the network counts it.
     pub fn count(&self, text: &str) -> usize {
@@ -100,6 +117,11 @@ pub trait NetworkKind: Send + Sync {
 
     /// Its limits on a post.
     fn limits(&self) -> Limits;
+
+    /// What the analytics may read from it per channel.
+    fn read_budget(&self) -> ReadBudget {
+        ReadBudget::default()
+    }
 
     /// A new idempotency key for a post, chosen and stored before any call (a record key on
     /// Bluesky, an `Idempotency-Key` on Mastodon): what [`Connector::publish`] takes.

@@ -5,6 +5,7 @@
 //! permission policy and the input rules can be read, and tested, in one place.
 
 pub mod input;
+pub mod kpi;
 pub mod policy;
 pub mod role;
 pub mod words;

@@ -63,11 +63,15 @@ pub enum Action {
     ViewFeedback,
     /// Confirm or change the category of feedback items.
     ManageFeedback,
+    /// Read the analytics: dashboards, post performance, the team's figures, best times.
+    ViewAnalytics,
+    /// Take the networks' counts now, whatever the schedule.
+    CollectAnalytics,
 }
 
 impl Action {
     /// Every action, for exhaustive tests and documentation.
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 25] = [
         Action::CreateWorkspace,
         Action::ManageUsers,
         Action::ViewWorkspace,
@@ -91,6 +95,8 @@ impl Action {
         Action::ManageCommunity,
         Action::ViewFeedback,
         Action::ManageFeedback,
+        Action::ViewAnalytics,
+        Action::CollectAnalytics,
     ];
 
     /// Whether the action is instance-wide or bound to a workspace.
@@ -138,6 +144,12 @@ impl Action {
             // The product team reads what the community reports; the CMs confirm it.
             Action::ViewFeedback => matches!(role, Admin | Smm | Cm | Analyst | Product),
             Action::ManageFeedback => matches!(role, Admin | Smm | Cm),
+            // The numbers are the SMM's and the analyst's; the CMs read their own response
+            // times, the product team the reception of what it ships. Contributors prepare
+            // drafts and have no use for them.
+            Action::ViewAnalytics => !matches!(role, Contributor),
+            // Collecting now spends the networks' rate limits: the SMM's call.
+            Action::CollectAnalytics => matches!(role, Admin | Smm),
         }
     }
 
@@ -167,6 +179,8 @@ impl Action {
             Action::ManageCommunity => "change the community records of this workspace",
             Action::ViewFeedback => "read the product feedback of this workspace",
             Action::ManageFeedback => "categorise the product feedback of this workspace",
+            Action::ViewAnalytics => "read the analytics of this workspace",
+            Action::CollectAnalytics => "collect the analytics of this workspace now",
         }
     }
 }

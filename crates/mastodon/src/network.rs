@@ -10,7 +10,8 @@ use tutti_outbound::Clients as _;
 
 use async_trait::async_trait;
 use tutti_connector::{
-    Bell, ChannelAccess, Connector, ConnectorError, Counting, Limits, Mention, Network, NetworkKind, Ringing,
+    Bell, ChannelAccess, Connector, ConnectorError, Counting, Limits, Mention, Network, NetworkKind,
+    ReadBudget, Ringing,
 };
 
 use crate::bell::NotificationBell;
@@ -82,6 +83,12 @@ impl NetworkKind for Mastodon {
 
     fn limits(&self) -> Limits {
         LIMITS
+    }
+
+    /// One status a call; 100 calls per five minutes is a third of the 300 requests an account
+    /// may make per five minutes, leaving the rest to publishing and the inbox.
+    fn read_budget(&self) -> ReadBudget {
+        ReadBudget { posts_per_call: 1, calls_per_5_min: 100 }
     }
 
     fn new_idempotency_key(&self) -> String {

@@ -12,6 +12,7 @@
 //! writes and its audit entry in one transaction.
 
 pub mod alerts;
+pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod bulk;

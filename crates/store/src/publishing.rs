@@ -422,7 +422,9 @@ pub async fn claim_due(
         .collect()
 }
 
-/// Records that `worker` published the post; returns whether it still held the lease.
+/// Records that `worker` published the post; returns whether it still held the lease. The
+/// brand's own posts (not the inbox's replies nor direct messages) are then due for their first
+/// snapshot of counts.
 pub async fn mark_published(
     db: &mut Db,
     id: i64,
@@ -433,13 +435,16 @@ pub async fn mark_published(
 ) -> Result<bool> {
     let n = sqlx::query(
         "UPDATE posts SET status = 'published', remote_id = $1, remote_url = $2, published_at = $3, error = NULL, \
-         lease_owner = NULL, lease_until = NULL, updated_at = $3 WHERE id = $4 AND lease_owner = $5 AND status = 'publishing'",
+         lease_owner = NULL, lease_until = NULL, updated_at = $3, snapshot_step = 0, \
+         next_snapshot_at = CASE WHEN reply_ref IS NULL AND direct = 0 THEN $6 ELSE NULL END \
+         WHERE id = $4 AND lease_owner = $5 AND status = 'publishing'",
     )
     .bind(remote_id)
     .bind(remote_url)
     .bind(at)
     .bind(id)
     .bind(worker)
+    .bind(at + tutti_domain::kpi::SNAPSHOT_AFTER_MS[0])
     .execute(db)
     .await?
     .rows_affected();

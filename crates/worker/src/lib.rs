@@ -8,6 +8,7 @@
 //! or block the queue behind it.
 
 pub mod alerting;
+pub mod analytics;
 pub mod connectors;
 pub mod demo;
 pub mod health;
@@ -88,7 +89,7 @@ pub enum JobOutcome {
 
 /// Why a job failed; its text is what the job's `last_error` keeps.
 #[derive(Debug, thiserror::Error)]
-enum JobError {
+pub enum JobError {
     /// No handler exists for the job's queue, for example a job written by a newer version.
     #[error("no handler for the queue {0:?}")]
     UnknownQueue(String),
@@ -225,6 +226,16 @@ impl Worker {
         Ok(id)
     }
 
+    /// Enqueues the analytics collection of the minute containing `now_ms`, unless a worker
+    /// already did (see [`analytics`]).
+    pub async fn schedule_analytics(&self, now_ms: i64) -> Result<Option<i64>, WorkerError> {
+        let key = format!("{}:{}", analytics::SCHEDULE_QUEUE, now_ms.div_euclid(MINUTE_MS));
+        let mut tx = self.store.begin().await?;
+        let id = jobs::enqueue(&mut tx, analytics::SCHEDULE_QUEUE, Some(&key), "{}", now_ms).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(id)
+    }
+
     /// Runs jobs until `shutdown` holds `true` or its sender is dropped.
     ///
     /// Each round schedules the hour's housekeeping (once per hour per worker; the database
@@ -250,7 +261,12 @@ impl Worker {
             }
             let minute = now.div_euclid(MINUTE_MS);
             if scheduled_minute != Some(minute) {
-                match self.schedule_alerts(now).await.and(self.schedule_community(now).await) {
+                match self
+                    .schedule_alerts(now)
+                    .await
+                    .and(self.schedule_community(now).await)
+                    .and(self.schedule_analytics(now).await)
+                {
                     Ok(_) => scheduled_minute = Some(minute),
                     Err(err) => error!(worker = %self.name, %err, "cannot schedule the minute's jobs"),
                 }
@@ -305,6 +321,21 @@ impl Worker {
                 }
                 other => Ok(other?),
             },
+            analytics::SCHEDULE_QUEUE => {
+                let n = analytics::schedule(&self.store, now_ms()).await?;
+                if n > 0 {
+                    debug!(worker = %self.name, jobs = n, "analytics collection scheduled");
+                }
+                Ok(())
+            }
+            analytics::POSTS_QUEUE => {
+                let connectors = self.connectors.as_ref().ok_or(JobError::NoConnectors)?;
+                analytics::collect_posts(&self.store, connectors, &job.payload).await
+            }
+            analytics::CHANNEL_QUEUE => {
+                let connectors = self.connectors.as_ref().ok_or(JobError::NoConnectors)?;
+                analytics::collect_channel(&self.store, connectors, &job.payload).await
+            }
             tutti_app::inbox::ACTION_QUEUE => {
                 let connectors = self.connectors.as_ref().ok_or(JobError::NoConnectors)?;
                 inbox::act(&self.store, connectors, &job.payload).await.map_err(JobError::Network)
@@ -313,16 +344,19 @@ impl Worker {
         }
     }
 
-    /// Deletes expired sessions and invitations, sign-in failures older than a day, and
-    /// mentions older than their workspace's retention.
+    /// Deletes expired sessions and invitations, sign-in failures older than a day, mentions
+    /// older than their workspace's retention, and snapshots taken on request more than a week
+    /// ago (the schedule's points stay).
     async fn housekeeping(&self) -> Result<(), JobError> {
         let now = now_ms();
         let mut tx = self.store.begin().await?;
         let purged = auth::purge_expired(&mut tx, now, now - FAILURES_KEPT_MS).await?;
         let mentions = listening::purge_mentions(&mut tx, now).await?;
+        let snapshots =
+            tutti_store::analytics::thin_snapshots(&mut tx, now - analytics::THIN_AFTER_MS).await?;
         jobs::purge_done(&mut tx, now - FAILURES_KEPT_MS).await?;
         tx.commit().await.map_err(StoreError::from)?;
-        info!(worker = %self.name, purged, mentions, "housekeeping done");
+        info!(worker = %self.name, purged, mentions, snapshots, "housekeeping done");
         Ok(())
     }
 }

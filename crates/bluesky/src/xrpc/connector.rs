@@ -697,6 +697,51 @@ impl Connector for XrpcClient {
         })
     }
 
+    /// The AppView's counts of up to 25 posts a call (`app.bsky.feed.getPosts`); a post it
+    /// does not know is a [`ConnectorError::Permanent`] of its own.
+    async fn engagements(&self, posts: &[PostRef]) -> Vec<Result<Engagement, ConnectorError>> {
+        let mut out = Vec::with_capacity(posts.len());
+        for chunk in posts.chunks(25) {
+            let uris: Vec<(&str, &str)> = chunk
+                .iter()
+                .filter(|p| uri_parts(&p.id).is_some())
+                .map(|p| ("uris", p.id.as_str()))
+                .collect();
+            let views = if uris.is_empty() {
+                Vec::new()
+            } else {
+                match self.call("app.bsky.feed.getPosts", Payload::Query(&uris)).await {
+                    Ok(answer) => answer.get("posts").and_then(Value::as_array).cloned().unwrap_or_default(),
+                    Err(failure) => {
+                        let stop = !matches!(failure.error, ConnectorError::Permanent(_));
+                        if stop {
+                            out.push(Err(failure.error));
+                            return out;
+                        }
+                        chunk.iter().for_each(|_| out.push(Err(failure.error.clone())));
+                        continue;
+                    }
+                }
+            };
+            for post in chunk {
+                let view = views.iter().find(|v| str_field(v, "uri") == Some(post.id.as_str()));
+                out.push(match view {
+                    Some(view) => Ok(Engagement {
+                        replies: count(view, "replyCount"),
+                        reposts: count(view, "repostCount"),
+                        likes: count(view, "likeCount"),
+                        quotes: view.get("quoteCount").and_then(Value::as_u64),
+                    }),
+                    None => Err(ConnectorError::Permanent(format!(
+                        "the network knows no post {} (deleted, or not indexed yet)",
+                        bounded(&post.id, 200)
+                    ))),
+                });
+            }
+        }
+        out
+    }
+
     /// The AppView's counts for the account (`app.bsky.actor.getProfile`).
     async fn profile_counts(&self) -> Result<ProfileCounts, ConnectorError> {
         let session = self.sign_in().await?;

@@ -1,0 +1,506 @@
+//! The dashboards' reads: totals, series and tables over the measured posts of a period, the
+//! inbox's response times, listening's sentiment and share of voice, and the times the brand
+//! posted and the community wrote.
+//!
+//! Every read is bounded by its period and its workspace and answered from indexes on
+//! `posts (workspace_id, published_at)` and `(workspace_id, engagements)`; none reads the
+//! snapshots.
+
+use sqlx::Row;
+
+use super::MEASURED;
+use crate::{Db, Result};
+
+/// Which posts a read covers: a workspace, a period of publication and optional filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PostFilter {
+    /// The workspace.
+    pub workspace_id: i64,
+    /// Published at or after, ms.
+    pub from: i64,
+    /// Published before, ms.
+    pub to: i64,
+    /// One channel.
+    pub channel_id: Option<i64>,
+    /// One author (the member who wrote it).
+    pub author_user_id: Option<i64>,
+    /// One pillar of the charter.
+    pub pillar: Option<String>,
+    /// One campaign (`utm_campaign`).
+    pub campaign: Option<String>,
+}
+
+/// Binds a filter's values in the order its clause names them.
+enum Value<'a> {
+    Int(i64),
+    Text(&'a str),
+}
+
+impl PostFilter {
+    /// `WHERE …` on `posts p` with `$1…$n`, and the values to bind.
+    fn clause<'a>(&'a self) -> (String, Vec<Value<'a>>) {
+        let mut sql =
+            format!("p.workspace_id = $1 AND p.published_at >= $2 AND p.published_at < $3 AND {MEASURED}");
+        let mut values = vec![Value::Int(self.workspace_id), Value::Int(self.from), Value::Int(self.to)];
+        let mut add = |sql: &mut String, column: &str, v: Value<'a>| {
+            values.push(v);
+            sql.push_str(&format!(" AND p.{column} = ${}", values.len()));
+        };
+        if let Some(c) = self.channel_id {
+            add(&mut sql, "channel_id", Value::Int(c));
+        }
+        if let Some(a) = self.author_user_id {
+            add(&mut sql, "author_user_id", Value::Int(a));
+        }
+        if let Some(p) = &self.pillar {
+            add(&mut sql, "pillar", Value::Text(p));
+        }
+        if let Some(c) = &self.campaign {
+            add(&mut sql, "campaign", Value::Text(c));
+        }
+        (sql, values)
+    }
+}
+
+fn bind_all<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    values: &[Value<'q>],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for v in values {
+        q = match v {
+            Value::Int(i) => q.bind(*i),
+            Value::Text(t) => q.bind(*t),
+        };
+    }
+    q
+}
+
+/// The sums over the posts of a filter.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PostTotals {
+    /// Posts published.
+    pub posts: i64,
+    /// Their likes.
+    pub likes: i64,
+    /// Their reposts.
+    pub reposts: i64,
+    /// Their replies.
+    pub replies: i64,
+    /// Their quotes.
+    pub quotes: i64,
+    /// Their interactions.
+    pub engagements: i64,
+    /// The interactions of the posts whose followers at publication are known.
+    pub rated_engagements: i64,
+    /// The sum of those posts' followers at publication.
+    pub rated_followers: i64,
+}
+
+/// The sums over the posts of `f`.
+pub async fn post_totals(db: &mut Db, f: &PostFilter) -> Result<PostTotals> {
+    let (clause, values) = f.clause();
+    let sql = format!(
+        "SELECT COUNT(*) AS posts, COALESCE(SUM(p.likes), 0) AS likes, COALESCE(SUM(p.reposts), 0) AS reposts, \
+         COALESCE(SUM(p.replies), 0) AS replies, COALESCE(SUM(p.quotes), 0) AS quotes, \
+         COALESCE(SUM(p.engagements), 0) AS engagements, \
+         COALESCE(SUM(CASE WHEN p.followers_at_publish > 0 THEN p.engagements ELSE 0 END), 0) AS rated_engagements, \
+         COALESCE(SUM(CASE WHEN p.followers_at_publish > 0 THEN p.followers_at_publish ELSE 0 END), 0) AS rated_followers \
+         FROM posts p WHERE {clause}"
+    );
+    let r = bind_all(sqlx::query(&sql), &values).fetch_one(db).await?;
+    Ok(PostTotals {
+        posts: r.try_get("posts")?,
+        likes: r.try_get("likes")?,
+        reposts: r.try_get("reposts")?,
+        replies: r.try_get("replies")?,
+        quotes: r.try_get("quotes")?,
+        engagements: r.try_get("engagements")?,
+        rated_engagements: r.try_get("rated_engagements")?,
+        rated_followers: r.try_get("rated_followers")?,
+    })
+}
+
+/// The sums of each day of the period, the days counted from `offset_ms` (the workspace's UTC
+/// offset), as `(day, totals)`; days without posts are absent.
+pub async fn daily_totals(db: &mut Db, f: &PostFilter, offset_ms: i64) -> Result<Vec<(i64, PostTotals)>> {
+    let (clause, values) = f.clause();
+    let sql = format!(
+        "SELECT (p.published_at + {offset_ms}) / 86400000 AS day, COUNT(*) AS posts, SUM(p.likes) AS likes, \
+         SUM(p.reposts) AS reposts, SUM(p.replies) AS replies, SUM(p.quotes) AS quotes, SUM(p.engagements) AS engagements, \
+         SUM(CASE WHEN p.followers_at_publish > 0 THEN p.engagements ELSE 0 END) AS rated_engagements, \
+         SUM(CASE WHEN p.followers_at_publish > 0 THEN p.followers_at_publish ELSE 0 END) AS rated_followers \
+         FROM posts p WHERE {clause} GROUP BY (p.published_at + {offset_ms}) / 86400000 ORDER BY day"
+    );
+    let rows = bind_all(sqlx::query(&sql), &values).fetch_all(db).await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("day")?,
+                PostTotals {
+                    posts: r.try_get("posts")?,
+                    likes: r.try_get("likes")?,
+                    reposts: r.try_get("reposts")?,
+                    replies: r.try_get("replies")?,
+                    quotes: r.try_get("quotes")?,
+                    engagements: r.try_get("engagements")?,
+                    rated_engagements: r.try_get("rated_engagements")?,
+                    rated_followers: r.try_get("rated_followers")?,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// The posts of each pillar (the empty name for posts in none), most first.
+pub async fn pillar_counts(db: &mut Db, f: &PostFilter) -> Result<Vec<(String, i64)>> {
+    let (clause, values) = f.clause();
+    let sql = format!(
+        "SELECT COALESCE(p.pillar, '') AS pillar, COUNT(*) AS n FROM posts p WHERE {clause} \
+         GROUP BY COALESCE(p.pillar, '') ORDER BY n DESC, pillar"
+    );
+    let rows = bind_all(sqlx::query(&sql), &values).fetch_all(db).await?;
+    rows.iter().map(|r| Ok((r.try_get("pillar")?, r.try_get("n")?))).collect()
+}
+
+/// The campaigns the workspace's measured posts name, alphabetical.
+pub async fn campaigns(db: &mut Db, workspace_id: i64) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT campaign FROM posts WHERE workspace_id = $1 AND campaign IS NOT NULL ORDER BY campaign LIMIT 200",
+    )
+    .bind(workspace_id)
+    .fetch_all(db)
+    .await?)
+}
+
+/// How a post table is sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PostSort {
+    /// The latest first.
+    #[default]
+    Published,
+    /// By interactions.
+    Engagements,
+    /// By likes.
+    Likes,
+    /// By reposts.
+    Reposts,
+    /// By replies.
+    Replies,
+    /// By engagement rate (posts without followers at publication last).
+    Rate,
+}
+
+impl PostSort {
+    fn column(self) -> &'static str {
+        match self {
+            PostSort::Published => "p.published_at",
+            PostSort::Engagements => "p.engagements",
+            PostSort::Likes => "p.likes",
+            PostSort::Reposts => "p.reposts",
+            PostSort::Replies => "p.replies",
+            PostSort::Rate => "CASE WHEN p.followers_at_publish > 0 THEN CAST(p.engagements AS REAL) / p.followers_at_publish ELSE -1 END",
+        }
+    }
+}
+
+/// One row of the post table.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PostRow {
+    /// The post.
+    pub id: i64,
+    /// Its channel.
+    pub channel_id: i64,
+    /// Who wrote it.
+    pub author_user_id: Option<i64>,
+    /// Its text.
+    pub text: String,
+    /// Where it is on the network.
+    pub remote_url: Option<String>,
+    /// When it was published, ms.
+    pub published_at: i64,
+    /// Likes.
+    pub likes: i64,
+    /// Reposts.
+    pub reposts: i64,
+    /// Replies.
+    pub replies: i64,
+    /// Quotes.
+    pub quotes: i64,
+    /// Interactions.
+    pub engagements: i64,
+    /// The channel's followers when it was published.
+    pub followers_at_publish: Option<i64>,
+    /// When its counts were taken, ms.
+    pub counts_at: Option<i64>,
+    /// Its pillar.
+    pub pillar: Option<String>,
+    /// Its campaign.
+    pub campaign: Option<String>,
+    /// Clicks on its short links.
+    pub clicks: i64,
+}
+
+const ROW_COLUMNS: &str =
+    "p.id, p.channel_id, p.author_user_id, p.text, p.remote_url, p.published_at, p.likes, p.reposts, \
+    p.replies, p.quotes, p.engagements, p.followers_at_publish, p.counts_at, p.pillar, p.campaign, \
+    COALESCE((SELECT SUM(l.clicks) FROM short_links l WHERE l.post_id = p.id), 0) AS clicks";
+
+fn post_row(r: &sqlx::any::AnyRow) -> Result<PostRow> {
+    Ok(PostRow {
+        id: r.try_get("id")?,
+        channel_id: r.try_get("channel_id")?,
+        author_user_id: r.try_get("author_user_id")?,
+        text: r.try_get("text")?,
+        remote_url: r.try_get("remote_url")?,
+        published_at: r.try_get("published_at")?,
+        likes: r.try_get("likes")?,
+        reposts: r.try_get("reposts")?,
+        replies: r.try_get("replies")?,
+        quotes: r.try_get("quotes")?,
+        engagements: r.try_get("engagements")?,
+        followers_at_publish: r.try_get("followers_at_publish")?,
+        counts_at: r.try_get("counts_at")?,
+        pillar: r.try_get("pillar")?,
+        campaign: r.try_get("campaign")?,
+        clicks: r.try_get("clicks")?,
+    })
+}
+
+/// A page of the posts of `f`, sorted by `sort` (descending unless `ascending`), ties by id.
+pub async fn posts(
+    db: &mut Db,
+    f: &PostFilter,
+    sort: PostSort,
+    ascending: bool,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<PostRow>> {
+    let (clause, values) = f.clause();
+    let dir = if ascending { "ASC" } else { "DESC" };
+    let sql = format!(
+        "SELECT {ROW_COLUMNS} FROM posts p WHERE {clause} ORDER BY {} {dir}, p.id {dir} LIMIT {} OFFSET {}",
+        sort.column(),
+        limit.clamp(0, 10_000),
+        offset.max(0)
+    );
+    let rows = bind_all(sqlx::query(&sql), &values).fetch_all(db).await?;
+    rows.iter().map(post_row).collect()
+}
+
+/// One measured post of the workspace, with its counts.
+pub async fn post(db: &mut Db, workspace_id: i64, post_id: i64) -> Result<Option<PostRow>> {
+    let sql =
+        format!("SELECT {ROW_COLUMNS} FROM posts p WHERE p.workspace_id = $1 AND p.id = $2 AND {MEASURED}");
+    let row = sqlx::query(&sql).bind(workspace_id).bind(post_id).fetch_optional(db).await?;
+    row.as_ref().map(post_row).transpose()
+}
+
+/// The clicks on the short links of the posts of `f`.
+pub async fn clicks(db: &mut Db, f: &PostFilter) -> Result<i64> {
+    let (clause, values) = f.clause();
+    let sql = format!(
+        "SELECT COALESCE(SUM(l.clicks), 0) FROM short_links l JOIN posts p ON p.id = l.post_id WHERE {clause}"
+    );
+    let q = bind_all(sqlx::query(&sql), &values);
+    let row = q.fetch_one(db).await?;
+    Ok(row.try_get(0)?)
+}
+
+/// A conversation's timing, for the team's figures.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ConversationTiming {
+    /// Its channel.
+    pub channel_id: i64,
+    /// Who it is assigned to.
+    pub assignee_user_id: Option<i64>,
+    /// Who sent the brand's first answer (the author of the post carrying it).
+    pub responder_user_id: Option<i64>,
+    /// Its first item, ms.
+    pub first_item_at: i64,
+    /// The brand's first answer, ms.
+    pub first_response_at: Option<i64>,
+    /// When it was closed, ms.
+    pub resolved_at: Option<i64>,
+}
+
+/// The conversations of the workspace that asked for an answer (a reply, mention, quote or
+/// message) and began in `[from, to)`, at most `limit`.
+pub async fn conversation_timings(
+    db: &mut Db,
+    workspace_id: i64,
+    from: i64,
+    to: i64,
+    channel_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<ConversationTiming>> {
+    let channel = if channel_id.is_some() { " AND c.channel_id = $5" } else { "" };
+    let sql = format!(
+        "SELECT c.channel_id, c.assignee_user_id, c.first_item_at, c.first_response_at, c.resolved_at, \
+         (SELECT p.author_user_id FROM inbox_items i JOIN posts p ON p.id = i.post_id \
+          WHERE i.conversation_id = c.id AND i.kind = 'sent' ORDER BY i.created_at, i.id LIMIT 1) AS responder \
+         FROM conversations c WHERE c.workspace_id = $1 AND c.first_item_at >= $2 AND c.first_item_at < $3 \
+         AND c.kind IN ('reply', 'mention', 'quote', 'dm'){channel} ORDER BY c.first_item_at LIMIT $4"
+    );
+    let mut q = sqlx::query(&sql).bind(workspace_id).bind(from).bind(to).bind(limit);
+    if let Some(c) = channel_id {
+        q = q.bind(c);
+    }
+    let rows = q.fetch_all(db).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ConversationTiming {
+                channel_id: r.try_get("channel_id")?,
+                assignee_user_id: r.try_get("assignee_user_id")?,
+                responder_user_id: r.try_get("responder")?,
+                first_item_at: r.try_get("first_item_at")?,
+                first_response_at: r.try_get("first_response_at")?,
+                resolved_at: r.try_get("resolved_at")?,
+            })
+        })
+        .collect()
+}
+
+/// The inbox actions (likes, reposts, moderation) the members took in `[from, to)`: per member
+/// (none for the rules' own), per action, how many.
+pub async fn actions_by_member(
+    db: &mut Db,
+    workspace_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(Option<i64>, String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT created_by, action, COUNT(*) AS n FROM inbox_actions WHERE workspace_id = $1 AND created_at >= $2 \
+         AND created_at < $3 AND status <> 'failed' GROUP BY created_by, action ORDER BY created_by, action",
+    )
+    .bind(workspace_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get("created_by")?, r.try_get("action")?, r.try_get("n")?))).collect()
+}
+
+/// Counts of `pos`, `neu` and `neg`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SentimentCounts {
+    /// Positive.
+    pub positive: i64,
+    /// Neutral (and unknown).
+    pub neutral: i64,
+    /// Negative.
+    pub negative: i64,
+}
+
+fn sentiment_counts(rows: &[sqlx::any::AnyRow]) -> Result<SentimentCounts> {
+    let mut c = SentimentCounts::default();
+    for r in rows {
+        let label: Option<String> = r.try_get("sentiment")?;
+        let n: i64 = r.try_get("n")?;
+        match label.as_deref() {
+            Some("pos") => c.positive += n,
+            Some("neg") => c.negative += n,
+            _ => c.neutral += n,
+        }
+    }
+    Ok(c)
+}
+
+/// The sentiment of the community's inbox items received in `[from, to)`.
+pub async fn inbox_sentiment(db: &mut Db, workspace_id: i64, from: i64, to: i64) -> Result<SentimentCounts> {
+    let rows = sqlx::query(
+        "SELECT sentiment, COUNT(*) AS n FROM inbox_items WHERE workspace_id = $1 AND created_at >= $2 AND created_at < $3 \
+         AND kind IN ('reply', 'mention', 'quote', 'dm') GROUP BY sentiment",
+    )
+    .bind(workspace_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await?;
+    sentiment_counts(&rows)
+}
+
+/// The sentiment of the mentions the workspace's brand queries matched in `[from, to)`.
+pub async fn mention_sentiment(
+    db: &mut Db,
+    workspace_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<SentimentCounts> {
+    let rows = sqlx::query(
+        "SELECT m.sentiment, COUNT(*) AS n FROM mentions m JOIN listening_queries q ON q.id = m.query_id \
+         WHERE q.workspace_id = $1 AND q.kind = 'brand' AND m.matched_at >= $2 AND m.matched_at < $3 GROUP BY m.sentiment",
+    )
+    .bind(workspace_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await?;
+    sentiment_counts(&rows)
+}
+
+/// The mentions each listening query matched in `[from, to)`: `(name, kind, count)`.
+pub async fn mentions_by_query(
+    db: &mut Db,
+    workspace_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(String, String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT q.name, q.kind, (SELECT COUNT(*) FROM mentions m WHERE m.query_id = q.id AND m.matched_at >= $2 \
+         AND m.matched_at < $3) AS n FROM listening_queries q WHERE q.workspace_id = $1 ORDER BY q.kind, q.name",
+    )
+    .bind(workspace_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get("name")?, r.try_get("kind")?, r.try_get("n")?))).collect()
+}
+
+/// The measured posts of a channel published in `[from, to)`: `(published_at, engagements,
+/// followers at publication)`, at most `limit`, the latest first.
+pub async fn post_times(
+    db: &mut Db,
+    channel_id: i64,
+    from: i64,
+    to: i64,
+    limit: i64,
+) -> Result<Vec<(i64, i64, Option<i64>)>> {
+    let rows = sqlx::query(&format!(
+        "SELECT p.published_at, p.engagements, p.followers_at_publish FROM posts p WHERE p.channel_id = $1 \
+         AND p.published_at >= $2 AND p.published_at < $3 AND p.counts_at IS NOT NULL AND {MEASURED} \
+         ORDER BY p.published_at DESC LIMIT $4"
+    ))
+    .bind(channel_id)
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((r.try_get("published_at")?, r.try_get("engagements")?, r.try_get("followers_at_publish")?))
+        })
+        .collect()
+}
+
+/// When the community wrote to a channel in `[from, to)` (inbox items of every kind), at most
+/// `limit` times, the latest first.
+pub async fn activity_times(
+    db: &mut Db,
+    channel_id: i64,
+    from: i64,
+    to: i64,
+    limit: i64,
+) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT created_at FROM inbox_items WHERE channel_id = $1 AND created_at >= $2 AND created_at < $3 \
+         AND kind <> 'sent' ORDER BY created_at DESC LIMIT $4",
+    )
+    .bind(channel_id)
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
