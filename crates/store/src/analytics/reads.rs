@@ -100,11 +100,11 @@ pub struct PostTotals {
 pub async fn post_totals(db: &mut Db, f: &PostFilter) -> Result<PostTotals> {
     let (clause, values) = f.clause();
     let sql = format!(
-        "SELECT COUNT(*) AS posts, COALESCE(SUM(p.likes), 0) AS likes, COALESCE(SUM(p.reposts), 0) AS reposts, \
-         COALESCE(SUM(p.replies), 0) AS replies, COALESCE(SUM(p.quotes), 0) AS quotes, \
-         COALESCE(SUM(p.engagements), 0) AS engagements, \
-         COALESCE(SUM(CASE WHEN p.followers_at_publish > 0 THEN p.engagements ELSE 0 END), 0) AS rated_engagements, \
-         COALESCE(SUM(CASE WHEN p.followers_at_publish > 0 THEN p.followers_at_publish ELSE 0 END), 0) AS rated_followers \
+        "SELECT COUNT(*) AS posts, CAST(COALESCE(SUM(p.likes), 0) AS BIGINT) AS likes, CAST(COALESCE(SUM(p.reposts), 0) AS BIGINT) AS reposts, \
+         CAST(COALESCE(SUM(p.replies), 0) AS BIGINT) AS replies, CAST(COALESCE(SUM(p.quotes), 0) AS BIGINT) AS quotes, \
+         CAST(COALESCE(SUM(p.engagements), 0) AS BIGINT) AS engagements, \
+         CAST(COALESCE(SUM(CASE WHEN p.followers_at_publish > 0 THEN p.engagements ELSE 0 END), 0) AS BIGINT) AS rated_engagements, \
+         CAST(COALESCE(SUM(CASE WHEN p.followers_at_publish > 0 THEN p.followers_at_publish ELSE 0 END), 0) AS BIGINT) AS rated_followers \
          FROM posts p WHERE {clause}"
     );
     let r = bind_all(sqlx::query(&sql), &values).fetch_one(db).await?;
@@ -125,10 +125,10 @@ pub async fn post_totals(db: &mut Db, f: &PostFilter) -> Result<PostTotals> {
 pub async fn daily_totals(db: &mut Db, f: &PostFilter, offset_ms: i64) -> Result<Vec<(i64, PostTotals)>> {
     let (clause, values) = f.clause();
     let sql = format!(
-        "SELECT (p.published_at + {offset_ms}) / 86400000 AS day, COUNT(*) AS posts, SUM(p.likes) AS likes, \
-         SUM(p.reposts) AS reposts, SUM(p.replies) AS replies, SUM(p.quotes) AS quotes, SUM(p.engagements) AS engagements, \
-         SUM(CASE WHEN p.followers_at_publish > 0 THEN p.engagements ELSE 0 END) AS rated_engagements, \
-         SUM(CASE WHEN p.followers_at_publish > 0 THEN p.followers_at_publish ELSE 0 END) AS rated_followers \
+        "SELECT (p.published_at + {offset_ms}) / 86400000 AS day, COUNT(*) AS posts, CAST(SUM(p.likes) AS BIGINT) AS likes, \
+         CAST(SUM(p.reposts) AS BIGINT) AS reposts, CAST(SUM(p.replies) AS BIGINT) AS replies, CAST(SUM(p.quotes) AS BIGINT) AS quotes, CAST(SUM(p.engagements) AS BIGINT) AS engagements, \
+         CAST(SUM(CASE WHEN p.followers_at_publish > 0 THEN p.engagements ELSE 0 END) AS BIGINT) AS rated_engagements, \
+         CAST(SUM(CASE WHEN p.followers_at_publish > 0 THEN p.followers_at_publish ELSE 0 END) AS BIGINT) AS rated_followers \
          FROM posts p WHERE {clause} GROUP BY (p.published_at + {offset_ms}) / 86400000 ORDER BY day"
     );
     let rows = bind_all(sqlx::query(&sql), &values).fetch_all(db).await?;
@@ -243,7 +243,7 @@ pub struct PostRow {
 const ROW_COLUMNS: &str =
     "p.id, p.channel_id, p.author_user_id, p.text, p.remote_url, p.published_at, p.likes, p.reposts, \
     p.replies, p.quotes, p.engagements, p.followers_at_publish, p.counts_at, p.pillar, p.campaign, \
-    COALESCE((SELECT SUM(l.clicks) FROM short_links l WHERE l.post_id = p.id), 0) AS clicks";
+    CAST(COALESCE((SELECT SUM(l.clicks) FROM short_links l WHERE l.post_id = p.id), 0) AS BIGINT) AS clicks";
 
 fn post_row(r: &sqlx::any::AnyRow) -> Result<PostRow> {
     Ok(PostRow {
@@ -299,7 +299,7 @@ pub async fn post(db: &mut Db, workspace_id: i64, post_id: i64) -> Result<Option
 pub async fn clicks(db: &mut Db, f: &PostFilter) -> Result<i64> {
     let (clause, values) = f.clause();
     let sql = format!(
-        "SELECT COALESCE(SUM(l.clicks), 0) FROM short_links l JOIN posts p ON p.id = l.post_id WHERE {clause}"
+        "SELECT CAST(COALESCE(SUM(l.clicks), 0) AS BIGINT) FROM short_links l JOIN posts p ON p.id = l.post_id WHERE {clause}"
     );
     let q = bind_all(sqlx::query(&sql), &values);
     let row = q.fetch_one(db).await?;
