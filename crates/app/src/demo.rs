@@ -23,6 +23,9 @@ use crate::accounts::record;
 use crate::publishing::{ChannelToAdd, PostToWrite};
 use crate::{Actor, App, AppError};
 
+/// How many days of follower counts the demo's channels have.
+const DEMO_HISTORY_DAYS: i64 = 120;
+
 /// The password every demo account gets.
 pub const DEMO_PASSWORD: &str = "tutti-demo-2026";
 
@@ -148,6 +151,60 @@ impl App {
         Ok(summary)
     }
 
+    /// The numbers the analytics would have collected: each channel's followers over the last
+    /// [`DEMO_HISTORY_DAYS`] days (what the demo network reports, growing by a week's worth
+    /// before the anchor), and the new posts' counts at each point of the schedule already past
+    /// (a share of what the demo network reports now, growing along the curve).
+    async fn demo_analytics(
+        &self,
+        workspace_id: i64,
+        story: &'static Story,
+        channels: &[publishing::Channel],
+        anchor: i64,
+        posts: &[(usize, tutti_store::analytics::DuePost)],
+        now: i64,
+    ) -> Result<(), AppError> {
+        use crate::analytics::collect::{record_channel, record_posts, Measured};
+        let day = 24 * tutti_demo::HOUR_MS;
+        for (c, channel) in story.channels.iter().zip(channels) {
+            let following = 180 + (tutti_demo::hash(c.handle) % 300) as i64;
+            for back in (0..DEMO_HISTORY_DAYS).rev() {
+                let at = now - back * day;
+                let days = (at - anchor).div_euclid(day);
+                let wobble = (tutti_demo::hash(&format!("{}{days}", c.handle)) % 9) as i64 - 3;
+                let followers = (c.followers as i64 + days * 7 + wobble).max(0);
+                record_channel(&self.store, channel.id, followers, following, 300, at).await?;
+            }
+        }
+        // Share of the final counts reached at each point: 5 min, 1 h, 6 h, 24 h, 7 d, 30 d.
+        const CURVE: [i64; 6] = [12, 40, 68, 86, 96, 100];
+        for (index, post) in posts {
+            let final_counts = tutti_demo::engagement_of(&post.remote_id);
+            for (step, after) in tutti_domain::kpi::SNAPSHOT_AFTER_MS.iter().enumerate() {
+                let at = post.published_at + after;
+                if at > now {
+                    break;
+                }
+                let share = |v: u64| v as i64 * CURVE[step] / 100;
+                let counts = tutti_domain::kpi::Counts {
+                    likes: share(final_counts.likes),
+                    reposts: share(final_counts.reposts),
+                    replies: share(final_counts.replies),
+                    quotes: share(final_counts.quotes.unwrap_or(0)),
+                };
+                let due = tutti_store::analytics::DuePost {
+                    step: step as i64,
+                    has_followers: step > 0,
+                    ..post.clone()
+                };
+                let channel = channels[*index].id;
+                record_posts(&self.store, workspace_id, channel, &[Measured { post: due, counts }], true, at)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Writes what the team of `story` made; returns the story's anchor.
     async fn demo_story(&self, story: &'static Story, public_url: &str, now: i64) -> Result<i64, AppError> {
         let op = Actor::Operator;
@@ -186,6 +243,7 @@ impl App {
         let smm_id = smm.user_id();
         let base = public_url.trim_end_matches('/');
         let mut written = 0;
+        let mut measured = Vec::new();
         for p in story.published {
             let key = format!("demo-{}-{}", story.name, p.key);
             if tutti_store::demo::post_by_key(&mut *self.store.conn().await?, &key).await?.is_some() {
@@ -216,6 +274,17 @@ impl App {
             let remote = tutti_demo::post_id(c.network, c.account_id, &key);
             let url = tutti_demo::post_url(c.network, c.handle, &key);
             tutti_store::demo::backdate_published(&mut tx, &post, &remote, &url, at).await?;
+            measured.push((
+                p.channel,
+                tutti_store::analytics::DuePost {
+                    id: post.id,
+                    remote_id: remote.clone(),
+                    published_at: at,
+                    step: 0,
+                    text: text.clone(),
+                    has_followers: false,
+                },
+            ));
             if let Some((target, clicks)) = p.link {
                 if links::insert(&mut tx, &code, ws.id, Some(post.id), target).await? {
                     tutti_store::demo::set_clicks(&mut tx, &code, clicks).await?;
@@ -224,6 +293,7 @@ impl App {
             tx.commit().await.map_err(StoreError::from)?;
             written += 1;
         }
+        self.demo_analytics(ws.id, story, &channels, anchor, &measured, now).await?;
         if written > 0 {
             let mut tx = self.store.begin().await?;
             record(&mut tx, &op, Some(ws.id), "demo.posts", slug, None, Some(json!({"posts": written})))
@@ -383,6 +453,13 @@ impl App {
                 }
             }
             let mut tx = self.store.begin().await?;
+            let cms: Vec<i64> = workspaces::members(&mut tx, ws.id)
+                .await?
+                .into_iter()
+                .filter(|m| m.role == tutti_domain::Role::Cm)
+                .map(|m| m.user_id)
+                .collect();
+            tutti_store::demo::answer_handled(&mut tx, ws.id, now - 72 * tutti_demo::HOUR_MS, &cms).await?;
             people::refresh_scores(&mut tx, ws.id, tutti_store::now_ms(), crate::people::LOYAL_ITEMS).await?;
             tx.commit().await.map_err(StoreError::from)?;
         }

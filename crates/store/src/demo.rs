@@ -58,3 +58,29 @@ pub async fn person_by_identity(
     .fetch_optional(db)
     .await?)
 }
+
+/// Marks the conversations the demo's team already handled (closed or waiting for the person,
+/// begun before `before`) as answered: the first answer a few minutes to a few hours after the
+/// first message (the same for the same conversation on every run), by the assignee or, when
+/// there is none, one of `members` in turn. Returns how many.
+pub async fn answer_handled(db: &mut Db, workspace_id: i64, before: i64, members: &[i64]) -> Result<u64> {
+    let mut n = 0;
+    for (i, member) in members.iter().enumerate() {
+        n += sqlx::query(
+            "UPDATE conversations SET first_response_at = first_item_at + ((id * 7919) % 235 + 6) * 60000, \
+             assignee_user_id = COALESCE(assignee_user_id, $1) \
+             WHERE workspace_id = $2 AND first_item_at < $3 AND first_response_at IS NULL \
+             AND status IN ('closed', 'pending') AND kind IN ('reply', 'mention', 'quote', 'dm') \
+             AND id % $4 = $5",
+        )
+        .bind(member)
+        .bind(workspace_id)
+        .bind(before)
+        .bind(members.len() as i64)
+        .bind(i as i64)
+        .execute(&mut *db)
+        .await?
+        .rows_affected();
+    }
+    Ok(n)
+}
