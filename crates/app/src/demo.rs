@@ -151,22 +151,25 @@ impl App {
         Ok(summary)
     }
 
-    /// The numbers the analytics would have collected: each channel's followers over the last
+    /// The numbers the analytics would have collected: each new channel's followers over the last
     /// [`DEMO_HISTORY_DAYS`] days (what the demo network reports, growing by a week's worth
     /// before the anchor), and the new posts' counts at each point of the schedule already past
     /// (a share of what the demo network reports now, growing along the curve).
+    #[allow(clippy::too_many_arguments)]
     async fn demo_analytics(
         &self,
         workspace_id: i64,
         story: &'static Story,
         channels: &[publishing::Channel],
+        new_channels: &[usize],
         anchor: i64,
         posts: &[(usize, tutti_store::analytics::DuePost)],
         now: i64,
     ) -> Result<(), AppError> {
         use crate::analytics::collect::{record_channel, record_posts, Measured};
         let day = 24 * tutti_demo::HOUR_MS;
-        for (c, channel) in story.channels.iter().zip(channels) {
+        for &i in new_channels {
+            let (c, channel) = (&story.channels[i], &channels[i]);
             let following = 180 + (tutti_demo::hash(c.handle) % 300) as i64;
             for back in (0..DEMO_HISTORY_DAYS).rev() {
                 let at = now - back * day;
@@ -221,10 +224,12 @@ impl App {
             .unwrap_or_else(|| tutti_demo::anchor(now, story.morning_utc));
         let keys = self.keys("the demo's channels")?.clone();
         let mut channels = Vec::new();
+        let mut new_channels = Vec::new();
         for c in story.channels {
             let channel = match existing.iter().find(|e| e.handle == c.handle) {
                 Some(e) => e.clone(),
                 None => {
+                    new_channels.push(channels.len());
                     let add = ChannelToAdd {
                         network: c.network.as_str().to_owned(),
                         handle: c.handle.to_owned(),
@@ -293,7 +298,7 @@ impl App {
             tx.commit().await.map_err(StoreError::from)?;
             written += 1;
         }
-        self.demo_analytics(ws.id, story, &channels, anchor, &measured, now).await?;
+        self.demo_analytics(ws.id, story, &channels, &new_channels, anchor, &measured, now).await?;
         if written > 0 {
             let mut tx = self.store.begin().await?;
             record(&mut tx, &op, Some(ws.id), "demo.posts", slug, None, Some(json!({"posts": written})))

@@ -48,8 +48,11 @@ pub enum ChannelCommand {
         handle: String,
         /// The new slots, in the workspace's time zone: "mon 09:00, wed 12:30, fri 17:00"
         /// (an empty string clears them).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "best")]
         set: Option<String>,
+        /// Set the slots to the channel's N best times to post (`tutti analytics best-times`).
+        #[arg(long, value_name = "N")]
+        best: Option<usize>,
     },
 }
 
@@ -343,7 +346,24 @@ pub async fn channel(global: &Global, command: ChannelCommand) -> anyhow::Result
                 }
             }
         }
-        ChannelCommand::Slots { workspace, handle, set } => {
+        ChannelCommand::Slots { workspace, handle, set, best } => {
+            let set = match best {
+                None => set,
+                Some(n) => {
+                    let best = app.best_times(&actor, &workspace, &handle, n).await?;
+                    anyhow::ensure!(
+                        !best.best.is_empty(),
+                        "{handle} has neither posts nor community activity to go on yet"
+                    );
+                    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+                    let text: Vec<String> = best
+                        .best
+                        .iter()
+                        .map(|s| format!("{} {:02}:00", DAYS[usize::from(s.weekday)], s.hour))
+                        .collect();
+                    Some(text.join(", "))
+                }
+            };
             let slots = match set {
                 None => app.queue_slots(&actor, &workspace, &handle).await?,
                 Some(text) => {
