@@ -352,22 +352,7 @@ impl App {
         let given = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
         let channel_id = match given(&f.channel) {
             None => None,
-            Some(h) => Some(
-                channels
-                    .iter()
-                    .find(|c| {
-                        c.handle.eq_ignore_ascii_case(h.trim_start_matches('@'))
-                            || c.handle.eq_ignore_ascii_case(&h)
-                    })
-                    .map(|c| c.id)
-                    .ok_or_else(|| {
-                        InputError::new(
-                            "channel",
-                            "channel_unknown",
-                            "no channel of this workspace has this handle",
-                        )
-                    })?,
-            ),
+            Some(h) => Some(channel_named(channels, &h)?.id),
         };
         let author_user_id = match given(&f.author) {
             None => None,
@@ -631,6 +616,25 @@ impl App {
     pub async fn analytics_collect_access(&self, actor: &Actor, slug: &str) -> Result<i64, AppError> {
         Ok(self.workspace_access(actor, slug, Action::CollectAnalytics).await?.workspace.id)
     }
+}
+
+/// The channel of `channels` whose handle is `handle` (with or without its `@`), else an error
+/// naming the field `channel`.
+pub(crate) fn channel_named<'a>(
+    channels: &'a [ChannelName],
+    handle: &str,
+) -> Result<&'a ChannelName, AppError> {
+    let handle = handle.trim();
+    channels
+        .iter()
+        .find(|c| {
+            c.handle.eq_ignore_ascii_case(handle)
+                || c.handle.eq_ignore_ascii_case(handle.trim_start_matches('@'))
+        })
+        .ok_or_else(|| {
+            InputError::new("channel", "channel_unknown", "no channel of this workspace has this handle")
+                .into()
+        })
 }
 
 /// A post table's sort, as typed.

@@ -270,6 +270,16 @@ pub struct ChannelDay {
     pub posts: i64,
 }
 
+fn channel_day(r: &sqlx::any::AnyRow) -> Result<ChannelDay> {
+    Ok(ChannelDay {
+        channel_id: r.try_get("channel_id")?,
+        day: r.try_get("day")?,
+        followers: r.try_get("followers")?,
+        following: r.try_get("following")?,
+        posts: r.try_get("posts")?,
+    })
+}
+
 /// Stores (or replaces) a channel's counts of a day.
 pub async fn record_channel_counts(db: &mut Db, c: &ChannelDay, taken_at: i64) -> Result<()> {
     sqlx::query(
@@ -326,17 +336,7 @@ pub async fn channel_series(
     .bind(to_day)
     .fetch_all(db)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(ChannelDay {
-                channel_id: r.try_get("channel_id")?,
-                day: r.try_get("day")?,
-                followers: r.try_get("followers")?,
-                following: r.try_get("following")?,
-                posts: r.try_get("posts")?,
-            })
-        })
-        .collect()
+    rows.iter().map(channel_day).collect()
 }
 
 /// Each channel's latest counts on or before `day` (channels never counted are absent).
@@ -351,17 +351,7 @@ pub async fn latest_counts(db: &mut Db, workspace_id: i64, day: i64) -> Result<V
     .bind(day)
     .fetch_all(db)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(ChannelDay {
-                channel_id: r.try_get("channel_id")?,
-                day: r.try_get("day")?,
-                followers: r.try_get("followers")?,
-                following: r.try_get("following")?,
-                posts: r.try_get("posts")?,
-            })
-        })
-        .collect()
+    rows.iter().map(channel_day).collect()
 }
 
 mod reads;

@@ -3,11 +3,11 @@
 
 use serde::Serialize;
 use tutti_domain::kpi::{self, Basis, Slot, Spread};
-use tutti_domain::{Action, InputError};
+use tutti_domain::Action;
 use tutti_store::analytics::{self as store, ConversationTiming};
 use tutti_store::{inbox, DAY_MS};
 
-use super::{grid, ChannelName, Period};
+use super::{channel_named, grid, ChannelName, Period};
 use crate::inbox::DEFAULT_SLA_MINUTES;
 use crate::{Actor, App, AppError};
 
@@ -191,14 +191,7 @@ impl App {
     ) -> Result<BestTimes, AppError> {
         let access = self.workspace_access(actor, slug, Action::ViewAnalytics).await?;
         let channels = self.channel_names(access.workspace.id).await?;
-        let wanted = handle.trim().trim_start_matches('@');
-        let channel = channels
-            .iter()
-            .find(|c| c.handle.eq_ignore_ascii_case(wanted) || c.handle.eq_ignore_ascii_case(handle.trim()))
-            .cloned()
-            .ok_or_else(|| {
-                InputError::new("channel", "channel_unknown", "no channel of this workspace has this handle")
-            })?;
+        let channel = channel_named(&channels, handle)?.clone();
         self.best_times_of(&access.workspace.timezone, channel, slots).await
     }
 
