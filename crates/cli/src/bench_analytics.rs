@@ -281,11 +281,7 @@ pub async fn run(database_url: Option<String>, b: AnalyticsBench) -> anyhow::Res
         "memory (RSS)         {:.1} MB before the reads, peak {:.1} MB{}",
         mb(rss_before),
         mb(rss_peak),
-        if hwm_reset {
-            " during the reads"
-        } else {
-            " (since the process started)"
-        }
+        if hwm_reset { " during the reads" } else { " (since the process started)" }
     );
     println!("collection           {}", serde_json::to_string_pretty(&report["collection"])?);
     Ok(())
