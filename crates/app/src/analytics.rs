@@ -18,7 +18,9 @@ use chrono::{Datelike, TimeZone, Timelike};
 use serde::Serialize;
 use tutti_domain::kpi::{self, Change, Counts, Growth, SentimentShare, Slot};
 use tutti_domain::{Action, InputError};
-use tutti_store::analytics::{self as store, ChannelDay, PostFilter, PostRow, PostSort, Snapshot};
+use tutti_store::analytics::{
+    self as store, ChannelDay, PostFilter, PostRow, PostSort, PostTotals, Snapshot,
+};
 use tutti_store::{publishing, DAY_MS};
 
 use crate::{Actor, App, AppError, WorkspaceAccess};
@@ -402,13 +404,14 @@ impl App {
         let (pa, pb) = period.previous();
         let prev = PostFilter { from: pa, to: pb, ..f.clone() };
         let mut db = self.store.conn().await?;
-        let totals = store::post_totals(&mut db, &f).await?;
+        let offset = offset_ms(&tz, period.to - 1);
+        let days = store::daily_totals(&mut db, &f, offset).await?;
+        // The period's sums are its days' (one pass over the period's posts, not two).
+        let totals = days.iter().fold(PostTotals::default(), |sum, (_, t)| sum.plus(t));
         let before = store::post_totals(&mut db, &prev).await?;
         let clicks = store::clicks(&mut db, &f).await?;
         let clicks_before = store::clicks(&mut db, &prev).await?;
-        let offset = offset_ms(&tz, period.to - 1);
-        let daily = store::daily_totals(&mut db, &f, offset)
-            .await?
+        let daily = days
             .into_iter()
             .map(|(day, t)| DayFigures {
                 day: day_name(day),

@@ -5,6 +5,7 @@
 //! installs the tracing subscriber.
 
 mod analytics;
+mod bench_analytics;
 mod bench_inbox;
 mod bench_publish;
 mod commands;
@@ -206,6 +207,31 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The analytics: the dashboards' reads (overview, post table, team, best times) over a
+    /// year of a workspace's posts and snapshots loaded in bulk, through the use cases the web
+    /// calls, and the collection of posts' counts from an in-process server shaped like the
+    /// Bluesky AppView. SQLite in a fresh directory unless --database-url names a PostgreSQL
+    /// database dedicated to it.
+    Analytics {
+        /// How many published posts to load.
+        #[arg(long, default_value_t = 1_000_000)]
+        posts: usize,
+        /// How many snapshots of them to load.
+        #[arg(long, default_value_t = 10_000_000)]
+        snapshots: usize,
+        /// How many inbox conversations to load (for the team's figures and the best times).
+        #[arg(long, default_value_t = 100_000)]
+        conversations: usize,
+        /// How many requests per read.
+        #[arg(long, default_value_t = 50)]
+        requests: usize,
+        /// How many posts' counts to collect from the local AppView-shaped server.
+        #[arg(long, default_value_t = 10_000)]
+        collect: usize,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// `tutti listen --replay` end to end: generated Jetstream events (whose mix of scripts and
     /// brand mentions is printed) through matching, enrichment and storage in a fresh SQLite
     /// database.
@@ -319,6 +345,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Inbox { conversations, requests, ingest, batch, json }) => {
             bench_inbox::run(global.database_url.clone(), conversations, requests, ingest, batch.max(1), json)
                 .await
+        }
+        Command::Bench(BenchCommand::Analytics {
+            posts,
+            snapshots,
+            conversations,
+            requests,
+            collect,
+            json,
+        }) => {
+            let bench =
+                bench_analytics::AnalyticsBench { posts, snapshots, conversations, requests, collect, json };
+            bench_analytics::run(global.database_url.clone(), bench).await
         }
         Command::Bench(BenchCommand::ListenReplay { events, queries, mix, json }) => {
             listen::bench_listen_replay(events, queries, mix.mix()?, json).await

@@ -227,3 +227,60 @@ async fn bench_inbox_loads_several_items_a_conversation_and_ingests_through_the_
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn bench_analytics_times_every_read_and_collects_from_the_local_appview() {
+    for db in tutti_test_support::every_backend().await {
+        let r = bench(&[
+            "bench",
+            "analytics",
+            "--database-url",
+            &db.url,
+            "--posts",
+            "2000",
+            "--snapshots",
+            "10000",
+            "--conversations",
+            "300",
+            "--requests",
+            "5",
+            "--collect",
+            "60",
+            "--json",
+        ]);
+        assert_eq!(r["backend"], db.label(), "{r}");
+        assert_eq!(num(&r, "/posts"), 2000.0, "{r}");
+        assert_eq!(num(&r, "/load/posts/rows"), 2000.0, "{r}");
+        assert_eq!(num(&r, "/load/post_snapshots/rows"), 10000.0, "{r}");
+        assert_eq!(num(&r, "/load/channel_counts/rows"), 50.0 * 366.0, "{r}");
+        assert!(r["load_path"].as_str().is_some_and(|p| p.contains("bulk")), "{r}");
+        for read in
+            ["summary_90d", "posts_by_engagements_90d", "posts_by_published_90d", "team_90d", "best_times"]
+        {
+            let (p50, p95, max) = (
+                num(&r, &format!("/reads/{read}/p50_ms")),
+                num(&r, &format!("/reads/{read}/p95_ms")),
+                num(&r, &format!("/reads/{read}/max_ms")),
+            );
+            assert!(0.0 < p50 && p50 <= p95 && p95 <= max, "{read}: {r}");
+        }
+        // About a quarter of a year's posts fall in 90 days; a page is 50 rows.
+        let in_90_days = num(&r, "/reads/summary_90d/rows");
+        assert!(in_90_days > 300.0 && in_90_days < 700.0, "{r}");
+        assert_eq!(num(&r, "/reads/posts_by_engagements_90d/rows"), 50.0, "{r}");
+        assert!(num(&r, "/reads/team_90d/rows") > 0.0, "{r}");
+        assert!(num(&r, "/rss_peak_bytes") > 0.0, "{r}");
+
+        // 60 posts at 25 a call: 3 calls, each way; every count stored as the server gave it.
+        let c = &r["collection"];
+        for way in ["collect_now", "posts_job"] {
+            assert_eq!(num(c, &format!("/{way}/calls_get_posts")), 3.0, "{way}: {r}");
+            assert_eq!(num(c, &format!("/{way}/stored_counts_match_server")), 60.0, "{way}: {r}");
+            assert!(num(c, &format!("/{way}/wall_s")) >= 0.0, "{r}");
+        }
+        assert_eq!(num(c, "/collect_now/posts_measured"), 60.0, "{r}");
+        assert_eq!(num(c, "/posts_job/posts_measured_on_schedule"), 60.0, "{r}");
+        assert_eq!(num(c, "/read_budget/posts_per_call"), 25.0, "{r}");
+        assert_eq!(num(c, "/appview_limit/requests_per_5_min_per_address"), 3000.0, "{r}");
+    }
+}

@@ -197,6 +197,20 @@ pub async fn defer(db: &mut Db, post_ids: &[i64], at: i64) -> Result<()> {
     Ok(())
 }
 
+/// Puts every post of `channel_id` due before `at` back to `at` (the network asked to wait
+/// until then: the posts not read yet would only meet the same refusal).
+pub async fn defer_channel(db: &mut Db, channel_id: i64, at: i64) -> Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE posts SET next_snapshot_at = $1 WHERE channel_id = $2 AND next_snapshot_at IS NOT NULL \
+         AND next_snapshot_at < $1",
+    )
+    .bind(at)
+    .bind(channel_id)
+    .execute(db)
+    .await?
+    .rows_affected())
+}
+
 /// Stops measuring a post the network no longer knows (deleted there).
 pub async fn stop_measuring(db: &mut Db, post_id: i64) -> Result<()> {
     sqlx::query("UPDATE posts SET next_snapshot_at = NULL WHERE id = $1").bind(post_id).execute(db).await?;

@@ -338,6 +338,130 @@ pub async fn publish_times(db: &mut Db, workspace_id: i64) -> Result<Vec<(i64, i
     .await?)
 }
 
+/// A published post of the brand with its latest counts, for the analytics benchmark.
+#[derive(Debug, Clone)]
+pub struct MeasuredPost {
+    /// Its id (past the table's largest).
+    pub id: i64,
+    /// The workspace.
+    pub workspace_id: i64,
+    /// The channel.
+    pub channel_id: i64,
+    /// The member who wrote it.
+    pub author_user_id: Option<i64>,
+    /// Its text.
+    pub text: String,
+    /// Its id on the network (unique per workspace in practice).
+    pub remote_id: String,
+    /// When it was published, ms UTC.
+    pub published_at: i64,
+    /// Latest likes, reposts, replies, quotes.
+    pub counts: [i64; 4],
+    /// When those were taken, ms UTC.
+    pub counts_at: Option<i64>,
+    /// The schedule's next point.
+    pub snapshot_step: i64,
+    /// When the next snapshot is due.
+    pub next_snapshot_at: Option<i64>,
+    /// The channel's followers when it was published.
+    pub followers_at_publish: Option<i64>,
+    /// Its pillar.
+    pub pillar: Option<String>,
+    /// Its campaign.
+    pub campaign: Option<String>,
+}
+
+/// Writes published posts with their counts; returns how many.
+pub async fn insert_measured_posts(store: &Store, rows: impl Iterator<Item = MeasuredPost>) -> Result<usize> {
+    insert(
+        store,
+        "INSERT INTO posts (id, workspace_id, channel_id, author_user_id, text, status, idempotency_key, remote_id, \
+         remote_url, published_at, created_at, updated_at, likes, reposts, replies, quotes, engagements, counts_at, \
+         snapshot_step, next_snapshot_at, followers_at_publish, pillar, campaign)",
+        rows,
+        |p| {
+            let [likes, reposts, replies, quotes] = p.counts;
+            format!(
+                "({}, {}, {}, {}, {}, 'published', 'bench-{}', {}, NULL, {at}, {at}, {at}, {likes}, {reposts}, \
+                 {replies}, {quotes}, {}, {}, {}, {}, {}, {}, {})",
+                p.id,
+                p.workspace_id,
+                p.channel_id,
+                int(p.author_user_id),
+                lit(&p.text),
+                p.id,
+                lit(&p.remote_id),
+                likes + reposts + replies + quotes,
+                int(p.counts_at),
+                p.snapshot_step,
+                int(p.next_snapshot_at),
+                int(p.followers_at_publish),
+                opt(p.pillar.as_deref()),
+                opt(p.campaign.as_deref()),
+                at = p.published_at,
+            )
+        },
+    )
+    .await
+}
+
+/// Writes post snapshots `(post_id, taken_at, step, [likes, reposts, replies, quotes])`;
+/// returns how many.
+pub async fn insert_snapshots(
+    store: &Store,
+    rows: impl Iterator<Item = (i64, i64, i64, [i64; 4])>,
+) -> Result<usize> {
+    insert(
+        store,
+        "INSERT INTO post_snapshots (post_id, taken_at, step, likes, reposts, replies, quotes)",
+        rows,
+        |(post, at, step, [l, r, p, q])| format!("({post}, {at}, {step}, {l}, {r}, {p}, {q})"),
+    )
+    .await
+}
+
+/// Writes channels' daily counts `(channel_id, day, followers, following, posts)`; returns how
+/// many.
+pub async fn insert_channel_counts(
+    store: &Store,
+    rows: impl Iterator<Item = (i64, i64, i64, i64, i64)>,
+) -> Result<usize> {
+    insert(
+        store,
+        "INSERT INTO channel_counts (channel_id, day, followers, following, posts, taken_at)",
+        rows,
+        |(c, day, followers, following, posts)| {
+            format!("({c}, {day}, {followers}, {following}, {posts}, {})", day * 86_400_000 + 3_600_000)
+        },
+    )
+    .await
+}
+
+/// The first free post id.
+pub async fn next_post_id(db: &mut Db) -> Result<i64> {
+    let max: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM posts").fetch_one(db).await?;
+    Ok(max.unwrap_or(0) + 1)
+}
+
+/// After a load of posts: PostgreSQL's identity sequence of `posts` moved past them, and the
+/// analytics tables' statistics given to the planner.
+pub async fn finish_analytics(store: &Store) -> Result<()> {
+    let mut conn = store.conn().await?;
+    let sql = match store.backend() {
+        Backend::Sqlite => "ANALYZE".to_owned(),
+        Backend::Postgres => {
+            sqlx::raw_sql(
+                "SELECT setval(pg_get_serial_sequence('posts', 'id'), (SELECT MAX(id) FROM posts))",
+            )
+            .execute(&mut *conn)
+            .await?;
+            format!("VACUUM ANALYZE posts, post_snapshots, channel_counts, {}", TABLES.join(", "))
+        }
+    };
+    sqlx::raw_sql(&sql).execute(&mut *conn).await?;
+    Ok(())
+}
+
 /// Runs INSERT statements of [`ROWS_PER_STATEMENT`] rows, [`ROWS_PER_TRANSACTION`] rows per
 /// transaction; returns how many rows.
 async fn insert<R>(

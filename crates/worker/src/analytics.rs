@@ -195,7 +195,12 @@ pub async fn collect_posts(store: &Store, connectors: &Connectors, payload: &str
             crate::health::refused(store, connectors, &channel, message).await?;
             break;
         }
-        if batch.stop_until.is_some() {
+        if let Some(until) = batch.stop_until {
+            // The channel's other due posts wait too: read now, they would meet the same refusal
+            // (and the next posts job would spend a call on it).
+            let mut tx = store.begin().await?;
+            store::defer_channel(&mut tx, channel.id, until).await?;
+            tx.commit().await.map_err(StoreError::from)?;
             warn!(channel = %channel.handle, "rate limited while reading counts; the rest waits");
             break;
         }
