@@ -1326,6 +1326,7 @@ analytics-first-response-median = First response, median
 analytics-first-response-p90 = First response, 90th percentile
 analytics-resolution-median = Resolution, median
 analytics-no-conversations = No conversation in this period.
+analytics-no-answers = No conversation of this period was answered yet.
 analytics-nothing = Nothing measured in this period.
 analytics-top-posts = Top 5 posts
 analytics-bottom-posts = Bottom 5 posts

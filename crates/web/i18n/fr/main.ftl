@@ -1326,6 +1326,7 @@ analytics-first-response-median = Première réponse, médiane
 analytics-first-response-p90 = Première réponse, 90e centile
 analytics-resolution-median = Clôture, médiane
 analytics-no-conversations = Aucune conversation sur cette période.
+analytics-no-answers = Aucune conversation de cette période n’a encore eu de réponse.
 analytics-nothing = Rien de mesuré sur cette période.
 analytics-top-posts = Les 5 meilleures publications
 analytics-bottom-posts = Les 5 plus faibles

@@ -208,6 +208,7 @@ pub fn hbars(items: Vec<(String, f64, &'static str, String, Option<f64>)>) -> HB
         .map(|(i, (label, value, class, written, target))| {
             let y = HBAR_ROW * i as f64;
             let w = round1(HBAR_MAX * value.max(0.0) / max);
+            let target = target.map(|t| round1(HBAR_X + HBAR_MAX * t.max(0.0) / max));
             HBar {
                 y,
                 text_y: y + 18.0,
@@ -215,8 +216,9 @@ pub fn hbars(items: Vec<(String, f64, &'static str, String, Option<f64>)>) -> HB
                 title: format!("{label}: {written}"),
                 bar: Rect { x: HBAR_X, y: y + 6.0, w, h: 16.0, class, title: String::new() },
                 value: written,
-                value_x: round1(HBAR_X + w + 6.0),
-                target: target.map(|t| round1(HBAR_X + HBAR_MAX * t.max(0.0) / max)),
+                // After the bar, or after the target's mark when it reaches further.
+                value_x: round1((HBAR_X + w).max(target.unwrap_or(0.0)) + 6.0),
+                target,
             }
         })
         .collect();

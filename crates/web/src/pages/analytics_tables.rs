@@ -49,6 +49,8 @@ pub struct SortHead {
     /// `ascending`, `descending` or empty.
     pub aria: &'static str,
     pub arrow: &'static str,
+    /// Whether the column holds numbers (aligned right).
+    pub numeric: bool,
 }
 
 /// A row of the post table.
@@ -143,6 +145,7 @@ async fn posts_page(
                     (true, false) => "▼",
                     _ => "",
                 },
+                numeric: *key != "published",
             }
         })
         .collect();
