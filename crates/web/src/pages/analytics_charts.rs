@@ -91,7 +91,7 @@ fn slot_center(i: usize, n: usize) -> f64 {
 pub fn ticks(n: usize, label: impl Fn(usize) -> String) -> Vec<Tick> {
     let every = n.div_ceil(MAX_TICKS).max(1);
     (0..n)
-        .filter(|i| (n - 1 - i) % every == 0)
+        .filter(|i| (n - 1 - i).is_multiple_of(every))
         .map(|i| {
             let x = round1(slot_center(i, n));
             let anchor = if x < 30.0 {
@@ -234,9 +234,12 @@ pub struct ShareRow {
     pub parts: Vec<Rect>,
 }
 
+/// A share of a row: its value (0 to 1), class and title.
+pub type Share = (Option<f64>, &'static str, String);
+
 /// Rows of shares: `(label, [(share, class, title)])`; a row whose shares are unknown is
 /// drawn empty.
-pub fn shares(items: Vec<(String, Vec<(Option<f64>, &'static str, String)>)>) -> (Vec<ShareRow>, f64) {
+pub fn shares(items: Vec<(String, Vec<Share>)>) -> (Vec<ShareRow>, f64) {
     let rows: Vec<ShareRow> = items
         .into_iter()
         .enumerate()

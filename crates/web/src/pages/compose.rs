@@ -160,7 +160,7 @@ async fn best_hints(
                     Some((label, next(s.weekday, s.hour)?, said))
                 })
                 .collect();
-            (!slots.is_empty()).then(|| BestHint {
+            (!slots.is_empty()).then_some(BestHint {
                 channel_id: b.channel.id,
                 handle: b.channel.handle,
                 basis,
