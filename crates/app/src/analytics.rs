@@ -147,6 +147,17 @@ pub struct Filters {
     pub campaign: String,
 }
 
+/// What the dashboards' filters offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Choices {
+    /// The workspace's channels.
+    pub channels: Vec<ChannelName>,
+    /// The charter's pillars.
+    pub pillars: Vec<String>,
+    /// The campaigns named by the workspace's posts.
+    pub campaigns: Vec<String>,
+}
+
 /// A channel as the dashboards name it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChannelName {
@@ -613,6 +624,19 @@ impl App {
     pub async fn analytics_campaigns(&self, actor: &Actor, slug: &str) -> Result<Vec<String>, AppError> {
         let access = self.workspace_access(actor, slug, Action::ViewAnalytics).await?;
         Ok(store::campaigns(&mut *self.store.conn().await?, access.workspace.id).await?)
+    }
+
+    /// What the dashboards' filters offer: the workspace's channels, the charter's pillars and
+    /// the campaigns its posts name.
+    pub async fn analytics_choices(&self, actor: &Actor, slug: &str) -> Result<Choices, AppError> {
+        let access = self.workspace_access(actor, slug, Action::ViewAnalytics).await?;
+        let ws = access.workspace.id;
+        let channels = self.channel_names(ws).await?;
+        let mut db = self.store.conn().await?;
+        let pillars =
+            crate::charter::charter_of(&mut db, ws).await?.pillars.into_iter().map(|p| p.name).collect();
+        let campaigns = store::campaigns(&mut db, ws).await?;
+        Ok(Choices { channels, pillars, campaigns })
     }
 
     /// Checks that `actor` may collect the workspace's counts now; the workspace's id.

@@ -83,6 +83,18 @@
     var queue = form.querySelector("input[name=queue]");
     var at = form.querySelector("input[name=at]");
     if (queue && at) { at.disabled = queue.checked; }
+    // The best slots of the channel chosen (the others' stay hidden).
+    var chosen = form.querySelector("[data-channel]");
+    var bests = form.querySelectorAll("[data-best-channel]");
+    if (chosen && bests.length) {
+      var any = false;
+      bests.forEach(function (b) {
+        b.hidden = b.getAttribute("data-best-channel") !== chosen.value;
+        any = any || !b.hidden;
+      });
+      var box = form.querySelector("[data-best-times]");
+      if (box) { box.hidden = !any; }
+    }
     var text = form.querySelector("[data-text]");
     var select = form.querySelector("[data-channel]");
     if (!text || !select) { return; }
@@ -130,6 +142,22 @@
       if (message) { message.hidden = true; }
     }
     update(form);
+  });
+  // A best slot fills the time picker with its next occurrence (and the post leaves the queue).
+  document.addEventListener("click", function (event) {
+    var slot = event.target.closest && event.target.closest("[data-best-at]");
+    var form = slot && slot.closest("[data-compose]");
+    if (!form) { return; }
+    var queue = form.querySelector("input[name=queue]");
+    if (queue) { queue.checked = false; }
+    var at = form.querySelector("input[name=at]");
+    if (at) {
+      at.disabled = false;
+      at.value = slot.getAttribute("data-best-at");
+      at.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    var said = form.querySelector("[data-best-said]");
+    if (said) { said.textContent = slot.getAttribute("data-best-said"); }
   });
   document.addEventListener("change", function (event) {
     var form = event.target.closest && event.target.closest("[data-compose]");

@@ -2,10 +2,12 @@
 //! their handlers.
 //!
 //! Imports flow one way: this module assembles the subjects' routes and the document; each
-//! subject (`members`, `listening`, `posts`, `inbox`, `moderation`, `people`, `feedback`)
+//! subject (`members`, `listening`, `posts`, `inbox`, `moderation`, `people`, `feedback`,
+//! `analytics`)
 //! imports only `common` (errors in the API's shape, and the answers one subject embeds in
 //! another's), never another subject, and nothing imports this module but the crate's router.
 
+mod analytics;
 mod common;
 mod feedback;
 mod inbox;
@@ -25,7 +27,7 @@ use crate::routes::RouteTable;
 /// Registers every API route.
 pub fn routes(t: RouteTable) -> RouteTable {
     let t = inbox::routes(posts::routes(listening::routes(members::routes(t))));
-    feedback::routes(people::routes(moderation::routes(t)))
+    analytics::routes(feedback::routes(people::routes(moderation::routes(t))))
 }
 
 struct BearerAuth;
@@ -62,7 +64,9 @@ impl Modify for BearerAuth {
           people::add_note, people::set_field, people::merge,
           people::split, people::list_segments, people::save_segment,
           people::export_segment,
-          feedback::list_feedback, feedback::set_category, feedback::report),
+          feedback::list_feedback, feedback::set_category, feedback::report,
+          analytics::summary, analytics::posts, analytics::post,
+          analytics::channels, analytics::team, analytics::best_times),
     components(schemas(members::MeResponse, members::WorkspaceResponse, members::MemberResponse, members::AddMemberRequest, members::ChangeRoleRequest, common::ErrorResponse, common::ErrorBody,
                        listening::QueryResponse, listening::AddQueryRequest,
                        listening::AddRuleRequest, listening::CrisisRequest,
@@ -89,7 +93,19 @@ impl Modify for BearerAuth {
                        people::SegmentRequest,
                        feedback::FeedbackItemResponse, feedback::CategoryCountResponse,
                        feedback::IssueResponse, feedback::FeedbackResponse,
-                       feedback::CategoryRequest)),
+                       feedback::CategoryRequest,
+                       analytics::PeriodResponse, analytics::ChangeResponse,
+                       analytics::ChangesResponse, analytics::SentimentResponse,
+                       analytics::DayResponse, analytics::ChannelNameResponse,
+                       analytics::FollowersDay, analytics::AudienceResponse,
+                       analytics::PostLineResponse, analytics::PillarResponse,
+                       analytics::VoiceResponse, analytics::SummaryResponse,
+                       analytics::PostsResponse, analytics::SnapshotResponse,
+                       analytics::PostAnalyticsResponse, analytics::ChannelsResponse,
+                       analytics::SpreadResponse, analytics::TimesResponse,
+                       analytics::MemberTeamResponse, analytics::ChannelTeamResponse,
+                       analytics::TeamResponse, analytics::SlotResponse,
+                       analytics::BestTimesResponse)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
 )]

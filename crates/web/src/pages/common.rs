@@ -66,6 +66,8 @@ pub struct Layout {
     pub can_feedback: bool,
     /// Whether the reader may moderate (the Moderation entry).
     pub can_moderate: bool,
+    /// Whether the reader may read the analytics.
+    pub can_analytics: bool,
     /// Since when the current workspace is in crisis mode, formatted, if it is.
     pub crisis: Option<String>,
     /// Whether the reader may turn crisis mode on or off here.
@@ -158,6 +160,7 @@ pub async fn layout(
         can_community: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ViewCommunity)),
         can_feedback: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ViewFeedback)),
         can_moderate: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ManageModeration)),
+        can_analytics: ctx.access.as_ref().is_some_and(|a| a.allows(Action::ViewAnalytics)),
     })
 }
 
@@ -182,6 +185,7 @@ pub fn bare_layout(ctx: &Ctx, title: String) -> Layout {
         can_community: false,
         can_feedback: false,
         can_moderate: false,
+        can_analytics: false,
         crisis: None,
         can_crisis: false,
         counts: Default::default(),

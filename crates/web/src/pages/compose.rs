@@ -103,6 +103,71 @@ struct ComposePage {
     base: String,
     /// The posts a new one may continue as a thread: id and label.
     threads: Vec<(i64, String)>,
+    /// The best slots to post, per channel, when there is something to go on.
+    best: Vec<BestHint>,
+}
+
+/// A channel's best slots, as the composer offers them.
+pub struct BestHint {
+    channel_id: i64,
+    handle: String,
+    /// What the slots rest on, in words.
+    basis: String,
+    /// (label, the slot's next occurrence for the time picker, what choosing it says).
+    slots: Vec<(String, String, String)>,
+}
+
+/// The best slots of the workspace's channels, each with its next occurrence after `now` in
+/// the workspace's time zone; channels with nothing to go on are left out.
+async fn best_hints(
+    state: &AppState,
+    ctx: &Ctx,
+    slug: &str,
+    tz: chrono_tz::Tz,
+) -> Result<Vec<BestHint>, WebError> {
+    use chrono::{Datelike, Timelike};
+    use tutti_domain::kpi::Basis;
+    let t = ctx.tr();
+    let all = state.app.best_times_for_composer(&ctx.actor(), slug).await.map_err(|e| page_err(e, ctx))?;
+    let now = local(tutti_app::store::now_ms(), tz).naive_local();
+    let next = |weekday: u8, hour: u8| {
+        let ahead = (i64::from(weekday) - i64::from(now.weekday().num_days_from_monday()) + 7) % 7;
+        let mut at = (now.date() + chrono::Duration::days(ahead)).and_hms_opt(u32::from(hour), 0, 0)?;
+        if at <= now.with_second(0)? {
+            at += chrono::Duration::days(7);
+        }
+        Some(at.format("%Y-%m-%dT%H:%M").to_string())
+    };
+    Ok(all
+        .into_iter()
+        .filter_map(|b| {
+            let basis = match b.basis {
+                Basis::EngagementRate => t.t("compose-best-rate"),
+                Basis::CommunityActivity => t.t("compose-best-activity"),
+                Basis::Nothing => return None,
+            };
+            let slots: Vec<(String, String, String)> = b
+                .best
+                .iter()
+                .take(3)
+                .filter_map(|s| {
+                    let label = format!(
+                        "{} {}",
+                        crate::format::short_weekday(usize::from(s.weekday.min(6)), ctx.locale),
+                        crate::format::hour(u32::from(s.hour), ctx.locale)
+                    );
+                    let said = t.t1("compose-best-chosen", "slot", &label);
+                    Some((label, next(s.weekday, s.hour)?, said))
+                })
+                .collect();
+            (!slots.is_empty()).then_some(BestHint {
+                channel_id: b.channel.id,
+                handle: b.channel.handle,
+                basis,
+                slots,
+            })
+        })
+        .collect())
 }
 
 impl ComposePage {
@@ -198,8 +263,10 @@ async fn compose_view(
         .take(50)
         .collect();
     let direct = state.app.publishes_directly(&ctx.actor(), &slug).await.map_err(|e| page_err(e, ctx))?;
+    let best = best_hints(state, ctx, &slug, tz).await?;
     let l = layout(state, ctx, t.t("compose-title"), "calendar").await?;
     Ok(ComposePage {
+        best,
         threads,
         c,
         tone,

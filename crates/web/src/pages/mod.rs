@@ -3,6 +3,9 @@
 //! redirects, the session cookie); pages import it, never this module, which only assembles
 //! their routes.
 
+mod analytics;
+mod analytics_charts;
+mod analytics_tables;
 mod audit_values;
 mod auth;
 mod calendar;
@@ -41,5 +44,6 @@ pub fn routes(t: RouteTable) -> RouteTable {
     let t = people::routes(feedback::routes(t));
     let t = moderation::routes(t);
     let t = desk::routes(t);
+    let t = analytics_tables::routes(analytics::routes(t));
     settings::routes(t)
 }

@@ -1,5 +1,5 @@
 //! The workspace shell: the switcher, creating a workspace (the first one right after setup),
-//! the notices, and the areas to come.
+//! and the notices.
 
 use askama::Template;
 use axum::extract::State;
@@ -20,7 +20,6 @@ pub fn routes(t: RouteTable) -> RouteTable {
         .get("/workspaces", Access::SignedIn, switcher)
         .post("/workspaces", Access::Instance(Action::CreateWorkspace), create)
         .post("/w/{workspace}/notices/read", ws, read_notices)
-        .get("/w/{workspace}/analytics", ws, |s: State<AppState>, c: Extension<Ctx>| area(s, c, "analytics"))
 }
 
 async fn home(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> Result<Response, WebError> {
@@ -134,24 +133,4 @@ async fn read_notices(
     let slug = ctx.ws().workspace.slug.clone();
     state.app.mark_notices_read(&ctx.actor(), &slug).await.map_err(|e| page_err(e, &ctx))?;
     Ok(see_other(&format!("/w/{slug}")))
-}
-
-#[derive(Template)]
-#[template(path = "area.html")]
-struct AreaPage {
-    l: Layout,
-    heading: String,
-    soon: String,
-}
-
-async fn area(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    area: &'static str,
-) -> Result<Response, WebError> {
-    let t = ctx.tr();
-    let heading = t.t(&format!("nav-{area}"));
-    let soon = t.t(&format!("area-{area}-soon"));
-    let l = layout(&state, &ctx, heading.clone(), area).await?;
-    render(StatusCode::OK, &AreaPage { l, heading, soon })
 }

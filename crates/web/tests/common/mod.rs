@@ -238,3 +238,59 @@ pub fn totp(secret_base32: &str, unix_ms: i64) -> String {
     let v = u32::from_be_bytes([h[o] & 0x7f, h[o + 1], h[o + 2], h[o + 3]]) % 1_000_000;
     format!("{v:06}")
 }
+
+/// A post published on the channel `ch` at `at` by `author`, then measured once at `at + 1 h`
+/// with `(likes, reposts, replies, quotes)` and the channel's `followers` at publication, in
+/// `pillar`; returns its id.
+pub async fn measured_post(
+    t: &TestApp,
+    (ws, ch, author): (i64, i64, Option<i64>),
+    text: &str,
+    at: i64,
+    counts: (i64, i64, i64, i64),
+    followers: i64,
+    pillar: Option<&str>,
+) -> i64 {
+    use tutti_store::analytics::{record_snapshot, Snapshot, SnapshotContext};
+    use tutti_store::publishing::{claim_due, insert_post, mark_published, NewPost};
+    let store = t.app.store();
+    let mut tx = store.begin().await.unwrap();
+    let key = format!("measured-{at}-{}", text.len());
+    let post = NewPost {
+        workspace_id: ws,
+        channel_id: ch,
+        author_user_id: author,
+        text,
+        langs: "fr",
+        status: tutti_domain::PostStatus::Scheduled,
+        scheduled_at: Some(tutti_store::now_ms() - 1_000),
+        idempotency_key: &key,
+        reply_to_post_id: None,
+    };
+    let id = insert_post(&mut tx, &post, &[]).await.unwrap().id;
+    let claimed =
+        claim_due(&mut tx, store.backend(), "tests", tutti_store::now_ms(), 60_000, 100).await.unwrap();
+    assert!(claimed.iter().any(|c| c.post.id == id), "the post is claimed");
+    let url = format!("https://bsky.app/profile/maison.test/post/{id}");
+    assert!(mark_published(
+        &mut tx,
+        id,
+        "tests",
+        &format!("at://did:plc:maison/app.bsky.feed.post/{id}"),
+        &url,
+        at
+    )
+    .await
+    .unwrap());
+    let (likes, reposts, replies, quotes) = counts;
+    let ctx = SnapshotContext {
+        next: None,
+        followers_at_publish: Some(followers),
+        pillar: pillar.map(str::to_owned),
+        campaign: None,
+    };
+    let s = Snapshot { taken_at: at + 3_600_000, step: 1, likes, reposts, replies, quotes };
+    record_snapshot(&mut tx, id, &s, &ctx).await.unwrap();
+    tx.commit().await.unwrap();
+    id
+}
