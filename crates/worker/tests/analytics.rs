@@ -61,12 +61,12 @@ async fn collected_counts_are_exactly_the_interactions_made_on_the_network() {
         }
         let today = analytics::day_of(store::now_ms());
         let counted =
-            analytics::channel_series(&mut *st.conn().await.unwrap(), ws.id, today, today).await.unwrap();
+            analytics::channel_series(&mut st.conn().await.unwrap(), ws.id, today, today).await.unwrap();
         assert_eq!(counted.len(), 1, "[{label}] today's count: {counted:?}");
         let before = counted[0];
         let yesterday = analytics::ChannelDay { day: today - 1, ..before };
         analytics::record_channel_counts(
-            &mut *st.conn().await.unwrap(),
+            &mut st.conn().await.unwrap(),
             &yesterday,
             store::now_ms() - 86_400_000,
         )
@@ -81,7 +81,7 @@ async fn collected_counts_are_exactly_the_interactions_made_on_the_network() {
         };
         let post = app.create_post(&op, &ws.slug, &p, store::now_ms()).await.unwrap();
         assert_eq!(publisher.run_once(store::now_ms()).await.unwrap(), vec![(post.id, Outcome::Published)]);
-        let post = store::publishing::post_by_id(&mut *st.conn().await.unwrap(), post.id).await.unwrap();
+        let post = store::publishing::post_by_id(&mut st.conn().await.unwrap(), post.id).await.unwrap();
         let uri = post.remote_id.clone().unwrap();
         net.wait_indexed(&uri).await;
         let record = net.appview_get("app.bsky.feed.getPosts", &[("uris", uri.as_str())]).await["posts"][0]
@@ -128,12 +128,12 @@ async fn collected_counts_are_exactly_the_interactions_made_on_the_network() {
         while acted.elapsed() < Duration::from_secs(30) {
             let done = tutti_worker::analytics::collect_now(&st, &connectors, ws.id).await.unwrap();
             assert_eq!((done.posts, done.channels, done.gone), (1, 1, 0), "[{label}] {done:?}");
-            let snaps = analytics::snapshots(&mut *st.conn().await.unwrap(), post.id).await.unwrap();
+            let snaps = analytics::snapshots(&mut st.conn().await.unwrap(), post.id).await.unwrap();
             let s = snaps.last().copied().expect("a snapshot");
             counts = [s.likes, s.reposts, s.replies, s.quotes];
             let day = analytics::day_of(store::now_ms());
             let series =
-                analytics::channel_series(&mut *st.conn().await.unwrap(), ws.id, day, day).await.unwrap();
+                analytics::channel_series(&mut st.conn().await.unwrap(), ws.id, day, day).await.unwrap();
             followers = series.first().map_or(followers, |d| d.followers);
             if counts == [2, 1, 1, 1] && followers == before.followers + 2 {
                 break;
@@ -145,7 +145,7 @@ async fn collected_counts_are_exactly_the_interactions_made_on_the_network() {
             acted.elapsed().as_millis()
         );
         assert_eq!(counts, [2, 1, 1, 1], "[{label}] likes, reposts, replies, quotes\n{}", net.log_tail());
-        let row = analytics::post(&mut *st.conn().await.unwrap(), ws.id, post.id).await.unwrap().unwrap();
+        let row = analytics::post(&mut st.conn().await.unwrap(), ws.id, post.id).await.unwrap().unwrap();
         assert_eq!(
             (row.likes, row.reposts, row.replies, row.quotes, row.engagements),
             (2, 1, 1, 1, 5),
@@ -155,7 +155,7 @@ async fn collected_counts_are_exactly_the_interactions_made_on_the_network() {
         // The series: yesterday's count (taken before the follows), today's with two more.
         let day = analytics::day_of(store::now_ms());
         let series =
-            analytics::channel_series(&mut *st.conn().await.unwrap(), ws.id, day - 1, day).await.unwrap();
+            analytics::channel_series(&mut st.conn().await.unwrap(), ws.id, day - 1, day).await.unwrap();
         let followers: Vec<(i64, i64)> = series.iter().map(|d| (d.day, d.followers)).collect();
         assert_eq!(
             followers,

@@ -195,7 +195,7 @@ async fn a_rate_limit_defers_the_posts_and_retries_the_channel_without_losing_a_
                 next >= before + RETRY_AFTER * 1000,
                 "[{label}] post {id} due at {next}, before the delay"
             );
-            assert!(analytics::snapshots(&mut *st.conn().await.unwrap(), *id).await.unwrap().is_empty());
+            assert!(analytics::snapshots(&mut st.conn().await.unwrap(), *id).await.unwrap().is_empty());
         }
         // The channel job's row says why, and when it runs again.
         let row = sqlx::query("SELECT last_error, run_at, done_at FROM jobs WHERE id = $1")
@@ -209,7 +209,7 @@ async fn a_rate_limit_defers_the_posts_and_retries_the_channel_without_losing_a_
         assert_eq!(row.get::<i64, _>("run_at"), *retry_at);
         assert_eq!(row.get::<Option<i64>, _>("done_at"), None);
         let day = analytics::day_of(store::now_ms());
-        assert!(analytics::channel_series(&mut *st.conn().await.unwrap(), ws.id, day - 1, day)
+        assert!(analytics::channel_series(&mut st.conn().await.unwrap(), ws.id, day - 1, day)
             .await
             .unwrap()
             .is_empty());
@@ -232,12 +232,12 @@ async fn a_rate_limit_defers_the_posts_and_retries_the_channel_without_losing_a_
             let (counts, counts_at, next) = state_of(&st, *id).await;
             assert_eq!(counts, counts_of(uri), "[{label}] post {id}");
             assert!(counts_at.is_some() && next.is_some_and(|n| n > published_at), "[{label}] post {id}");
-            let snaps = analytics::snapshots(&mut *st.conn().await.unwrap(), *id).await.unwrap();
+            let snaps = analytics::snapshots(&mut st.conn().await.unwrap(), *id).await.unwrap();
             assert_eq!(snaps.len(), 1, "[{label}] post {id}: one snapshot");
             assert_eq!(snaps[0].step, 0, "[{label}] on the schedule's first point");
         }
         let series =
-            analytics::channel_series(&mut *st.conn().await.unwrap(), ws.id, day - 1, day).await.unwrap();
+            analytics::channel_series(&mut st.conn().await.unwrap(), ws.id, day - 1, day).await.unwrap();
         assert_eq!(
             series.iter().map(|d| (d.followers, d.following, d.posts)).collect::<Vec<_>>(),
             [(321, 12, 40)]
