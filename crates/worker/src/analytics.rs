@@ -149,8 +149,13 @@ async fn settle(
         .await
         .map_err(|e| JobError::Network(e.to_string()))?;
     let mut tx = store.begin().await?;
+    // Posts put back together share their time: one statement per time, not per post.
+    let mut by_time: std::collections::BTreeMap<i64, Vec<i64>> = std::collections::BTreeMap::new();
     for (id, at) in &batch.retry {
-        store::defer(&mut tx, &[*id], *at).await?;
+        by_time.entry(*at).or_default().push(*id);
+    }
+    for (at, ids) in &by_time {
+        store::defer(&mut tx, ids, *at).await?;
     }
     for id in &batch.gone {
         store::stop_measuring(&mut tx, *id).await?;
