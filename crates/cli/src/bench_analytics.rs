@@ -9,12 +9,14 @@
 //!    schedule's six points first, then snapshots taken on request); a year of daily counts per
 //!    channel; and inbox conversations (one item each) for the team's figures and the best
 //!    times. The tables are analysed afterwards.
-//! 2. The reads the web makes, through the same use cases, `R` times each, one after the
-//!    other: `App::analytics_summary` (90 days), `App::analytics_posts` sorted by interactions
+//! 2. The daily rollup of the posts (`post_days`) is built from them, as the worker builds it
+//!    for posts it did not see published, and its time reported.
+//! 3. The reads the web makes, through the same use cases, `R` times each, one after the
+//!    other, in `--rounds` rounds over the same data (each round's p95 and their median): `App::analytics_summary` (90 days), `App::analytics_posts` sorted by interactions
 //!    and by publication (90 days, 50 rows), `App::analytics_team` (90 days) and
 //!    `App::best_times` of the busiest channel. The process's peak memory is read from
 //!    `/proc/self/status` (`VmHWM`), counted from the first read when the kernel allows it.
-//! 3. The collection: a local HTTP server answers `com.atproto.server.createSession`,
+//! 4. The collection: a local HTTP server answers `com.atproto.server.createSession`,
 //!    `app.bsky.actor.getProfile` and `app.bsky.feed.getPosts` (up to 25 `uris`, with
 //!    `ratelimit-*` headers) as the AppView does; a second workspace's channel on it has `K`
 //!    published posts. Their counts are taken once by `collect_now` (`tutti analytics
@@ -64,18 +66,20 @@ pub struct AnalyticsBench {
     pub snapshots: usize,
     /// Inbox conversations (one item each).
     pub conversations: usize,
-    /// Requests per read.
+    /// Requests per read and round.
     pub requests: usize,
+    /// Rounds of requests over the same data (each round's p95 is reported, and their median).
+    pub rounds: usize,
     /// Posts whose counts are collected from the local server.
     pub collect: usize,
     /// One JSON object.
     pub json: bool,
 }
 
-/// A read's timings, ms, sorted.
+/// A read's timings, ms, per round, each sorted.
 struct Timed {
     name: &'static str,
-    ms: Vec<f64>,
+    ms: Vec<Vec<f64>>,
     /// What the read returned (rows, posts counted), to show it read something.
     rows: usize,
 }
@@ -167,6 +171,9 @@ pub async fn run(database_url: Option<String>, b: AnalyticsBench) -> anyhow::Res
     let n = load_conversations(&store, ws.id, &ids, smm, b.conversations, now).await?;
     loads.push(("conversations + inbox_items", n, started.elapsed().as_secs_f64()));
     let started = Instant::now();
+    let rollup_rows = analytics_store::rollup::rebuild(&mut *store.conn().await?, ws.id).await?;
+    let rollup_secs = started.elapsed().as_secs_f64();
+    let started = Instant::now();
     bulk::finish(&store).await?;
     bulk::finish_analytics(&store).await?;
     let analyse_secs = started.elapsed().as_secs_f64();
@@ -174,7 +181,9 @@ pub async fn run(database_url: Option<String>, b: AnalyticsBench) -> anyhow::Res
     for (table, rows, secs) in &loads {
         say(format!("  {table}: {rows} rows in {secs:.1} s ({:.0} rows/s)", *rows as f64 / secs.max(0.001)));
     }
-    say(format!("loaded in {load_secs:.1} s, analysed in {analyse_secs:.1} s"));
+    say(format!(
+        "loaded in {load_secs:.1} s; daily rollup: {rollup_rows} rows built in {rollup_secs:.1} s; analysed in {analyse_secs:.1} s"
+    ));
 
     // The reads, as the web makes them.
     let hwm_reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
@@ -186,7 +195,7 @@ pub async fn run(database_url: Option<String>, b: AnalyticsBench) -> anyhow::Res
     let mut timed = Vec::new();
     let mut time = |name: &'static str| {
         say(format!("{} requests: {name}", b.requests));
-        timed.push(Timed { name, ms: Vec::with_capacity(b.requests), rows: 0 });
+        timed.push(Timed { name, ms: vec![Vec::with_capacity(b.requests); b.rounds.max(1)], rows: 0 });
         timed.len() - 1
     };
     let (summary, by_engagements, by_published, team, best) = (
@@ -196,28 +205,35 @@ pub async fn run(database_url: Option<String>, b: AnalyticsBench) -> anyhow::Res
         time("team_90d"),
         time("best_times"),
     );
-    for _ in 0..b.requests {
-        let t = Instant::now();
-        let s = app.analytics_summary(&me, &ws.slug, &p90, &all).await?;
-        timed[summary].ms.push(ms(t));
-        timed[summary].rows = s.posts as usize;
-        for (slot, sort) in [(by_engagements, "engagements"), (by_published, "published")] {
-            let t = Instant::now();
-            let rows = app.analytics_posts(&me, &ws.slug, &p90, &all, sort, false, 50, 0).await?;
-            timed[slot].ms.push(ms(t));
-            timed[slot].rows = rows.len();
+    for round in 0..b.rounds.max(1) {
+        if b.rounds > 1 {
+            say(format!("round {} of {}", round + 1, b.rounds));
         }
-        let t = Instant::now();
-        let team_figures = app.analytics_team(&me, &ws.slug, &p90).await?;
-        timed[team].ms.push(ms(t));
-        timed[team].rows = team_figures.all.asked as usize;
-        let t = Instant::now();
-        let times = app.best_times(&me, &ws.slug, &busiest, 3).await?;
-        timed[best].ms.push(ms(t));
-        timed[best].rows = times.posts as usize;
+        for _ in 0..b.requests {
+            let t = Instant::now();
+            let s = app.analytics_summary(&me, &ws.slug, &p90, &all).await?;
+            timed[summary].ms[round].push(ms(t));
+            timed[summary].rows = s.posts as usize;
+            for (slot, sort) in [(by_engagements, "engagements"), (by_published, "published")] {
+                let t = Instant::now();
+                let rows = app.analytics_posts(&me, &ws.slug, &p90, &all, sort, false, 50, 0).await?;
+                timed[slot].ms[round].push(ms(t));
+                timed[slot].rows = rows.len();
+            }
+            let t = Instant::now();
+            let team_figures = app.analytics_team(&me, &ws.slug, &p90).await?;
+            timed[team].ms[round].push(ms(t));
+            timed[team].rows = team_figures.all.asked as usize;
+            let t = Instant::now();
+            let times = app.best_times(&me, &ws.slug, &busiest, 3).await?;
+            timed[best].ms[round].push(ms(t));
+            timed[best].rows = times.posts as usize;
+        }
     }
     for t in &mut timed {
-        t.ms.sort_by(f64::total_cmp);
+        for round in &mut t.ms {
+            round.sort_by(f64::total_cmp);
+        }
     }
     let rss_peak = memory("VmHWM:");
 
@@ -227,8 +243,10 @@ pub async fn run(database_url: Option<String>, b: AnalyticsBench) -> anyhow::Res
     store.close().await;
 
     let read = |t: &Timed| {
-        json!({"p50_ms": round2(percentile(&t.ms, 0.5)), "p95_ms": round2(percentile(&t.ms, 0.95)),
-            "max_ms": round2(t.ms.last().copied().unwrap_or(0.0)), "rows": t.rows})
+        let p95s: Vec<f64> = t.ms.iter().map(|r| round2(percentile(r, 0.95))).collect();
+        json!({"p50_ms": round2(percentile(&t.all(), 0.5)), "p95_ms": round2(percentile(&t.all(), 0.95)),
+            "max_ms": round2(t.all().last().copied().unwrap_or(0.0)), "rows": t.rows,
+            "p95_ms_per_round": p95s, "median_of_rounds_p95_ms": round2(t.median_p95())})
     };
     let report = json!({
         "backend": backend, "posts": b.posts, "snapshots": b.snapshots, "channels": CHANNELS,
@@ -236,7 +254,8 @@ pub async fn run(database_url: Option<String>, b: AnalyticsBench) -> anyhow::Res
         "load_path": "bulk SQL load (tutti_store::bulk), not through the use cases",
         "load": loads.iter().map(|(t, rows, secs)| (t.to_string(), json!({"rows": rows, "s": round2(*secs)}))).collect::<serde_json::Map<_, _>>(),
         "load_s": round2(load_secs), "analyse_s": round2(analyse_secs),
-        "requests": b.requests,
+        "rollup": {"table": "post_days", "rows": rollup_rows, "build_s": round2(rollup_secs)},
+        "requests": b.requests, "rounds": b.rounds.max(1),
         "reads": timed.iter().map(|t| (t.name.to_owned(), read(t))).collect::<serde_json::Map<_, _>>(),
         "rss_before_reads_bytes": rss_before, "rss_peak_bytes": rss_peak, "peak_counted_from_reads": hwm_reset,
         "collection": collection,
@@ -263,18 +282,24 @@ pub async fn run(database_url: Option<String>, b: AnalyticsBench) -> anyhow::Res
     for (table, rows, secs) in &loads {
         println!("  {table:<28} {rows} rows in {secs:.1} s");
     }
+    println!("daily rollup         post_days: {rollup_rows} rows built in {rollup_secs:.1} s");
     println!(
-        "reads                {} sequential requests each, through the use cases the web calls",
+        "reads                {} rounds of {} sequential requests each, through the use cases the web calls",
+        b.rounds.max(1),
         b.requests
     );
     for t in &timed {
+        let all = t.all();
+        let p95s: Vec<String> = t.ms.iter().map(|r| format!("{:.1}", percentile(r, 0.95))).collect();
         println!(
-            "  {:<26} p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms ({} rows)",
+            "  {:<26} p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms ({} rows); p95 per round {} ms, median {:.1} ms",
             t.name,
-            percentile(&t.ms, 0.5),
-            percentile(&t.ms, 0.95),
-            t.ms.last().copied().unwrap_or(0.0),
-            t.rows
+            percentile(&all, 0.5),
+            percentile(&all, 0.95),
+            all.last().copied().unwrap_or(0.0),
+            t.rows,
+            p95s.join(" / "),
+            t.median_p95()
         );
     }
     println!(
@@ -481,6 +506,22 @@ async fn load_conversations(
     )
     .await?;
     Ok(written)
+}
+
+impl Timed {
+    /// Every request's time, sorted.
+    fn all(&self) -> Vec<f64> {
+        let mut all: Vec<f64> = self.ms.concat();
+        all.sort_by(f64::total_cmp);
+        all
+    }
+
+    /// The median of the rounds' p95.
+    fn median_p95(&self) -> f64 {
+        let mut p95s: Vec<f64> = self.ms.iter().map(|r| percentile(r, 0.95)).collect();
+        p95s.sort_by(f64::total_cmp);
+        percentile(&p95s, 0.5)
+    }
 }
 
 /// What the local AppView-shaped server saw.

@@ -222,9 +222,12 @@ enum BenchCommand {
         /// How many inbox conversations to load (for the team's figures and the best times).
         #[arg(long, default_value_t = 100_000)]
         conversations: usize,
-        /// How many requests per read.
+        /// How many requests per read and round.
         #[arg(long, default_value_t = 50)]
         requests: usize,
+        /// How many rounds of requests over the same data.
+        #[arg(long, default_value_t = 1)]
+        rounds: usize,
         /// How many posts' counts to collect from the local AppView-shaped server.
         #[arg(long, default_value_t = 10_000)]
         collect: usize,
@@ -351,11 +354,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             snapshots,
             conversations,
             requests,
+            rounds,
             collect,
             json,
         }) => {
-            let bench =
-                bench_analytics::AnalyticsBench { posts, snapshots, conversations, requests, collect, json };
+            let bench = bench_analytics::AnalyticsBench {
+                posts,
+                snapshots,
+                conversations,
+                requests,
+                rounds,
+                collect,
+                json,
+            };
             bench_analytics::run(global.database_url.clone(), bench).await
         }
         Command::Bench(BenchCommand::ListenReplay { events, queries, mix, json }) => {

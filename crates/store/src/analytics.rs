@@ -10,7 +10,7 @@
 //! Only the brand's own posts are measured: not the inbox's replies (`reply_ref`) nor direct
 //! messages.
 
-use sqlx::Row;
+use sqlx::{Connection, Row};
 
 use crate::{Backend, Db, Result, DAY_MS};
 
@@ -143,8 +143,11 @@ pub struct SnapshotContext {
     pub campaign: Option<String>,
 }
 
-/// Stores a snapshot of `post_id` and makes it the post's latest counts.
+/// Stores a snapshot of `post_id` and makes it the post's latest counts (and the daily
+/// rollup's), in one transaction.
 pub async fn record_snapshot(db: &mut Db, post_id: i64, s: &Snapshot, ctx: &SnapshotContext) -> Result<()> {
+    let mut tx = db.begin().await?;
+    let before = rollup::share_of(&mut tx, post_id).await?;
     sqlx::query(
         "INSERT INTO post_snapshots (post_id, taken_at, step, likes, reposts, replies, quotes) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (post_id, taken_at) DO UPDATE SET \
@@ -157,7 +160,7 @@ pub async fn record_snapshot(db: &mut Db, post_id: i64, s: &Snapshot, ctx: &Snap
     .bind(s.reposts)
     .bind(s.replies)
     .bind(s.quotes)
-    .execute(&mut *db)
+    .execute(&mut *tx)
     .await?;
     let schedule = match ctx.next {
         Some(_) => ", snapshot_step = $9, next_snapshot_at = $10",
@@ -180,8 +183,11 @@ pub async fn record_snapshot(db: &mut Db, post_id: i64, s: &Snapshot, ctx: &Snap
     .bind(step)
     .bind(at)
     .bind(post_id)
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
+    let after = rollup::share_of(&mut tx, post_id).await?;
+    rollup::shift(&mut tx, before, after).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -369,4 +375,5 @@ pub async fn latest_counts(db: &mut Db, workspace_id: i64, day: i64) -> Result<V
 }
 
 mod reads;
+pub mod rollup;
 pub use reads::*;

@@ -371,9 +371,14 @@ pub struct MeasuredPost {
     pub campaign: Option<String>,
 }
 
-/// Writes published posts with their counts; returns how many.
+/// Writes published posts with their counts; returns how many. They bypass the daily rollup:
+/// their workspaces' rollups are marked stale, for [`finish_analytics`] to rebuild.
 pub async fn insert_measured_posts(store: &Store, rows: impl Iterator<Item = MeasuredPost>) -> Result<usize> {
-    insert(
+    let mut workspaces = std::collections::BTreeSet::new();
+    let rows = rows.inspect(|p| {
+        workspaces.insert(p.workspace_id);
+    });
+    let n = insert(
         store,
         "INSERT INTO posts (id, workspace_id, channel_id, author_user_id, text, status, idempotency_key, remote_id, \
          remote_url, published_at, created_at, updated_at, likes, reposts, replies, quotes, engagements, counts_at, \
@@ -402,7 +407,15 @@ pub async fn insert_measured_posts(store: &Store, rows: impl Iterator<Item = Mea
             )
         },
     )
-    .await
+    .await?;
+    let mut conn = store.conn().await?;
+    for ws in workspaces {
+        sqlx::query("UPDATE workspaces SET post_days_zone = NULL WHERE id = $1")
+            .bind(ws)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(n)
 }
 
 /// Writes post snapshots `(post_id, taken_at, step, [likes, reposts, replies, quotes])`;
@@ -443,10 +456,14 @@ pub async fn next_post_id(db: &mut Db) -> Result<i64> {
     Ok(max.unwrap_or(0) + 1)
 }
 
-/// After a load of posts: PostgreSQL's identity sequence of `posts` moved past them, and the
-/// analytics tables' statistics given to the planner.
+/// After a load of posts: PostgreSQL's identity sequence of `posts` moved past them, the
+/// daily rollups of the workspaces loaded rebuilt, and the analytics tables' statistics given
+/// to the planner.
 pub async fn finish_analytics(store: &Store) -> Result<()> {
     let mut conn = store.conn().await?;
+    for ws in crate::analytics::rollup::stale_workspaces(&mut conn).await? {
+        crate::analytics::rollup::rebuild(&mut conn, ws).await?;
+    }
     let sql = match store.backend() {
         Backend::Sqlite => "ANALYZE".to_owned(),
         Backend::Postgres => {
@@ -455,7 +472,7 @@ pub async fn finish_analytics(store: &Store) -> Result<()> {
             )
             .execute(&mut *conn)
             .await?;
-            format!("VACUUM ANALYZE posts, post_snapshots, channel_counts, {}", TABLES.join(", "))
+            format!("VACUUM ANALYZE posts, post_days, post_snapshots, channel_counts, {}", TABLES.join(", "))
         }
     };
     sqlx::raw_sql(&sql).execute(&mut *conn).await?;

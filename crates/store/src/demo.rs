@@ -16,8 +16,11 @@ pub async fn post_by_key(db: &mut Db, key: &str) -> Result<Option<i64>> {
         .await?)
 }
 
-/// Marks a post published at `at` under `remote_id` and `url`, written a day before.
+/// Marks a post published at `at` under `remote_id` and `url`, written a day before (and
+/// counted in the daily rollup).
 pub async fn backdate_published(db: &mut Db, post: &Post, remote_id: &str, url: &str, at: i64) -> Result<()> {
+    let mut tx = sqlx::Connection::begin(db).await?;
+    let before = crate::analytics::rollup::share_of(&mut tx, post.id).await?;
     sqlx::query(
         "UPDATE posts SET status = 'published', remote_id = $1, remote_url = $2, published_at = $3, \
          scheduled_at = $3, attempts = 1, created_at = $4, updated_at = $3 WHERE id = $5",
@@ -27,8 +30,11 @@ pub async fn backdate_published(db: &mut Db, post: &Post, remote_id: &str, url: 
     .bind(at)
     .bind(at - DAY_MS)
     .bind(post.id)
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
+    let after = crate::analytics::rollup::share_of(&mut tx, post.id).await?;
+    crate::analytics::rollup::shift(&mut tx, before, after).await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -424,7 +424,7 @@ pub async fn claim_due(
 
 /// Records that `worker` published the post; returns whether it still held the lease. The
 /// brand's own posts (not the inbox's replies nor direct messages) are then due for their first
-/// snapshot of counts.
+/// snapshot of counts, and counted in the daily rollup.
 pub async fn mark_published(
     db: &mut Db,
     id: i64,
@@ -433,6 +433,8 @@ pub async fn mark_published(
     remote_url: &str,
     at: i64,
 ) -> Result<bool> {
+    let mut tx = sqlx::Connection::begin(db).await?;
+    let before = crate::analytics::rollup::share_of(&mut tx, id).await?;
     let n = sqlx::query(
         "UPDATE posts SET status = 'published', remote_id = $1, remote_url = $2, published_at = $3, error = NULL, \
          lease_owner = NULL, lease_until = NULL, updated_at = $3, snapshot_step = 0, \
@@ -445,9 +447,12 @@ pub async fn mark_published(
     .bind(id)
     .bind(worker)
     .bind(at + tutti_domain::kpi::SNAPSHOT_AFTER_MS[0])
-    .execute(db)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
+    let after = crate::analytics::rollup::share_of(&mut tx, id).await?;
+    crate::analytics::rollup::shift(&mut tx, before, after).await?;
+    tx.commit().await?;
     Ok(n == 1)
 }
 

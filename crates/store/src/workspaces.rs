@@ -81,7 +81,8 @@ pub async fn default_organisation(db: &mut Db, name: &str) -> Result<i64> {
         .await?)
 }
 
-/// Inserts a workspace; a taken name or slug is a [`StoreError::Conflict`].
+/// Inserts a workspace; a taken name or slug is a [`StoreError::Conflict`]. Its daily rollup of
+/// posts is built (empty) in its time zone.
 pub async fn insert(
     db: &mut Db,
     organisation_id: i64,
@@ -90,8 +91,8 @@ pub async fn insert(
     timezone: &str,
 ) -> Result<Workspace> {
     let row = sqlx::query(
-        "INSERT INTO workspaces (organisation_id, slug, name, timezone, created_at) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id, slug, name, timezone, created_at, require_two_factor",
+        "INSERT INTO workspaces (organisation_id, slug, name, timezone, created_at, post_days_zone) \
+         VALUES ($1, $2, $3, $4, $5, $4) RETURNING id, slug, name, timezone, created_at, require_two_factor",
     )
     .bind(organisation_id)
     .bind(slug)

@@ -7,7 +7,10 @@
 //!   same one), reads their counts within the channel's [`ReadBudget`](tutti_connector::ReadBudget)
 //!   (calls per five minutes), and stores each as a snapshot with the schedule's next point;
 //! - one [`CHANNEL_QUEUE`] job per working channel without today's counts, unique per channel
-//!   and UTC day (so a channel connected now is counted within a minute).
+//!   and UTC day (so a channel connected now is counted within a minute);
+//! - one [`ROLLUP_QUEUE`] job per workspace whose daily rollup of posts is not built in its
+//!   time zone (posts published before the rollup existed), unique per workspace and five
+//!   minutes: it rebuilds the rollup from `posts` in one transaction.
 //!
 //! A rate limit loses nothing: the posts not yet read go back to be read when the network's
 //! delay is over, and a channel's count job fails and is retried with the queue's back-off.
@@ -34,6 +37,8 @@ pub const SCHEDULE_QUEUE: &str = "analytics.schedule";
 pub const POSTS_QUEUE: &str = "analytics.posts";
 /// The queue of a channel's daily counts (payload `{"channel": id}`).
 pub const CHANNEL_QUEUE: &str = "analytics.channel";
+/// The queue of a workspace's rebuilt daily rollup (payload `{"workspace": id}`).
+pub const ROLLUP_QUEUE: &str = "analytics.rollup";
 
 /// How long a claimed post stays reserved for the worker measuring it.
 pub const POST_LEASE_MS: i64 = 10 * 60_000;
@@ -77,15 +82,32 @@ pub async fn schedule(store: &Store, now: i64) -> Result<usize, StoreError> {
         let payload = serde_json::json!({ "channel": channel }).to_string();
         n += usize::from(jobs::enqueue(&mut tx, CHANNEL_QUEUE, Some(&key), &payload, now).await?.is_some());
     }
+    for workspace in store::rollup::stale_workspaces(&mut tx).await? {
+        let key = format!("{ROLLUP_QUEUE}:{workspace}:{window}");
+        let payload = serde_json::json!({ "workspace": workspace }).to_string();
+        n += usize::from(jobs::enqueue(&mut tx, ROLLUP_QUEUE, Some(&key), &payload, now).await?.is_some());
+    }
     tx.commit().await?;
     Ok(n)
 }
 
-fn channel_of_payload(payload: &str) -> Result<i64, JobError> {
+fn id_of_payload(payload: &str, field: &str) -> Result<i64, JobError> {
     serde_json::from_str::<serde_json::Value>(payload)
         .ok()
-        .and_then(|v| v.get("channel").and_then(serde_json::Value::as_i64))
+        .and_then(|v| v.get(field).and_then(serde_json::Value::as_i64))
         .ok_or_else(|| JobError::Network(format!("bad payload {payload:?}")))
+}
+
+fn channel_of_payload(payload: &str) -> Result<i64, JobError> {
+    id_of_payload(payload, "channel")
+}
+
+/// Rebuilds a workspace's daily rollup of posts (payload `{"workspace": id}`).
+pub async fn rebuild_rollup(store: &Store, payload: &str) -> Result<(), JobError> {
+    let workspace = id_of_payload(payload, "workspace")?;
+    let rows = store::rollup::rebuild(&mut *store.conn().await?, workspace).await?;
+    debug!(workspace, rows, "daily rollup of posts rebuilt");
+    Ok(())
 }
 
 fn counts(e: &Engagement) -> Counts {

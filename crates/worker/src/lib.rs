@@ -332,6 +332,7 @@ impl Worker {
                 let connectors = self.connectors.as_ref().ok_or(JobError::NoConnectors)?;
                 analytics::collect_posts(&self.store, connectors, &job.payload).await
             }
+            analytics::ROLLUP_QUEUE => analytics::rebuild_rollup(&self.store, &job.payload).await,
             analytics::CHANNEL_QUEUE => {
                 let connectors = self.connectors.as_ref().ok_or(JobError::NoConnectors)?;
                 analytics::collect_channel(&self.store, connectors, &job.payload).await

@@ -116,9 +116,16 @@ impl App {
         channel_id: Option<i64>,
     ) -> Result<Times, AppError> {
         let mut db = self.store.conn().await?;
-        let rows =
-            store::conversation_timings(&mut db, workspace_id, from, to, channel_id, MAX_CONVERSATIONS)
-                .await?;
+        let rows = store::conversation_timings(
+            &mut db,
+            workspace_id,
+            from,
+            to,
+            channel_id,
+            MAX_CONVERSATIONS,
+            false,
+        )
+        .await?;
         let sla = inbox::sla_minutes(&mut db, workspace_id).await?.unwrap_or(DEFAULT_SLA_MINUTES);
         Ok(times(&rows.iter().collect::<Vec<_>>(), sla * 60_000, tutti_store::now_ms()))
     }
@@ -130,7 +137,8 @@ impl App {
         let channels = self.channel_names(ws).await?;
         let mut db = self.store.conn().await?;
         let rows =
-            store::conversation_timings(&mut db, ws, period.from, period.to, None, MAX_CONVERSATIONS).await?;
+            store::conversation_timings(&mut db, ws, period.from, period.to, None, MAX_CONVERSATIONS, true)
+                .await?;
         let sla = inbox::sla_minutes(&mut db, ws).await?.unwrap_or(DEFAULT_SLA_MINUTES);
         let actions = store::actions_by_member(&mut db, ws, period.from, period.to).await?;
         let members = tutti_store::workspaces::members(&mut db, ws).await?;

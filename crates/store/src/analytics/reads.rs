@@ -2,14 +2,16 @@
 //! inbox's response times, listening's sentiment and share of voice, and the times the brand
 //! posted and the community wrote.
 //!
-//! Every read is bounded by its period and its workspace and answered from indexes on
+//! Every read is bounded by its period and its workspace. A period's sums, days and pillar mix
+//! read the daily rollup (`post_days`, see [`super::rollup`]) when it can answer, and `posts`
+//! otherwise; the rest is answered from indexes on
 //! `posts (workspace_id, published_at, …)` (the period's sums read only that index's entries),
 //! `(workspace_id, engagements, id, published_at)` (the best and weakest posts) and
 //! `(channel_id, published_at)` (the best times); none reads the snapshots.
 
 use sqlx::Row;
 
-use super::MEASURED;
+use super::{rollup, MEASURED};
 use crate::{Db, Result};
 
 /// Which posts a read covers: a workspace, a period of publication and optional filters.
@@ -104,6 +106,20 @@ pub struct PostTotals {
 }
 
 impl PostTotals {
+    /// `self` less `o`, figure by figure.
+    pub fn minus(self, o: &PostTotals) -> PostTotals {
+        PostTotals {
+            posts: self.posts - o.posts,
+            likes: self.likes - o.likes,
+            reposts: self.reposts - o.reposts,
+            replies: self.replies - o.replies,
+            quotes: self.quotes - o.quotes,
+            engagements: self.engagements - o.engagements,
+            rated_engagements: self.rated_engagements - o.rated_engagements,
+            rated_followers: self.rated_followers - o.rated_followers,
+        }
+    }
+
     /// The sums of both.
     pub fn plus(self, o: &PostTotals) -> PostTotals {
         PostTotals {
@@ -119,18 +135,14 @@ impl PostTotals {
     }
 }
 
-/// The sums over the posts of `f`.
-pub async fn post_totals(db: &mut Db, f: &PostFilter) -> Result<PostTotals> {
-    let (clause, values) = f.clause();
-    let sql = format!(
-        "SELECT COUNT(*) AS posts, CAST(COALESCE(SUM(p.likes), 0) AS BIGINT) AS likes, CAST(COALESCE(SUM(p.reposts), 0) AS BIGINT) AS reposts, \
-         CAST(COALESCE(SUM(p.replies), 0) AS BIGINT) AS replies, CAST(COALESCE(SUM(p.quotes), 0) AS BIGINT) AS quotes, \
-         CAST(COALESCE(SUM(p.engagements), 0) AS BIGINT) AS engagements, \
-         CAST(COALESCE(SUM(CASE WHEN p.followers_at_publish > 0 THEN p.engagements ELSE 0 END), 0) AS BIGINT) AS rated_engagements, \
-         CAST(COALESCE(SUM(CASE WHEN p.followers_at_publish > 0 THEN p.followers_at_publish ELSE 0 END), 0) AS BIGINT) AS rated_followers \
-         FROM posts p WHERE {clause}"
-    );
-    let r = bind_all(sqlx::query(&sql), &values).fetch_one(db).await?;
+/// The sums a read of `posts p` selects, named as [`PostTotals`]' fields.
+const POST_SUMS: &str = "COUNT(*) AS posts, CAST(COALESCE(SUM(p.likes), 0) AS BIGINT) AS likes, \
+    CAST(COALESCE(SUM(p.reposts), 0) AS BIGINT) AS reposts, CAST(COALESCE(SUM(p.replies), 0) AS BIGINT) AS replies, \
+    CAST(COALESCE(SUM(p.quotes), 0) AS BIGINT) AS quotes, CAST(COALESCE(SUM(p.engagements), 0) AS BIGINT) AS engagements, \
+    CAST(COALESCE(SUM(CASE WHEN p.followers_at_publish > 0 THEN p.engagements ELSE 0 END), 0) AS BIGINT) AS rated_engagements, \
+    CAST(COALESCE(SUM(CASE WHEN p.followers_at_publish > 0 THEN p.followers_at_publish ELSE 0 END), 0) AS BIGINT) AS rated_followers";
+
+fn totals(r: &sqlx::any::AnyRow) -> Result<PostTotals> {
     Ok(PostTotals {
         posts: r.try_get("posts")?,
         likes: r.try_get("likes")?,
@@ -143,46 +155,89 @@ pub async fn post_totals(db: &mut Db, f: &PostFilter) -> Result<PostTotals> {
     })
 }
 
-/// The sums of each day of the period, the days counted from `offset_ms` (the workspace's UTC
-/// offset), as `(day, totals)`; days without posts are absent.
-pub async fn daily_totals(db: &mut Db, f: &PostFilter, offset_ms: i64) -> Result<Vec<(i64, PostTotals)>> {
+/// Runs `SELECT {head}{sums} FROM post_days d WHERE … {tail}` over the rollup's days of `f`.
+async fn from_rollup(
+    db: &mut Db,
+    f: &PostFilter,
+    days: (i64, i64),
+    head: &str,
+    tail: &str,
+) -> Result<Vec<sqlx::any::AnyRow>> {
+    let (clause, ints, pillar) = rollup::clause(f, days);
+    let sql = format!("SELECT {head}{} FROM post_days d WHERE {clause} {tail}", rollup::SUMS);
+    let mut q = sqlx::query(&sql);
+    for i in ints {
+        q = q.bind(i);
+    }
+    if let Some(p) = pillar {
+        q = q.bind(p);
+    }
+    Ok(q.fetch_all(db).await?)
+}
+
+/// The sums over the posts of `f` (from the daily rollup when it can answer).
+pub async fn post_totals(db: &mut Db, f: &PostFilter) -> Result<PostTotals> {
+    if let Some(days) = rollup::span(db, f).await? {
+        let rows = from_rollup(db, f, days, "", "").await?;
+        return rows.first().map(totals).unwrap_or(Ok(PostTotals::default()));
+    }
     let (clause, values) = f.clause();
-    let sql = format!(
-        "SELECT (p.published_at + {offset_ms}) / 86400000 AS day, COUNT(*) AS posts, CAST(SUM(p.likes) AS BIGINT) AS likes, \
-         CAST(SUM(p.reposts) AS BIGINT) AS reposts, CAST(SUM(p.replies) AS BIGINT) AS replies, CAST(SUM(p.quotes) AS BIGINT) AS quotes, CAST(SUM(p.engagements) AS BIGINT) AS engagements, \
-         CAST(SUM(CASE WHEN p.followers_at_publish > 0 THEN p.engagements ELSE 0 END) AS BIGINT) AS rated_engagements, \
-         CAST(SUM(CASE WHEN p.followers_at_publish > 0 THEN p.followers_at_publish ELSE 0 END) AS BIGINT) AS rated_followers \
-         FROM posts p WHERE {clause} GROUP BY (p.published_at + {offset_ms}) / 86400000 ORDER BY day"
-    );
-    let rows = bind_all(sqlx::query(&sql), &values).fetch_all(db).await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("day")?,
-                PostTotals {
-                    posts: r.try_get("posts")?,
-                    likes: r.try_get("likes")?,
-                    reposts: r.try_get("reposts")?,
-                    replies: r.try_get("replies")?,
-                    quotes: r.try_get("quotes")?,
-                    engagements: r.try_get("engagements")?,
-                    rated_engagements: r.try_get("rated_engagements")?,
-                    rated_followers: r.try_get("rated_followers")?,
-                },
-            ))
-        })
-        .collect()
+    let sql = format!("SELECT {POST_SUMS} FROM posts p WHERE {clause}");
+    let r = bind_all(sqlx::query(&sql), &values).fetch_one(db).await?;
+    totals(&r)
+}
+
+/// The sums of each local day of the period, as `(day, totals)` (days since 1970-01-01);
+/// days without posts are absent. From the daily rollup, days are the workspace's own (its
+/// summer time included); from `posts` (an author or campaign filter, a period not of whole
+/// days), they are counted at `offset_ms`, the workspace's UTC offset at the period's end.
+pub async fn daily_totals(db: &mut Db, f: &PostFilter, offset_ms: i64) -> Result<Vec<(i64, PostTotals)>> {
+    let rows = match rollup::span(db, f).await? {
+        Some(days) => {
+            from_rollup(
+                db,
+                f,
+                days,
+                "d.day AS day, ",
+                "GROUP BY d.day HAVING SUM(d.posts) > 0 ORDER BY d.day",
+            )
+            .await?
+        }
+        None => {
+            let (clause, values) = f.clause();
+            let sql = format!(
+                "SELECT (p.published_at + {offset_ms}) / 86400000 AS day, {POST_SUMS} FROM posts p WHERE {clause} \
+                 GROUP BY (p.published_at + {offset_ms}) / 86400000 ORDER BY day"
+            );
+            bind_all(sqlx::query(&sql), &values).fetch_all(db).await?
+        }
+    };
+    rows.iter().map(|r| Ok((r.try_get("day")?, totals(r)?))).collect()
 }
 
 /// The posts of each pillar (the empty name for posts in none), most first.
 pub async fn pillar_counts(db: &mut Db, f: &PostFilter) -> Result<Vec<(String, i64)>> {
-    let (clause, values) = f.clause();
-    let sql = format!(
-        "SELECT COALESCE(p.pillar, '') AS pillar, COUNT(*) AS n FROM posts p WHERE {clause} \
-         GROUP BY COALESCE(p.pillar, '') ORDER BY n DESC, pillar"
-    );
-    let rows = bind_all(sqlx::query(&sql), &values).fetch_all(db).await?;
-    rows.iter().map(|r| Ok((r.try_get("pillar")?, r.try_get("n")?))).collect()
+    let rows = match rollup::span(db, f).await? {
+        Some(days) => {
+            from_rollup(
+                db,
+                f,
+                days,
+                "d.pillar AS pillar, ",
+                "GROUP BY d.pillar HAVING SUM(d.posts) > 0 ORDER BY posts DESC, pillar",
+            )
+            .await?
+        }
+        None => {
+            let (clause, values) = f.clause();
+            let sql = format!(
+                "SELECT COALESCE(p.pillar, '') AS pillar, COUNT(*) AS posts FROM posts p WHERE {clause} \
+                 GROUP BY COALESCE(p.pillar, '') ORDER BY posts DESC, pillar"
+            );
+            bind_all(sqlx::query(&sql), &values).fetch_all(db).await?
+        }
+    };
+    rows.iter().map(|r| Ok((r.try_get("pillar")?, r.try_get("posts")?))).collect()
 }
 
 /// The campaigns the workspace's measured posts name, alphabetical.
@@ -355,7 +410,9 @@ pub struct ConversationTiming {
 }
 
 /// The conversations of the workspace that asked for an answer (a reply, mention, quote or
-/// message) and began in `[from, to)`, at most `limit`.
+/// message) and began in `[from, to)`, at most `limit`. Who answered and who is assigned are
+/// read only `with_people` (the team's figures): without them, the read is answered from the
+/// index `conversations_timing` alone.
 pub async fn conversation_timings(
     db: &mut Db,
     workspace_id: i64,
@@ -363,12 +420,17 @@ pub async fn conversation_timings(
     to: i64,
     channel_id: Option<i64>,
     limit: i64,
+    with_people: bool,
 ) -> Result<Vec<ConversationTiming>> {
     let channel = if channel_id.is_some() { " AND c.channel_id = $5" } else { "" };
+    let people = if with_people {
+        "c.assignee_user_id, (SELECT p.author_user_id FROM inbox_items i JOIN posts p ON p.id = i.post_id \
+          WHERE i.conversation_id = c.id AND i.kind = 'sent' ORDER BY i.created_at, i.id LIMIT 1) AS responder"
+    } else {
+        "CAST(NULL AS BIGINT) AS assignee_user_id, CAST(NULL AS BIGINT) AS responder"
+    };
     let sql = format!(
-        "SELECT c.channel_id, c.assignee_user_id, c.first_item_at, c.first_response_at, c.resolved_at, \
-         (SELECT p.author_user_id FROM inbox_items i JOIN posts p ON p.id = i.post_id \
-          WHERE i.conversation_id = c.id AND i.kind = 'sent' ORDER BY i.created_at, i.id LIMIT 1) AS responder \
+        "SELECT c.channel_id, c.first_item_at, c.first_response_at, c.resolved_at, {people} \
          FROM conversations c WHERE c.workspace_id = $1 AND c.first_item_at >= $2 AND c.first_item_at < $3 \
          AND c.kind IN ('reply', 'mention', 'quote', 'dm'){channel} ORDER BY c.first_item_at LIMIT $4"
     );
