@@ -85,12 +85,15 @@ pub struct Period {
     pub first_day: String,
     /// The last day, included.
     pub last_day: String,
+    /// The first instant of the period before it: as many whole days, ending where this one
+    /// begins (a clock change between them makes it an hour longer or shorter).
+    pub previous_from: i64,
 }
 
 impl Period {
-    /// The period of the same length just before this one.
+    /// The period of as many days just before this one, `[from, to)` in ms.
     pub fn previous(&self) -> (i64, i64) {
-        (self.from - (self.to - self.from), self.from)
+        (self.previous_from, self.from)
     }
 
     /// Its length in whole days (at least 1).
@@ -127,7 +130,12 @@ pub fn period(range: &str, from: &str, to: &str, tz: &str, now: i64) -> Result<P
         (today - chrono::Duration::days(days - 1), today)
     };
     let (a, b) = crate::feedback::period(&first.to_string(), &last.to_string(), tz)?;
-    Ok(Period { from: a, to: b, first_day: first.to_string(), last_day: last.to_string() })
+    let before = first - chrono::Duration::days((last - first).num_days() + 1);
+    let previous_from = zone
+        .from_local_datetime(&before.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .earliest()
+        .map_or(a - (b - a), |t| t.timestamp_millis());
+    Ok(Period { from: a, to: b, first_day: first.to_string(), last_day: last.to_string(), previous_from })
 }
 
 /// The filters of a dashboard, as typed (empty = all).
@@ -749,6 +757,14 @@ mod tests {
         let c = period("custom", "2026-01-01", "2026-01-31", "UTC", now).unwrap();
         assert_eq!(c.days(), 31);
         assert_eq!(c.previous(), (c.from - 31 * DAY_MS, c.from));
+        // Across the change to winter time (25 October 2026 in Paris) the 90 days are an hour
+        // longer, and the 90 days before them still start at a midnight.
+        let now = chrono::Utc.with_ymd_and_hms(2026, 12, 7, 12, 0, 0).unwrap().timestamp_millis();
+        let q = period("90d", "", "", "Europe/Paris", now).unwrap();
+        assert_eq!(q.first_day, "2026-09-09");
+        assert_eq!(q.to - q.from, 90 * DAY_MS + 3_600_000);
+        let midnight = chrono::Utc.with_ymd_and_hms(2026, 6, 10, 22, 0, 0).unwrap().timestamp_millis();
+        assert_eq!(q.previous(), (midnight, q.from), "11 June 00:00 in Paris");
         let e = period("12d", "", "", "UTC", now).unwrap_err();
         assert!(matches!(e, AppError::Invalid(ref i) if i.field == "range"), "{e:?}");
         let e = period("custom", "janvier", "", "UTC", now).unwrap_err();

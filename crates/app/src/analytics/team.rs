@@ -107,7 +107,8 @@ pub struct BestTimes {
 }
 
 impl App {
-    /// The response times of the conversations that began in `[from, to)`.
+    /// The response times of the conversations that began in `[from, to)`, computed by the
+    /// database (the overview's; the team's figures split them per member from the rows).
     pub(crate) async fn response_times(
         &self,
         workspace_id: i64,
@@ -116,18 +117,23 @@ impl App {
         channel_id: Option<i64>,
     ) -> Result<Times, AppError> {
         let mut db = self.store.conn().await?;
-        let rows = store::conversation_timings(
+        let sla = inbox::sla_minutes(&mut db, workspace_id).await?.unwrap_or(DEFAULT_SLA_MINUTES);
+        let t = store::response_times(
             &mut db,
             workspace_id,
-            from,
-            to,
+            (from, to),
             channel_id,
-            MAX_CONVERSATIONS,
-            false,
+            sla * 60_000,
+            tutti_store::now_ms(),
         )
         .await?;
-        let sla = inbox::sla_minutes(&mut db, workspace_id).await?.unwrap_or(DEFAULT_SLA_MINUTES);
-        Ok(times(&rows.iter().collect::<Vec<_>>(), sla * 60_000, tutti_store::now_ms()))
+        Ok(Times {
+            asked: t.asked,
+            answered: t.answered,
+            first_response: t.first_response,
+            resolution: t.resolution,
+            sla_breaches: t.sla_breaches,
+        })
     }
 
     /// The team's figures over a period.
@@ -137,8 +143,7 @@ impl App {
         let channels = self.channel_names(ws).await?;
         let mut db = self.store.conn().await?;
         let rows =
-            store::conversation_timings(&mut db, ws, period.from, period.to, None, MAX_CONVERSATIONS, true)
-                .await?;
+            store::conversation_timings(&mut db, ws, period.from, period.to, None, MAX_CONVERSATIONS).await?;
         let sla = inbox::sla_minutes(&mut db, ws).await?.unwrap_or(DEFAULT_SLA_MINUTES);
         let actions = store::actions_by_member(&mut db, ws, period.from, period.to).await?;
         let members = tutti_store::workspaces::members(&mut db, ws).await?;

@@ -11,6 +11,8 @@
 
 use sqlx::Row;
 
+use tutti_domain::kpi::Spread;
+
 use super::{rollup, MEASURED};
 use crate::{Db, Result};
 
@@ -410,9 +412,8 @@ pub struct ConversationTiming {
 }
 
 /// The conversations of the workspace that asked for an answer (a reply, mention, quote or
-/// message) and began in `[from, to)`, at most `limit`. Who answered and who is assigned are
-/// read only `with_people` (the team's figures): without them, the read is answered from the
-/// index `conversations_timing` alone.
+/// message) and began in `[from, to)`, at most `limit`, with who answered first and who is
+/// assigned (the team's figures).
 pub async fn conversation_timings(
     db: &mut Db,
     workspace_id: i64,
@@ -420,17 +421,12 @@ pub async fn conversation_timings(
     to: i64,
     channel_id: Option<i64>,
     limit: i64,
-    with_people: bool,
 ) -> Result<Vec<ConversationTiming>> {
     let channel = if channel_id.is_some() { " AND c.channel_id = $5" } else { "" };
-    let people = if with_people {
-        "c.assignee_user_id, (SELECT p.author_user_id FROM inbox_items i JOIN posts p ON p.id = i.post_id \
-          WHERE i.conversation_id = c.id AND i.kind = 'sent' ORDER BY i.created_at, i.id LIMIT 1) AS responder"
-    } else {
-        "CAST(NULL AS BIGINT) AS assignee_user_id, CAST(NULL AS BIGINT) AS responder"
-    };
     let sql = format!(
-        "SELECT c.channel_id, c.first_item_at, c.first_response_at, c.resolved_at, {people} \
+        "SELECT c.channel_id, c.assignee_user_id, c.first_item_at, c.first_response_at, c.resolved_at, \
+         (SELECT p.author_user_id FROM inbox_items i JOIN posts p ON p.id = i.post_id \
+          WHERE i.conversation_id = c.id AND i.kind = 'sent' ORDER BY i.created_at, i.id LIMIT 1) AS responder \
          FROM conversations c WHERE c.workspace_id = $1 AND c.first_item_at >= $2 AND c.first_item_at < $3 \
          AND c.kind IN ('reply', 'mention', 'quote', 'dm'){channel} ORDER BY c.first_item_at LIMIT $4"
     );
@@ -451,6 +447,84 @@ pub async fn conversation_timings(
             })
         })
         .collect()
+}
+
+/// The response times of a set of conversations, as the database computes them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ResponseTimes {
+    /// Conversations that asked for an answer.
+    pub asked: i64,
+    /// Those the brand answered.
+    pub answered: i64,
+    /// Those answered later than the SLA, or not answered and past it at `now`.
+    pub sla_breaches: i64,
+    /// Time to the brand's first answer, seconds.
+    pub first_response: Option<Spread>,
+    /// Time to closing, seconds.
+    pub resolution: Option<Spread>,
+}
+
+/// The conversations that asked for an answer and began in `[from, to)`, as SQL on
+/// `conversations c` with `$1…$4` (workspace, from, to, channel or NULL).
+const ASKED: &str = "c.workspace_id = $1 AND c.first_item_at >= $2 AND c.first_item_at < $3 \
+    AND c.kind IN ('reply', 'mention', 'quote', 'dm') AND (CAST($4 AS BIGINT) IS NULL OR c.channel_id = $4)";
+
+/// The response times of the conversations of the workspace (or of one channel) that asked
+/// for an answer and began in `[from, to)`, with the SLA breaches at `now`: the counts and the
+/// nearest-rank median and 90th percentile ([`tutti_domain::kpi::spread`]'s) are computed by
+/// the database, so that a period of tens of thousands of conversations sends a few rows.
+pub async fn response_times(
+    db: &mut Db,
+    workspace_id: i64,
+    (from, to): (i64, i64),
+    channel_id: Option<i64>,
+    sla_ms: i64,
+    now: i64,
+) -> Result<ResponseTimes> {
+    let counts = sqlx::query(&format!(
+        "SELECT COUNT(*) AS asked, COUNT(c.first_response_at) AS answered, CAST(COALESCE(SUM(CASE WHEN \
+         COALESCE(c.first_response_at, $5) - c.first_item_at > $6 THEN 1 ELSE 0 END), 0) AS BIGINT) AS breaches \
+         FROM conversations c WHERE {ASKED}"
+    ))
+    .bind(workspace_id)
+    .bind(from)
+    .bind(to)
+    .bind(channel_id)
+    .bind(now)
+    .bind(sla_ms)
+    .fetch_one(&mut *db)
+    .await?;
+    let mut spreads = [None, None];
+    for (slot, column) in spreads.iter_mut().zip(["first_response_at", "resolved_at"]) {
+        let rows = sqlx::query(&format!(
+            "SELECT o.v, o.k, o.n FROM (SELECT r.v, ROW_NUMBER() OVER (ORDER BY r.v) AS k, COUNT(*) OVER () AS n \
+             FROM (SELECT CASE WHEN c.{column} > c.first_item_at THEN (c.{column} - c.first_item_at) / 1000 ELSE 0 END AS v \
+             FROM conversations c WHERE {ASKED} AND c.{column} IS NOT NULL) r) o \
+             WHERE o.k = (50 * o.n + 99) / 100 OR o.k = (90 * o.n + 99) / 100 ORDER BY o.k"
+        ))
+        .bind(workspace_id)
+        .bind(from)
+        .bind(to)
+        .bind(channel_id)
+        .fetch_all(&mut *db)
+        .await?;
+        let mut at_rank = Vec::with_capacity(2);
+        for r in &rows {
+            at_rank.push((r.try_get::<i64, _>("k")?, r.try_get::<i64, _>("n")?, r.try_get::<i64, _>("v")?));
+        }
+        *slot = at_rank.first().map(|&(_, n, _)| {
+            let value = |p: i64| at_rank.iter().find(|(k, ..)| *k == (p * n + 99) / 100).map_or(0, |r| r.2);
+            Spread { count: n as usize, median: value(50), p90: value(90) }
+        });
+    }
+    let [first_response, resolution] = spreads;
+    Ok(ResponseTimes {
+        asked: counts.try_get("asked")?,
+        answered: counts.try_get("answered")?,
+        sla_breaches: counts.try_get("breaches")?,
+        first_response,
+        resolution,
+    })
 }
 
 /// The inbox actions (likes, reposts, moderation) the members took in `[from, to)`: per member

@@ -25,7 +25,11 @@ use crate::{Db, Result, DAY_MS};
 /// The local day (days since 1970-01-01 in `zone`) holding `ms`; an unknown zone counts as
 /// UTC.
 pub fn local_day(zone: &str, ms: i64) -> i64 {
-    let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
+    day_in(&zone.parse().unwrap_or(chrono_tz::UTC), ms)
+}
+
+/// The local day in `tz` holding `ms`.
+fn day_in(tz: &chrono_tz::Tz, ms: i64) -> i64 {
     let offset = tz
         .timestamp_millis_opt(ms)
         .single()
@@ -226,6 +230,7 @@ pub async fn rebuild(db: &mut Db, workspace_id: i64) -> Result<u64> {
             .fetch_optional(&mut *tx)
             .await?;
     let Some(zone) = zone else { return Ok(0) };
+    let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
     sqlx::query("DELETE FROM post_days WHERE workspace_id = $1").bind(workspace_id).execute(&mut *tx).await?;
     let mut sums: BTreeMap<(i64, i64, String), PostTotals> = BTreeMap::new();
     let mut after = 0_i64;
@@ -241,11 +246,8 @@ pub async fn rebuild(db: &mut Db, workspace_id: i64) -> Result<u64> {
         .fetch_all(&mut *tx)
         .await?;
         for r in &rows {
-            let key = (
-                local_day(&zone, r.try_get("published_at")?),
-                r.try_get("channel_id")?,
-                r.try_get("pillar")?,
-            );
+            let key =
+                (day_in(&tz, r.try_get("published_at")?), r.try_get("channel_id")?, r.try_get("pillar")?);
             let t = totals_of_post(
                 r.try_get("likes")?,
                 r.try_get("reposts")?,
