@@ -359,13 +359,14 @@ pub async fn channel_series(
     rows.iter().map(channel_day).collect()
 }
 
-/// Each channel's latest counts on or before `day` (channels never counted are absent).
+/// Each channel's latest counts on or before `day` (channels never counted are absent): one
+/// seek per channel in `channel_counts`' key, not a pass over every day of every channel.
 pub async fn latest_counts(db: &mut Db, workspace_id: i64, day: i64) -> Result<Vec<ChannelDay>> {
     let rows = sqlx::query(
-        "SELECT k.channel_id, k.day, k.followers, k.following, k.posts FROM channel_counts k \
-         JOIN channels c ON c.id = k.channel_id WHERE c.workspace_id = $1 AND k.day = \
-         (SELECT MAX(k2.day) FROM channel_counts k2 WHERE k2.channel_id = k.channel_id AND k2.day <= $2) \
-         ORDER BY k.channel_id",
+        "SELECT k.channel_id, k.day, k.followers, k.following, k.posts FROM channels c \
+         JOIN channel_counts k ON k.channel_id = c.id AND k.day = \
+         (SELECT MAX(k2.day) FROM channel_counts k2 WHERE k2.channel_id = c.id AND k2.day <= $2) \
+         WHERE c.workspace_id = $1 ORDER BY k.channel_id",
     )
     .bind(workspace_id)
     .bind(day)
