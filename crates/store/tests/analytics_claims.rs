@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use tutti_store::analytics::{self, Snapshot, SnapshotContext};
-use tutti_store::publishing::{self, NewChannel, NewPost};
+use tutti_store::publishing::{self, NewPost};
 use tutti_store::{workspaces, Store};
 
 const LEASE: i64 = 600_000;
@@ -15,22 +15,10 @@ async fn due_posts(store: &Store, n: usize, due: i64) -> (i64, Vec<i64>) {
     let mut tx = store.begin().await.expect("tx");
     let org = workspaces::default_organisation(&mut tx, "Claims").await.expect("organisation");
     let ws = workspaces::insert(&mut tx, org, "claims", "Claims", "UTC").await.expect("workspace");
-    let channel = publishing::insert_channel(
-        &mut tx,
-        &NewChannel {
-            workspace_id: ws.id,
-            network: tutti_domain::Network::Bluesky,
-            handle: "maison.claims.test",
-            service: "http://127.0.0.1:9",
-            account_id: None,
-            voice: tutti_domain::ChannelVoice::Brand,
-            owner_user_id: None,
-            credentials: "sealed",
-            key_id: "k",
-        },
-    )
-    .await
-    .expect("channel");
+    let channel =
+        publishing::insert_channel(&mut tx, &tutti_test_support::store_channel(ws.id, "maison.claims.test"))
+            .await
+            .expect("channel");
     let mut ids = Vec::new();
     for i in 0..n {
         let key = format!("claim-{i}");

@@ -5,7 +5,7 @@
 
 use tutti_domain::kpi::spread;
 use tutti_store::analytics::{self, ResponseTimes};
-use tutti_store::publishing::{self, NewChannel};
+use tutti_store::publishing;
 use tutti_store::workspaces;
 
 const BASE: i64 = 1_800_000_000_000;
@@ -53,22 +53,9 @@ async fn the_database_computes_the_response_times_as_the_kpi_defines_them() {
         let ws = workspaces::insert(&mut tx, org, "times", "Times", "UTC").await.expect("workspace");
         let mut channels = Vec::new();
         for handle in ["maison.times.test", "atelier.times.test"] {
-            let c = publishing::insert_channel(
-                &mut tx,
-                &NewChannel {
-                    workspace_id: ws.id,
-                    network: tutti_domain::Network::Bluesky,
-                    handle,
-                    service: "http://127.0.0.1:9",
-                    account_id: None,
-                    voice: tutti_domain::ChannelVoice::Brand,
-                    owner_user_id: None,
-                    credentials: "sealed",
-                    key_id: "k",
-                },
-            )
-            .await
-            .expect("channel");
+            let c = publishing::insert_channel(&mut tx, &tutti_test_support::store_channel(ws.id, handle))
+                .await
+                .expect("channel");
             channels.push(c.id);
         }
         let n = 83;

@@ -4,7 +4,7 @@
 //! from `posts` gives, and giving the dashboards' reads the same answers as `posts` does.
 
 use tutti_store::analytics::{self, rollup, PostFilter, PostTotals, Snapshot, SnapshotContext};
-use tutti_store::publishing::{self, NewChannel, NewPost};
+use tutti_store::publishing::{self, NewPost};
 use tutti_store::{workspaces, Db, Store};
 
 const ZONE: &str = "Europe/Paris";
@@ -26,23 +26,10 @@ async fn setup(store: &Store) -> Setup {
     let ws = workspaces::insert(&mut tx, org, "rollup", "Rollup", ZONE).await.expect("workspace");
     let mut channels = [0; 2];
     for (k, handle) in ["maison.rollup.test", "atelier.rollup.test"].iter().enumerate() {
-        channels[k] = publishing::insert_channel(
-            &mut tx,
-            &NewChannel {
-                workspace_id: ws.id,
-                network: tutti_domain::Network::Bluesky,
-                handle,
-                service: "http://127.0.0.1:9",
-                account_id: None,
-                voice: tutti_domain::ChannelVoice::Brand,
-                owner_user_id: None,
-                credentials: "sealed",
-                key_id: "k",
-            },
-        )
-        .await
-        .expect("channel")
-        .id;
+        channels[k] = publishing::insert_channel(&mut tx, &tutti_test_support::store_channel(ws.id, handle))
+            .await
+            .expect("channel")
+            .id;
     }
     let mut posts = Vec::new();
     // 1 Jan 11:00 and 2 Jan 00:30 in Paris on the first channel, 3 Jan 13:00 on the second,

@@ -4,29 +4,17 @@
 
 use tutti_store::bulk::{self, Conversation, Identity, Item, Person};
 use tutti_store::inbox::{self, Filter};
-use tutti_store::publishing::{self, NewChannel, NewPost};
+use tutti_store::publishing::{self, NewPost};
 use tutti_store::{people, workspaces, Store};
 
 async fn workspace_and_channel(store: &Store) -> (i64, i64) {
     let mut tx = store.begin().await.expect("tx");
     let org = workspaces::default_organisation(&mut tx, "Bench").await.expect("organisation");
     let ws = workspaces::insert(&mut tx, org, "bench", "Bench", "Europe/Paris").await.expect("workspace");
-    let channel = publishing::insert_channel(
-        &mut tx,
-        &NewChannel {
-            workspace_id: ws.id,
-            network: tutti_domain::Network::Bluesky,
-            handle: "maison.bench.test",
-            service: "http://127.0.0.1:9",
-            account_id: None,
-            voice: tutti_domain::ChannelVoice::Brand,
-            owner_user_id: None,
-            credentials: "sealed",
-            key_id: "k",
-        },
-    )
-    .await
-    .expect("channel");
+    let channel =
+        publishing::insert_channel(&mut tx, &tutti_test_support::store_channel(ws.id, "maison.bench.test"))
+            .await
+            .expect("channel");
     tx.commit().await.expect("commit");
     (ws.id, channel.id)
 }

@@ -232,6 +232,22 @@ pub fn allowing(urls: &[&str]) -> tutti_outbound::Outbound {
     tutti_outbound::Outbound::strict().with_urls(urls.iter().copied())
 }
 
+/// A brand's Bluesky channel of `workspace_id`, as the store's own tests write it (sealed
+/// credentials that open nothing, a service nobody answers on).
+pub fn store_channel(workspace_id: i64, handle: &str) -> tutti_store::publishing::NewChannel<'_> {
+    tutti_store::publishing::NewChannel {
+        workspace_id,
+        network: tutti_domain::Network::Bluesky,
+        handle,
+        service: "http://127.0.0.1:9",
+        account_id: None,
+        voice: tutti_domain::ChannelVoice::Brand,
+        owner_user_id: None,
+        credentials: "sealed",
+        key_id: "k",
+    }
+}
+
 /// A Bluesky channel `handle` (account `did`, if given) whose network is never reached: its
 /// service is the discard port of this machine. For tests that store what the network would
 /// have sent themselves.

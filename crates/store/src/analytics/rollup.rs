@@ -100,6 +100,18 @@ fn is_postgres(db: &Db) -> bool {
     db.backend_name() != "SQLite"
 }
 
+/// A measured post's counts as the rollup sums them, from a row of `posts` that has them.
+fn totals_of_row(r: &sqlx::any::AnyRow) -> Result<PostTotals> {
+    Ok(totals_of_post(
+        r.try_get("likes")?,
+        r.try_get("reposts")?,
+        r.try_get("replies")?,
+        r.try_get("quotes")?,
+        r.try_get("engagements")?,
+        r.try_get("followers_at_publish")?,
+    ))
+}
+
 /// A measured post's counts as the rollup sums them.
 fn totals_of_post(
     likes: i64,
@@ -142,14 +154,7 @@ pub(crate) async fn share_of(db: &mut Db, post_id: i64) -> Result<Option<Share>>
         day: local_day(&zone, r.try_get("published_at")?),
         channel_id: r.try_get("channel_id")?,
         pillar: r.try_get("pillar")?,
-        totals: totals_of_post(
-            r.try_get("likes")?,
-            r.try_get("reposts")?,
-            r.try_get("replies")?,
-            r.try_get("quotes")?,
-            r.try_get("engagements")?,
-            r.try_get("followers_at_publish")?,
-        ),
+        totals: totals_of_row(&r)?,
     }))
 }
 
@@ -248,14 +253,7 @@ pub async fn rebuild(db: &mut Db, workspace_id: i64) -> Result<u64> {
         for r in &rows {
             let key =
                 (day_in(&tz, r.try_get("published_at")?), r.try_get("channel_id")?, r.try_get("pillar")?);
-            let t = totals_of_post(
-                r.try_get("likes")?,
-                r.try_get("reposts")?,
-                r.try_get("replies")?,
-                r.try_get("quotes")?,
-                r.try_get("engagements")?,
-                r.try_get("followers_at_publish")?,
-            );
+            let t = totals_of_row(r)?;
             let sum = sums.entry(key).or_default();
             *sum = sum.plus(&t);
         }
