@@ -14,7 +14,7 @@ pub mod collect;
 pub mod export;
 mod team;
 
-use chrono::{Datelike, TimeZone, Timelike};
+use chrono::TimeZone;
 use serde::Serialize;
 use tutti_domain::kpi::{self, Change, Counts, Growth, SentimentShare, Slot};
 use tutti_domain::{Action, InputError};
@@ -337,12 +337,6 @@ pub(crate) fn day_name(day: i64) -> String {
     chrono::DateTime::from_timestamp_millis(day * DAY_MS)
         .map(|d| d.format("%Y-%m-%d").to_string())
         .unwrap_or_default()
-}
-
-/// Weekday (Monday 0) and hour of `at` in `tz`.
-pub(crate) fn weekday_hour(zone: &chrono_tz::Tz, at: i64) -> Option<(u8, u8)> {
-    let d = zone.timestamp_millis_opt(at).single()?;
-    Some((d.weekday().num_days_from_monday() as u8, d.hour() as u8))
 }
 
 fn line(row: PostRow, channels: &[ChannelName]) -> PostLine {
@@ -696,24 +690,30 @@ fn ratio(a: i64, b: i64) -> Option<f64> {
     (b > 0).then(|| a as f64 / b as f64)
 }
 
-/// The grid of a channel's best times (168 cells, Monday 0:00 first).
-pub(crate) fn grid(zone: &chrono_tz::Tz, posts: &[(i64, i64, Option<i64>)], activity: &[i64]) -> Vec<Slot> {
+/// The cell (Monday 0:00 = 0 … Sunday 23:00 = 167) of a UTC quarter-hour of the week seen at
+/// a UTC offset.
+fn cell_of(quarter: i64, offset_ms: i64) -> usize {
+    // Quarter 0 is a Thursday, three days after Monday.
+    let local = (quarter + offset_ms.div_euclid(900_000) + 3 * 96).rem_euclid(store::QUARTERS_PER_WEEK);
+    (local / 4) as usize
+}
+
+/// The grid of a channel's best times (168 cells, Monday 0:00 first) from what the database
+/// summed per UTC quarter-hour of the week, span by span of one UTC offset: `(offset_ms, the
+/// posts' sums, the community's items)`.
+pub(crate) fn grid(spans: &[(i64, Vec<store::QuarterSums>, Vec<(i64, i64)>)]) -> Vec<Slot> {
     let mut cells: Vec<(Slot, i64, i64)> = (0..168)
         .map(|i| (Slot { weekday: (i / 24) as u8, hour: (i % 24) as u8, ..Slot::default() }, 0, 0))
         .collect();
-    for &(at, engagements, followers) in posts {
-        if let Some((d, h)) = weekday_hour(zone, at) {
-            let cell = &mut cells[usize::from(d) * 24 + usize::from(h)];
-            cell.0.posts += 1;
-            if let Some(f) = followers.filter(|f| *f > 0) {
-                cell.1 += engagements;
-                cell.2 += f;
-            }
+    for (offset, posts, activity) in spans {
+        for q in posts {
+            let cell = &mut cells[cell_of(q.quarter, *offset)];
+            cell.0.posts += q.posts;
+            cell.1 += q.rated_engagements;
+            cell.2 += q.rated_followers;
         }
-    }
-    for &at in activity {
-        if let Some((d, h)) = weekday_hour(zone, at) {
-            cells[usize::from(d) * 24 + usize::from(h)].0.activity += 1;
+        for (quarter, n) in activity {
+            cells[cell_of(*quarter, *offset)].0.activity += n;
         }
     }
     cells
@@ -774,16 +774,33 @@ mod tests {
     #[test]
     fn the_grid_places_posts_in_the_workspace_time_zone() {
         let zone: chrono_tz::Tz = "Europe/Paris".parse().unwrap();
-        // Monday 2026-03-09 08:00 UTC is 09:00 in Paris.
+        // Monday 2026-03-09 08:00 UTC is 09:00 in Paris; Friday 2026-04-03 21:45 UTC is 23:45.
         let monday = chrono::Utc.with_ymd_and_hms(2026, 3, 9, 8, 0, 0).unwrap().timestamp_millis();
-        let g = grid(
-            &zone,
-            &[(monday, 10, Some(100)), (monday + 60_000, 30, Some(100)), (monday, 5, None)],
-            &[monday],
-        );
+        let friday = chrono::Utc.with_ymd_and_hms(2026, 4, 3, 21, 45, 0).unwrap().timestamp_millis();
+        let quarter = |ms: i64| (ms / 900_000) % store::QUARTERS_PER_WEEK;
+        let sums = |ms: i64, posts, e, f| store::QuarterSums {
+            quarter: quarter(ms),
+            posts,
+            rated_engagements: e,
+            rated_followers: f,
+        };
+        let spans = store::rollup::offset_spans(&zone, monday - DAY_MS, friday + DAY_MS);
+        assert_eq!(spans.len(), 2, "{spans:?}");
+        let summer = chrono::Utc.with_ymd_and_hms(2026, 3, 29, 1, 0, 0).unwrap().timestamp_millis();
+        assert_eq!((spans[0].1, spans[0].2, spans[1].0, spans[1].2), (summer, 3_600_000, summer, 7_200_000));
+        let g = grid(&[
+            (spans[0].2, vec![sums(monday, 3, 40, 200)], vec![(quarter(monday), 1)]),
+            (spans[1].2, vec![sums(friday, 1, 0, 0)], vec![]),
+        ]);
         let cell = g[9];
         assert_eq!((cell.weekday, cell.hour, cell.posts, cell.activity), (0, 9, 3, 1));
         assert_eq!(cell.rate, Some(0.2));
-        assert_eq!(g.iter().map(|s| s.posts).sum::<i64>(), 3);
+        let late = g[4 * 24 + 23];
+        assert_eq!((late.weekday, late.hour, late.posts, late.rate), (4, 23, 1, None));
+        assert_eq!(g.iter().map(|s| s.posts).sum::<i64>(), 4);
+        assert_eq!(
+            store::rollup::offset_spans(&zone, monday, monday + 7 * DAY_MS),
+            vec![(monday, monday + 7 * DAY_MS, 3_600_000)]
+        );
     }
 }

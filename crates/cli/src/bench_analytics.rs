@@ -14,7 +14,8 @@
 //! 3. The reads the web makes, through the same use cases, `R` times each, one after the
 //!    other, in `--rounds` rounds over the same data (each round's p95 and their median): `App::analytics_summary` (90 days), `App::analytics_posts` sorted by interactions
 //!    and by publication (90 days, 50 rows), `App::analytics_team` (90 days) and
-//!    `App::best_times` of the busiest channel. The process's peak memory is read from
+//!    `App::best_times` of the busiest channel, and the composer's best slots of all 50 channels
+//!    (`App::best_times_for_composer`). The process's peak memory is read from
 //!    `/proc/self/status` (`VmHWM`), counted from the first read when the kernel allows it.
 //! 4. The collection: a local HTTP server answers `com.atproto.server.createSession`,
 //!    `app.bsky.actor.getProfile` and `app.bsky.feed.getPosts` (up to 25 `uris`, with
@@ -198,12 +199,13 @@ pub async fn run(database_url: Option<String>, b: AnalyticsBench) -> anyhow::Res
         timed.push(Timed { name, ms: vec![Vec::with_capacity(b.requests); b.rounds.max(1)], rows: 0 });
         timed.len() - 1
     };
-    let (summary, by_engagements, by_published, team, best) = (
+    let (summary, by_engagements, by_published, team, best, composer) = (
         time("summary_90d"),
         time("posts_by_engagements_90d"),
         time("posts_by_published_90d"),
         time("team_90d"),
         time("best_times"),
+        time("composer_best_times_50_channels"),
     );
     for round in 0..b.rounds.max(1) {
         if b.rounds > 1 {
@@ -228,6 +230,10 @@ pub async fn run(database_url: Option<String>, b: AnalyticsBench) -> anyhow::Res
             let times = app.best_times(&me, &ws.slug, &busiest, 3).await?;
             timed[best].ms[round].push(ms(t));
             timed[best].rows = times.posts as usize;
+            let t = Instant::now();
+            let hints = app.best_times_for_composer(&me, &ws.slug).await?;
+            timed[composer].ms[round].push(ms(t));
+            timed[composer].rows = hints.iter().map(|h| h.posts as usize).sum();
         }
     }
     for t in &mut timed {

@@ -39,6 +39,8 @@ async fn setup(store: &Store) -> Setup {
         (0, Some("2026-01-01T23:30:00Z")),
         (1, Some("2026-01-03T12:00:00Z")),
         (0, Some("2025-12-31T22:30:00Z")),
+        // Summer: 2 July 00:30 in Paris (UTC+2), past a clock change since the others.
+        (1, Some("2026-07-01T22:30:00Z")),
         (1, None),
     ];
     for (i, (channel, published)) in plan.into_iter().enumerate() {
@@ -140,16 +142,18 @@ async fn the_daily_rollup_sums_the_posts_in_local_days_and_agrees_with_them() {
         let store = backend.open().await;
         let s = setup(&store).await;
         let mut db = store.conn().await.expect("conn");
-        let [p1, p2, p3, p4] = s.posts[..] else { panic!("[{label}] four posts published") };
+        let [p1, p2, p3, p4, _summer] = s.posts[..] else { panic!("[{label}] five posts published") };
 
         // Published: counted with no counts yet, in no pillar.
         let jan = |d: i64| rollup::local_day(ZONE, at("2026-01-01T12:00:00Z")) + d;
         let published = rows(&mut db, s.ws).await;
-        assert_eq!(published.iter().map(|r| r[2]).sum::<i64>(), 4, "[{label}] {published:?}");
-        // 23:30 UTC on 1 January is 2 January in Paris; 22:30 UTC on 31 December is still 31.
+        assert_eq!(published.iter().map(|r| r[2]).sum::<i64>(), 5, "[{label}] {published:?}");
+        let july = at("2026-07-02T12:00:00Z") / 86_400_000;
+        // 23:30 UTC on 1 January is 2 January in Paris; 22:30 UTC on 31 December is still 31;
+        // 22:30 UTC on 1 July is 2 July.
         assert_eq!(
             published.iter().map(|r| r[0]).collect::<Vec<_>>(),
-            [jan(-1), jan(0), jan(1), jan(2)],
+            [jan(-1), jan(0), jan(1), jan(2), july],
             "[{label}]"
         );
 

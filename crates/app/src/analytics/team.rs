@@ -233,19 +233,17 @@ impl App {
         let now = tutti_store::now_ms();
         let since = now - BEST_TIMES_DAYS * DAY_MS;
         let mut db = self.store.conn().await?;
-        let posts = store::post_times(&mut db, channel.id, since, now, 20_000).await?;
-        let activity = store::activity_times(&mut db, channel.id, since, now, 50_000).await?;
+        let mut spans = Vec::new();
+        for (from, to, offset) in store::rollup::offset_spans(&zone, since, now) {
+            let posts = store::post_quarters(&mut db, channel.id, from, to).await?;
+            let activity = store::activity_quarters(&mut db, channel.id, from, to).await?;
+            spans.push((offset, posts, activity));
+        }
         drop(db);
-        let cells = grid(&zone, &posts, &activity);
+        let posts = spans.iter().flat_map(|s| &s.1).map(|q| q.posts).sum();
+        let cells = grid(&spans);
         let (basis, best) = kpi::best_slots(&cells, slots.clamp(1, 20));
-        Ok(BestTimes {
-            channel,
-            time_zone: tz.to_owned(),
-            basis,
-            posts: posts.len() as i64,
-            best,
-            grid: cells,
-        })
+        Ok(BestTimes { channel, time_zone: tz.to_owned(), basis, posts, best, grid: cells })
     }
 }
 

@@ -7,7 +7,8 @@
 //! otherwise; the rest is answered from indexes on
 //! `posts (workspace_id, published_at, …)` (the period's sums read only that index's entries),
 //! `(workspace_id, engagements, id, published_at)` (the best and weakest posts) and
-//! `(channel_id, published_at)` (the best times); none reads the snapshots.
+//! `(channel_id, published_at, …)` (the best times, summed per quarter-hour of the week);
+//! none reads the snapshots.
 
 use sqlx::Row;
 
@@ -470,9 +471,10 @@ const ASKED: &str = "c.workspace_id = $1 AND c.first_item_at >= $2 AND c.first_i
     AND c.kind IN ('reply', 'mention', 'quote', 'dm') AND (CAST($4 AS BIGINT) IS NULL OR c.channel_id = $4)";
 
 /// The response times of the conversations of the workspace (or of one channel) that asked
-/// for an answer and began in `[from, to)`, with the SLA breaches at `now`: the counts and the
-/// nearest-rank median and 90th percentile ([`tutti_domain::kpi::spread`]'s) are computed by
-/// the database, so that a period of tens of thousands of conversations sends a few rows.
+/// for an answer and began in `[from, to)`, with the SLA breaches at `now`, in one pass of the
+/// index `conversations_timing`: the database counts and sends each duration list as one text
+/// (tens of thousands of conversations would otherwise be as many rows), and the median and
+/// 90th percentile are [`tutti_domain::kpi::spread`]'s.
 pub async fn response_times(
     db: &mut Db,
     workspace_id: i64,
@@ -481,10 +483,23 @@ pub async fn response_times(
     sla_ms: i64,
     now: i64,
 ) -> Result<ResponseTimes> {
-    let counts = sqlx::query(&format!(
+    let seconds = |column: &str| {
+        let v = format!(
+            "CASE WHEN c.{column} > c.first_item_at THEN (c.{column} - c.first_item_at) / 1000 \
+             WHEN c.{column} IS NOT NULL THEN 0 END"
+        );
+        if db.backend_name() == "SQLite" {
+            format!("group_concat({v})")
+        } else {
+            format!("string_agg(CAST({v} AS TEXT), ',')")
+        }
+    };
+    let row = sqlx::query(&format!(
         "SELECT COUNT(*) AS asked, COUNT(c.first_response_at) AS answered, CAST(COALESCE(SUM(CASE WHEN \
-         COALESCE(c.first_response_at, $5) - c.first_item_at > $6 THEN 1 ELSE 0 END), 0) AS BIGINT) AS breaches \
-         FROM conversations c WHERE {ASKED}"
+         COALESCE(c.first_response_at, $5) - c.first_item_at > $6 THEN 1 ELSE 0 END), 0) AS BIGINT) AS breaches, \
+         {} AS first_response, {} AS resolution FROM conversations c WHERE {ASKED}",
+        seconds("first_response_at"),
+        seconds("resolved_at")
     ))
     .bind(workspace_id)
     .bind(from)
@@ -492,38 +507,20 @@ pub async fn response_times(
     .bind(channel_id)
     .bind(now)
     .bind(sla_ms)
-    .fetch_one(&mut *db)
+    .fetch_one(db)
     .await?;
-    let mut spreads = [None, None];
-    for (slot, column) in spreads.iter_mut().zip(["first_response_at", "resolved_at"]) {
-        let rows = sqlx::query(&format!(
-            "SELECT o.v, o.k, o.n FROM (SELECT r.v, ROW_NUMBER() OVER (ORDER BY r.v) AS k, COUNT(*) OVER () AS n \
-             FROM (SELECT CASE WHEN c.{column} > c.first_item_at THEN (c.{column} - c.first_item_at) / 1000 ELSE 0 END AS v \
-             FROM conversations c WHERE {ASKED} AND c.{column} IS NOT NULL) r) o \
-             WHERE o.k = (50 * o.n + 99) / 100 OR o.k = (90 * o.n + 99) / 100 ORDER BY o.k"
-        ))
-        .bind(workspace_id)
-        .bind(from)
-        .bind(to)
-        .bind(channel_id)
-        .fetch_all(&mut *db)
-        .await?;
-        let mut at_rank = Vec::with_capacity(2);
-        for r in &rows {
-            at_rank.push((r.try_get::<i64, _>("k")?, r.try_get::<i64, _>("n")?, r.try_get::<i64, _>("v")?));
-        }
-        *slot = at_rank.first().map(|&(_, n, _)| {
-            let value = |p: i64| at_rank.iter().find(|(k, ..)| *k == (p * n + 99) / 100).map_or(0, |r| r.2);
-            Spread { count: n as usize, median: value(50), p90: value(90) }
-        });
-    }
-    let [first_response, resolution] = spreads;
+    let spread_of = |column: &str| -> Result<Option<Spread>> {
+        let list: Option<String> = row.try_get(column)?;
+        let values: Vec<i64> =
+            list.iter().flat_map(|l| l.split(',')).filter_map(|v| v.trim().parse().ok()).collect();
+        Ok(tutti_domain::kpi::spread(&values))
+    };
     Ok(ResponseTimes {
-        asked: counts.try_get("asked")?,
-        answered: counts.try_get("answered")?,
-        sla_breaches: counts.try_get("breaches")?,
-        first_response,
-        resolution,
+        asked: row.try_get("asked")?,
+        answered: row.try_get("answered")?,
+        sla_breaches: row.try_get("breaches")?,
+        first_response: spread_of("first_response")?,
+        resolution: spread_of("resolution")?,
     })
 }
 
@@ -624,50 +621,62 @@ pub async fn mentions_by_query(
     rows.iter().map(|r| Ok((r.try_get("name")?, r.try_get("kind")?, r.try_get("n")?))).collect()
 }
 
-/// The measured posts of a channel published in `[from, to)`: `(published_at, engagements,
-/// followers at publication)`, at most `limit`, the latest first.
-pub async fn post_times(
-    db: &mut Db,
-    channel_id: i64,
-    from: i64,
-    to: i64,
-    limit: i64,
-) -> Result<Vec<(i64, i64, Option<i64>)>> {
+/// Quarter-hours in a week. Quarter 0 of a week starts on a Thursday at 00:00 UTC (1 January
+/// 1970 was a Thursday).
+pub const QUARTERS_PER_WEEK: i64 = 672;
+
+/// What a channel's measured posts published in one quarter-hour of the week add up to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QuarterSums {
+    /// The quarter-hour of the week, UTC (see [`QUARTERS_PER_WEEK`]).
+    pub quarter: i64,
+    /// Measured posts.
+    pub posts: i64,
+    /// The interactions of those whose followers at publication are known.
+    pub rated_engagements: i64,
+    /// Their followers at publication.
+    pub rated_followers: i64,
+}
+
+/// A channel's measured posts (with counts) published in `[from, to)`, summed per UTC
+/// quarter-hour of the week by the database: at most 672 rows, however many posts.
+pub async fn post_quarters(db: &mut Db, channel_id: i64, from: i64, to: i64) -> Result<Vec<QuarterSums>> {
     let rows = sqlx::query(&format!(
-        "SELECT p.published_at, p.engagements, p.followers_at_publish FROM posts p WHERE p.channel_id = $1 \
-         AND p.published_at >= $2 AND p.published_at < $3 AND p.counts_at IS NOT NULL AND {MEASURED} \
-         ORDER BY p.published_at DESC LIMIT $4"
+        "SELECT (p.published_at / 900000) % {QUARTERS_PER_WEEK} AS quarter, COUNT(*) AS posts, \
+         CAST(COALESCE(SUM(CASE WHEN p.followers_at_publish > 0 THEN p.engagements ELSE 0 END), 0) AS BIGINT) AS rated_engagements, \
+         CAST(COALESCE(SUM(CASE WHEN p.followers_at_publish > 0 THEN p.followers_at_publish ELSE 0 END), 0) AS BIGINT) AS rated_followers \
+         FROM posts p WHERE p.channel_id = $1 AND p.published_at >= $2 AND p.published_at < $3 AND p.counts_at IS NOT NULL \
+         AND {MEASURED} GROUP BY (p.published_at / 900000) % {QUARTERS_PER_WEEK}"
     ))
     .bind(channel_id)
     .bind(from)
     .bind(to)
-    .bind(limit)
     .fetch_all(db)
     .await?;
     rows.iter()
         .map(|r| {
-            Ok((r.try_get("published_at")?, r.try_get("engagements")?, r.try_get("followers_at_publish")?))
+            Ok(QuarterSums {
+                quarter: r.try_get("quarter")?,
+                posts: r.try_get("posts")?,
+                rated_engagements: r.try_get("rated_engagements")?,
+                rated_followers: r.try_get("rated_followers")?,
+            })
         })
         .collect()
 }
 
-/// When the community wrote to a channel in `[from, to)` (inbox items of every kind), at most
-/// `limit` times, the latest first.
-pub async fn activity_times(
-    db: &mut Db,
-    channel_id: i64,
-    from: i64,
-    to: i64,
-    limit: i64,
-) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar(
-        "SELECT created_at FROM inbox_items WHERE channel_id = $1 AND created_at >= $2 AND created_at < $3 \
-         AND kind <> 'sent' ORDER BY created_at DESC LIMIT $4",
-    )
+/// How many times the community wrote to a channel (inbox items of every kind) in `[from,
+/// to)`, per UTC quarter-hour of the week: `(quarter, items)`.
+pub async fn activity_quarters(db: &mut Db, channel_id: i64, from: i64, to: i64) -> Result<Vec<(i64, i64)>> {
+    let rows = sqlx::query(&format!(
+        "SELECT (created_at / 900000) % {QUARTERS_PER_WEEK} AS quarter, COUNT(*) AS n FROM inbox_items \
+         WHERE channel_id = $1 AND created_at >= $2 AND created_at < $3 AND kind <> 'sent' \
+         GROUP BY (created_at / 900000) % {QUARTERS_PER_WEEK}"
+    ))
     .bind(channel_id)
     .bind(from)
     .bind(to)
-    .bind(limit)
     .fetch_all(db)
-    .await?)
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get("quarter")?, r.try_get("n")?))).collect()
 }

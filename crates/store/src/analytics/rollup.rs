@@ -14,8 +14,6 @@
 //! rollup only when it is the workspace's zone and the period starts and ends at local
 //! midnights ([`span`]); otherwise they read `posts`, which is always right, only slower.
 
-use std::collections::BTreeMap;
-
 use chrono::{Offset, TimeZone};
 use sqlx::{Connection, Row};
 
@@ -100,18 +98,6 @@ fn is_postgres(db: &Db) -> bool {
     db.backend_name() != "SQLite"
 }
 
-/// A measured post's counts as the rollup sums them, from a row of `posts` that has them.
-fn totals_of_row(r: &sqlx::any::AnyRow) -> Result<PostTotals> {
-    Ok(totals_of_post(
-        r.try_get("likes")?,
-        r.try_get("reposts")?,
-        r.try_get("replies")?,
-        r.try_get("quotes")?,
-        r.try_get("engagements")?,
-        r.try_get("followers_at_publish")?,
-    ))
-}
-
 /// A measured post's counts as the rollup sums them.
 fn totals_of_post(
     likes: i64,
@@ -154,7 +140,14 @@ pub(crate) async fn share_of(db: &mut Db, post_id: i64) -> Result<Option<Share>>
         day: local_day(&zone, r.try_get("published_at")?),
         channel_id: r.try_get("channel_id")?,
         pillar: r.try_get("pillar")?,
-        totals: totals_of_row(&r)?,
+        totals: totals_of_post(
+            r.try_get("likes")?,
+            r.try_get("reposts")?,
+            r.try_get("replies")?,
+            r.try_get("quotes")?,
+            r.try_get("engagements")?,
+            r.try_get("followers_at_publish")?,
+        ),
     }))
 }
 
@@ -219,13 +212,43 @@ pub async fn stale_workspaces(db: &mut Db) -> Result<Vec<i64>> {
     .await?)
 }
 
-/// Posts read per page while rebuilding.
-const REBUILD_PAGE: i64 = 50_000;
-/// Rows per insert while rebuilding (12 values each).
-const REBUILD_INSERT: usize = 400;
+/// The spans of `[from, to)` over which `tz` keeps one UTC offset: `(from, to, offset_ms)`,
+/// in order (a clock change starts a new span at its exact millisecond).
+pub fn offset_spans(tz: &chrono_tz::Tz, from: i64, to: i64) -> Vec<(i64, i64, i64)> {
+    let offset = |ms: i64| {
+        tz.timestamp_millis_opt(ms)
+            .single()
+            .map_or(0, |d| i64::from(d.offset().fix().local_minus_utc()) * 1000)
+    };
+    let mut spans = Vec::new();
+    let (mut start, mut current, mut t) = (from, offset(from), from);
+    while t < to {
+        let next = (t + 3_600_000).min(to);
+        if next < to && offset(next) != current {
+            // The change lies in (t, next]: the first millisecond with the new offset.
+            let (mut old, mut new) = (t, next);
+            while new - old > 1 {
+                let mid = old + (new - old) / 2;
+                if offset(mid) == current {
+                    old = mid;
+                } else {
+                    new = mid;
+                }
+            }
+            spans.push((start, new, current));
+            (start, current) = (new, offset(new));
+        }
+        t = next;
+    }
+    if start < to {
+        spans.push((start, to, current));
+    }
+    spans
+}
 
 /// Rebuilds the rollup of `workspace_id` from its posts in its time zone, in one transaction;
-/// returns the rollup's rows.
+/// returns the rollup's rows. The database sums the posts per local day, one statement per
+/// span of one UTC offset (a day split by a clock change gets both parts).
 pub async fn rebuild(db: &mut Db, workspace_id: i64) -> Result<u64> {
     let mut tx = db.begin().await?;
     let lock = if is_postgres(&tx) { " FOR UPDATE" } else { "" };
@@ -237,69 +260,52 @@ pub async fn rebuild(db: &mut Db, workspace_id: i64) -> Result<u64> {
     let Some(zone) = zone else { return Ok(0) };
     let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
     sqlx::query("DELETE FROM post_days WHERE workspace_id = $1").bind(workspace_id).execute(&mut *tx).await?;
-    let mut sums: BTreeMap<(i64, i64, String), PostTotals> = BTreeMap::new();
-    let mut after = 0_i64;
-    loop {
-        let rows = sqlx::query(&format!(
-            "SELECT p.id, p.channel_id, p.published_at, COALESCE(p.pillar, '') AS pillar, p.likes, p.reposts, p.replies, \
-             p.quotes, p.engagements, p.followers_at_publish FROM posts p WHERE p.workspace_id = $1 AND p.id > $2 \
-             AND {MEASURED} ORDER BY p.id LIMIT $3"
-        ))
-        .bind(workspace_id)
-        .bind(after)
-        .bind(REBUILD_PAGE)
-        .fetch_all(&mut *tx)
-        .await?;
-        for r in &rows {
-            let key =
-                (day_in(&tz, r.try_get("published_at")?), r.try_get("channel_id")?, r.try_get("pillar")?);
-            let t = totals_of_row(r)?;
-            let sum = sums.entry(key).or_default();
-            *sum = sum.plus(&t);
+    let range = sqlx::query(&format!(
+        "SELECT MIN(p.published_at) AS first, MAX(p.published_at) AS last FROM posts p \
+         WHERE p.workspace_id = $1 AND {MEASURED}"
+    ))
+    .bind(workspace_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let (first, last): (Option<i64>, Option<i64>) = (range.try_get("first")?, range.try_get("last")?);
+    if let (Some(first), Some(last)) = (first, last) {
+        for (from, to, offset) in offset_spans(&tz, first, last + 1) {
+            let day = format!("(p.published_at + {offset}) / {DAY_MS}");
+            sqlx::query(&format!(
+                "INSERT INTO post_days (workspace_id, day, channel_id, pillar, posts, likes, reposts, replies, quotes, \
+                 engagements, rated_engagements, rated_followers) \
+                 SELECT p.workspace_id, {day}, p.channel_id, COALESCE(p.pillar, ''), COUNT(*), \
+                 CAST(SUM(p.likes) AS BIGINT), CAST(SUM(p.reposts) AS BIGINT), CAST(SUM(p.replies) AS BIGINT), \
+                 CAST(SUM(p.quotes) AS BIGINT), CAST(SUM(p.engagements) AS BIGINT), \
+                 CAST(SUM(CASE WHEN p.followers_at_publish > 0 THEN p.engagements ELSE 0 END) AS BIGINT), \
+                 CAST(SUM(CASE WHEN p.followers_at_publish > 0 THEN p.followers_at_publish ELSE 0 END) AS BIGINT) \
+                 FROM posts p WHERE p.workspace_id = $1 AND p.published_at >= $2 AND p.published_at < $3 AND {MEASURED} \
+                 GROUP BY p.workspace_id, {day}, p.channel_id, COALESCE(p.pillar, '') \
+                 ON CONFLICT (workspace_id, day, channel_id, pillar) DO UPDATE SET posts = post_days.posts + excluded.posts, \
+                 likes = post_days.likes + excluded.likes, reposts = post_days.reposts + excluded.reposts, \
+                 replies = post_days.replies + excluded.replies, quotes = post_days.quotes + excluded.quotes, \
+                 engagements = post_days.engagements + excluded.engagements, \
+                 rated_engagements = post_days.rated_engagements + excluded.rated_engagements, \
+                 rated_followers = post_days.rated_followers + excluded.rated_followers"
+            ))
+            .bind(workspace_id)
+            .bind(from)
+            .bind(to)
+            .execute(&mut *tx)
+            .await?;
         }
-        match rows.last() {
-            Some(last) if rows.len() as i64 == REBUILD_PAGE => after = last.try_get("id")?,
-            _ => break,
-        }
-    }
-    let all: Vec<_> = sums.into_iter().collect();
-    for chunk in all.chunks(REBUILD_INSERT) {
-        let mut sql =
-            "INSERT INTO post_days (workspace_id, day, channel_id, pillar, posts, likes, reposts, replies, \
-                       quotes, engagements, rated_engagements, rated_followers) VALUES "
-                .to_owned();
-        for (i, _) in chunk.iter().enumerate() {
-            let n = i * 12;
-            let marks: Vec<String> = (1..=12).map(|k| format!("${}", n + k)).collect();
-            sql.push_str(if i == 0 { "(" } else { ", (" });
-            sql.push_str(&marks.join(", "));
-            sql.push(')');
-        }
-        let mut q = sqlx::query(&sql);
-        for ((day, channel, pillar), t) in chunk {
-            q = q.bind(workspace_id).bind(*day).bind(*channel).bind(pillar.as_str());
-            for v in [
-                t.posts,
-                t.likes,
-                t.reposts,
-                t.replies,
-                t.quotes,
-                t.engagements,
-                t.rated_engagements,
-                t.rated_followers,
-            ] {
-                q = q.bind(v);
-            }
-        }
-        q.execute(&mut *tx).await?;
     }
     sqlx::query("UPDATE workspaces SET post_days_zone = $1 WHERE id = $2")
         .bind(&zone)
         .bind(workspace_id)
         .execute(&mut *tx)
         .await?;
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM post_days WHERE workspace_id = $1")
+        .bind(workspace_id)
+        .fetch_one(&mut *tx)
+        .await?;
     tx.commit().await?;
-    Ok(all.len() as u64)
+    Ok(rows as u64)
 }
 
 #[cfg(test)]
