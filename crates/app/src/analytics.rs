@@ -698,10 +698,14 @@ fn cell_of(quarter: i64, offset_ms: i64) -> usize {
     (local / 4) as usize
 }
 
+/// What the database summed over one span of one UTC offset: `(offset_ms, the posts' sums per
+/// quarter-hour, the community's items per quarter-hour)`.
+pub(crate) type SpanSums = (i64, Vec<store::QuarterSums>, Vec<(i64, i64)>);
+
 /// The grid of a channel's best times (168 cells, Monday 0:00 first) from what the database
 /// summed per UTC quarter-hour of the week, span by span of one UTC offset: `(offset_ms, the
 /// posts' sums, the community's items)`.
-pub(crate) fn grid(spans: &[(i64, Vec<store::QuarterSums>, Vec<(i64, i64)>)]) -> Vec<Slot> {
+pub(crate) fn grid(spans: &[SpanSums]) -> Vec<Slot> {
     let mut cells: Vec<(Slot, i64, i64)> = (0..168)
         .map(|i| (Slot { weekday: (i / 24) as u8, hour: (i % 24) as u8, ..Slot::default() }, 0, 0))
         .collect();

@@ -483,12 +483,13 @@ pub async fn response_times(
     sla_ms: i64,
     now: i64,
 ) -> Result<ResponseTimes> {
+    let sqlite = db.backend_name() == "SQLite";
     let seconds = |column: &str| {
         let v = format!(
             "CASE WHEN c.{column} > c.first_item_at THEN (c.{column} - c.first_item_at) / 1000 \
              WHEN c.{column} IS NOT NULL THEN 0 END"
         );
-        if db.backend_name() == "SQLite" {
+        if sqlite {
             format!("group_concat({v})")
         } else {
             format!("string_agg(CAST({v} AS TEXT), ',')")
