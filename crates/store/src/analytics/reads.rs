@@ -359,9 +359,13 @@ pub async fn posts(
     // By interactions, a page walks `posts_by_engagements` in order and stops once it has its
     // rows, the period checked on each entry: SQLite would otherwise take every post of the
     // period from the period's index and sort them (a quarter of a million for 90 days of a
-    // busy workspace). PostgreSQL weighs both plans itself.
+    // busy workspace), so the period is hidden from its planner behind `+`. PostgreSQL weighs
+    // both plans itself, and checks the period inside the index when it sees the column bare
+    // (with `+`, the 15,000 posts without interactions older than a 90-day period cost it
+    // 60 ms; bare, under 1 ms).
+    let sqlite = db.backend_name() == "SQLite";
     let (clause, values) = match sort {
-        PostSort::Engagements => f.clause_on("+p.published_at"),
+        PostSort::Engagements if sqlite => f.clause_on("+p.published_at"),
         _ => f.clause(),
     };
     let dir = if ascending { "ASC" } else { "DESC" };
