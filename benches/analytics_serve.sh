@@ -3,7 +3,8 @@
 # `tutti bench analytics` loads a year of posts into a fresh SQLite database (or the PostgreSQL
 # database given as DATABASE_URL, which must be empty), then the server answers the overview's
 # API (90 days) under a local load from a second process (wrk), and its peak resident memory
-# (VmHWM) is read when the load is over.
+# (VmHWM) is read when the load is over. `tutti serve` limits its allocator arenas itself (see
+# README, Memory) unless MALLOC_ARENA_MAX is set.
 # Usage: benches/analytics_serve.sh [POSTS] [SNAPSHOTS] [SECONDS]
 # Needs: a release build (cargo build --release), curl and wrk (Debian: apt-get install wrk).
 set -euo pipefail
@@ -31,7 +32,7 @@ sleep 2
 echo "== resident memory before the load: $(awk '/VmRSS/ {print $2/1024 " MB"}' /proc/$pid/status)"
 
 summary="http://127.0.0.1:$port/api/v1/workspaces/bench-analytics/analytics/summary?range=90d"
-curl -sf -H "Authorization: Bearer $token" "$summary" | head -c 200; echo
+curl -sf -H "Authorization: Bearer $token" "$summary" | cut -c1-200
 echo "== GET the 90-day overview, ${seconds} s, 2 threads, 8 connections"
 wrk -t2 -c8 -d"${seconds}s" --latency -H "Authorization: Bearer $token" "$summary" \
     | sed -n '/Latency Distribution/,/Requests\/sec/p'
