@@ -2,7 +2,7 @@
 //! channel, SLA breaches, inbox and moderation actions) and the best times to post.
 
 use serde::Serialize;
-use tutti_domain::kpi::{self, Basis, Slot, Spread};
+use tutti_domain::kpi::{self, Basis, Slot};
 use tutti_domain::Action;
 use tutti_store::analytics::{self as store, ConversationTiming};
 use tutti_store::{inbox, DAY_MS};
@@ -17,20 +17,9 @@ const MAX_CONVERSATIONS: i64 = 200_000;
 /// How far back the best times look, in days.
 pub const BEST_TIMES_DAYS: i64 = 180;
 
-/// Response times of a set of conversations.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Times {
-    /// Conversations that asked for an answer.
-    pub asked: i64,
-    /// Those the brand answered.
-    pub answered: i64,
-    /// Time to the brand's first answer, seconds.
-    pub first_response: Option<Spread>,
-    /// Time to closing, seconds.
-    pub resolution: Option<Spread>,
-    /// Conversations answered later than the SLA, or not answered and past it.
-    pub sla_breaches: i64,
-}
+/// Response times of a set of conversations: the store's, whether the database computed them
+/// (the overview) or [`times`] did from the rows (the team's split per member and channel).
+pub use tutti_store::analytics::ResponseTimes as Times;
 
 fn times(rows: &[&ConversationTiming], sla_ms: i64, now: i64) -> Times {
     let first: Vec<i64> = rows
@@ -118,7 +107,7 @@ impl App {
     ) -> Result<Times, AppError> {
         let mut db = self.store.conn().await?;
         let sla = inbox::sla_minutes(&mut db, workspace_id).await?.unwrap_or(DEFAULT_SLA_MINUTES);
-        let t = store::response_times(
+        Ok(store::response_times(
             &mut db,
             workspace_id,
             (from, to),
@@ -126,14 +115,7 @@ impl App {
             sla * 60_000,
             tutti_store::now_ms(),
         )
-        .await?;
-        Ok(Times {
-            asked: t.asked,
-            answered: t.answered,
-            first_response: t.first_response,
-            resolution: t.resolution,
-            sla_breaches: t.sla_breaches,
-        })
+        .await?)
     }
 
     /// The team's figures over a period.
@@ -273,7 +255,7 @@ mod tests {
         ];
         let t = times(&rows.iter().collect::<Vec<_>>(), 2 * 3_600_000, now);
         assert_eq!((t.asked, t.answered, t.sla_breaches), (4, 2, 2));
-        assert_eq!(t.first_response, Some(Spread { count: 2, median: 60, p90: 10_800 }));
-        assert_eq!(t.resolution, Some(Spread { count: 1, median: 600, p90: 600 }));
+        assert_eq!(t.first_response, Some(kpi::Spread { count: 2, median: 60, p90: 10_800 }));
+        assert_eq!(t.resolution, Some(kpi::Spread { count: 1, median: 600, p90: 600 }));
     }
 }
