@@ -115,6 +115,18 @@ fn number(
     }
 }
 
+/// The summary of the period and filters of `p` (what `summary` and `channels` answer from).
+async fn summary_of(
+    state: &AppState,
+    ctx: &Ctx,
+    slug: &str,
+    p: &AnalyticsParams,
+) -> Result<tutti_app::analytics::Summary, WebError> {
+    let period = period(state, ctx, slug, &p.range, &p.from, &p.to).await?;
+    let f = filters(&p.channel, &p.author, &p.pillar, &p.campaign);
+    state.app.analytics_summary(&ctx.actor(), slug, &period, &f).await.map_err(err(ctx))
+}
+
 async fn period(
     state: &AppState,
     ctx: &Ctx,
@@ -387,9 +399,7 @@ pub async fn summary(
     Path(slug): Path<String>,
     Query(p): Query<AnalyticsParams>,
 ) -> Result<Json<SummaryResponse>, WebError> {
-    let period = period(&state, &ctx, &slug, &p.range, &p.from, &p.to).await?;
-    let f = filters(&p.channel, &p.author, &p.pillar, &p.campaign);
-    let s = state.app.analytics_summary(&ctx.actor(), &slug, &period, &f).await.map_err(err(&ctx))?;
+    let s = summary_of(&state, &ctx, &slug, &p).await?;
     let c = s.changes;
     Ok(Json(SummaryResponse {
         period: (&s.period).into(),
@@ -562,9 +572,7 @@ pub async fn channels(
     Path(slug): Path<String>,
     Query(p): Query<AnalyticsParams>,
 ) -> Result<Json<ChannelsResponse>, WebError> {
-    let period = period(&state, &ctx, &slug, &p.range, &p.from, &p.to).await?;
-    let f = filters(&p.channel, &p.author, &p.pillar, &p.campaign);
-    let s = state.app.analytics_summary(&ctx.actor(), &slug, &period, &f).await.map_err(err(&ctx))?;
+    let s = summary_of(&state, &ctx, &slug, &p).await?;
     Ok(Json(ChannelsResponse {
         period: (&s.period).into(),
         followers: s.followers,
